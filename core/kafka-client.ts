@@ -4,7 +4,18 @@
  *
  * TLS is always verified: `rejectUnauthorized` is never false.
  */
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import {
+  AssignerProtocol,
+  type Consumer,
+  Kafka,
+  type KafkaConfig,
+  type KafkaMessage,
+  logLevel,
+  type PartitionAssigner,
+  type SASLOptions,
+} from 'kafkajs';
+import { NonRetriableError, RetriableError } from './errors.js';
 
 /** How to reach and authenticate to a Kafka cluster. */
 export interface KafkaConnection {
@@ -81,3 +92,406 @@ export function createKafka(conn: KafkaConnection): Kafka {
 }
 
 export type { Kafka } from 'kafkajs';
+
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+// Partition reader (owner: fallback poller, fallback-poller/README.md explains the approach)
+//
+// kafkajs has no `assign()`. To read exactly ONE partition from the committed offset of the source's
+// consumer group WITHOUT becoming a member of that group:
+//   1. admin.fetchOffsets(group) gives the committed offset (the next offset to read); with none, the
+//      low or high watermark from admin.fetchTopicOffsets according to the starting position. A committed
+//      offset below the low watermark (retention deleted it) is clamped up to the low watermark.
+//   2. A consumer joins a PRIVATE, throwaway group (`<group>.poller-reader.<partition>.<random>`) whose
+//      custom partition assigner hands it exactly that one partition (documented kafkajs API:
+//      `partitionAssigners`). It never commits (autoCommit off) and seeks to the start offset on every
+//      GROUP_JOIN, so a rejoin after a broker restart resumes where this reader stopped.
+//   3. Offsets are committed to the REAL group with admin.setOffsets, which Kafka only accepts while that
+//      group has no active members (kafkajs checks the state: Empty or Dead). The real group therefore
+//      never has members, and `kafka-consumer-groups --describe --group <group>` shows "no active
+//      members" and the lag per partition, as in seed 000.
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Where a reader starts when the group has no committed offset (the Pipes names). */
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+
+/** One Kafka record as read from a partition (offsets and timestamps stay strings). */
+export interface PartitionRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset as a decimal string. */
+  readonly offset: string;
+  /** Epoch milliseconds as a decimal string. */
+  readonly timestamp: string;
+  readonly timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** Headers in wire order; a header with several values appears several times. */
+  readonly headers: readonly { readonly name: string; readonly value: Buffer }[];
+}
+
+/** Options of {@link openPartitionSession}. */
+export interface OpenPartitionOptions {
+  readonly topic: string;
+  readonly partition: number;
+  /** The source's consumer group: offsets are read from and committed to it; it never gets members. */
+  readonly groupId: string;
+  /** Start when the group has no committed offset for the partition. */
+  readonly startingPosition: StartingPosition;
+  /** Longest time a broker holds a fetch open waiting for data (default 500 ms). */
+  readonly fetchMaxWaitMs?: number;
+  /** Bytes per fetch for the partition (default 4 MiB). */
+  readonly maxBytesPerFetch?: number;
+  /** Session timeout of the private reader group (default 300000 ms: the reader may block on delivery). */
+  readonly sessionTimeoutMs?: number;
+  /** Records buffered ahead of the caller before the reader stops fetching (default 2000). */
+  readonly prefetchRecords?: number;
+}
+
+/** An open single-partition read, see {@link openPartitionSession}. */
+export interface PartitionSession {
+  /** The group's committed offset when the session opened, or null when it had none. */
+  readonly committedOffset: string | null;
+  /** First offset this session reads. */
+  readonly startOffset: string;
+  /** Low watermark when the session opened. */
+  readonly lowWatermark: string;
+  /** Log-end offset when the session opened, updated as fetches report newer ones. */
+  highWatermark(): string;
+  /** Offset of the next record this session will hand out. */
+  nextOffset(): string;
+  /**
+   * Returns up to `maxRecords` records in offset order; waits up to `maxWaitMs` when none are buffered
+   * and returns `[]` when none arrived. Rejects with RetriableError when the reader crashed.
+   */
+  poll(maxRecords: number, maxWaitMs: number): Promise<PartitionRecord[]>;
+  /** Commits `nextOffset` (the offset AFTER the last processed record) to the group via admin.setOffsets. */
+  commit(nextOffset: string): Promise<void>;
+  /** Stops the reader and disconnects; safe to call twice. */
+  close(): Promise<void>;
+}
+
+const READER_DEFAULT_FETCH_MAX_WAIT_MS = 500;
+const READER_DEFAULT_MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
+const READER_DEFAULT_SESSION_TIMEOUT_MS = 300_000;
+const READER_DEFAULT_PREFETCH_RECORDS = 2_000;
+const READER_HEARTBEAT_CHECK_MS = 1_000;
+
+/** Builds a kafkajs partition assigner that gives the (single) member exactly one partition. */
+function singlePartitionAssigner(topic: string, partition: number): PartitionAssigner {
+  return () => ({
+    name: 'SinglePartitionAssigner',
+    version: 0,
+    async assign({ members }) {
+      return members.map((m, i) => ({
+        memberId: m.memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 0,
+          assignment: i === 0 ? { [topic]: [partition] } : {},
+          userData: Buffer.alloc(0),
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return {
+        name: 'SinglePartitionAssigner',
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }),
+      };
+    },
+  });
+}
+
+function toPartitionRecord(topic: string, partition: number, m: KafkaMessage): PartitionRecord {
+  const headers: { name: string; value: Buffer }[] = [];
+  for (const [name, raw] of Object.entries(m.headers ?? {})) {
+    const values = Array.isArray(raw) ? raw : [raw];
+    for (const v of values) {
+      if (v === undefined) continue;
+      headers.push({ name, value: Buffer.isBuffer(v) ? v : Buffer.from(String(v)) });
+    }
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    timestamp: m.timestamp,
+    // Record attribute bit 3 = timestamp type (0 CreateTime, 1 LogAppendTime).
+    timestampType: (m.attributes & 0x08) !== 0 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+    key: m.key,
+    value: m.value,
+    headers,
+  };
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+/** Lists the partition ids of a topic (used by the poller's `describe` mode for `partitions: auto`). */
+export async function describeTopicPartitions(conn: KafkaConnection, topic: string): Promise<number[]> {
+  const admin = createKafka(conn).admin();
+  try {
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => o.partition).sort((a, b) => a - b);
+  } catch (error) {
+    throw new RetriableError(`could not describe topic ${topic}`, { cause: error });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Committed offset, log-end offset and lag per partition of a group (what `kafka-consumer-groups --describe` shows). */
+export interface PartitionLag {
+  readonly partition: number;
+  /** Committed offset or null when the group never committed for the partition. */
+  readonly committed: string | null;
+  readonly logEnd: string;
+  /** logEnd - committed (logEnd - low when nothing committed). */
+  readonly lag: string;
+}
+
+/** Reads the committed offsets and lag of a group for a topic without joining it. */
+export async function fetchGroupLag(conn: KafkaConnection, groupId: string, topic: string): Promise<PartitionLag[]> {
+  const admin = createKafka(conn).admin();
+  try {
+    await admin.connect();
+    const [topicOffsets, groupOffsets] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const committedBy = new Map<number, string>();
+    for (const p of groupOffsets[0]?.partitions ?? []) {
+      if (p.offset !== '-1') committedBy.set(p.partition, p.offset);
+    }
+    return topicOffsets
+      .map((t) => {
+        const committed = committedBy.get(t.partition) ?? null;
+        const lag = BigInt(t.high) - BigInt(committed ?? t.low);
+        return { partition: t.partition, committed, logEnd: t.high, lag: lag.toString() };
+      })
+      .sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Opens a read of exactly one partition from the group's committed offset without joining the group
+ * (see the section comment above). The caller owns the session and must `close()` it.
+ */
+export async function openPartitionSession(
+  conn: KafkaConnection,
+  opts: OpenPartitionOptions,
+): Promise<PartitionSession> {
+  const kafka = createKafka(conn);
+  const admin = kafka.admin();
+  const { topic, partition, groupId } = opts;
+  try {
+    await admin.connect();
+  } catch (error) {
+    await admin.disconnect().catch(() => undefined);
+    throw new RetriableError(`could not connect to kafka: ${(error as Error).message}`, { cause: error });
+  }
+  let low: bigint;
+  let high: bigint;
+  let committed: string | null;
+  try {
+    const [topicOffsets, groupOffsets] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const t = topicOffsets.find((o) => o.partition === partition);
+    if (!t) {
+      throw new NonRetriableError(`partition ${partition} does not exist in topic ${topic}`);
+    }
+    low = BigInt(t.low);
+    high = BigInt(t.high);
+    const g = groupOffsets[0]?.partitions.find((p) => p.partition === partition);
+    committed = g && g.offset !== '-1' ? g.offset : null;
+  } catch (error) {
+    await admin.disconnect().catch(() => undefined);
+    if (error instanceof NonRetriableError) throw error;
+    throw new RetriableError(`could not read offsets of ${topic}/${partition}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const start =
+    committed !== null
+      ? minBig(maxBig(BigInt(committed), low), high)
+      : opts.startingPosition === 'TRIM_HORIZON'
+        ? low
+        : high;
+
+  let next = start;
+  let latestHigh = high;
+  const buffer: PartitionRecord[] = [];
+  let crash: Error | null = null;
+  let closed = false;
+  let wake: (() => void) | null = null;
+  let drained: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const prefetch = opts.prefetchRecords ?? READER_DEFAULT_PREFETCH_RECORDS;
+  let consumer: Consumer | null = null;
+
+  const startConsumer = async (): Promise<void> => {
+    const c = kafka.consumer({
+      groupId: `${groupId}.poller-reader.${partition}.${randomUUID().slice(0, 8)}`,
+      partitionAssigners: [singlePartitionAssigner(topic, partition)],
+      sessionTimeout: opts.sessionTimeoutMs ?? READER_DEFAULT_SESSION_TIMEOUT_MS,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: opts.fetchMaxWaitMs ?? READER_DEFAULT_FETCH_MAX_WAIT_MS,
+      maxBytesPerPartition: opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH,
+      maxBytes: opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH,
+      allowAutoTopicCreation: false,
+    });
+    consumer = c;
+    // Seek on every join (the first and any rejoin after a broker restart) before the next fetch runs.
+    c.on(c.events.GROUP_JOIN, () => {
+      c.seek({ topic, partition, offset: next.toString() });
+    });
+    c.on(c.events.CRASH, (e) => {
+      if (!e.payload.restart) {
+        crash = e.payload.error;
+        notify();
+      }
+    });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (BigInt(batch.highWatermark) > latestHigh) latestHigh = BigInt(batch.highWatermark);
+        for (const m of batch.messages) {
+          const o = BigInt(m.offset);
+          // A fetch issued before the seek took effect, or a replay after a rejoin: skip what we had.
+          if (o < next) continue;
+          buffer.push(toPartitionRecord(topic, partition, m));
+          next = o + 1n;
+        }
+        notify();
+        while (buffer.length >= prefetch && isRunning() && !isStale() && !closed) {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+            setTimeout(resolve, READER_HEARTBEAT_CHECK_MS).unref?.();
+          });
+          drained = null;
+          await heartbeat();
+        }
+      },
+    });
+  };
+
+  return {
+    committedOffset: committed,
+    startOffset: start.toString(),
+    lowWatermark: low.toString(),
+    highWatermark: () => latestHigh.toString(),
+    nextOffset: () => (buffer[0] ? buffer[0].offset : next.toString()),
+    async poll(maxRecords, maxWaitMs) {
+      if (closed) throw new NonRetriableError('partition session is closed');
+      if (buffer.length === 0) {
+        if (crash) throw new RetriableError(`kafka reader crashed: ${(crash as Error).message}`, { cause: crash });
+        if (consumer === null) {
+          if (next >= latestHigh && maxWaitMs <= 0) return [];
+          try {
+            await startConsumer();
+          } catch (error) {
+            throw new RetriableError(`could not start the partition reader: ${(error as Error).message}`, {
+              cause: error,
+            });
+          }
+        }
+        if (buffer.length === 0 && maxWaitMs > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, maxWaitMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = null;
+        }
+        if (buffer.length === 0 && crash) {
+          throw new RetriableError(`kafka reader crashed: ${(crash as Error).message}`, { cause: crash });
+        }
+      }
+      const out = buffer.splice(0, maxRecords);
+      if (buffer.length < prefetch) (drained as (() => void) | null)?.();
+      return out;
+    },
+    async commit(nextOffset) {
+      try {
+        await admin.setOffsets({ groupId, topic, partitions: [{ partition, offset: nextOffset }] });
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message.includes('must have no running instances')) {
+          throw new NonRetriableError(
+            `cannot commit offsets for group ${groupId}: it has active members (${message}); the poller needs a consumer group no other consumer uses`,
+            { cause: error },
+          );
+        }
+        throw new RetriableError(`could not commit offset ${nextOffset} of ${topic}/${partition}: ${message}`, {
+          cause: error,
+        });
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      (drained as (() => void) | null)?.();
+      notify();
+      await (consumer as Consumer | null)?.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Benchmark baseline: a plain kafkajs consumer (same single-partition assignment, no processing)
+ * draining `count` records of one partition from the earliest offset. Returns the elapsed time from the
+ * first `run()` to the last record.
+ */
+export async function drainPartitionRaw(
+  conn: KafkaConnection,
+  opts: { topic: string; partition: number; count: number; maxBytesPerFetch?: number },
+): Promise<{ records: number; elapsedMs: number }> {
+  const kafka = createKafka(conn);
+  const c = kafka.consumer({
+    groupId: `raw-baseline.${randomUUID().slice(0, 8)}`,
+    partitionAssigners: [singlePartitionAssigner(opts.topic, opts.partition)],
+    maxWaitTimeInMs: READER_DEFAULT_FETCH_MAX_WAIT_MS,
+    maxBytesPerPartition: opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH,
+    maxBytes: opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH,
+  });
+  await c.connect();
+  await c.subscribe({ topic: opts.topic, fromBeginning: true });
+  let records = 0;
+  const started = performance.now();
+  let finished = 0;
+  await new Promise<void>((resolve, reject) => {
+    c.on(c.events.CRASH, (e) => reject(e.payload.error));
+    void c
+      .run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          records += batch.messages.length;
+          if (records >= opts.count && finished === 0) {
+            finished = performance.now();
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await c.disconnect();
+  return { records, elapsedMs: finished - started };
+}

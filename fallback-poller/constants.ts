@@ -1,0 +1,53 @@
+/**
+ * Limits and defaults of the fallback poller. Every constant carries its unit.
+ */
+
+/** Kinesis PutRecords: at most 500 records per call. */
+export const KINESIS_MAX_RECORDS_PER_CALL = 500;
+
+/** Kinesis PutRecords: at most 5 MiB per call (data blobs plus partition keys). */
+export const KINESIS_MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
+
+/** Default lock lifetime; renewed at every commit, so it only needs to outlive one chunk's delivery. */
+export const LOCK_TTL_SECONDS = 120;
+
+/** The DynamoDB `ttl` attribute (TTL sweep cleanup) lies this long after `expiresAt`. */
+export const LOCK_CLEANUP_DELAY_SECONDS = 3_600;
+
+/** Stop reading when less than this much Lambda time remains (delivery + commit + release must fit). */
+export const SAFETY_MARGIN_MS = 10_000;
+
+/** Records handed from the reader to enrichment + delivery + commit at a time. */
+export const CHUNK_RECORDS = 500;
+
+/** Default cap of records per invocation (seed 000 read a fixed 300). */
+export const MAX_RECORDS_PER_INVOCATION = 50_000;
+
+/** How long the reader waits for new records before deciding the partition is caught up. */
+export const IDLE_WAIT_MS = 1_000;
+
+/** PutRecords attempts per entry (first try included) before the chunk counts as failed. */
+export const KINESIS_MAX_ATTEMPTS = 8;
+
+/** Exponential backoff base and cap for Kinesis retries (full jitter). */
+export const BACKOFF_BASE_MS = 100;
+export const BACKOFF_MAX_MS = 5_000;
+
+/** Status codes and messages of a poll, as in seed 000's config. */
+export const POLL_STATUS = {
+  fullyProcessed: { statusCode: 200, message: 'Kafka messages found and fully processed.' },
+  partiallyProcessed: {
+    statusCode: 206,
+    message: 'Kafka messages were found but some failing. See logs and detail field for more information.',
+  },
+  completelyFailed: {
+    statusCode: 503,
+    message: 'Kafka messages were found and all failed. See logs and detail field for more information.',
+  },
+  notFound: { statusCode: 204, message: 'No Kafka messages were found.' },
+  anotherReader: { statusCode: 203, message: 'Another lambda processing records in partition, skipping.' },
+  health: { statusCode: 200, message: 'healthy' },
+} as const;
+
+/** One of the poll outcomes of {@link POLL_STATUS}. */
+export type PollStatusName = keyof typeof POLL_STATUS;

@@ -1,0 +1,151 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { RetriableError } from '../core/errors.js';
+import { LOCK_CLEANUP_DELAY_SECONDS } from './constants.js';
+
+/** Lock port used by the poller: one lock per `topic_partition`, held by an owner token. */
+export interface LockPort {
+  /** Takes the lock when it is free or expired (`expiresAt < now`); false when another owner holds it. */
+  acquire(request: LockRequest): Promise<boolean>;
+  /** Extends the lock; false when it is no longer ours (taken over after expiry). */
+  renew(request: LockRequest): Promise<boolean>;
+  /** Deletes the lock only if we still own it; never throws on a lost lock. */
+  release(request: Pick<LockRequest, 'key' | 'owner'>): Promise<void>;
+}
+
+/** Who wants which lock, when, for how long. */
+export interface LockRequest {
+  /** `<topic>_<partition>` as in seed 000. */
+  readonly key: string;
+  /** Random token of this invocation. */
+  readonly owner: string;
+  /** Current time, epoch milliseconds. */
+  readonly nowMs: number;
+  /** Lock lifetime from `nowMs`. */
+  readonly ttlSeconds: number;
+}
+
+/** Name of the lock table's partition key (seed 000 used `topic_partition_id`; the issue names this one). */
+export const LOCK_KEY_ATTRIBUTE = 'topic_partition';
+
+/** Name of the TTL attribute (epoch seconds) the table's TTL setting points at. */
+export const LOCK_TTL_ATTRIBUTE = 'ttl';
+
+/** The lock key of a partition: `<topic>_<partition>`. */
+export function lockKey(topic: string, partition: number): string {
+  return `${topic}_${partition}`;
+}
+
+function item(request: LockRequest): Record<string, { S: string } | { N: string }> {
+  const expiresAt = request.nowMs + request.ttlSeconds * 1000;
+  return {
+    [LOCK_KEY_ATTRIBUTE]: { S: request.key },
+    owner: { S: request.owner },
+    expiresAt: { N: String(expiresAt) },
+    [LOCK_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000) + LOCK_CLEANUP_DELAY_SECONDS) },
+    timestamp: { S: new Date(request.nowMs).toISOString() },
+  };
+}
+
+/**
+ * DynamoDB lock table adapter. Acquire is a conditional put
+ * `attribute_not_exists(topic_partition) OR expiresAt < :now`, so a crashed holder's lock is taken
+ * over as soon as it expires (not when the TTL sweep deletes it). Renew and release are conditional on
+ * `owner = :owner`.
+ */
+export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): LockPort {
+  const conditional = async (run: () => Promise<unknown>, what: string): Promise<boolean> => {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+        return false;
+      }
+      throw new RetriableError(`lock table ${what} failed: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  return {
+    acquire: (request) =>
+      conditional(
+        () =>
+          dynamodb.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: item(request),
+              ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt < :now',
+              ExpressionAttributeNames: { '#key': LOCK_KEY_ATTRIBUTE, '#expiresAt': 'expiresAt' },
+              ExpressionAttributeValues: { ':now': { N: String(request.nowMs) } },
+            }),
+          ),
+        'acquire',
+      ),
+    renew: (request) => {
+      const i = item(request);
+      return conditional(
+        () =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: { [LOCK_KEY_ATTRIBUTE]: { S: request.key } },
+              UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#expiresAt': 'expiresAt', '#ttl': LOCK_TTL_ATTRIBUTE, '#owner': 'owner' },
+              ExpressionAttributeValues: {
+                ':expiresAt': i.expiresAt as { N: string },
+                ':ttl': i[LOCK_TTL_ATTRIBUTE] as { N: string },
+                ':owner': { S: request.owner },
+              },
+            }),
+          ),
+        'renew',
+      );
+    },
+    release: async (request) => {
+      await conditional(
+        () =>
+          dynamodb.send(
+            new DeleteItemCommand({
+              TableName: tableName,
+              Key: { [LOCK_KEY_ATTRIBUTE]: { S: request.key } },
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#owner': 'owner' },
+              ExpressionAttributeValues: { ':owner': { S: request.owner } },
+            }),
+          ),
+        'release',
+      );
+    },
+  };
+}
+
+/**
+ * In-memory lock with the same semantics (for unit tests and the local runner). `table` is exposed so
+ * tests can simulate a crashed holder.
+ */
+export function createMemoryLock(): LockPort & { table: Map<string, { owner: string; expiresAt: number }> } {
+  const table = new Map<string, { owner: string; expiresAt: number }>();
+  return {
+    table,
+    async acquire(r) {
+      const current = table.get(r.key);
+      if (current && !(current.expiresAt < r.nowMs)) return false;
+      table.set(r.key, { owner: r.owner, expiresAt: r.nowMs + r.ttlSeconds * 1000 });
+      return true;
+    },
+    async renew(r) {
+      const current = table.get(r.key);
+      if (!current || current.owner !== r.owner) return false;
+      current.expiresAt = r.nowMs + r.ttlSeconds * 1000;
+      return true;
+    },
+    async release(r) {
+      if (table.get(r.key)?.owner === r.owner) table.delete(r.key);
+    },
+  };
+}

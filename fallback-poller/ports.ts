@@ -1,0 +1,56 @@
+import type { PartitionRecord, PartitionSession, StartingPosition } from '../core/kafka-client.js';
+import type { LockPort } from './lock.js';
+import type { SinkPort } from './kinesis-sink.js';
+
+export type { LockPort } from './lock.js';
+export type { SinkPort, SinkEntryResult } from './kinesis-sink.js';
+export type { PartitionRecord, PartitionSession } from '../core/kafka-client.js';
+
+/** Opens single-partition reads and lists partitions (adapter: core/kafka-client.ts). */
+export interface ReaderPort {
+  open(request: {
+    topic: string;
+    partition: number;
+    groupId: string;
+    startingPosition: StartingPosition;
+  }): Promise<PartitionSession>;
+  describe(topic: string): Promise<number[]>;
+}
+
+/** Enrichment DLQ port (enrichment/createSqsDlqSink fits it). */
+export interface DlqPort {
+  send(entries: readonly unknown[]): Promise<void>;
+}
+
+/** Time source; `sleep` is used for backoff. */
+export interface ClockPort {
+  nowMs(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Structured logger (Powertools Logger fits it). Never given payloads or secrets. */
+export interface LoggerPort {
+  debug(message: string, context?: Record<string, unknown>): void;
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+/** Everything {@link pollPartition} talks to. */
+export interface PollPorts {
+  readonly reader: ReaderPort;
+  readonly lock: LockPort;
+  readonly sink: SinkPort;
+  readonly dlq: DlqPort;
+  readonly clock: ClockPort;
+  readonly logger: LoggerPort;
+  /** Milliseconds left in the Lambda invocation (context.getRemainingTimeInMillis). */
+  readonly remainingTimeMs: () => number;
+  /** Random in [0, 1) for backoff jitter (default Math.random). */
+  readonly random?: () => number;
+  /** Owner token generator (default randomUUID). */
+  readonly ownerToken?: () => string;
+}
+
+/** A record as read, re-exported for adapters. */
+export type { PartitionRecord as ReadRecord };
