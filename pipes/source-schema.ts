@@ -1,0 +1,293 @@
+/**
+ * The source-file schema (one YAML file per Kafka source in `pipes/sources/`).
+ *
+ * The zod schema is the single source of truth: `pipes/source.schema.json` is generated from it
+ * (`npx tsx pipes/generate-schema.ts`) for editor autocompletion, and `pipes/load-sources.ts` turns its
+ * issues into {@link ConfigIssue}s naming file, field, bad value and fix. Cross-field rules (kind vs auth,
+ * MSK vs brokers, duplicate names, shared consumer groups …) live in `pipes/source-rules.ts`.
+ *
+ * This module is runtime-safe: it never imports aws-cdk-lib.
+ */
+import { z } from 'zod';
+
+/** Kafka deployment kinds a source can point at. */
+export const SOURCE_KINDS = ['self-managed', 'msk', 'msk-serverless'] as const;
+/** A Kafka deployment kind. */
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Authentication mechanisms (Pipes credentials union, or IAM / none). */
+export const AUTH_TYPES = ['none', 'sasl-scram-256', 'sasl-scram-512', 'basic', 'mtls', 'iam'] as const;
+/** An authentication mechanism. */
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+/** Starting positions Pipes accepts for Kafka (no AT_TIMESTAMP). */
+export const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST'] as const;
+/** Pipe log levels. */
+export const LOG_LEVELS = ['OFF', 'ERROR', 'INFO', 'TRACE'] as const;
+/** Pipe desired states. */
+export const DESIRED_STATES = ['RUNNING', 'STOPPED'] as const;
+/** Ingestion engines: an EventBridge Pipe, or the fallback poller (long trust chains). */
+export const ENGINES = ['pipe', 'poller'] as const;
+
+/** Limits (units in the names). */
+export const LIMITS = {
+  BATCH_SIZE_MIN: 1,
+  BATCH_SIZE_MAX: 10_000,
+  BATCHING_WINDOW_SECONDS_MIN: 0,
+  BATCHING_WINDOW_SECONDS_MAX: 300,
+  BROKERS_MAX: 3,
+  RETRY_ATTEMPTS_MIN: 0,
+  RETRY_ATTEMPTS_MAX: 2,
+  MAX_EVENT_AGE_SECONDS_MIN: 60,
+  MAX_EVENT_AGE_SECONDS_MAX: 21_600,
+  FILTER_PATTERN_CHARS_MAX: 4096,
+  FILTERS_MAX: 5,
+  NAME_CHARS_MAX: 40,
+  DESCRIPTION_CHARS_MAX: 512,
+  SHARDS_MIN: 1,
+  SHARDS_MAX: 500,
+  LOG_RETENTION_DAYS_DEFAULT: 30,
+} as const;
+
+/** Default values applied by the loader. */
+export const DEFAULTS = {
+  startingPosition: 'TRIM_HORIZON',
+  batchSize: 100,
+  batchingWindowSeconds: 1,
+  engine: 'pipe',
+  logLevel: 'ERROR',
+  desiredState: 'RUNNING',
+  rules: 'enrichment/rules/default.rules.yaml',
+  partitionKey: 'record-key',
+  retryAttempts: 2,
+  maxEventAgeSeconds: 3600,
+  consumerGroupPrefix: 'kafka-pipes-',
+} as const;
+
+/** The consumer group id used when a source does not set one: stable, derived from the name. */
+export function defaultConsumerGroupId(name: string): string {
+  return `${DEFAULTS.consumerGroupPrefix}${name}`;
+}
+
+const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const BROKER_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
+const MSK_CLUSTER_ARN_PATTERN =
+  /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
+const SECRET_REF_PATTERN =
+  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+const PARTITION_KEY_PATTERN = /^(record-key|topic-partition|field:[A-Za-z0-9_.[\]-]+)$/;
+const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+const int = () => z.number().int();
+
+/** A secret reference: a Secrets Manager ARN (preferred) or a secret name. Never the secret itself. */
+export const secretRefSchema = z
+  .string()
+  .regex(SECRET_REF_PATTERN)
+  .meta({ description: 'Secrets Manager secret ARN (preferred) or name. Never the secret value.' });
+
+/** `auth` block. */
+export const authSchema = z
+  .strictObject({
+    type: z.enum(AUTH_TYPES).meta({ description: 'Authentication mechanism.' }),
+    secret: secretRefSchema.optional().meta({
+      description:
+        'Secret with the credentials: {username,password} for SASL/basic, {certificate,privateKey,privateKeyPassword?} for mtls.',
+    }),
+    kmsKeyArn: z.string().regex(KMS_KEY_ARN_PATTERN).optional().meta({
+      description:
+        'Customer managed KMS key encrypting the secrets (grants kms:Decrypt via Secrets Manager).',
+    }),
+  })
+  .meta({ description: 'How the Pipe authenticates to the brokers.' });
+
+/** `vpc` block. */
+export const vpcSchema = z.strictObject({
+  subnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]+$/))
+    .min(1)
+    .max(16)
+    .meta({ description: 'Subnets the Pipe places its ENIs in.' }),
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]+$/))
+    .min(1)
+    .max(5)
+    .meta({ description: 'Security groups of the Pipe ENIs.' }),
+});
+
+/** One filter pattern (EventBridge pattern syntax) on the record `value` (JSON) and/or `key`. */
+export const filterSchema = z
+  .strictObject({
+    value: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'Pattern on the JSON record value.' }),
+    key: z.unknown().optional().meta({ description: 'Pattern on the record key.' }),
+  })
+  .meta({ description: 'EventBridge filter pattern on value/key; records that match none are dropped.' });
+
+const partitionKeySchema = z
+  .string()
+  .regex(PARTITION_KEY_PATTERN)
+  .meta({ description: "'record-key' | 'topic-partition' | 'field:<dotted.path>' into the record value." });
+
+/** Kinesis target. */
+export const kinesisTargetSchema = z.strictObject({
+  type: z.literal('kinesis'),
+  streamName: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,128}$/)
+    .optional()
+    .meta({
+      description: 'Stream name; sources naming the same stream share it. Default: generated per source.',
+    }),
+  partitionKey: partitionKeySchema.default(DEFAULTS.partitionKey),
+  shards: int()
+    .min(LIMITS.SHARDS_MIN)
+    .max(LIMITS.SHARDS_MAX)
+    .optional()
+    .meta({ description: 'Provisioned shard count. Absent = on-demand.' }),
+});
+
+/** Lambda (FIRE_AND_FORGET sink) target; the sink writes to the data-lake stream. */
+export const lambdaTargetSchema = z.strictObject({
+  type: z.literal('lambda'),
+  streamName: kinesisTargetSchema.shape.streamName,
+  partitionKey: partitionKeySchema.default(DEFAULTS.partitionKey),
+  shards: kinesisTargetSchema.shape.shards,
+  retryAttempts: int()
+    .min(LIMITS.RETRY_ATTEMPTS_MIN)
+    .max(LIMITS.RETRY_ATTEMPTS_MAX)
+    .default(DEFAULTS.retryAttempts)
+    .meta({ description: 'Async invoke retries before the DLQ (0-2).' }),
+  maxEventAgeSeconds: int()
+    .min(LIMITS.MAX_EVENT_AGE_SECONDS_MIN)
+    .max(LIMITS.MAX_EVENT_AGE_SECONDS_MAX)
+    .default(DEFAULTS.maxEventAgeSeconds)
+    .meta({ description: 'Max age of an async event before the DLQ (60-21600 s).' }),
+});
+
+/** `target` block. */
+export const targetSchema = z.discriminatedUnion('type', [kinesisTargetSchema, lambdaTargetSchema]);
+
+/** Truststore for the poller engine. */
+export const truststoreSchema = z.union([
+  z.strictObject({ s3Key: z.string().min(1).meta({ description: 'Key in the truststore bucket.' }) }),
+  z.strictObject({ secret: secretRefSchema }),
+  z.strictObject({
+    file: z.string().min(1).meta({ description: 'Local PEM file uploaded at deploy time.' }),
+  }),
+]);
+
+/** `poller` block (only with `engine: poller`). */
+export const pollerSchema = z.strictObject({
+  truststore: truststoreSchema.optional(),
+  partitions: z
+    .union([z.literal('auto'), z.array(int().min(0)).min(1)])
+    .default('auto')
+    .meta({ description: "'auto' (discover) or the list of partitions." }),
+  iterations: int().min(1).max(10).default(4),
+  secondsWait: int().min(0).max(60).default(5),
+  maxRecordsPerInvocation: int().min(1).max(100_000).default(1000),
+  timeoutSeconds: int().min(10).max(900).default(65),
+  lockTtlSeconds: int().min(10).max(3600).default(120),
+});
+
+/** The whole source file. Unknown fields are rejected (typos get a "did you mean"). */
+export const sourceFileSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .max(LIMITS.NAME_CHARS_MAX)
+      .regex(NAME_PATTERN)
+      .meta({ description: 'Unique source name: lowercase letters, digits and dashes.' }),
+    description: z.string().max(LIMITS.DESCRIPTION_CHARS_MAX).optional(),
+    kind: z.enum(SOURCE_KINDS),
+    brokers: z
+      .array(z.string().regex(BROKER_PATTERN))
+      .min(1)
+      .max(LIMITS.BROKERS_MAX)
+      .optional()
+      .meta({ description: 'host:port bootstrap brokers (1-3, self-managed only). REPLACES THE PIPE.' }),
+    clusterArn: z
+      .string()
+      .regex(MSK_CLUSTER_ARN_PATTERN)
+      .optional()
+      .meta({ description: 'MSK / MSK Serverless cluster ARN.' }),
+    topic: z.string().regex(TOPIC_PATTERN).meta({ description: 'Kafka topic. REPLACES THE PIPE.' }),
+    consumerGroupId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,200}$/)
+      .optional()
+      .meta({ description: 'Consumer group; default kafka-pipes-<name>. REPLACES THE PIPE.' }),
+    startingPosition: z
+      .enum(STARTING_POSITIONS)
+      .default(DEFAULTS.startingPosition)
+      .meta({ description: 'Where a new consumer group starts. REPLACES THE PIPE.' }),
+    batchSize: int().min(LIMITS.BATCH_SIZE_MIN).max(LIMITS.BATCH_SIZE_MAX).default(DEFAULTS.batchSize),
+    batchingWindowSeconds: int()
+      .min(LIMITS.BATCHING_WINDOW_SECONDS_MIN)
+      .max(LIMITS.BATCHING_WINDOW_SECONDS_MAX)
+      .default(DEFAULTS.batchingWindowSeconds),
+    auth: authSchema.default({ type: 'none' }),
+    rootCaSecret: secretRefSchema
+      .optional()
+      .meta({ description: 'Secret {certificate} with the private root CA (self-managed only).' }),
+    vpc: vpcSchema.optional(),
+    filters: z.array(filterSchema).max(LIMITS.FILTERS_MAX).optional(),
+    target: targetSchema,
+    engine: z.enum(ENGINES).default(DEFAULTS.engine),
+    poller: pollerSchema.optional(),
+    rules: z.string().min(1).default(DEFAULTS.rules).meta({ description: 'Enrichment rules file.' }),
+    logLevel: z.enum(LOG_LEVELS).default(DEFAULTS.logLevel),
+    logRetentionDays: int().min(1).max(3653).default(LIMITS.LOG_RETENTION_DAYS_DEFAULT),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+    desiredState: z.enum(DESIRED_STATES).default(DEFAULTS.desiredState),
+  })
+  .meta({ title: 'Kafka source', description: 'One Kafka source ingested through an EventBridge Pipe.' });
+
+/** A source as written in the file (defaults not applied). */
+export type SourceFileInput = z.input<typeof sourceFileSchema>;
+
+/** A validated source, defaults applied (consumerGroupId always set). */
+export type SourceConfig = Omit<z.output<typeof sourceFileSchema>, 'consumerGroupId'> & {
+  /** Kafka consumer group; defaults to `kafka-pipes-<name>`. */
+  readonly consumerGroupId: string;
+};
+
+/** The `auth` block of a validated source. */
+export type SourceAuth = SourceConfig['auth'];
+/** The `target` block of a validated source. */
+export type SourceTarget = SourceConfig['target'];
+/** The `poller` block of a validated source. */
+export type PollerConfig = z.output<typeof pollerSchema>;
+
+/** Fields whose change replaces the Pipe (a new consumer starts: offsets restart from startingPosition). */
+export const REPLACEMENT_FIELDS = ['topic', 'startingPosition', 'consumerGroupId', 'brokers'] as const;
+/** A field whose change replaces the Pipe. */
+export type ReplacementField = (typeof REPLACEMENT_FIELDS)[number];
+
+/** The enrichment's partition-key spec (mirrors enrichment's `PartitionKeySpec`). */
+export type PartitionKeySpec =
+  | { readonly type: 'record-key' }
+  | { readonly type: 'topic-partition' }
+  | { readonly type: 'field'; readonly path: string };
+
+/**
+ * Turns the source-file partition key into the enrichment's spec.
+ * @example toPartitionKeySpec('field:app_name') // { type: 'field', path: 'app_name' }
+ */
+export function toPartitionKeySpec(value: string): PartitionKeySpec {
+  if (value === 'record-key' || value === 'topic-partition') return { type: value };
+  if (value.startsWith('field:')) return { type: 'field', path: value.slice('field:'.length) };
+  throw new Error(`Unknown partition key "${value}": use record-key, topic-partition or field:<path>`);
+}
+
+/** JSON Schema (draft 2020-12) of a source file, for editors (`# yaml-language-server: $schema=...`). */
+export function sourceJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(sourceFileSchema, { io: 'input', target: 'draft-2020-12' }),
+    $id: 'https://github.com/kafka-pipes-template/pipes/source.schema.json',
+  };
+}

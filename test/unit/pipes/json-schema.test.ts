@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderSourceSchema, SOURCE_SCHEMA_PATH } from '../../../pipes/generate-schema.js';
+
+describe('pipes/source.schema.json', () => {
+  it('is up to date with pipes/source-schema.ts (regenerate: npx tsx pipes/generate-schema.ts)', () => {
+    // Arrange
+    const committed = readFileSync(SOURCE_SCHEMA_PATH, 'utf8');
+    // Act
+    const generated = renderSourceSchema();
+    // Assert
+    expect(committed).toBe(generated);
+  });
+
+  it('rejects unknown fields and requires name, kind, topic and target', () => {
+    // Act
+    const schema = JSON.parse(renderSourceSchema()) as { additionalProperties: boolean; required: string[] };
+    // Assert
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(['name', 'kind', 'topic', 'target']);
+  });
+});
