@@ -1,0 +1,59 @@
+/**
+ * Public API of the enrichment step (contract: coord common.md "Enrichment"). The poller, the local
+ * Pipe runner and the CLI use these so both engines emit byte-identical records.
+ */
+export { APIC_FIELDS, type ApicFieldKind } from './apic-fields.js';
+export {
+  type CanonicalRecord,
+  canonicalJsonSchema,
+  canonicalRecordSchema,
+  serializeCanonical,
+} from './canonical.js';
+export {
+  CANONICAL_SCHEMA_VERSION,
+  DLQ_REASON,
+  DLQ_SCHEMA,
+  type DlqReasonCode,
+  ENRICH_OUTPUT_LIMIT_BYTES,
+  KINESIS_RECORD_LIMIT_BYTES,
+  PARTITION_KEY_MAX_CHARS,
+  SQS_MESSAGE_LIMIT_BYTES,
+} from './constants.js';
+export { toIsoUtc } from './datetime.js';
+export { type DlqEntry, type DlqHeader, reasonCode } from './dlq-entry.js';
+export {
+  type EnrichContext,
+  type EnrichCounts,
+  type EnrichOutcome,
+  enrichBatch,
+  eventIdOf,
+} from './enrich-batch.js';
+export { InvalidEventError } from './errors.js';
+export {
+  type DecodedKafkaRecord,
+  decodeKafkaEvent,
+  KAFKA_EVENT_SOURCE,
+  type KafkaEventRecord,
+  type KafkaEventSource,
+  normalizeCluster,
+} from './kafka-event.js';
+export { type JsonObject, type JsonValue, type NormalizeResult, normalizeApicEvent } from './normalize.js';
+export { choosePartitionKey, type PartitionKeySpec, parsePartitionKeySpec } from './partition-key.js';
+export { buildPipeKafkaRecord, type KafkaHeaderInput, type PipeKafkaRecordInput } from './pipe-record.js';
+export {
+  type CompiledRules,
+  type CompileRulesOptions,
+  compileRules,
+  type RuleOutcome,
+  ruleVersionOf,
+} from './rules/compile.js';
+export { DEFAULT_RULES } from './rules/default-rules.generated.js';
+export { loadRulesFile, parseRules } from './rules/parse.js';
+export { OPERATION_KINDS, type RuleOperation, type Rules, rulesSchema } from './rules/schema.js';
+export { type RulesSelection, selectRules } from './rules/select.js';
+export { validateRules } from './rules/validate.js';
+export { createSqsDlqSink, type DlqSink, dlqMessageBody } from './sqs-dlq-sink.js';
+export { type HttpStatus, parseHttpStatus } from './status-codes.js';
+
+/** Path of the bundled default rules file, relative to the repository root. */
+export const DEFAULT_RULES_FILE = 'enrichment/rules/default.rules.yaml';

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { search } from '@aws-lambda-powertools/jmespath';
+import { PARTITION_KEY_MAX_CHARS } from './constants.js';
+import type { JsonObject } from './normalize.js';
+
+/** How the Kinesis partition key of a record is chosen. */
+export type PartitionKeySpec =
+  | { type: 'record-key' }
+  | { type: 'topic-partition' }
+  | { type: 'field'; path: string };
+
+/**
+ * Parses the PARTITION_KEY setting: `record-key`, `topic-partition` or `field:<JMESPath>` (over the
+ * canonical record, e.g. `field:api.app_name`). Returns null when the text is none of these.
+ *
+ * @example parsePartitionKeySpec('field:api.app_name') // → {type: 'field', path: 'api.app_name'}
+ */
+export function parsePartitionKeySpec(text: string): PartitionKeySpec | null {
+  if (text === 'record-key') return { type: 'record-key' };
+  if (text === 'topic-partition') return { type: 'topic-partition' };
+  if (text.startsWith('field:') && text.length > 'field:'.length)
+    return { type: 'field', path: text.slice(6) };
+  return null;
+}
+
+/** Fits a key into Kinesis' 256-character limit: longer keys become their sha-256 hex (64 chars). */
+function fitPartitionKey(key: string): string {
+  return key.length <= PARTITION_KEY_MAX_CHARS ? key : createHash('sha256').update(key).digest('hex');
+}
+
+/**
+ * Chooses the partition key for a canonical record. Falls back to `<topic>-<partition>` when the
+ * record key is null/empty or the field is missing/null/empty; non-string field values are JSON text.
+ */
+export function choosePartitionKey(
+  spec: PartitionKeySpec,
+  record: JsonObject,
+  kafka: { topic: string; partition: number; key: string | null },
+): string {
+  const fallback = `${kafka.topic}-${kafka.partition}`;
+  let chosen: string | null = null;
+  if (spec.type === 'record-key') {
+    chosen = kafka.key;
+  } else if (spec.type === 'field') {
+    let v: unknown;
+    try {
+      v = search(spec.path, record);
+    } catch {
+      v = null;
+    }
+    chosen = v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return fitPartitionKey(chosen === null || chosen === '' ? fallback : chosen);
+}

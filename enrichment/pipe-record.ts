@@ -1,0 +1,71 @@
+import type { KafkaEventRecord, KafkaEventSource } from './kafka-event.js';
+
+/** Header values as kafkajs delivers them. */
+export type KafkaHeaderInput =
+  | Record<string, Uint8Array | string | readonly (Uint8Array | string)[] | undefined>
+  | readonly { readonly key: string; readonly value: Uint8Array | string | null }[];
+
+/** Input of {@link buildPipeKafkaRecord}: one Kafka record as a consumer (the poller) sees it. */
+export interface PipeKafkaRecordInput {
+  readonly eventSource: KafkaEventSource;
+  /** Bootstrap servers (comma-separated, SelfManagedKafka) or the MSK cluster ARN (aws:kafka). */
+  readonly cluster: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset as a decimal string (kafkajs gives strings). */
+  readonly offset: string;
+  /** Epoch milliseconds (number or decimal string as kafkajs gives it). */
+  readonly timestamp: number | string;
+  /** Default CREATE_TIME. */
+  readonly timestampType?: string;
+  readonly key: Uint8Array | string | null;
+  readonly value: Uint8Array | string | null;
+  readonly headers?: KafkaHeaderInput;
+}
+
+function toBytes(v: Uint8Array | string): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/**
+ * Builds one element of the Pipes enrichment event (design.md §2) from a consumed Kafka record, so the
+ * poller and the local Pipe runner feed enrichBatch exactly what a Pipe would: base64 key and value,
+ * headers as `[{name: [bytes]}]`, partition as a string, offset as a number (a decimal string beyond
+ * Number.MAX_SAFE_INTEGER, which enrichBatch also accepts).
+ *
+ * @example buildPipeKafkaRecord({eventSource: 'SelfManagedKafka', cluster: 'b1:9092', topic: 't', partition: 0,
+ *   offset: '5', timestamp: '1700000000000', key: null, value: Buffer.from('{}')})
+ */
+export function buildPipeKafkaRecord(input: PipeKafkaRecordInput): KafkaEventRecord {
+  const headers: Record<string, number[]>[] = [];
+  const h = input.headers;
+  if (Array.isArray(h)) {
+    for (const { key, value } of h as readonly { key: string; value: Uint8Array | string | null }[]) {
+      headers.push({ [key]: value === null ? [] : [...toBytes(value)] });
+    }
+  } else if (h !== undefined) {
+    for (const [name, value] of Object.entries(h as Record<string, unknown>)) {
+      if (value === undefined) continue;
+      const values = Array.isArray(value) ? value : [value];
+      for (const v of values as (Uint8Array | string)[]) headers.push({ [name]: [...toBytes(v)] });
+    }
+  }
+  const offsetNumber = Number(input.offset);
+  const clusterField =
+    input.eventSource === 'aws:kafka'
+      ? { eventSourceArn: input.cluster }
+      : { bootstrapServers: input.cluster };
+  return {
+    eventSource: input.eventSource,
+    ...clusterField,
+    eventSourceKey: `${input.topic}-${input.partition}`,
+    topic: input.topic,
+    partition: String(input.partition),
+    offset: Number.isSafeInteger(offsetNumber) ? offsetNumber : input.offset,
+    timestamp: Number(input.timestamp),
+    timestampType: input.timestampType ?? 'CREATE_TIME',
+    key: input.key === null ? null : toBytes(input.key).toString('base64'),
+    value: input.value === null ? null : toBytes(input.value).toString('base64'),
+    headers,
+  };
+}

@@ -1,0 +1,244 @@
+import { createHash, createHmac } from 'node:crypto';
+import { search } from '@aws-lambda-powertools/jmespath';
+import type { JsonObject, JsonValue } from '../normalize.js';
+import type { RuleOperation, Rules } from './schema.js';
+
+/** Default replacement text of `redact` with `mode: mask`. */
+export const DEFAULT_MASK = '****';
+/** Hex characters of the content hash in `ruleVersion`. */
+const CONTENT_HASH_CHARS = 12;
+
+/** What applying the rules to one record decided. */
+export type RuleOutcome =
+  | { readonly outcome: 'keep' }
+  | { readonly outcome: 'drop'; readonly ruleId: string }
+  | { readonly outcome: 'error'; readonly ruleId: string; readonly message: string };
+
+/** Rules ready to apply: validated, expressions checked, HMAC key bound. */
+export interface CompiledRules {
+  readonly name: string;
+  readonly version: string;
+  /** `name@version+<12 hex of sha-256 of the validated document>`; written in every record and DLQ entry. */
+  readonly ruleVersion: string;
+  /** Operation ids in order (for per-rule counts). */
+  readonly ruleIds: readonly string[];
+  /** The validated document. */
+  readonly source: Rules;
+  /**
+   * Applies the operations in order to a canonical record, mutating it. `applied` receives the index of
+   * each operation that changed the record (or matched, for drop). Never throws.
+   */
+  apply(record: JsonObject, applied?: (index: number) => void): RuleOutcome;
+}
+
+/** Options of {@link compileRules}. */
+export interface CompileRulesOptions {
+  /** HMAC key for `redact` with `mode: hash` (resolved from the secret named by `hmacKey`). */
+  readonly hmacKey?: string | Uint8Array;
+}
+
+/** JMESPath truthiness: false, null, "", [] and {} are false. */
+function truthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v as object).length > 0;
+  return true;
+}
+
+function splitPath(path: string): string[] {
+  // kafka.headers is one writable root: keep the two first segments apart like any other.
+  return path.split('.');
+}
+
+function getAt(root: JsonObject, segs: readonly string[]): { found: boolean; value?: JsonValue } {
+  let cur: JsonValue = root;
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, s))
+      return { found: false };
+    cur = (cur as JsonObject)[s] as JsonValue;
+  }
+  return { found: true, value: cur };
+}
+
+function defineOwn(obj: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Sets a value, creating intermediate objects; returns an error message when a parent is not an object. */
+function setAt(root: JsonObject, segs: readonly string[], value: JsonValue): string | null {
+  let cur: JsonObject = root;
+  for (let i = 0; i < segs.length - 1; i++) {
+    const s = segs[i] as string;
+    const next: JsonValue | undefined = Object.hasOwn(cur, s) ? cur[s] : undefined;
+    if (next === undefined || next === null) {
+      const created: JsonObject = {};
+      defineOwn(cur, s, created);
+      cur = created;
+    } else if (typeof next === 'object' && !Array.isArray(next)) {
+      cur = next;
+    } else {
+      return `cannot write ${segs.join('.')}: ${segs.slice(0, i + 1).join('.')} is not an object`;
+    }
+  }
+  defineOwn(cur, segs[segs.length - 1] as string, value);
+  return null;
+}
+
+function deleteAt(root: JsonObject, segs: readonly string[]): boolean {
+  const parent = getAt(root, segs.slice(0, -1));
+  const obj = parent.value;
+  const last = segs[segs.length - 1] as string;
+  if (
+    !parent.found ||
+    obj === null ||
+    typeof obj !== 'object' ||
+    Array.isArray(obj) ||
+    !Object.hasOwn(obj, last)
+  )
+    return false;
+  delete (obj as JsonObject)[last];
+  return true;
+}
+
+/** Stable JSON (sorted keys) used for the content hash. */
+function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
+    .join(',')}}`;
+}
+
+/**
+ * Computes `ruleVersion` = `name@version+<first 12 hex of sha-256 of the document with sorted keys>`,
+ * so two different documents under the same name and version are still told apart.
+ *
+ * @example ruleVersionOf(rules) // → 'api-connect-default@1.0.0+3f9a0c12be47'
+ */
+export function ruleVersionOf(rules: Rules): string {
+  const hash = createHash('sha256').update(stableStringify(rules)).digest('hex').slice(0, CONTENT_HASH_CHARS);
+  return `${rules.name}@${rules.version}+${hash}`;
+}
+
+type Step = (record: JsonObject) => 'changed' | 'unchanged' | 'drop' | { error: string };
+
+function compileStep(op: RuleOperation, hmacKey: string | Uint8Array | undefined): Step {
+  switch (op.op) {
+    case 'rename': {
+      const from = splitPath(op.from);
+      const to = splitPath(op.to);
+      return (r) => {
+        const got = getAt(r, from);
+        if (!got.found) return 'unchanged';
+        const err = setAt(r, to, got.value as JsonValue);
+        if (err !== null) return { error: err };
+        deleteAt(r, from);
+        return 'changed';
+      };
+    }
+    case 'set': {
+      const segs = splitPath(op.field);
+      if (op.expr !== undefined) {
+        const expr = op.expr;
+        return (r) => {
+          const v = search(expr, r) as JsonValue | undefined;
+          const err = setAt(r, segs, v === undefined ? null : v);
+          return err === null ? 'changed' : { error: err };
+        };
+      }
+      const literal = op.value as JsonValue;
+      const json = JSON.stringify(literal);
+      return (r) => {
+        const err = setAt(r, segs, JSON.parse(json) as JsonValue);
+        return err === null ? 'changed' : { error: err };
+      };
+    }
+    case 'remove': {
+      const segs = splitPath(op.field);
+      return (r) => (deleteAt(r, segs) ? 'changed' : 'unchanged');
+    }
+    case 'redact': {
+      const segs = splitPath(op.field);
+      if (op.mode === 'hash') {
+        const key = hmacKey;
+        if (key === undefined) throw new Error('redact mode hash needs an HMAC key');
+        return (r) => {
+          const got = getAt(r, segs);
+          if (!got.found || got.value === null) return 'unchanged';
+          const text = typeof got.value === 'string' ? got.value : JSON.stringify(got.value);
+          setAt(r, segs, createHmac('sha256', key).update(text).digest('hex'));
+          return 'changed';
+        };
+      }
+      const mask = op.mask ?? DEFAULT_MASK;
+      const keepLast = op.keepLast ?? 0;
+      return (r) => {
+        const got = getAt(r, segs);
+        if (!got.found || got.value === null) return 'unchanged';
+        const v = got.value;
+        const kept = keepLast > 0 && typeof v === 'string' && v.length > keepLast ? v.slice(-keepLast) : '';
+        setAt(r, segs, mask + kept);
+        return 'changed';
+      };
+    }
+    case 'drop':
+      return () => 'drop';
+    case 'tag': {
+      const tag = op.tag;
+      return (r) => {
+        const tags = r.tags as JsonValue[];
+        if (tags.includes(tag)) return 'unchanged';
+        tags.push(tag);
+        return 'changed';
+      };
+    }
+    case 'route': {
+      const route = op.route;
+      return (r) => {
+        r.route = route;
+        return 'changed';
+      };
+    }
+  }
+}
+
+/**
+ * Compiles validated rules into a function applied to each canonical record.
+ * Throws when the rules use `redact` with `mode: hash` and no HMAC key is given (configuration fault).
+ */
+export function compileRules(rules: Rules, options: CompileRulesOptions = {}): CompiledRules {
+  const ids = rules.operations.map((op, i) => op.id ?? `${i}-${op.op}`);
+  const steps = rules.operations.map((op) => {
+    const step = compileStep(op, options.hmacKey);
+    const when = op.when;
+    return when === undefined
+      ? step
+      : (((r: JsonObject) => (truthy(search(when, r)) ? step(r) : 'unchanged')) as Step);
+  });
+  return {
+    name: rules.name,
+    version: rules.version,
+    ruleVersion: ruleVersionOf(rules),
+    ruleIds: ids,
+    source: rules,
+    apply(record, applied) {
+      for (let i = 0; i < steps.length; i++) {
+        let result: ReturnType<Step>;
+        try {
+          result = (steps[i] as Step)(record);
+        } catch (err) {
+          return { outcome: 'error', ruleId: ids[i] as string, message: (err as Error).message };
+        }
+        if (result === 'unchanged') continue;
+        if (typeof result === 'object')
+          return { outcome: 'error', ruleId: ids[i] as string, message: result.error };
+        applied?.(i);
+        if (result === 'drop') return { outcome: 'drop', ruleId: ids[i] as string };
+      }
+      return { outcome: 'keep' };
+    },
+  };
+}

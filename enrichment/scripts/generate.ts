@@ -1,0 +1,34 @@
+/**
+ * Generates the files derived from code, checked by test/unit/enrichment/generated.test.ts:
+ * - enrichment/canonical.schema.json (JSON Schema of the canonical record)
+ * - enrichment/rules/rules.schema.json (JSON Schema of a rules document; also the AppConfig validator)
+ * - enrichment/rules/default-rules.generated.ts (the bundled default rules, pre-parsed)
+ *
+ * Run: `npx tsx enrichment/scripts/generate.ts` (or `--check` to fail when a file is stale).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatedFiles } from './generated-files.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const check = process.argv.includes('--check');
+let stale = 0;
+for (const [path, content] of Object.entries(generatedFiles())) {
+  const abs = join(root, path);
+  let current: string | null = null;
+  try {
+    current = readFileSync(abs, 'utf8');
+  } catch {
+    current = null;
+  }
+  if (current === content) continue;
+  if (check) {
+    console.error(`${path} is out of date: run npx tsx enrichment/scripts/generate.ts`);
+    stale++;
+  } else {
+    writeFileSync(abs, content);
+    console.log(`wrote ${path}`);
+  }
+}
+process.exitCode = stale > 0 ? 1 : 0;
