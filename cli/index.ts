@@ -1,0 +1,154 @@
+/**
+ * `kafka-pipes` — the operator CLI: onboard · preflight · check · rules preview · dlq inspect/replay.
+ * Exit codes: 0 ok, 1 a check/preflight failed (or a replay left messages), 2 usage/config error,
+ * 3 infrastructure error (AWS, Kafka unreachable). See docs/cli.md.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { type AwsOptions, type CliAwsClients, cliAwsClients } from './aws.js';
+import { createOutput, EXIT_CODES, type ExitCode, type OutputStreams, reportError } from './output.js';
+import { preflightCommand } from './preflight-command.js';
+
+/** What a CLI run may be given (tests inject streams and AWS clients). */
+export interface CliDeps extends Partial<OutputStreams> {
+  /** AWS clients factory; default builds SDK clients from --region / --endpoint-url. */
+  readonly aws?: (opts: AwsOptions) => CliAwsClients;
+  /** Clock (preflight expiry). */
+  readonly now?: () => Date;
+  /** Prompt input for `onboard` (default process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+interface GlobalFlags {
+  json?: boolean;
+  color?: boolean;
+  region?: string;
+  endpointUrl?: string;
+  sourcesDir?: string;
+}
+
+const MATERIAL_OPTIONS = (cmd: Command): Command =>
+  cmd
+    .option('--cert <file>', 'client certificate chain PEM (instead of the auth.secret)')
+    .option('--key <file>', 'client private key PEM (instead of the auth.secret)')
+    .addOption(
+      new Option('--key-password <password>', 'password of an encrypted client key').env(
+        'KAFKA_PIPES_KEY_PASSWORD',
+      ),
+    )
+    .option(
+      '--ca <file|s3-uri>',
+      'trust bundle PEM, a file or s3://bucket/key (instead of rootCaSecret / poller.truststore)',
+    )
+    .option('--truststore-bucket <bucket>', 'bucket of poller.truststore.s3Key');
+
+/**
+ * Builds the commander program. Every action stores its exit code in `result.code`.
+ */
+export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command {
+  const streams: OutputStreams = {
+    stdout: deps.stdout ?? process.stdout,
+    stderr: deps.stderr ?? process.stderr,
+    env: deps.env ?? process.env,
+  };
+  const makeAws = deps.aws ?? cliAwsClients;
+  const program = new Command('kafka-pipes')
+    .description('Operator CLI for the Kafka → EventBridge Pipes template')
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('--no-color', 'no ANSI colours (also NO_COLOR=1; colours are only used on a TTY)')
+    .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
+    .addOption(new Option('--endpoint-url <url>', 'AWS endpoint (local emulators)').env('AWS_ENDPOINT_URL'))
+    .option('--sources-dir <dir>', 'source catalogue directory', 'pipes/sources')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: (s) => streams.stdout.write(s),
+      writeErr: (s) => streams.stderr.write(s),
+    })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 ok · 1 check/preflight failed · 2 usage or config error · 3 infrastructure error',
+  );
+
+  /** Wraps an action: global flags → output + AWS clients, errors → exit codes. */
+  const action =
+    <A extends unknown[]>(
+      run: (
+        ctx: { flags: GlobalFlags; out: ReturnType<typeof createOutput>; aws: CliAwsClients },
+        ...args: A
+      ) => Promise<ExitCode>,
+    ) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      const flags = cmd.optsWithGlobals() as GlobalFlags;
+      const out = createOutput({ json: flags.json, color: flags.color }, streams);
+      try {
+        const aws = makeAws({
+          ...(flags.region ? { region: flags.region } : {}),
+          ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+        });
+        result.code = await run({ flags, out, aws }, ...(args.slice(0, -1) as A));
+      } catch (err) {
+        result.code = reportError(out, err);
+      }
+    };
+
+  MATERIAL_OPTIONS(
+    program
+      .command('preflight')
+      .description('check the certificate material of a source and decide the engine (pipe or poller)')
+      .argument('<source>', 'source name (pipes/sources/<name>.yaml) or path to a source file'),
+  )
+    .option('--server-cert <file>', 'broker certificate PEM, to check its chain and SAN against the brokers')
+    .option('--write', 'set `engine` in the source file to the decision (comments kept)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 no failure (warnings allowed) · 1 a check failed · 2 bad flags/file · 3 AWS error',
+    )
+    .action(
+      action(async ({ flags, out, aws }, ref: string, opts: Record<string, unknown>) =>
+        preflightCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws, deps.now),
+      ),
+    );
+
+  return program;
+}
+
+/**
+ * Runs the CLI with the given argv (without node and script) and returns the exit code.
+ * @example process.exitCode = await runCli(process.argv.slice(2))
+ */
+export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<ExitCode> {
+  const result: { code: ExitCode } = { code: EXIT_CODES.ok };
+  const program = buildProgram(deps, result);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
+      return ok ? EXIT_CODES.ok : EXIT_CODES.usage;
+    }
+    throw err;
+  }
+  return result.code;
+}
+
+const isMain = (() => {
+  try {
+    return (
+      process.argv[1] !== undefined &&
+      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    );
+  } catch {
+    return false;
+  }
+})();
+
+if (isMain) {
+  // `kafka-pipes … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  process.exitCode = await runCli(process.argv.slice(2));
+}

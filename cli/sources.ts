@@ -1,0 +1,40 @@
+/**
+ * Resolves the `<source>` argument of a command: a source name (looked up in the catalogue directory) or a
+ * path to a source file. Validates with the same loader as the synth (parseSourceFile).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_SOURCES_DIR, parseSourceFile } from '../pipes/load-sources.js';
+import type { SourceConfig } from '../pipes/source-schema.js';
+import { usageError } from './output.js';
+
+/** A source file read from disk and validated. */
+export interface ResolvedSource {
+  /** Path of the file. */
+  readonly file: string;
+  /** Original YAML text (kept for comment-preserving edits). */
+  readonly text: string;
+  readonly source: SourceConfig;
+}
+
+/**
+ * Reads and validates a source by name or path.
+ * @throws UsageError when no file matches; ConfigError (from the loader) when the file is invalid.
+ * @example resolveSource('orders') // reads pipes/sources/orders.yaml
+ */
+export function resolveSource(ref: string, sourcesDir: string = DEFAULT_SOURCES_DIR): ResolvedSource {
+  const candidates = /\.ya?ml$/.test(ref)
+    ? [ref]
+    : [join(sourcesDir, `${ref}.yaml`), join(sourcesDir, `${ref}.yml`)];
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) {
+    throw usageError(
+      '<source>',
+      'source',
+      `no source file for "${ref}" (looked for ${candidates.join(', ')})`,
+      `pass a source name from ${sourcesDir}/ or a path to a .yaml file, or create one with \`kafka-pipes onboard\``,
+    );
+  }
+  const text = readFileSync(file, 'utf8');
+  return { file, text, source: parseSourceFile(text, file) };
+}
