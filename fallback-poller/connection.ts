@@ -1,0 +1,191 @@
+import { createPrivateKey } from 'node:crypto';
+import { ConfigError, NonRetriableError, RetriableError } from '../core/errors.js';
+import type { KafkaConnection } from '../core/kafka-client.js';
+
+/** Where the truststore (PEM bundle of trusted CA certificates) comes from. */
+export type TruststoreSpec =
+  | { readonly type: 's3'; readonly bucket: string; readonly key: string }
+  | { readonly type: 'secret'; readonly secret: string }
+  | { readonly type: 'file'; readonly path: string }
+  | { readonly type: 'default' };
+
+/** Authentication of the poller to the brokers (secrets in the Pipes JSON formats). */
+export type AuthSpec =
+  | { readonly type: 'none' }
+  | { readonly type: 'mtls'; readonly secret: string }
+  | { readonly type: 'sasl-scram-256' | 'sasl-scram-512' | 'basic'; readonly secret: string };
+
+/** Brokers + TLS/auth material references. */
+export interface ConnectionSpec {
+  readonly brokers: readonly string[];
+  /** TLS on (true for SSL / SASL_SSL listeners). */
+  readonly tls: boolean;
+  readonly truststore: TruststoreSpec;
+  readonly auth: AuthSpec;
+  readonly clientId?: string;
+}
+
+/** Where material is fetched from (S3 GetObject, Secrets Manager GetSecretValue, the bundle's files). */
+export interface MaterialPorts {
+  getObjectText(bucket: string, key: string): Promise<string>;
+  getSecretString(secretId: string): Promise<string>;
+  readFileText(path: string): Promise<string>;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Counts the certificates of a PEM bundle. */
+export function countPemCertificates(pem: string): number {
+  return pem.match(PEM_CERT)?.length ?? 0;
+}
+
+function parseJsonSecret(text: string, secretId: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    if (text.trimStart().startsWith('{')) {
+      throw new NonRetriableError(`secret ${secretId} is not valid JSON`);
+    }
+    return null;
+  }
+}
+
+/**
+ * Decrypts an (optionally encrypted) PKCS#8/PKCS#1 PEM key into unencrypted PKCS#8 PEM held in memory,
+ * so TLS never sees a passphrase and a wrong password fails here with a clear message. Works for PBES1
+ * (pbeWithSHA1And3-KeyTripleDES-CBC, what Pipes accepts) and PBES2 keys.
+ */
+export function decryptPrivateKey(pem: string, passphrase: string | undefined, secretId: string): string {
+  const encrypted = pem.includes('ENCRYPTED PRIVATE KEY') || pem.includes('Proc-Type: 4,ENCRYPTED');
+  if (encrypted && !passphrase) {
+    throw new NonRetriableError(`client private key in secret ${secretId} is encrypted but privateKeyPassword is missing`);
+  }
+  try {
+    const key = createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
+    return key.export({ format: 'pem', type: 'pkcs8' }).toString();
+  } catch (error) {
+    throw new NonRetriableError(
+      `client private key in secret ${secretId} could not be read: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+async function loadTruststore(spec: TruststoreSpec, ports: MaterialPorts): Promise<string | undefined> {
+  let pem: string;
+  let where: string;
+  try {
+    switch (spec.type) {
+      case 'default':
+        return undefined;
+      case 's3':
+        where = `s3://${spec.bucket}/${spec.key}`;
+        pem = await ports.getObjectText(spec.bucket, spec.key);
+        break;
+      case 'secret': {
+        where = `secret ${spec.secret}`;
+        const text = await ports.getSecretString(spec.secret);
+        const json = parseJsonSecret(text, spec.secret);
+        pem = json ? String(json.certificate ?? '') : text;
+        break;
+      }
+      case 'file':
+        where = `file ${spec.path}`;
+        pem = await ports.readFileText(spec.path);
+        break;
+    }
+  } catch (error) {
+    if (error instanceof NonRetriableError) throw error;
+    throw new RetriableError(`could not load the truststore: ${(error as Error).message}`, { cause: error });
+  }
+  if (countPemCertificates(pem) === 0) {
+    throw new NonRetriableError(`truststore ${where} holds no PEM certificate`);
+  }
+  return pem;
+}
+
+async function secretJson(ports: MaterialPorts, secretId: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await ports.getSecretString(secretId);
+  } catch (error) {
+    throw new RetriableError(`could not read secret ${secretId}: ${(error as Error).message}`, { cause: error });
+  }
+  const json = parseJsonSecret(text, secretId);
+  if (!json) throw new NonRetriableError(`secret ${secretId} must be a JSON object`);
+  return json;
+}
+
+function requireString(json: Record<string, unknown>, field: string, secretId: string): string {
+  const v = json[field];
+  if (typeof v !== 'string' || v === '') {
+    throw new NonRetriableError(`secret ${secretId} has no "${field}" string`);
+  }
+  return v;
+}
+
+/**
+ * Resolves a connection spec into a KafkaConnection: truststore from S3 / Secrets Manager / a bundled
+ * file, mTLS client certificate + key from a secret in the Pipes format
+ * `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory), SASL/SCRAM or
+ * basic credentials from `{username, password}`. `rejectUnauthorized` stays true (core/kafka-client.ts).
+ */
+export async function resolveKafkaConnection(spec: ConnectionSpec, ports: MaterialPorts): Promise<KafkaConnection> {
+  if (spec.brokers.length === 0) {
+    throw new ConfigError('the poller needs at least one broker', [
+      { file: '<poller>', field: 'brokers', message: 'no brokers', fix: 'list host:port brokers in the source file' },
+    ]);
+  }
+  if (!spec.tls && spec.auth.type === 'mtls') {
+    throw new NonRetriableError('mtls authentication needs TLS');
+  }
+  const ca = spec.tls ? await loadTruststore(spec.truststore, ports) : undefined;
+  const base: KafkaConnection = {
+    brokers: [...spec.brokers],
+    clientId: spec.clientId ?? 'kafka-pipes-poller',
+    ...(spec.tls ? { tls: { ...(ca ? { ca } : {}) } } : {}),
+  };
+  switch (spec.auth.type) {
+    case 'none':
+      return base;
+    case 'mtls': {
+      const json = await secretJson(ports, spec.auth.secret);
+      const cert = requireString(json, 'certificate', spec.auth.secret);
+      const rawKey = requireString(json, 'privateKey', spec.auth.secret);
+      const password = typeof json.privateKeyPassword === 'string' && json.privateKeyPassword !== '' ? json.privateKeyPassword : undefined;
+      const key = decryptPrivateKey(rawKey, password, spec.auth.secret);
+      return { ...base, tls: { ...base.tls, cert, key } };
+    }
+    default: {
+      const json = await secretJson(ports, spec.auth.secret);
+      const username = requireString(json, 'username', spec.auth.secret);
+      const password = requireString(json, 'password', spec.auth.secret);
+      const mechanism =
+        spec.auth.type === 'sasl-scram-256' ? 'scram-sha-256' : spec.auth.type === 'sasl-scram-512' ? 'scram-sha-512' : 'plain';
+      return { ...base, sasl: { mechanism, username, password } };
+    }
+  }
+}
+
+/**
+ * Caches resolved connections across warm invocations (module scope in the handler) for `ttlMs`, so
+ * certificates and secrets are fetched once per container, and re-fetched after rotation.
+ */
+export function createConnectionCache(ttlMs: number, nowMs: () => number = Date.now) {
+  const entries = new Map<string, { at: number; value: Promise<KafkaConnection> }>();
+  return {
+    get(spec: ConnectionSpec, ports: MaterialPorts): Promise<KafkaConnection> {
+      const key = JSON.stringify(spec);
+      const hit = entries.get(key);
+      if (hit && nowMs() - hit.at < ttlMs) return hit.value;
+      const value = resolveKafkaConnection(spec, ports);
+      entries.set(key, { at: nowMs(), value });
+      value.catch(() => entries.delete(key));
+      return value;
+    },
+    clear(): void {
+      entries.clear();
+    },
+  };
+}

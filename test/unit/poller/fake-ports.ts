@@ -1,0 +1,81 @@
+import type { PartitionRecord, PartitionSession } from '../../../core/kafka-client.js';
+import { createMemoryLock } from '../../../fallback-poller/lock.js';
+import type { PollPorts, ReaderPort, SinkEntryResult } from '../../../fallback-poller/ports.js';
+
+/** An in-memory partition log with a committed offset, behind the ReaderPort interface. */
+export function fakeLog(values: (string | null)[], topic = 'apic', partition = 0) {
+  const log: PartitionRecord[] = values.map((v, i) => ({
+    topic,
+    partition,
+    offset: String(i),
+    timestamp: String(1_700_000_000_000 + i),
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from(`key-${i % 4}`),
+    value: v === null ? null : Buffer.from(v),
+    headers: [],
+  }));
+  const state = { committed: null as string | null, commits: [] as string[], failCommit: false };
+  const reader: ReaderPort = {
+    async describe() {
+      return [0, 1, 2];
+    },
+    async open(): Promise<PartitionSession> {
+      let next = state.committed === null ? 0 : Number(state.committed);
+      const start = next;
+      return {
+        committedOffset: state.committed,
+        startOffset: String(start),
+        lowWatermark: '0',
+        highWatermark: () => String(log.length),
+        nextOffset: () => String(next),
+        async poll(max) {
+          const out = log.slice(next, next + max);
+          next += out.length;
+          return out;
+        },
+        async commit(offset) {
+          if (state.failCommit) throw new Error('broker down');
+          state.committed = offset;
+          state.commits.push(offset);
+        },
+        async close() {},
+      };
+    },
+  };
+  return { reader, state, log };
+}
+
+/** Ports with a memory lock, a recording sink and DLQ, a fake clock. */
+export function fakePorts(reader: ReaderPort, overrides: Partial<PollPorts> = {}) {
+  const delivered: { partitionKey: string; data: string }[] = [];
+  const dlq: unknown[] = [];
+  let now = 1_700_000_000_000;
+  const lock = createMemoryLock();
+  const ports: PollPorts = {
+    reader,
+    lock,
+    sink: {
+      async putRecords(entries): Promise<SinkEntryResult[]> {
+        for (const e of entries) delivered.push({ partitionKey: e.partitionKey, data: Buffer.from(e.data).toString() });
+        return entries.map(() => ({}));
+      },
+    },
+    dlq: {
+      async send(entries) {
+        dlq.push(...entries);
+      },
+    },
+    clock: {
+      nowMs: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    },
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    remainingTimeMs: () => 60_000,
+    random: () => 0.5,
+    ownerToken: () => 'owner-1',
+    ...overrides,
+  };
+  return { ports, delivered, dlq, lock, advance: (ms: number) => (now += ms) };
+}

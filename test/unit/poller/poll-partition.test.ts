@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildPipeKafkaRecord,
+  compileRules,
+  DEFAULT_RULES,
+  enrichBatch,
+  serializeCanonical,
+} from '../../../enrichment/index.js';
+import { POLL_STATUS } from '../../../fallback-poller/constants.js';
+import { type PollSettings, pollPartition, pollStatus } from '../../../fallback-poller/poll-partition.js';
+import type { SinkPort } from '../../../fallback-poller/ports.js';
+import apicEvent from './fixtures/apic-event.json' with { type: 'json' };
+import statusCases from './fixtures/status-cases.json' with { type: 'json' };
+import { fakeLog, fakePorts } from './fake-ports.js';
+
+const rules = compileRules(DEFAULT_RULES);
+const settings: PollSettings = {
+  sourceName: 'apic-onprem',
+  topic: 'apic',
+  groupId: 'kafka-pipes-apic-onprem',
+  startingPosition: 'TRIM_HORIZON',
+  eventSource: 'SelfManagedKafka',
+  cluster: 'broker-1:9093',
+  rules,
+  partitionKey: { type: 'record-key' },
+  chunkRecords: 50,
+  idleWaitMs: 0,
+};
+
+function events(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ ...apicEvent, transaction_id: `transaction${i}` }));
+}
+
+describe('pollStatus', () => {
+  it.each(statusCases)('$name → $statusCode', ({ read, committed, statusCode, message }) => {
+    expect(pollStatus({ read, committed })).toEqual({ statusCode, message });
+  });
+});
+
+describe('pollPartition', () => {
+  it('answers a health check without touching kafka or the lock', async () => {
+    const { ports, lock } = fakePorts({
+      describe: async () => {
+        throw new Error('no kafka');
+      },
+      open: async () => {
+        throw new Error('no kafka');
+      },
+    });
+    const res = await pollPartition({ type: 'health' }, settings, ports);
+    expect(res.statusCode).toBe(200);
+    expect(res.message).toBe('healthy');
+    expect(lock.table.size).toBe(0);
+  });
+
+  it('describes partitions for partitions: auto', async () => {
+    const { reader } = fakeLog([]);
+    const { ports } = fakePorts(reader);
+    const res = await pollPartition({ type: 'describe' }, settings, ports);
+    expect(res.partitions).toEqual([0, 1, 2]);
+  });
+
+  it('drains, delivers exactly what enrichBatch produces, commits after the last record and releases the lock', async () => {
+    // Arrange
+    const values = events(120);
+    const { reader, state, log } = fakeLog(values);
+    const { ports, delivered, lock } = fakePorts(reader);
+    // Act
+    const res = await pollPartition({ kafka_partition: 0, iteration: 1 }, settings, ports);
+    // Assert
+    const expected = enrichBatch(
+      log.map((r) =>
+        buildPipeKafkaRecord({ eventSource: 'SelfManagedKafka', cluster: 'broker-1:9093', ...r, headers: [] }),
+      ),
+      { rules, sourceName: 'apic-onprem', partitionKey: { type: 'record-key' } },
+    ).records.map((c) => ({ partitionKey: c.partitionKey, data: serializeCanonical(c) }));
+    expect(delivered).toEqual(expected);
+    expect(res).toMatchObject({
+      ...POLL_STATUS.fullyProcessed,
+      counts: { read: 120, delivered: 120, dlq: 0, dropped: 0, committed: 120, failed: 0 },
+      firstOffsetCommitted: '0',
+      lastOffsetCommitted: '119',
+      committedOffset: '120',
+      lag: '0',
+      stopReason: 'caught-up',
+      partition: 0,
+      iteration: 1,
+    });
+    expect(state.commits).toEqual(['50', '100', '120']);
+    expect(lock.table.size).toBe(0);
+  });
+
+  it('sends poison records to the DLQ and still commits past them', async () => {
+    const values = [...events(3), 'not json', null, ...events(2)];
+    const { reader, state } = fakeLog(values);
+    const { ports, delivered, dlq } = fakePorts(reader);
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    expect(res.counts).toEqual({ read: 7, delivered: 5, dlq: 2, dropped: 0, committed: 7, failed: 0 });
+    expect(delivered).toHaveLength(5);
+    expect((dlq as { offset: string }[]).map((d) => d.offset)).toEqual(['3', '4']);
+    expect(state.committed).toBe('7');
+  });
+
+  it('answers 204 when nothing is there', async () => {
+    const { reader } = fakeLog([]);
+    const { ports } = fakePorts(reader);
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    expect(res).toMatchObject({ ...POLL_STATUS.notFound, counts: { read: 0 }, committedOffset: null });
+  });
+
+  it('answers 203 when another reader holds the lock, and takes it over once expired', async () => {
+    const { reader } = fakeLog(events(5));
+    const { ports, lock, advance } = fakePorts(reader);
+    lock.table.set('apic_0', { owner: 'crashed', expiresAt: ports.clock.nowMs() + 1_000 });
+    const first = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    advance(1_001);
+    const second = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    expect(first).toMatchObject({ ...POLL_STATUS.anotherReader, detail: 'lock apic_0 is held by another reader' });
+    expect(second).toMatchObject({ ...POLL_STATUS.fullyProcessed, counts: { committed: 5 } });
+  });
+
+  it('stops at the batch limit (seed 000: 300) and leaves the rest for the next poll', async () => {
+    const { reader, state } = fakeLog(events(700));
+    const { ports } = fakePorts(reader);
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, maxRecordsPerInvocation: 300 }, ports);
+    expect(res).toMatchObject({ statusCode: 200, stopReason: 'batch-limit', lastOffsetCommitted: '299', lag: '400' });
+    expect(state.committed).toBe('300');
+  });
+
+  it('stops when the remaining time drops below the safety margin', async () => {
+    const { reader } = fakeLog(events(200));
+    let remaining = 20_000;
+    const { ports } = fakePorts(reader, {
+      remainingTimeMs: () => {
+        remaining -= 4_000;
+        return remaining;
+      },
+    });
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, safetyMarginMs: 10_000 }, ports);
+    expect(res).toMatchObject({ statusCode: 200, stopReason: 'time-budget', counts: { read: 100, committed: 100 } });
+  });
+
+  it('commits only up to the first record Kinesis never acknowledged (206)', async () => {
+    const { reader, state } = fakeLog(events(100));
+    const sink: SinkPort = {
+      async putRecords(entries) {
+        return entries.map((e) => {
+          const offset = (JSON.parse(Buffer.from(e.data).toString()) as { kafka: { offset: string } }).kafka.offset;
+          return offset === '73' ? { errorCode: 'InternalFailure' } : {};
+        });
+      },
+    };
+    const { ports } = fakePorts(reader, { sink });
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, kinesisMaxAttempts: 3 }, ports);
+    expect(res).toMatchObject({
+      ...POLL_STATUS.partiallyProcessed,
+      stopReason: 'kinesis-retries-exhausted',
+      detail: '1 entries still failing after retries: InternalFailure',
+      counts: { read: 100, delivered: 99, committed: 73, failed: 27 },
+      lastOffsetCommitted: '72',
+    });
+    expect(state.committed).toBe('73');
+  });
+
+  it('answers 503 when records were read and nothing could be committed', async () => {
+    const { reader, state } = fakeLog(events(10));
+    state.failCommit = true;
+    const { ports } = fakePorts(reader);
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    expect(res).toMatchObject({ ...POLL_STATUS.completelyFailed, stopReason: 'commit-failed', detail: 'broker down' });
+  });
+
+  it('does not commit once the lock was taken over', async () => {
+    const { reader, state } = fakeLog(events(10));
+    const { ports, lock } = fakePorts(reader);
+    const original = lock.renew.bind(lock);
+    lock.renew = async (r) => {
+      lock.table.set(r.key, { owner: 'thief', expiresAt: r.nowMs + 60_000 });
+      return original(r);
+    };
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    expect(res).toMatchObject({ statusCode: 503, stopReason: 'lock-lost' });
+    expect(state.committed).toBeNull();
+    expect(lock.table.get('apic_0')?.owner).toBe('thief');
+  });
+
+  it.each([
+    [{ kafka_partition: -1 }, 'invalid poll input: expected {kafka_partition: non-negative integer, iteration?} or {type: \'health\'|\'describe\'}, received {"kafka_partition":-1}'],
+    [{ kafka_partition: 0, source: 'other' }, 'poll input names source other but this function serves apic-onprem'],
+  ])('rejects %j', async (input, message) => {
+    const { reader } = fakeLog([]);
+    const { ports } = fakePorts(reader);
+    await expect(pollPartition(input, settings, ports)).rejects.toThrow(message);
+  });
+});
