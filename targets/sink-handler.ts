@@ -1,0 +1,29 @@
+/**
+ * FIRE_AND_FORGET sink Lambda: receives the enrichment output (canonical records) from the Pipe as an
+ * async invocation, writes it to the data-lake stream and throws on failure, so Lambda's async retries
+ * (0–2) and then the on-failure destination (SQS DLQ) take over.
+ *
+ * Env: STREAM_NAME (required). Never logs record payloads.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NonRetriableError } from '../core/errors.js';
+import { deliverBatch } from './deliver-batch.js';
+import { createKinesisPort } from './kinesis-port.js';
+
+const logger = new Logger({ serviceName: 'kafka-pipes-sink' });
+const streamName = process.env.STREAM_NAME;
+const kinesis = new KinesisClient({});
+
+/** Lambda entry point. */
+export async function handler(event: unknown): Promise<{ delivered: number }> {
+  if (!streamName) throw new NonRetriableError('STREAM_NAME is not set');
+  try {
+    const result = await deliverBatch(event, createKinesisPort(kinesis, streamName));
+    logger.info('batch delivered', { ...result, stream: streamName });
+    return { delivered: result.delivered };
+  } catch (error) {
+    logger.error('batch not delivered', { stream: streamName, error: (error as Error).message });
+    throw error;
+  }
+}
