@@ -495,3 +495,137 @@ export async function drainPartitionRaw(
   await c.disconnect();
   return { records, elapsedMs: finished - started };
 }
+
+
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+// cli check (owner: CLI, cli/check.ts): a bounded admin probe of a cluster, returning plain values and
+// classified errors so `kafka-pipes check` can say which step failed and why. Never creates topics
+// (listTopics before any topic metadata request) and never joins the source's consumer group.
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A broker as the cluster advertises it. */
+export interface ProbeBroker {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A partition of a topic as metadata reports it. */
+export interface ProbePartition {
+  readonly partition: number;
+  /** Leader node id, or -1 when the partition has no leader. */
+  readonly leader: number;
+  readonly replicas: number;
+  readonly isr: number;
+}
+
+/** A consumer group as DescribeGroups reports it (`Dead` = the group does not exist). */
+export interface ProbeGroup {
+  readonly groupId: string;
+  readonly state: string;
+  readonly members: number;
+  readonly protocol: string;
+}
+
+/** What kind of failure a kafkajs error is. */
+export type KafkaFailureKind = 'sasl' | 'connection' | 'timeout' | 'protocol' | 'other';
+
+/** A classified kafkajs failure. */
+export interface KafkaFailure {
+  readonly kind: KafkaFailureKind;
+  /** kafkajs error class name, e.g. KafkaJSSASLAuthenticationError. */
+  readonly name: string;
+  /** Kafka protocol error type when there is one, e.g. TOPIC_AUTHORIZATION_FAILED. */
+  readonly type?: string;
+  readonly message: string;
+}
+
+/** Classifies an error thrown by kafkajs (walks `cause` / `originalError`). */
+export function classifyKafkaError(error: unknown): KafkaFailure {
+  type Walk = { name?: string; message?: string; type?: string; cause?: unknown; originalError?: unknown };
+  let e = error as Walk;
+  for (let i = 0; i < 5 && e; i++) {
+    const name = e.name ?? 'Error';
+    const message = e.message ?? String(e);
+    if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authenticat/i.test(message)) {
+      return { kind: 'sasl', name, message, ...(e.type ? { type: e.type } : {}) };
+    }
+    if (name === 'KafkaJSProtocolError') {
+      return { kind: 'protocol', name, message, ...(e.type ? { type: e.type } : {}) };
+    }
+    if (name === 'KafkaJSRequestTimeoutError' || /timed? ?out/i.test(message)) {
+      return { kind: 'timeout', name, message };
+    }
+    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError') {
+      return { kind: 'connection', name, message };
+    }
+    const next = e.originalError ?? e.cause;
+    if (!next) return { kind: 'other', name, message };
+    e = next as Walk;
+  }
+  const top = error as Error;
+  return { kind: 'other', name: top?.name ?? 'Error', message: top?.message ?? String(error) };
+}
+
+/** An open admin connection for the check command. */
+export interface AdminProbe {
+  /** Cluster id, controller and the advertised brokers. */
+  describeCluster(): Promise<{ clusterId: string; controller: number | null; brokers: ProbeBroker[] }>;
+  /** All topic names visible to the principal. */
+  listTopics(): Promise<string[]>;
+  /** Partitions of an existing topic. */
+  topicPartitions(topic: string): Promise<ProbePartition[]>;
+  /** State of a consumer group without joining it. */
+  describeGroup(groupId: string): Promise<ProbeGroup>;
+  /** Committed offsets and lag of the group on the topic. */
+  groupLag(groupId: string, topic: string): Promise<PartitionLag[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects an admin client (TCP + TLS + SASL happen here) and returns the probe. No retries: the check
+ * reports the first failure. Rejects with the kafkajs error (classify it with {@link classifyKafkaError}).
+ */
+export async function openAdminProbe(conn: KafkaConnection): Promise<AdminProbe> {
+  const admin = createKafka({ ...conn, retries: 0 }).admin();
+  try {
+    await admin.connect();
+  } catch (error) {
+    await admin.disconnect().catch(() => undefined);
+    throw error;
+  }
+  return {
+    async describeCluster() {
+      const c = await admin.describeCluster();
+      return {
+        clusterId: c.clusterId,
+        controller: c.controller ?? null,
+        brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+      };
+    },
+    listTopics: () => admin.listTopics(),
+    async topicPartitions(topic) {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      return (md.topics[0]?.partitions ?? [])
+        .map((p) => ({
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas.length,
+          isr: p.isr.length,
+        }))
+        .sort((a, b) => a.partition - b.partition);
+    },
+    async describeGroup(groupId) {
+      const res = await admin.describeGroups([groupId]);
+      const g = res.groups[0];
+      return {
+        groupId,
+        state: g?.state ?? 'Dead',
+        members: g?.members.length ?? 0,
+        protocol: g?.protocol ?? '',
+      };
+    },
+    groupLag: (groupId, topic) => fetchGroupLag(conn, groupId, topic),
+    close: () => admin.disconnect().catch(() => undefined),
+  };
+}
