@@ -629,3 +629,191 @@ export async function openAdminProbe(conn: KafkaConnection): Promise<AdminProbe>
     close: () => admin.disconnect().catch(() => undefined),
   };
 }
+
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+// Admin & producer (owner: test bed / harness helper; also used by the CLI and local runner)
+// Topic creation, producing batches, a bounded consumer and a metadata probe. Every call connects,
+// does its work and disconnects; errors are the kafkajs errors (name + message), unwrapped.
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A record to produce. Strings are written as UTF-8. */
+export interface ProduceMessage {
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  /** Target partition; absent = kafkajs' default partitioner (murmur2 of the key). */
+  readonly partition?: number;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /** Record timestamp in epoch milliseconds, as a string. */
+  readonly timestamp?: string;
+}
+
+/** Where one produced batch landed. */
+export interface ProducedOffset {
+  readonly partition: number;
+  /** Offset of the first record of the batch in that partition (string: offsets stay strings). */
+  readonly baseOffset: string;
+}
+
+/** What {@link fetchClusterMetadata} returns. */
+export interface ClusterMetadata {
+  readonly clusterId: string;
+  readonly controller: number | null;
+  readonly brokers: readonly { readonly nodeId: number; readonly host: string; readonly port: number }[];
+}
+
+/**
+ * Connects an admin client and describes the cluster: a cheap probe that the connection (TLS, mTLS, SASL)
+ * works. Throws the kafkajs error (e.g. `KafkaJSConnectionError`, `KafkaJSSASLAuthenticationError`).
+ */
+export async function fetchClusterMetadata(conn: KafkaConnection): Promise<ClusterMetadata> {
+  const admin = createKafka(conn).admin();
+  try {
+    await admin.connect();
+    const c = await admin.describeCluster();
+    return { clusterId: c.clusterId, controller: c.controller, brokers: c.brokers.map((b) => ({ ...b })) };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates a topic with `partitions` partitions (replication factor 1 by default) and waits for its leaders.
+ * Returns false when the topic already existed.
+ */
+export async function createTopic(
+  conn: KafkaConnection,
+  topic: string,
+  partitions: number,
+  opts: { replicationFactor?: number; configEntries?: Readonly<Record<string, string>> } = {},
+): Promise<boolean> {
+  const admin = createKafka(conn).admin();
+  try {
+    await admin.connect();
+    return await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: opts.replicationFactor ?? 1,
+          configEntries: Object.entries(opts.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Deletes topics (missing topics are an error from the broker). */
+export async function deleteTopics(conn: KafkaConnection, topics: readonly string[]): Promise<void> {
+  const admin = createKafka(conn).admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: [...topics] });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Produces `messages` to `topic` (acks all, idempotence off), in batches of `batchSize` (default 500) to keep
+ * requests small. Returns one entry per partition per batch with the batch's base offset.
+ */
+export async function produceMessages(
+  conn: KafkaConnection,
+  topic: string,
+  messages: readonly ProduceMessage[],
+  opts: { batchSize?: number } = {},
+): Promise<ProducedOffset[]> {
+  const producer = createKafka(conn).producer({ allowAutoTopicCreation: false });
+  const batchSize = opts.batchSize ?? 500;
+  const out: ProducedOffset[] = [];
+  try {
+    await producer.connect();
+    for (let i = 0; i < messages.length; i += batchSize) {
+      const batch = messages.slice(i, i + batchSize).map((m) => ({
+        key: m.key ?? null,
+        value: m.value,
+        ...(m.partition !== undefined ? { partition: m.partition } : {}),
+        ...(m.headers ? { headers: { ...m.headers } } : {}),
+        ...(m.timestamp ? { timestamp: m.timestamp } : {}),
+      }));
+      const meta = await producer.send({ topic, acks: -1, messages: batch });
+      for (const r of meta) {
+        out.push({ partition: r.partition, baseOffset: String(r.baseOffset ?? r.offset ?? '0') });
+      }
+    }
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+  return out;
+}
+
+/** A consumed record (key/value as Buffers, offsets as strings). */
+export interface ConsumedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | undefined>>;
+}
+
+/**
+ * Consumes `topic` from the beginning with a fresh throwaway group until `count` messages arrived or
+ * `timeoutMs` passed (default 30 s), then disconnects. Resolves with what arrived (possibly fewer than `count`);
+ * rejects with the kafkajs error when the consumer crashes (e.g. authentication failure).
+ */
+export async function consumeMessages(
+  conn: KafkaConnection,
+  topic: string,
+  opts: { count: number; timeoutMs?: number; groupId?: string },
+): Promise<ConsumedMessage[]> {
+  const consumer = createKafka(conn).consumer({
+    groupId: opts.groupId ?? `consume-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    retry: { retries: 0 },
+  });
+  const received: ConsumedMessage[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, opts.timeoutMs ?? 30_000);
+      const done = (err?: unknown) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      consumer.on(consumer.events.CRASH, (e) => done(e.payload.error));
+      (async () => {
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachMessage: async ({ topic: t, partition, message }) => {
+            received.push({
+              topic: t,
+              partition,
+              offset: message.offset,
+              timestamp: message.timestamp,
+              key: message.key,
+              value: message.value,
+              headers: Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([k, v]) => {
+                  const first = Array.isArray(v) ? v[0] : v;
+                  return [k, first === undefined ? undefined : Buffer.from(first)];
+                }),
+              ),
+            });
+            if (received.length >= opts.count) done();
+          },
+        });
+      })().catch(done);
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return received;
+}

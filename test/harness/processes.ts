@@ -1,0 +1,119 @@
+/**
+ * Child-process bookkeeping shared by the broker and moto launchers: free loopback ports, killing by PID
+ * (also when the test process exits or a test fails), and reading the tail of a log file.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+/** Registers a child PID to be SIGKILLed if this process exits before the child was stopped. */
+export function trackPid(pid: number): void {
+  live.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const p of live) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    });
+  }
+}
+
+/** Forgets a child PID (after it exited). */
+export function untrackPid(pid: number): void {
+  live.delete(pid);
+}
+
+/** Finds `count` distinct free TCP ports on 127.0.0.1 (bind to :0, read the port, release). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((resolve, reject) => {
+          const s = createServer();
+          s.unref();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
+}
+
+/** Whether the child has not exited yet. */
+export function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/**
+ * Stops a child by PID: SIGTERM, then SIGKILL after `graceMs`. Resolves once it has exited.
+ */
+export async function killByPid(child: ChildProcess, graceMs: number): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  if (isRunning(child)) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  untrackPid(pid);
+}
+
+/** The last `lines` lines of a text file ('' when it does not exist). */
+export function tailFile(path: string, lines = 80): string {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Polls `check` every `intervalMs` until it resolves true, `abort()` returns a reason, or `timeoutMs` passes. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  opts: { timeoutMs: number; intervalMs?: number; abort?: () => string | undefined },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const reason = opts.abort?.();
+    if (reason) throw new Error(`${what}: ${reason}`);
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`${what}: not ready after ${opts.timeoutMs} ms${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
