@@ -1,66 +1,4 @@
-import { z } from 'zod';
-import { APIC_FIELDS } from './apic-fields.js';
-import { CANONICAL_SCHEMA_VERSION } from './constants.js';
-
-const statusSchema = z.object({ code: z.number().int().min(100).max(599), reason: z.string().nullable() });
-
-function apiFieldSchema(kind: string, description: string): z.ZodType {
-  switch (kind) {
-    case 'string':
-      return z.string().describe(description);
-    case 'number':
-      return z.number().describe(description);
-    case 'datetime':
-      return z.iso.datetime({ precision: 3 }).describe(`${description} ISO-8601 UTC with milliseconds.`);
-    case 'status':
-      return statusSchema.describe(description);
-    default:
-      return z.json().describe(description);
-  }
-}
-
-/** The normalized API Connect fields (all optional: a field absent from the event is absent here). */
-export const canonicalApiSchema = z.looseObject(
-  Object.fromEntries(
-    APIC_FIELDS.map(([, dst, kind, description]) => [dst, apiFieldSchema(kind, description).optional()]),
-  ),
-);
-
-/** Schema of a canonical record (version {@link CANONICAL_SCHEMA_VERSION}). */
-export const canonicalRecordSchema = z
-  .object({
-    schemaVersion: z.literal(CANONICAL_SCHEMA_VERSION).describe('Version of this layout.'),
-    eventId: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .describe('sha-256 hex of "<cluster>|<topic>|<partition>|<offset>": the idempotency key.'),
-    partitionKey: z.string().min(1).max(256).describe('Kinesis partition key chosen by PARTITION_KEY.'),
-    source: z.string().describe('Source name (pipes/sources/<name>.yaml).'),
-    ruleVersion: z.string().describe('name@version+contenthash of the rules applied.'),
-    kafka: z
-      .object({
-        cluster: z
-          .string()
-          .describe('MSK cluster ARN, or the sorted bootstrap servers of a self-managed cluster.'),
-        topic: z.string(),
-        partition: z.number().int().nonnegative(),
-        offset: z.string().regex(/^\d+$/).describe('Offset as a decimal string.'),
-        timestamp: z.iso.datetime({ precision: 3 }).nullable().describe('Record timestamp, ISO-8601 UTC.'),
-        timestampType: z.string().nullable(),
-        key: z.string().nullable().describe('Record key: UTF-8 text, or base64 when keyEncoding is base64.'),
-        keyEncoding: z.enum(['utf8', 'base64']).nullable(),
-        headers: z
-          .record(z.string(), z.string())
-          .describe('Headers as UTF-8 text; repeated names joined with ",".'),
-      })
-      .describe('Kafka coordinates of the record.'),
-    api: canonicalApiSchema.describe('Normalized IBM API Connect API event fields.'),
-    attributes: z.record(z.string(), z.json()).describe('Fields derived by rules (op: set).'),
-    extra: z.record(z.string(), z.json()).describe('Event fields the schema does not know, unchanged.'),
-    tags: z.array(z.string()).describe('Tags added by rules (op: tag).'),
-    route: z.string().nullable().describe('Route set by rules (op: route), else null.'),
-  })
-  .describe('Canonical API event record written to the target by both engines.');
+import type { CANONICAL_SCHEMA_VERSION } from './constants.js';
 
 /** A canonical record. */
 export interface CanonicalRecord {
@@ -94,13 +32,4 @@ export interface CanonicalRecord {
  */
 export function serializeCanonical(record: CanonicalRecord): string {
   return JSON.stringify(record);
-}
-
-/** JSON Schema (draft 2020-12) of the canonical record, as written to enrichment/canonical.schema.json. */
-export function canonicalJsonSchema(): Record<string, unknown> {
-  return {
-    $id: 'https://github.com/kafka-pipes-template/enrichment/canonical.schema.json',
-    title: `Canonical API event record v${CANONICAL_SCHEMA_VERSION}`,
-    ...(z.toJSONSchema(canonicalRecordSchema, { target: 'draft-2020-12' }) as Record<string, unknown>),
-  };
 }

@@ -1,14 +1,11 @@
 /**
  * Public API of the enrichment step (contract: coord common.md "Enrichment"). The poller, the local
  * Pipe runner and the CLI use these so both engines emit byte-identical records.
+ * The zod / JSON Schema of the canonical record lives in `enrichment/canonical-schema.ts` (kept out of
+ * this module so the Lambda bundle stays small).
  */
 export { APIC_FIELDS, type ApicFieldKind } from './apic-fields.js';
-export {
-  type CanonicalRecord,
-  canonicalJsonSchema,
-  canonicalRecordSchema,
-  serializeCanonical,
-} from './canonical.js';
+export { type CanonicalRecord, serializeCanonical } from './canonical.js';
 export {
   CANONICAL_SCHEMA_VERSION,
   DLQ_REASON,

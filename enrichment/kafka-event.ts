@@ -1,57 +1,65 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.js';
+import './zod.js';
 
 /** Event source of a Kafka record as Pipes and event-source mappings name it. */
 export const KAFKA_EVENT_SOURCE = { selfManaged: 'SelfManagedKafka', msk: 'aws:kafka' } as const;
 /** One of the two Kafka event sources. */
 export type KafkaEventSource = (typeof KAFKA_EVENT_SOURCE)[keyof typeof KAFKA_EVENT_SOURCE];
 
+const clusterSourceMessage = 'expected bootstrapServers (SelfManagedKafka) or eventSourceArn (aws:kafka)';
 const offsetSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d{1,20}$/, 'expected a non-negative integer offset'),
+  z.int().check(z.nonnegative()),
+  z.string().check(z.regex(/^\d{1,20}$/, 'expected a non-negative integer offset')),
 ]);
 const partitionSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d{1,10}$/, 'expected a non-negative integer partition'),
+  z.int().check(z.nonnegative()),
+  z.string().check(z.regex(/^\d{1,10}$/, 'expected a non-negative integer partition')),
 ]);
-const headerValueSchema = z.union([z.array(z.number().int().min(0).max(255)), z.string()]);
+const headerValueSchema = z.union([z.array(z.int().check(z.minimum(0), z.maximum(255))), z.string()]);
+const eventSourceSchema = z.enum(['SelfManagedKafka', 'aws:kafka']);
+const nonEmpty = z.string().check(z.minLength(1));
 
 /** A Kafka record as a Pipe or an event-source mapping delivers it (design.md §2). */
 export const kafkaRecordSchema = z.object({
-  eventSource: z.enum(['SelfManagedKafka', 'aws:kafka']).optional(),
-  bootstrapServers: z.string().min(1).optional(),
-  eventSourceArn: z.string().min(1).optional(),
-  eventSourceKey: z.string().optional(),
-  topic: z.string().min(1),
+  eventSource: z.optional(eventSourceSchema),
+  bootstrapServers: z.optional(nonEmpty),
+  eventSourceArn: z.optional(nonEmpty),
+  eventSourceKey: z.optional(z.string()),
+  topic: nonEmpty,
   partition: partitionSchema,
   offset: offsetSchema,
-  timestamp: z.number().optional(),
-  timestampType: z.string().optional(),
-  key: z.string().nullable().optional(),
-  value: z.string().nullable().optional(),
-  headers: z.array(z.record(z.string(), headerValueSchema)).optional(),
+  timestamp: z.optional(z.number()),
+  timestampType: z.optional(z.string()),
+  key: z.optional(z.nullable(z.string())),
+  value: z.optional(z.nullable(z.string())),
+  headers: z.optional(z.array(z.record(z.string(), headerValueSchema))),
 });
 /** One Kafka record of the event, as received. */
 export type KafkaEventRecord = z.infer<typeof kafkaRecordSchema>;
 
 /** The Pipes enrichment event: a flat array of Kafka records, each naming its cluster. */
 export const pipeEventSchema = z.array(
-  kafkaRecordSchema.refine((r) => r.bootstrapServers !== undefined || r.eventSourceArn !== undefined, {
-    message: 'expected bootstrapServers (SelfManagedKafka) or eventSourceArn (aws:kafka)',
-  }),
+  kafkaRecordSchema.check(
+    z.refine((r) => r.bootstrapServers !== undefined || r.eventSourceArn !== undefined, {
+      message: clusterSourceMessage,
+    }),
+  ),
 );
 
 /** The Lambda event-source-mapping event: records grouped under "topic-partition" keys. */
 export const esmEventSchema = z
   .object({
-    eventSource: z.enum(['SelfManagedKafka', 'aws:kafka']),
-    bootstrapServers: z.string().min(1).optional(),
-    eventSourceArn: z.string().min(1).optional(),
+    eventSource: eventSourceSchema,
+    bootstrapServers: z.optional(nonEmpty),
+    eventSourceArn: z.optional(nonEmpty),
     records: z.record(z.string(), z.array(kafkaRecordSchema)),
   })
-  .refine((e) => e.bootstrapServers !== undefined || e.eventSourceArn !== undefined, {
-    message: 'expected bootstrapServers (SelfManagedKafka) or eventSourceArn (aws:kafka)',
-  });
+  .check(
+    z.refine((e) => e.bootstrapServers !== undefined || e.eventSourceArn !== undefined, {
+      message: clusterSourceMessage,
+    }),
+  );
 
 /** A Kafka record after envelope decoding: coordinates resolved, payload still base64. */
 export interface DecodedKafkaRecord {
@@ -136,7 +144,9 @@ function toDecoded(
 
 const MAX_REPORTED_ISSUES = 5;
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string {
   const shown = error.issues.slice(0, MAX_REPORTED_ISSUES).map((i) => {
     const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     return `${path === '' ? '(root)' : path}: ${i.message}`;

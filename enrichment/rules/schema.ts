@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod.js';
 
 /** Roots a rule may write to. Kafka coordinates, eventId and the schema fields are read-only. */
 export const WRITABLE_ROOTS = ['api', 'extra', 'attributes', 'kafka.headers'] as const;
@@ -7,20 +8,22 @@ const FIELD_PATH_PATTERN = /^(?:api|extra|attributes|kafka\.headers)(?:\.[A-Za-z
 /** Message for a bad field path (asserted by tests; keep stable). */
 export const FIELD_PATH_MESSAGE =
   'must be a dotted path under api., extra., attributes. or kafka.headers. (e.g. api.client_ip)';
+const NAME_PATTERN = /^[A-Za-z0-9:_.-]{1,64}$/;
+const NAME_MESSAGE = 'must be 1–64 characters [A-Za-z0-9:_.-]';
 
-const fieldPath = z.string().regex(FIELD_PATH_PATTERN, FIELD_PATH_MESSAGE);
-const expression = z.string().min(1, 'must be a non-empty JMESPath expression');
-const opId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters [A-Za-z0-9_.-]');
+const fieldPath = z.string().check(z.regex(FIELD_PATH_PATTERN, FIELD_PATH_MESSAGE));
+const expression = z.string().check(z.minLength(1, 'must be a non-empty JMESPath expression'));
+const opId = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters [A-Za-z0-9_.-]'));
 
 const common = {
   /** Name shown in per-rule counts; defaults to `<index>-<op>`. */
-  id: opId.optional(),
+  id: z.optional(opId),
   /** JMESPath condition over the record; the operation runs only when it is truthy. */
-  when: expression.optional(),
+  when: z.optional(expression),
 };
 
 /**
- * Moves a field.
+ * `rename` moves a field (no-op when the field is absent).
  * @example
  * - op: rename
  *   from: api.app_name
@@ -34,7 +37,7 @@ export const renameOp = z.strictObject({
 });
 
 /**
- * Sets a field to a literal `value` or to the result of a JMESPath `expr` over the record (derive).
+ * `set` writes a literal `value`, or the result of a JMESPath `expr` over the record (derive).
  * @example
  * - op: set
  *   field: attributes.is_error
@@ -45,16 +48,18 @@ export const setOp = z
     op: z.literal('set'),
     ...common,
     field: fieldPath,
-    value: z.json().optional(),
-    expr: expression.optional(),
+    value: z.optional(z.json()),
+    expr: z.optional(expression),
   })
-  .refine((o) => (o.value === undefined) !== (o.expr === undefined), {
-    message: 'needs exactly one of value or expr',
-    path: ['value'],
-  });
+  .check(
+    z.refine((o) => (o.value === undefined) !== (o.expr === undefined), {
+      message: 'needs exactly one of value or expr',
+      path: ['value'],
+    }),
+  );
 
 /**
- * Removes a field.
+ * `remove` deletes a field.
  * @example
  * - op: remove
  *   field: api.request_body
@@ -62,8 +67,9 @@ export const setOp = z
 export const removeOp = z.strictObject({ op: z.literal('remove'), ...common, field: fieldPath });
 
 /**
- * Redacts a field: `mask` replaces it with `mask` text (optionally keeping the last characters of a
- * string); `hash` replaces it with the hex HMAC-SHA256 of its text under the key named by `hmacKey`.
+ * `redact` hides a field: `mask` replaces it with `mask` text (default `****`, optionally keeping the
+ * last `keepLast` characters of a string); `hash` replaces it with the hex HMAC-SHA256 of its text
+ * under the key read from the secret named by the top-level `hmacKey` (never inline).
  * @example
  * - op: redact
  *   field: api.client_ip
@@ -74,20 +80,20 @@ export const redactOp = z.strictObject({
   ...common,
   field: fieldPath,
   mode: z.enum(['mask', 'hash']),
-  mask: z.string().max(64).optional(),
-  keepLast: z.number().int().min(0).max(8).optional(),
+  mask: z.optional(z.string().check(z.maxLength(64))),
+  keepLast: z.optional(z.int().check(z.minimum(0), z.maximum(8))),
 });
 
 /**
- * Drops the record (counted, not sent anywhere) when the condition holds.
+ * `drop` discards the record (counted as DroppedByRule, sent nowhere) when `when` holds.
  * @example
  * - op: drop
  *   when: "api.api_name == 'healthcheck'"
  */
-export const dropOp = z.strictObject({ op: z.literal('drop'), id: opId.optional(), when: expression });
+export const dropOp = z.strictObject({ op: z.literal('drop'), id: z.optional(opId), when: expression });
 
 /**
- * Adds a tag to `tags` (once).
+ * `tag` adds a tag to `tags` (once).
  * @example
  * - op: tag
  *   tag: server-error
@@ -96,11 +102,11 @@ export const dropOp = z.strictObject({ op: z.literal('drop'), id: opId.optional(
 export const tagOp = z.strictObject({
   op: z.literal('tag'),
   ...common,
-  tag: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 characters [A-Za-z0-9:_.-]'),
+  tag: z.string().check(z.regex(NAME_PATTERN, NAME_MESSAGE)),
 });
 
 /**
- * Sets `route` (the last matching route wins); downstream consumers split on it.
+ * `route` sets `route` (the last matching route wins); consumers split the stream on it.
  * @example
  * - op: route
  *   route: errors
@@ -109,7 +115,7 @@ export const tagOp = z.strictObject({
 export const routeOp = z.strictObject({
   op: z.literal('route'),
   ...common,
-  route: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 characters [A-Za-z0-9:_.-]'),
+  route: z.string().check(z.regex(NAME_PATTERN, NAME_MESSAGE)),
 });
 
 /** One rule operation. */
@@ -129,15 +135,17 @@ export const OPERATION_KINDS = ['rename', 'set', 'remove', 'redact', 'drop', 'ta
 /** A rules document (YAML or JSON). */
 export const rulesSchema = z.strictObject({
   /** Rules name, part of `ruleVersion`. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+  name: z
+    .string()
+    .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes')),
   /** Version you bump on each edit, part of `ruleVersion`. */
   version: z
     .string()
-    .regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'must be a semantic version like 1.0.0'),
-  description: z.string().optional(),
+    .check(z.regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'must be a semantic version like 1.0.0')),
+  description: z.optional(z.string()),
   /** Where the HMAC key for `redact` with `mode: hash` comes from (never inline). */
-  hmacKey: z.strictObject({ secretName: z.string().min(1) }).optional(),
-  operations: z.array(operationSchema).max(200),
+  hmacKey: z.optional(z.strictObject({ secretName: z.string().check(z.minLength(1)) })),
+  operations: z.array(operationSchema).check(z.maxLength(200)),
 });
 
 /** A validated rules document. */

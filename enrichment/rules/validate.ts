@@ -1,5 +1,5 @@
 import { search } from '@aws-lambda-powertools/jmespath';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ConfigIssue } from '../../core/errors.js';
 import { OPERATION_KINDS, type Rules, rulesSchema } from './schema.js';
 

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { canonicalJsonSchema } from '../canonical.js';
+import { canonicalJsonSchema } from '../canonical-schema.js';
 import { parseRules } from '../rules/parse.js';
-import { rulesSchema } from '../rules/schema.js';
+import { type Rules, rulesSchema } from '../rules/schema.js';
 
 const enrichmentDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -17,10 +17,21 @@ export function rulesJsonSchema(): Record<string, unknown> {
   };
 }
 
-/** Path (relative to the repository root) → exact content of every generated file. */
-export function generatedFiles(): Record<string, string> {
+/** Path of the generated default-rules module, relative to the repository root. */
+export const DEFAULT_RULES_MODULE = 'enrichment/rules/default-rules.generated.ts';
+
+/** The bundled default rules parsed from enrichment/rules/default.rules.yaml. */
+export function defaultRulesFromYaml(): Rules {
   const defaultPath = join(enrichmentDir, 'rules', 'default.rules.yaml');
-  const rules = parseRules(readFileSync(defaultPath, 'utf8'), 'enrichment/rules/default.rules.yaml');
+  return parseRules(readFileSync(defaultPath, 'utf8'), 'enrichment/rules/default.rules.yaml');
+}
+
+/**
+ * Path (relative to the repository root) → content of every generated file. JSON files must match
+ * byte for byte; the TS module is formatted by biome afterwards, so it is compared by value.
+ */
+export function generatedFiles(): Record<string, string> {
+  const rules = defaultRulesFromYaml();
   const defaultModule = `// Generated from enrichment/rules/default.rules.yaml by enrichment/scripts/generate.ts. Do not edit.
 import type { Rules } from './schema.js';
 
@@ -30,6 +41,6 @@ export const DEFAULT_RULES: Rules = ${JSON.stringify(rules, null, 2)};
   return {
     'enrichment/canonical.schema.json': `${JSON.stringify(canonicalJsonSchema(), null, 2)}\n`,
     'enrichment/rules/rules.schema.json': `${JSON.stringify(rulesJsonSchema(), null, 2)}\n`,
-    'enrichment/rules/default-rules.generated.ts': defaultModule,
+    [DEFAULT_RULES_MODULE]: defaultModule,
   };
 }
