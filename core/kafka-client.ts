@@ -775,7 +775,8 @@ export async function consumeMessages(
     groupId: opts.groupId ?? `consume-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
-    retry: { retries: 0 },
+    // A fresh broker answers NOT_COORDINATOR while it creates __consumer_offsets: retry that.
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2_000 },
   });
   const received: ConsumedMessage[] = [];
   try {

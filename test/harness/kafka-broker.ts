@@ -110,6 +110,20 @@ async function metadataOk(conn: KafkaConnection): Promise<boolean> {
 }
 
 /**
+ * Makes the broker create `__consumer_offsets` now (a group-coordinator lookup), so the first consumer group
+ * of a test does not race the topic creation (NOT_COORDINATOR).
+ */
+async function warmUpGroupCoordinator(conn: KafkaConnection): Promise<void> {
+  const admin = createKafka({ ...conn, clientId: 'test-bed-warm-up', retries: 10 }).admin();
+  try {
+    await admin.connect();
+    await admin.describeGroups(['test-bed-warm-up']);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
  * Formats a fresh KRaft data dir and starts the broker; resolves when metadata succeeds over PLAINTEXT,
  * SSL (mTLS) and SASL_SSL (SCRAM-SHA-512). Retries with new ports (up to 3 times) when another process grabbed
  * one between the port probe and the bind. On failure the error message carries the tail of the broker log.
@@ -274,6 +288,7 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
 
   child = spawnBroker();
   await waitReady(child);
+  await warmUpGroupCoordinator(conns.plaintext);
 
   const broker: KafkaBroker = {
     ...endpoints,

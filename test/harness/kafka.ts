@@ -1,8 +1,7 @@
 /**
  * Kafka helpers for tests: connection descriptors for the bed's three listeners, topic creation, producing,
- * and printing the broker log tail when a test fails. All Kafka I/O goes through core/kafka-client.ts.
+ * unique names. All Kafka I/O goes through core/kafka-client.ts. Free of vitest imports (usable from scripts).
  */
-import { afterEach } from 'vitest';
 import {
   createTopic as coreCreateTopic,
   produceMessages as coreProduceMessages,
@@ -11,7 +10,6 @@ import {
   type ProduceMessage,
 } from '../../core/kafka-client.js';
 import { brokerConnections } from './kafka-broker.js';
-import { tailFile } from './processes.js';
 import type { TestBedInfo } from './testbed.js';
 
 export type { ProducedOffset, ProduceMessage } from '../../core/kafka-client.js';
@@ -50,19 +48,4 @@ export function produceMessages(
 /** A topic name unique to this run (`<prefix>-<time>-<random>`), safe for Kafka and AWS resource names. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/**
- * Registers an `afterEach` that prints the last `lines` lines of the broker log when the test failed.
- * Call at the top of a test file: `printBrokerLogOnFailure(inject('testbed').kafka.logFile)`.
- */
-export function printBrokerLogOnFailure(logFile: string | (() => string), lines = 60): void {
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') {
-      const file = typeof logFile === 'function' ? logFile() : logFile;
-      console.error(
-        `--- tail of broker log ${file} (test "${ctx.task.name}" failed) ---\n${tailFile(file, lines)}`,
-      );
-    }
-  });
 }
