@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   AssignerProtocol,
-  type Consumer,
   Kafka,
   type KafkaConfig,
   type KafkaMessage,
@@ -101,14 +100,16 @@ export type { Kafka } from 'kafkajs';
 //   1. admin.fetchOffsets(group) gives the committed offset (the next offset to read); with none, the
 //      low or high watermark from admin.fetchTopicOffsets according to the starting position. A committed
 //      offset below the low watermark (retention deleted it) is clamped up to the low watermark.
-//   2. A consumer joins a PRIVATE, throwaway group (`<group>.poller-reader.<partition>.<random>`) whose
-//      custom partition assigner hands it exactly that one partition (documented kafkajs API:
-//      `partitionAssigners`). It never commits (autoCommit off) and seeks to the start offset on every
-//      GROUP_JOIN, so a rejoin after a broker restart resumes where this reader stopped.
-//   3. Offsets are committed to the REAL group with admin.setOffsets, which Kafka only accepts while that
-//      group has no active members (kafkajs checks the state: Empty or Dead). The real group therefore
-//      never has members, and `kafka-consumer-groups --describe --group <group>` shows "no active
-//      members" and the lag per partition, as in seed 000.
+//   2. Records are read with Fetch requests sent straight to the partition leader through kafkajs' own
+//      Cluster/Broker objects (what its consumer uses underneath; reached via the Kafka instance's
+//      `private:Kafka:createCluster` factory). No group is joined: no rebalance, no
+//      group.initial.rebalance.delay.ms wait, no other reader disturbed.
+//   3. Offsets are committed with an OffsetCommit request carrying generation -1 and no member id — the
+//      "simple consumer" commit Java's assign() + commitSync() sends. The broker accepts it only while
+//      the group has no active members, and the group stays Empty, so `kafka-consumer-groups --describe`
+//      shows "no active members" and the lag per partition, as in seed 000.
+//      admin.setOffsets is NOT used: kafkajs implements it by joining the group with a temporary consumer
+//      (≈ 5 s, and it fails while another partition's poller is committing at the same time).
 // ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Where a reader starts when the group has no committed offset (the Pipes names). */
@@ -141,8 +142,6 @@ export interface OpenPartitionOptions {
   readonly fetchMaxWaitMs?: number;
   /** Bytes per fetch for the partition (default 4 MiB). */
   readonly maxBytesPerFetch?: number;
-  /** Session timeout of the private reader group (default 300000 ms: the reader may block on delivery). */
-  readonly sessionTimeoutMs?: number;
   /** Records buffered ahead of the caller before the reader stops fetching (default 2000). */
   readonly prefetchRecords?: number;
 }
@@ -164,7 +163,7 @@ export interface PartitionSession {
    * and returns `[]` when none arrived. Rejects with RetriableError when the reader crashed.
    */
   poll(maxRecords: number, maxWaitMs: number): Promise<PartitionRecord[]>;
-  /** Commits `nextOffset` (the offset AFTER the last processed record) to the group via admin.setOffsets. */
+  /** Commits `nextOffset` (the offset AFTER the last processed record) to the group (memberless OffsetCommit). */
   commit(nextOffset: string): Promise<void>;
   /** Stops the reader and disconnects; safe to call twice. */
   close(): Promise<void>;
@@ -172,9 +171,30 @@ export interface PartitionSession {
 
 const READER_DEFAULT_FETCH_MAX_WAIT_MS = 500;
 const READER_DEFAULT_MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
-const READER_DEFAULT_SESSION_TIMEOUT_MS = 300_000;
 const READER_DEFAULT_PREFETCH_RECORDS = 2_000;
-const READER_HEARTBEAT_CHECK_MS = 1_000;
+/** kafkajs retries of the reader's requests (≈ 5 s with the adapter's 100 ms → 2 s backoff): rides out a
+ * coordinator move or a broker restart. */
+const READER_RETRIES = 6;
+
+function readerKafka(conn: KafkaConnection): Kafka {
+  return createKafka({ ...conn, retries: conn.retries ?? READER_RETRIES });
+}
+
+/**
+ * Retries a kafkajs admin call on retriable protocol errors (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS,
+ * leader moves): kafkajs' admin.fetchOffsets / setOffsets do not retry these themselves.
+ */
+async function withReaderRetries<T>(run: () => Promise<T>, attempts = READER_RETRIES): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+}
 
 /** Builds a kafkajs partition assigner that gives the (single) member exactly one partition. */
 function singlePartitionAssigner(topic: string, partition: number): PartitionAssigner {
@@ -232,10 +252,10 @@ function minBig(a: bigint, b: bigint): bigint {
 
 /** Lists the partition ids of a topic (used by the poller's `describe` mode for `partitions: auto`). */
 export async function describeTopicPartitions(conn: KafkaConnection, topic: string): Promise<number[]> {
-  const admin = createKafka(conn).admin();
+  const admin = readerKafka(conn).admin();
   try {
     await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await withReaderRetries(() => admin.fetchTopicOffsets(topic));
     return offsets.map((o) => o.partition).sort((a, b) => a - b);
   } catch (error) {
     throw new RetriableError(`could not describe topic ${topic}`, { cause: error });
@@ -256,13 +276,12 @@ export interface PartitionLag {
 
 /** Reads the committed offsets and lag of a group for a topic without joining it. */
 export async function fetchGroupLag(conn: KafkaConnection, groupId: string, topic: string): Promise<PartitionLag[]> {
-  const admin = createKafka(conn).admin();
+  const admin = readerKafka(conn).admin();
   try {
     await admin.connect();
-    const [topicOffsets, groupOffsets] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
+    const [topicOffsets, groupOffsets] = await withReaderRetries(() =>
+      Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]),
+    );
     const committedBy = new Map<number, string>();
     for (const p of groupOffsets[0]?.partitions ?? []) {
       if (p.offset !== '-1') committedBy.set(p.partition, p.offset);
@@ -279,6 +298,105 @@ export async function fetchGroupLag(conn: KafkaConnection, groupId: string, topi
   }
 }
 
+/** Isolation level of reader fetches: READ_COMMITTED (1), like Pipes and the Java consumer default in EOS setups. */
+const READ_COMMITTED = 1;
+/** Consecutive fetch failures (≈ 2 s backoff each) before the reader gives up (rides out a broker restart). */
+const READER_FETCH_FAILURES_MAX = 15;
+
+/** A decoded record as kafkajs' internal Fetch response carries it. */
+interface InternalFetchedMessage {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: string;
+  readonly attributes: number;
+  readonly headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  readonly isControlRecord?: boolean;
+  readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean };
+}
+
+/** The parts of kafkajs' internal Broker the reader uses (kafkajs 2.2.4, src/broker/index.js). */
+interface InternalBroker {
+  fetch(request: {
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+  }): Promise<{
+    responses: {
+      topicName: string;
+      partitions: {
+        partition: number;
+        highWatermark: string;
+        abortedTransactions?: { producerId: string; firstOffset: string }[];
+        messages: InternalFetchedMessage[];
+      }[];
+    }[];
+  }>;
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<unknown>;
+}
+
+/** The parts of kafkajs' internal Cluster the reader uses (kafkajs 2.2.4, src/cluster/index.js). */
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(node: { nodeId: string }): Promise<InternalBroker>;
+  findGroupCoordinator(group: { groupId: string }): Promise<InternalBroker>;
+}
+
+/**
+ * kafkajs exposes no partition-level fetch nor a memberless commit. Its `Kafka` instance keeps a
+ * `private:Kafka:createCluster` factory (a Symbol-keyed property, kafkajs 2.2.4 src/index.js) that the
+ * public producer/consumer/admin use; the reader uses the same Cluster/Broker objects. kafkajs is pinned
+ * (2.2.4) and unmaintained, so these internals do not move; a unit test asserts they exist.
+ */
+export function internalCluster(kafka: Kafka): InternalCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!symbol) {
+    throw new NonRetriableError('kafkajs internals changed: private:Kafka:createCluster not found (kafkajs 2.2.4 expected)');
+  }
+  const create = (kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => InternalCluster>)[symbol];
+  if (typeof create !== 'function') {
+    throw new NonRetriableError('kafkajs internals changed: private:Kafka:createCluster is not a function (kafkajs 2.2.4 expected)');
+  }
+  return create({ allowAutoTopicCreation: false });
+}
+
+const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]);
+
+/** Drops records of aborted transactions (port of kafkajs src/consumer/filterAbortedMessages.js). */
+function filterAborted(
+  messages: readonly InternalFetchedMessage[],
+  abortedTransactions: readonly { producerId: string; firstOffset: string }[] | undefined,
+): InternalFetchedMessage[] {
+  if (!abortedTransactions || abortedTransactions.length === 0) return [...messages];
+  const remaining = [...abortedTransactions];
+  const aborted = new Set<string>();
+  return messages.filter((m) => {
+    const head = remaining[0];
+    if (head && BigInt(m.offset) >= BigInt(head.firstOffset)) {
+      remaining.shift();
+      aborted.add(head.producerId);
+    }
+    const producerId = m.batchContext?.producerId ?? '';
+    if (m.isControlRecord && m.key && Buffer.from(m.key).equals(ABORT_MARKER_KEY)) {
+      aborted.delete(producerId);
+    } else if (aborted.has(producerId) && m.batchContext?.inTransaction) {
+      return false;
+    }
+    return true;
+  });
+}
+
 /**
  * Opens a read of exactly one partition from the group's committed offset without joining the group
  * (see the section comment above). The caller owns the session and must `close()` it.
@@ -287,7 +405,7 @@ export async function openPartitionSession(
   conn: KafkaConnection,
   opts: OpenPartitionOptions,
 ): Promise<PartitionSession> {
-  const kafka = createKafka(conn);
+  const kafka = readerKafka(conn);
   const admin = kafka.admin();
   const { topic, partition, groupId } = opts;
   try {
@@ -300,10 +418,9 @@ export async function openPartitionSession(
   let high: bigint;
   let committed: string | null;
   try {
-    const [topicOffsets, groupOffsets] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
+    const [topicOffsets, groupOffsets] = await withReaderRetries(() =>
+      Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]),
+    );
     const t = topicOffsets.find((o) => o.partition === partition);
     if (!t) {
       throw new NonRetriableError(`partition ${partition} does not exist in topic ${topic}`);
@@ -326,68 +443,99 @@ export async function openPartitionSession(
         ? low
         : high;
 
-  let next = start;
+  const cluster = internalCluster(kafka);
+  const fetchMaxWaitMs = opts.fetchMaxWaitMs ?? READER_DEFAULT_FETCH_MAX_WAIT_MS;
+  const maxBytes = opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH;
+  const prefetch = opts.prefetchRecords ?? READER_DEFAULT_PREFETCH_RECORDS;
+  let next = start; // next offset to FETCH
   let latestHigh = high;
   const buffer: PartitionRecord[] = [];
   let crash: Error | null = null;
   let closed = false;
-  let wake: (() => void) | null = null;
-  let drained: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
+  let loop: Promise<void> | null = null;
+  let wakeReader: (() => void) | null = null;
+  let wakeFetcher: (() => void) | null = null;
+  const signalReader = () => {
+    const w = wakeReader;
+    wakeReader = null;
     w?.();
   };
-  const prefetch = opts.prefetchRecords ?? READER_DEFAULT_PREFETCH_RECORDS;
-  let consumer: Consumer | null = null;
+  const signalFetcher = () => {
+    const w = wakeFetcher;
+    wakeFetcher = null;
+    w?.();
+  };
 
-  const startConsumer = async (): Promise<void> => {
-    const c = kafka.consumer({
-      groupId: `${groupId}.poller-reader.${partition}.${randomUUID().slice(0, 8)}`,
-      partitionAssigners: [singlePartitionAssigner(topic, partition)],
-      sessionTimeout: opts.sessionTimeoutMs ?? READER_DEFAULT_SESSION_TIMEOUT_MS,
-      rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
-      maxWaitTimeInMs: opts.fetchMaxWaitMs ?? READER_DEFAULT_FETCH_MAX_WAIT_MS,
-      maxBytesPerPartition: opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH,
-      maxBytes: opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH,
-      allowAutoTopicCreation: false,
-    });
-    consumer = c;
-    // Seek on every join (the first and any rejoin after a broker restart) before the next fetch runs.
-    c.on(c.events.GROUP_JOIN, () => {
-      c.seek({ topic, partition, offset: next.toString() });
-    });
-    c.on(c.events.CRASH, (e) => {
-      if (!e.payload.restart) {
-        crash = e.payload.error;
-        notify();
+  // Background fetch loop: Fetch requests straight to the partition leader (no group involved), prefetching
+  // up to `prefetch` records ahead of the caller so network and processing overlap.
+  const fetchLoop = async (): Promise<void> => {
+    let failures = 0;
+    while (!closed) {
+      if (buffer.length >= prefetch) {
+        await new Promise<void>((resolve) => {
+          wakeFetcher = resolve;
+        });
+        continue;
       }
-    });
-    await c.connect();
-    await c.subscribe({ topic, fromBeginning: true });
-    await c.run({
-      autoCommit: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-        if (BigInt(batch.highWatermark) > latestHigh) latestHigh = BigInt(batch.highWatermark);
-        for (const m of batch.messages) {
-          const o = BigInt(m.offset);
-          // A fetch issued before the seek took effect, or a replay after a rejoin: skip what we had.
-          if (o < next) continue;
-          buffer.push(toPartitionRecord(topic, partition, m));
-          next = o + 1n;
+      try {
+        const leaders = cluster.findLeaderForPartitions(topic, [partition]);
+        const nodeId = Object.keys(leaders)[0];
+        if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
+        const broker = await cluster.findBroker({ nodeId });
+        const fetchOffset = next;
+        const { responses } = await broker.fetch({
+          isolationLevel: READ_COMMITTED,
+          maxWaitTime: fetchMaxWaitMs,
+          minBytes: 1,
+          maxBytes,
+          topics: [{ topic, partitions: [{ partition, fetchOffset: fetchOffset.toString(), maxBytes }] }],
+        });
+        failures = 0;
+        if (closed) return;
+        const data = responses[0]?.partitions.find((p) => p.partition === partition);
+        if (!data) continue;
+        if (BigInt(data.highWatermark) > latestHigh) latestHigh = BigInt(data.highWatermark);
+        // A fetch may return records before the requested offset (whole compressed batches): drop them.
+        const within = data.messages.filter((m) => BigInt(m.offset) >= fetchOffset);
+        const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
+        for (const m of visible) buffer.push(toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
+        const last = within.at(-1);
+        if (last) next = BigInt(last.offset) + 1n;
+        if (visible.length > 0) signalReader();
+      } catch (error) {
+        if (closed) return;
+        const e = error as Error & { retriable?: boolean; type?: string };
+        if (e.type === 'OFFSET_OUT_OF_RANGE') {
+          // Retention deleted what we were about to read: continue from the new low watermark.
+          const offsets = await withReaderRetries(() => admin.fetchTopicOffsets(topic)).catch(() => []);
+          const t = offsets.find((o) => o.partition === partition);
+          if (t && BigInt(t.low) > next) {
+            next = BigInt(t.low);
+            continue;
+          }
         }
-        notify();
-        while (buffer.length >= prefetch && isRunning() && !isStale() && !closed) {
-          await new Promise<void>((resolve) => {
-            drained = resolve;
-            setTimeout(resolve, READER_HEARTBEAT_CHECK_MS).unref?.();
-          });
-          drained = null;
-          await heartbeat();
+        failures++;
+        if (failures > READER_FETCH_FAILURES_MAX) {
+          crash = e;
+          signalReader();
+          return;
         }
-      },
-    });
+        // Broker restart, leader move, connection reset: refresh metadata and retry with backoff.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** failures)));
+        await cluster.refreshMetadata().catch(() => undefined);
+      }
+    }
+  };
+
+  const ensureLoop = async (): Promise<void> => {
+    if (loop) return;
+    try {
+      await cluster.connect();
+      await cluster.addTargetTopic(topic);
+    } catch (error) {
+      throw new RetriableError(`could not start the partition reader: ${(error as Error).message}`, { cause: error });
+    }
+    loop = fetchLoop();
   };
 
   return {
@@ -399,47 +547,50 @@ export async function openPartitionSession(
     async poll(maxRecords, maxWaitMs) {
       if (closed) throw new NonRetriableError('partition session is closed');
       if (buffer.length === 0) {
-        if (crash) throw new RetriableError(`kafka reader crashed: ${(crash as Error).message}`, { cause: crash });
-        if (consumer === null) {
-          if (next >= latestHigh && maxWaitMs <= 0) return [];
-          try {
-            await startConsumer();
-          } catch (error) {
-            throw new RetriableError(`could not start the partition reader: ${(error as Error).message}`, {
-              cause: error,
-            });
-          }
-        }
-        if (buffer.length === 0 && maxWaitMs > 0) {
+        if (!loop && next >= latestHigh && maxWaitMs <= 0) return [];
+        await ensureLoop();
+        if (buffer.length === 0 && !crash && maxWaitMs > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, maxWaitMs);
-            wake = () => {
+            wakeReader = () => {
               clearTimeout(timer);
               resolve();
             };
           });
-          wake = null;
+          wakeReader = null;
         }
         if (buffer.length === 0 && crash) {
-          throw new RetriableError(`kafka reader crashed: ${(crash as Error).message}`, { cause: crash });
+          const c = crash as Error;
+          throw new RetriableError(`kafka reader failed: ${c.message}`, { cause: c });
         }
       }
       const out = buffer.splice(0, maxRecords);
-      if (buffer.length < prefetch) (drained as (() => void) | null)?.();
+      if (buffer.length < prefetch) signalFetcher();
       return out;
     },
     async commit(nextOffset) {
       try {
-        await admin.setOffsets({ groupId, topic, partitions: [{ partition, offset: nextOffset }] });
+        await withReaderRetries(async () => {
+          await cluster.connect();
+          const coordinator = await cluster.findGroupCoordinator({ groupId });
+          // Generation -1 and no member id: a "simple consumer" commit (what Java's assign() + commitSync
+          // sends). The broker accepts it while the group has no members, and then keeps the group Empty.
+          await coordinator.offsetCommit({
+            groupId,
+            groupGenerationId: -1,
+            memberId: '',
+            topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+          });
+        });
       } catch (error) {
-        const message = (error as Error).message;
-        if (message.includes('must have no running instances')) {
+        const e = error as Error & { type?: string };
+        if (e.type === 'ILLEGAL_GENERATION' || e.type === 'UNKNOWN_MEMBER_ID' || e.type === 'REBALANCE_IN_PROGRESS') {
           throw new NonRetriableError(
-            `cannot commit offsets for group ${groupId}: it has active members (${message}); the poller needs a consumer group no other consumer uses`,
+            `cannot commit offsets for group ${groupId}: it has active members (${e.message}); the poller needs a consumer group no other consumer uses`,
             { cause: error },
           );
         }
-        throw new RetriableError(`could not commit offset ${nextOffset} of ${topic}/${partition}: ${message}`, {
+        throw new RetriableError(`could not commit offset ${nextOffset} of ${topic}/${partition}: ${e.message}`, {
           cause: error,
         });
       }
@@ -447,9 +598,10 @@ export async function openPartitionSession(
     async close() {
       if (closed) return;
       closed = true;
-      (drained as (() => void) | null)?.();
-      notify();
-      await (consumer as Consumer | null)?.disconnect().catch(() => undefined);
+      signalFetcher();
+      signalReader();
+      await loop?.catch(() => undefined);
+      await cluster.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
     },
   };
@@ -495,7 +647,6 @@ export async function drainPartitionRaw(
   await c.disconnect();
   return { records, elapsedMs: finished - started };
 }
-
 
 // ──────────────────────────────────────────────────────────────────────────────────────────────────
 // cli check (owner: CLI, cli/check.ts): a bounded admin probe of a cluster, returning plain values and

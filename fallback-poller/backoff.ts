@@ -15,7 +15,11 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: BACKOFF_BASE_MS, maxMs:
  *
  * @example backoffDelayMs(3, { baseMs: 100, maxMs: 5000 }, () => 0.5) // → 200
  */
-export function backoffDelayMs(retry: number, options: BackoffOptions = DEFAULT_BACKOFF, random = Math.random): number {
+export function backoffDelayMs(
+  retry: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
   if (!Number.isInteger(retry) || retry < 1) {
     throw new RangeError(`retry must be an integer >= 1, received ${retry}`);
   }

@@ -59,10 +59,14 @@ function parseJsonSecret(text: string, secretId: string): Record<string, unknown
 export function decryptPrivateKey(pem: string, passphrase: string | undefined, secretId: string): string {
   const encrypted = pem.includes('ENCRYPTED PRIVATE KEY') || pem.includes('Proc-Type: 4,ENCRYPTED');
   if (encrypted && !passphrase) {
-    throw new NonRetriableError(`client private key in secret ${secretId} is encrypted but privateKeyPassword is missing`);
+    throw new NonRetriableError(
+      `client private key in secret ${secretId} is encrypted but privateKeyPassword is missing`,
+    );
   }
   try {
-    const key = createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
+    const key = createPrivateKey(
+      encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' },
+    );
     return key.export({ format: 'pem', type: 'pkcs8' }).toString();
   } catch (error) {
     throw new NonRetriableError(
@@ -110,7 +114,9 @@ async function secretJson(ports: MaterialPorts, secretId: string): Promise<Recor
   try {
     text = await ports.getSecretString(secretId);
   } catch (error) {
-    throw new RetriableError(`could not read secret ${secretId}: ${(error as Error).message}`, { cause: error });
+    throw new RetriableError(`could not read secret ${secretId}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const json = parseJsonSecret(text, secretId);
   if (!json) throw new NonRetriableError(`secret ${secretId} must be a JSON object`);
@@ -131,10 +137,18 @@ function requireString(json: Record<string, unknown>, field: string, secretId: s
  * `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory), SASL/SCRAM or
  * basic credentials from `{username, password}`. `rejectUnauthorized` stays true (core/kafka-client.ts).
  */
-export async function resolveKafkaConnection(spec: ConnectionSpec, ports: MaterialPorts): Promise<KafkaConnection> {
+export async function resolveKafkaConnection(
+  spec: ConnectionSpec,
+  ports: MaterialPorts,
+): Promise<KafkaConnection> {
   if (spec.brokers.length === 0) {
     throw new ConfigError('the poller needs at least one broker', [
-      { file: '<poller>', field: 'brokers', message: 'no brokers', fix: 'list host:port brokers in the source file' },
+      {
+        file: '<poller>',
+        field: 'brokers',
+        message: 'no brokers',
+        fix: 'list host:port brokers in the source file',
+      },
     ]);
   }
   if (!spec.tls && spec.auth.type === 'mtls') {
@@ -153,7 +167,10 @@ export async function resolveKafkaConnection(spec: ConnectionSpec, ports: Materi
       const json = await secretJson(ports, spec.auth.secret);
       const cert = requireString(json, 'certificate', spec.auth.secret);
       const rawKey = requireString(json, 'privateKey', spec.auth.secret);
-      const password = typeof json.privateKeyPassword === 'string' && json.privateKeyPassword !== '' ? json.privateKeyPassword : undefined;
+      const password =
+        typeof json.privateKeyPassword === 'string' && json.privateKeyPassword !== ''
+          ? json.privateKeyPassword
+          : undefined;
       const key = decryptPrivateKey(rawKey, password, spec.auth.secret);
       return { ...base, tls: { ...base.tls, cert, key } };
     }
@@ -162,7 +179,11 @@ export async function resolveKafkaConnection(spec: ConnectionSpec, ports: Materi
       const username = requireString(json, 'username', spec.auth.secret);
       const password = requireString(json, 'password', spec.auth.secret);
       const mechanism =
-        spec.auth.type === 'sasl-scram-256' ? 'scram-sha-256' : spec.auth.type === 'sasl-scram-512' ? 'scram-sha-512' : 'plain';
+        spec.auth.type === 'sasl-scram-256'
+          ? 'scram-sha-256'
+          : spec.auth.type === 'sasl-scram-512'
+            ? 'scram-sha-512'
+            : 'plain';
       return { ...base, sasl: { mechanism, username, password } };
     }
   }

@@ -59,7 +59,8 @@ export async function deliverEntries(
           }
         });
       } catch (error) {
-        if (!(error instanceof RetriableError) && (error as InfrastructureError).retriable !== true) throw error;
+        if (!(error instanceof RetriableError) && (error as InfrastructureError).retriable !== true)
+          throw error;
         lastError = (error as Error).message;
         stillFailing.push(...call);
       }

@@ -64,7 +64,10 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
       await run();
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error).name === 'ConditionalCheckFailedException'
+      ) {
         return false;
       }
       throw new RetriableError(`lock table ${what} failed: ${(error as Error).message}`, { cause: error });
@@ -95,7 +98,11 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
               Key: { [LOCK_KEY_ATTRIBUTE]: { S: request.key } },
               UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
               ConditionExpression: '#owner = :owner',
-              ExpressionAttributeNames: { '#expiresAt': 'expiresAt', '#ttl': LOCK_TTL_ATTRIBUTE, '#owner': 'owner' },
+              ExpressionAttributeNames: {
+                '#expiresAt': 'expiresAt',
+                '#ttl': LOCK_TTL_ATTRIBUTE,
+                '#owner': 'owner',
+              },
               ExpressionAttributeValues: {
                 ':expiresAt': i.expiresAt as { N: string },
                 ':ttl': i[LOCK_TTL_ATTRIBUTE] as { N: string },

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { StartingPosition } from '../core/kafka-client.js';
 import { NonRetriableError } from '../core/errors.js';
-import { buildPipeKafkaRecord, type CompiledRules, enrichBatch, type PartitionKeySpec, serializeCanonical } from '../enrichment/index.js';
+import type { StartingPosition } from '../core/kafka-client.js';
+import {
+  buildPipeKafkaRecord,
+  type CompiledRules,
+  enrichBatch,
+  type PartitionKeySpec,
+  serializeCanonical,
+} from '../enrichment/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { SinkEntry } from './batching.js';
 import {
@@ -96,7 +102,10 @@ export interface PollResponse {
  *
  * @example pollStatus({ read: 10, committed: 4 }) // → POLL_STATUS.partiallyProcessed
  */
-export function pollStatus(counts: { read: number; committed: number }): (typeof POLL_STATUS)[keyof typeof POLL_STATUS] {
+export function pollStatus(counts: {
+  read: number;
+  committed: number;
+}): (typeof POLL_STATUS)[keyof typeof POLL_STATUS] {
   if (counts.read === 0) return POLL_STATUS.notFound;
   if (counts.committed >= counts.read) return POLL_STATUS.fullyProcessed;
   if (counts.committed > 0) return POLL_STATUS.partiallyProcessed;
@@ -117,7 +126,11 @@ function isPartitionInput(input: PollInput): input is Extract<PollInput, { kafka
  * Throws RetriableError / NonRetriableError when nothing could be read (Kafka unreachable, bad config),
  * so Step Functions Retry/Catch see it; once records flowed, faults end the poll with 206/503.
  */
-export async function pollPartition(input: PollInput, settings: PollSettings, ports: PollPorts): Promise<PollResponse> {
+export async function pollPartition(
+  input: PollInput,
+  settings: PollSettings,
+  ports: PollPorts,
+): Promise<PollResponse> {
   const startedMs = ports.clock.nowMs();
   const base = (extra: Partial<PollResponse> = {}): PollResponse => ({
     ...POLL_STATUS.notFound,
@@ -197,7 +210,11 @@ export async function pollPartition(input: PollInput, settings: PollSettings, po
     });
     committedOffset = session.committedOffset;
     try {
-      ports.logger.debug('partition opened', { ...ctx, offset: session.startOffset, high: session.highWatermark() });
+      ports.logger.debug('partition opened', {
+        ...ctx,
+        offset: session.startOffset,
+        high: session.highWatermark(),
+      });
       for (;;) {
         if (counts.read >= maxRecords) {
           stopReason = STOP_REASON.batchLimit;
@@ -249,7 +266,9 @@ export async function pollPartition(input: PollInput, settings: PollSettings, po
           const o = BigInt(outcome.offsets[i] as string);
           return min === null || o < min ? o : min;
         }, null);
-        const commitUpTo = records.filter((r) => firstFailedOffset === null || BigInt(r.offset) < firstFailedOffset);
+        const commitUpTo = records.filter(
+          (r) => firstFailedOffset === null || BigInt(r.offset) < firstFailedOffset,
+        );
         if (firstFailedOffset !== null) {
           stopReason = STOP_REASON.kinesisFailed;
           detail = `${delivery.failed.length} entries still failing after retries: ${delivery.lastError ?? 'unknown'}`;
@@ -347,4 +366,3 @@ function processChunk(
     dropped: outcome.dropped,
   };
 }
-

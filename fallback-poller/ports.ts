@@ -1,10 +1,10 @@
 import type { PartitionRecord, PartitionSession, StartingPosition } from '../core/kafka-client.js';
-import type { LockPort } from './lock.js';
 import type { SinkPort } from './kinesis-sink.js';
+import type { LockPort } from './lock.js';
 
-export type { LockPort } from './lock.js';
-export type { SinkPort, SinkEntryResult } from './kinesis-sink.js';
 export type { PartitionRecord, PartitionSession } from '../core/kafka-client.js';
+export type { SinkEntryResult, SinkPort } from './kinesis-sink.js';
+export type { LockPort } from './lock.js';
 
 /** Opens single-partition reads and lists partitions (adapter: core/kafka-client.ts). */
 export interface ReaderPort {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../../../fallback-poller/backoff.js';
-import { chunkIndexes, entrySizeBytes, PUT_RECORDS_LIMITS, type SinkEntry } from '../../../fallback-poller/batching.js';
+import {
+  chunkIndexes,
+  entrySizeBytes,
+  PUT_RECORDS_LIMITS,
+  type SinkEntry,
+} from '../../../fallback-poller/batching.js';
 
 const MiB = 1024 * 1024;
 
@@ -13,7 +18,12 @@ describe('chunkIndexes (PutRecords ≤ 500 records, ≤ 5 MiB)', () => {
     { name: '1200 small records', count: 1200, bytes: 100, sizes: [500, 500, 200] },
     { name: 'exactly 500', count: 500, bytes: 100, sizes: [500] },
     { name: '1 MiB records: 4 fit with their keys, not 5', count: 10, bytes: MiB - 1, sizes: [5, 5] },
-    { name: '3.5 KB API Connect records, 1600 of them', count: 1600, bytes: 3_500, sizes: [500, 500, 500, 100] },
+    {
+      name: '3.5 KB API Connect records, 1600 of them',
+      count: 1600,
+      bytes: 3_500,
+      sizes: [500, 500, 500, 100],
+    },
     { name: '20 KB records: bytes bind before count', count: 600, bytes: 20_000, sizes: [262, 262, 76] },
     { name: 'none', count: 0, bytes: 10, sizes: [] },
   ])('$name', ({ count, bytes, sizes }) => {

@@ -33,7 +33,9 @@ const noSleep = { sleep: async () => undefined, random: () => 0.5 };
 describe('deliverEntries', () => {
   it('retries only the failed entries until acknowledged', async () => {
     // Arrange: every third entry fails its first two attempts
-    const { sink, calls, acked } = flakySink((key, attempt) => Number(key.slice(1)) % 3 === 0 && attempt <= 2);
+    const { sink, calls, acked } = flakySink(
+      (key, attempt) => Number(key.slice(1)) % 3 === 0 && attempt <= 2,
+    );
     const sleeps: number[] = [];
     // Act
     const result = await deliverEntries(entries(1200), sink, {
@@ -44,7 +46,12 @@ describe('deliverEntries', () => {
       backoff: { baseMs: 100, maxMs: 5000 },
     });
     // Assert
-    expect(result).toEqual({ acknowledged: 1200, failed: [], calls: 5, lastError: 'ProvisionedThroughputExceededException' });
+    expect(result).toEqual({
+      acknowledged: 1200,
+      failed: [],
+      calls: 5,
+      lastError: 'ProvisionedThroughputExceededException',
+    });
     expect(calls).toEqual([500, 500, 200, 400, 400]);
     expect(new Set(acked).size).toBe(1200);
     expect(sleeps).toEqual([50, 100]);
@@ -53,7 +60,12 @@ describe('deliverEntries', () => {
   it('gives up after maxAttempts and reports the failing indexes', async () => {
     const { sink } = flakySink((key) => key === 'k7' || key === 'k3');
     const result = await deliverEntries(entries(10), sink, { ...noSleep, maxAttempts: 4 });
-    expect(result).toEqual({ acknowledged: 8, failed: [3, 7], calls: 4, lastError: 'ProvisionedThroughputExceededException' });
+    expect(result).toEqual({
+      acknowledged: 8,
+      failed: [3, 7],
+      calls: 4,
+      lastError: 'ProvisionedThroughputExceededException',
+    });
   });
 
   it('treats a thrown RetriableError as all entries of that call failed', async () => {
@@ -66,7 +78,12 @@ describe('deliverEntries', () => {
       },
     };
     const result = await deliverEntries(entries(3), sink, noSleep);
-    expect(result).toEqual({ acknowledged: 3, failed: [], calls: 2, lastError: 'kinesis PutRecords to s failed: socket hang up' });
+    expect(result).toEqual({
+      acknowledged: 3,
+      failed: [],
+      calls: 2,
+      lastError: 'kinesis PutRecords to s failed: socket hang up',
+    });
   });
 
   it('rethrows a non-retriable error', async () => {

@@ -56,7 +56,8 @@ export function fakePorts(reader: ReaderPort, overrides: Partial<PollPorts> = {}
     lock,
     sink: {
       async putRecords(entries): Promise<SinkEntryResult[]> {
-        for (const e of entries) delivered.push({ partitionKey: e.partitionKey, data: Buffer.from(e.data).toString() });
+        for (const e of entries)
+          delivered.push({ partitionKey: e.partitionKey, data: Buffer.from(e.data).toString() });
         return entries.map(() => ({}));
       },
     },

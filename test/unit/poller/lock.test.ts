@@ -12,7 +12,12 @@ describe('lock semantics (memory lock mirrors the DynamoDB conditions)', () => {
     { name: 'free lock', holder: null, nowMs: T0, acquired: true },
     { name: 'held and not expired', holder: { owner: 'a', expiresAt: T0 + 1 }, nowMs: T0, acquired: false },
     { name: 'held, expiring exactly now', holder: { owner: 'a', expiresAt: T0 }, nowMs: T0, acquired: false },
-    { name: 'held but expired (crashed holder)', holder: { owner: 'a', expiresAt: T0 - 1 }, nowMs: T0, acquired: true },
+    {
+      name: 'held but expired (crashed holder)',
+      holder: { owner: 'a', expiresAt: T0 - 1 },
+      nowMs: T0,
+      acquired: true,
+    },
   ])('acquire: $name → $acquired', async ({ holder, nowMs, acquired }) => {
     const lock = createMemoryLock();
     if (holder) lock.table.set('t_0', holder);

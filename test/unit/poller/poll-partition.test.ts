@@ -9,9 +9,9 @@ import {
 import { POLL_STATUS } from '../../../fallback-poller/constants.js';
 import { type PollSettings, pollPartition, pollStatus } from '../../../fallback-poller/poll-partition.js';
 import type { SinkPort } from '../../../fallback-poller/ports.js';
+import { fakeLog, fakePorts } from './fake-ports.js';
 import apicEvent from './fixtures/apic-event.json' with { type: 'json' };
 import statusCases from './fixtures/status-cases.json' with { type: 'json' };
-import { fakeLog, fakePorts } from './fake-ports.js';
 
 const rules = compileRules(DEFAULT_RULES);
 const settings: PollSettings = {
@@ -28,7 +28,9 @@ const settings: PollSettings = {
 };
 
 function events(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => JSON.stringify({ ...apicEvent, transaction_id: `transaction${i}` }));
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ ...apicEvent, transaction_id: `transaction${i}` }),
+  );
 }
 
 describe('pollStatus', () => {
@@ -70,7 +72,12 @@ describe('pollPartition', () => {
     // Assert
     const expected = enrichBatch(
       log.map((r) =>
-        buildPipeKafkaRecord({ eventSource: 'SelfManagedKafka', cluster: 'broker-1:9093', ...r, headers: [] }),
+        buildPipeKafkaRecord({
+          eventSource: 'SelfManagedKafka',
+          cluster: 'broker-1:9093',
+          ...r,
+          headers: [],
+        }),
       ),
       { rules, sourceName: 'apic-onprem', partitionKey: { type: 'record-key' } },
     ).records.map((c) => ({ partitionKey: c.partitionKey, data: serializeCanonical(c) }));
@@ -115,15 +122,27 @@ describe('pollPartition', () => {
     const first = await pollPartition({ kafka_partition: 0 }, settings, ports);
     advance(1_001);
     const second = await pollPartition({ kafka_partition: 0 }, settings, ports);
-    expect(first).toMatchObject({ ...POLL_STATUS.anotherReader, detail: 'lock apic_0 is held by another reader' });
+    expect(first).toMatchObject({
+      ...POLL_STATUS.anotherReader,
+      detail: 'lock apic_0 is held by another reader',
+    });
     expect(second).toMatchObject({ ...POLL_STATUS.fullyProcessed, counts: { committed: 5 } });
   });
 
   it('stops at the batch limit (seed 000: 300) and leaves the rest for the next poll', async () => {
     const { reader, state } = fakeLog(events(700));
     const { ports } = fakePorts(reader);
-    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, maxRecordsPerInvocation: 300 }, ports);
-    expect(res).toMatchObject({ statusCode: 200, stopReason: 'batch-limit', lastOffsetCommitted: '299', lag: '400' });
+    const res = await pollPartition(
+      { kafka_partition: 0 },
+      { ...settings, maxRecordsPerInvocation: 300 },
+      ports,
+    );
+    expect(res).toMatchObject({
+      statusCode: 200,
+      stopReason: 'batch-limit',
+      lastOffsetCommitted: '299',
+      lag: '400',
+    });
     expect(state.committed).toBe('300');
   });
 
@@ -137,7 +156,11 @@ describe('pollPartition', () => {
       },
     });
     const res = await pollPartition({ kafka_partition: 0 }, { ...settings, safetyMarginMs: 10_000 }, ports);
-    expect(res).toMatchObject({ statusCode: 200, stopReason: 'time-budget', counts: { read: 100, committed: 100 } });
+    expect(res).toMatchObject({
+      statusCode: 200,
+      stopReason: 'time-budget',
+      counts: { read: 100, committed: 100 },
+    });
   });
 
   it('commits only up to the first record Kinesis never acknowledged (206)', async () => {
@@ -145,7 +168,8 @@ describe('pollPartition', () => {
     const sink: SinkPort = {
       async putRecords(entries) {
         return entries.map((e) => {
-          const offset = (JSON.parse(Buffer.from(e.data).toString()) as { kafka: { offset: string } }).kafka.offset;
+          const offset = (JSON.parse(Buffer.from(e.data).toString()) as { kafka: { offset: string } }).kafka
+            .offset;
           return offset === '73' ? { errorCode: 'InternalFailure' } : {};
         });
       },
@@ -167,7 +191,11 @@ describe('pollPartition', () => {
     state.failCommit = true;
     const { ports } = fakePorts(reader);
     const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
-    expect(res).toMatchObject({ ...POLL_STATUS.completelyFailed, stopReason: 'commit-failed', detail: 'broker down' });
+    expect(res).toMatchObject({
+      ...POLL_STATUS.completelyFailed,
+      stopReason: 'commit-failed',
+      detail: 'broker down',
+    });
   });
 
   it('does not commit once the lock was taken over', async () => {
@@ -185,8 +213,14 @@ describe('pollPartition', () => {
   });
 
   it.each([
-    [{ kafka_partition: -1 }, 'invalid poll input: expected {kafka_partition: non-negative integer, iteration?} or {type: \'health\'|\'describe\'}, received {"kafka_partition":-1}'],
-    [{ kafka_partition: 0, source: 'other' }, 'poll input names source other but this function serves apic-onprem'],
+    [
+      { kafka_partition: -1 },
+      "invalid poll input: expected {kafka_partition: non-negative integer, iteration?} or {type: 'health'|'describe'}, received {\"kafka_partition\":-1}",
+    ],
+    [
+      { kafka_partition: 0, source: 'other' },
+      'poll input names source other but this function serves apic-onprem',
+    ],
   ])('rejects %j', async (input, message) => {
     const { reader } = fakeLog([]);
     const { ports } = fakePorts(reader);
