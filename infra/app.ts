@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 /**
- * CDK app entry point. Synthesizes env-agnostic stacks (no AWS credentials needed).
- * Later issues fill the stack from the source catalogue in `pipes/sources/`.
+ * CDK app entry point: `npx cdk synth [-c environment=dev|prod] [-c nag=true]`.
+ * Env-agnostic (no AWS credentials needed). One stack per environment, built from pipes/sources/*.yaml;
+ * invalid source files abort synth listing every issue (file, field, bad value, fix).
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { ConfigError } from '../core/errors.js';
+import { buildApp } from './build-app.js';
 
-const app = new App();
-const environment = (app.node.tryGetContext('environment') as string | undefined) ?? 'dev';
-new Stack(app, `KafkaPipes-${environment}`, {
-  description: `Kafka ingestion through EventBridge Pipes (${environment})`,
-});
-app.synth();
+try {
+  const { app } = await buildApp();
+  app.synth();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

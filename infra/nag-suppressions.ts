@@ -1,0 +1,87 @@
+/**
+ * cdk-nag acknowledgements. Each one names the constructs it covers and carries the reason it is
+ * acceptable; everything else is fixed in the constructs (exact IAM actions, own log groups and roles,
+ * KMS everywhere, SSL-only queues and topic, explicit memory/timeouts, X-Ray tracing).
+ */
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { KafkaPipe } from '../pipes/kafka-pipe.construct.js';
+import type { KafkaPipesStack } from './pipes-stack.js';
+
+/** One acknowledged rule. */
+export interface NagAcknowledgement {
+  /** Rule id as reported (`<pack>::<rule>[finding]`). */
+  readonly id: string;
+  /** Why it is acceptable. */
+  readonly reason: string;
+  /** The constructs it applies to. */
+  readonly targets: (stack: KafkaPipesStack) => IConstruct[];
+}
+
+const pipes = (stack: KafkaPipesStack): KafkaPipe[] => [...stack.pipes.values()];
+const lambdas = (stack: KafkaPipesStack) =>
+  pipes(stack).flatMap((p) =>
+    p.sinkFunction ? [p.enrichmentFunction, p.sinkFunction] : [p.enrichmentFunction],
+  );
+const lambdaPolicies = (stack: KafkaPipesStack) =>
+  lambdas(stack).flatMap((fn) => (fn.role ? [fn.role.node.findChild('DefaultPolicy')] : []));
+const dlqs = (stack: KafkaPipesStack) =>
+  pipes(stack).flatMap((p) => (p.targetDlq ? [p.enrichmentDlq, p.targetDlq] : [p.enrichmentDlq]));
+
+/** Every acknowledgement, with its reason (documented in docs/sources.md). */
+export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
+  {
+    id: 'AwsSolutions::AwsSolutions-L1',
+    reason:
+      'The template pins nodejs22.x on purpose (design.md §3): the code is tested on Node 20/22 and upgraded deliberately, not whenever a newer runtime ships.',
+    targets: lambdas,
+  },
+  {
+    id: 'Serverless::Serverless-LambdaLatestVersion',
+    reason: 'Same as AwsSolutions-L1: nodejs22.x is pinned on purpose and upgraded deliberately.',
+    targets: lambdas,
+  },
+  {
+    id: 'Serverless::Serverless-LambdaDLQ',
+    reason:
+      'The enrichment is invoked synchronously by the Pipe (a DeadLetterConfig only applies to async invokes); records it cannot normalize go to its own SQS DLQ. The sink is invoked asynchronously and uses an on-failure destination (SQS, KMS, SSL-only), which carries the error context a DeadLetterConfig lacks.',
+    targets: lambdas,
+  },
+  {
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'X-Ray PutTraceSegments/PutTelemetryRecords (Lambda tracing) and EC2 Describe*/CreateNetworkInterface/DeleteNetworkInterface for the Pipe ENIs do not support resource-level permissions; every other statement is scoped to exact ARNs.',
+    targets: (stack) => [
+      ...lambdaPolicies(stack),
+      ...pipes(stack)
+        .filter((p) => p.kafkaSource.usesVpc)
+        .map((p) => p.pipe.pipeRole.node.findChild('DefaultPolicy')),
+    ],
+  },
+  {
+    id: 'AwsSolutions::AwsSolutions-SQS3',
+    reason: 'These queues ARE the dead-letter queues (enrichment DLQ, sink on-failure destination).',
+    targets: dlqs,
+  },
+  {
+    id: 'Serverless::Serverless-SQSRedrivePolicy',
+    reason: 'These queues ARE the dead-letter queues; operators replay them with the CLI (dlq replay).',
+    targets: dlqs,
+  },
+  {
+    id: 'AwsSolutions::AwsSolutions-KDS3',
+    reason:
+      'The streams use the stack customer managed key (rotation on) instead of aws/kinesis, so one key policy governs streams, DLQs and the alarm topic and cross-account consumers can be granted decrypt explicitly.',
+    targets: (stack) => [...stack.streams.values()],
+  },
+];
+
+/** Applies every acknowledgement to its constructs (their default CloudFormation resource). */
+export function applyNagSuppressions(stack: KafkaPipesStack): void {
+  for (const ack of NAG_ACKNOWLEDGEMENTS) {
+    for (const target of ack.targets(stack)) {
+      const resource = target.node.defaultChild ?? target;
+      Validations.of(resource).acknowledge({ id: ack.id, reason: ack.reason });
+    }
+  }
+}

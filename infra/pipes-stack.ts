@@ -1,0 +1,260 @@
+/**
+ * One stack per environment: a KMS key, the data-lake streams, one {@link KafkaPipe} per `engine: pipe`
+ * source, the fallback poller for `engine: poller` sources (when its construct exists), alarms, one
+ * dashboard and an optional SNS alarm topic.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { Annotations, Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { parse as parseYaml } from 'yaml';
+import { DLQ_RETENTION_DAYS, KafkaPipe, sourceConstructId } from '../pipes/kafka-pipe.construct.js';
+import type { LoadedSource } from '../pipes/load-sources.js';
+import { DEFAULTS, type SourceConfig } from '../pipes/source-schema.js';
+import { RulesAppConfig } from './rules-appconfig.construct.js';
+
+/** The FallbackPoller construct's constructor, loaded only when `fallback-poller/fallback-poller.construct.ts` exists. */
+export type FallbackPollerFactory = (
+  scope: Construct,
+  id: string,
+  props: {
+    source: SourceConfig;
+    stream: Stream;
+    enrichmentDlq: Queue;
+    alarmTopic?: Topic;
+    environment: string;
+  },
+) => Construct;
+
+/** Properties of {@link KafkaPipesStack}. */
+export interface KafkaPipesStackProps extends StackProps {
+  /** Environment name (`dev`, `prod`). */
+  readonly environment: string;
+  /** The validated catalogue. */
+  readonly sources: readonly LoadedSource[];
+  /** Repository root: Lambda entries and rules files resolve against it. */
+  readonly projectRoot: string;
+  /** Create the SNS alarm topic. */
+  readonly alarmTopic: boolean;
+  /** Removal policy of stateful resources. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Builds the poller for `engine: poller` sources; absent = those sources are skipped with a warning. */
+  readonly fallbackPoller?: FallbackPollerFactory;
+}
+
+/** Stream construct id / physical name for a source. */
+function streamKey(source: SourceConfig): string {
+  return source.target.streamName ?? `${source.name}-events`;
+}
+
+/** The Kafka ingestion stack of one environment. */
+export class KafkaPipesStack extends Stack {
+  /** Customer managed key encrypting streams, queues and the alarm topic. */
+  readonly dataKey: Key;
+  /** Streams by name (before the environment suffix). */
+  readonly streams = new Map<string, Stream>();
+  /** One KafkaPipe per pipe source, by source name. */
+  readonly pipes = new Map<string, KafkaPipe>();
+  /** Poller constructs by source name. */
+  readonly pollers = new Map<string, Construct>();
+  /** Sources skipped at synth (with the reason). */
+  readonly skipped: { name: string; reason: string }[] = [];
+  /** Alarm topic, when enabled. */
+  readonly alarmTopic?: Topic;
+  /** The dashboard of all sources. */
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: KafkaPipesStackProps) {
+    super(scope, id, {
+      description: `Kafka ingestion through EventBridge Pipes (${props.environment})`,
+      ...props,
+    });
+    const { environment } = props;
+
+    this.dataKey = new Key(this, 'DataKey', {
+      description: `Encrypts Kafka ingestion streams, queues and alarm topic (${environment})`,
+      enableKeyRotation: true,
+      alias: `alias/kafka-pipes-${environment}`,
+      removalPolicy: props.removalPolicy,
+    });
+
+    if (props.alarmTopic) {
+      this.alarmTopic = new Topic(this, 'AlarmTopic', {
+        displayName: `Kafka ingestion alarms (${environment})`,
+        masterKey: this.dataKey,
+        enforceSSL: true,
+      });
+      this.dataKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowCloudWatchAlarmsToPublish',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+    }
+
+    for (const { source } of props.sources) this.streamFor(source, environment, props.removalPolicy);
+
+    const widgets: IWidget[][] = [
+      [
+        new TextWidget({
+          markdown: `# Kafka ingestion (${environment})\nOne row per source: Pipe executions, enrichment, DLQs.`,
+          width: 24,
+          height: 2,
+        }),
+      ],
+    ];
+
+    for (const { source } of props.sources) {
+      const stream = this.streamFor(source, environment, props.removalPolicy);
+      const cid = sourceConstructId(source.name);
+      if (source.engine === 'poller') {
+        if (!props.fallbackPoller) {
+          const reason =
+            'engine poller: fallback-poller/fallback-poller.construct.ts is not available, source skipped';
+          this.skipped.push({ name: source.name, reason });
+          Annotations.of(this).addWarningV2(
+            'kafka-pipes:poller-skipped',
+            `Source "${source.name}": ${reason}`,
+          );
+          continue;
+        }
+        const dlq = new Queue(this, `${cid}PollerDlq`, {
+          encryption: QueueEncryption.KMS,
+          encryptionMasterKey: this.dataKey,
+          enforceSSL: true,
+          retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
+          removalPolicy: props.removalPolicy,
+        });
+        this.pollers.set(
+          source.name,
+          props.fallbackPoller(this, `${cid}Poller`, {
+            source,
+            stream,
+            enrichmentDlq: dlq,
+            environment,
+            ...(this.alarmTopic ? { alarmTopic: this.alarmTopic } : {}),
+          }),
+        );
+        continue;
+      }
+      const rules = this.rulesFor(source, props.projectRoot, environment, cid);
+      const kp = new KafkaPipe(this, cid, {
+        source,
+        environment,
+        stream,
+        dataKey: this.dataKey,
+        code: {
+          enrichmentEntry: join(props.projectRoot, 'enrichment/handler.ts'),
+          sinkEntry: join(props.projectRoot, 'targets/sink-handler.ts'),
+          projectRoot: props.projectRoot,
+        },
+        removalPolicy: props.removalPolicy,
+        ...(rules ? { rulesAppConfig: rules.coordinates } : {}),
+        ...(this.alarmTopic ? { alarmTopic: this.alarmTopic } : {}),
+      });
+      rules?.grantRead(kp.enrichmentFunction);
+      this.pipes.set(source.name, kp);
+      widgets.push(this.sourceRow(kp));
+    }
+
+    for (const [name, stream] of this.streams) {
+      const alarm = new Alarm(this, `${sourceConstructId(name)}WriteThrottledAlarm`, {
+        alarmName: `${stream.node.id}-${environment}-WriteProvisionedThroughputExceeded`.slice(0, 255),
+        alarmDescription: `Writes to stream ${name} were throttled`,
+        metric: stream.metricWriteProvisionedThroughputExceeded({
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (this.alarmTopic) alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+      widgets.push([
+        new GraphWidget({
+          title: `Stream ${name}`,
+          left: [stream.metricIncomingRecords({ statistic: 'Sum' })],
+          right: [stream.metricWriteProvisionedThroughputExceeded({ statistic: 'Sum' })],
+          width: 24,
+        }),
+      ]);
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `kafka-pipes-${environment}`,
+      widgets,
+    });
+  }
+
+  private streamFor(source: SourceConfig, environment: string, removalPolicy: RemovalPolicy): Stream {
+    const key = streamKey(source);
+    const existing = this.streams.get(key);
+    if (existing) return existing;
+    const shards = source.target.shards;
+    const stream = new Stream(this, `${sourceConstructId(key)}Stream`, {
+      streamName: `${key}-${environment}`,
+      encryption: StreamEncryption.KMS,
+      encryptionKey: this.dataKey,
+      ...(shards
+        ? { streamMode: StreamMode.PROVISIONED, shardCount: shards }
+        : { streamMode: StreamMode.ON_DEMAND }),
+      removalPolicy,
+    });
+    this.streams.set(key, stream);
+    return stream;
+  }
+
+  private rulesFor(
+    source: SourceConfig,
+    root: string,
+    environment: string,
+    cid: string,
+  ): RulesAppConfig | undefined {
+    if (source.rules === DEFAULTS.rules) return undefined;
+    const path = isAbsolute(source.rules) ? source.rules : join(root, source.rules);
+    const rulesJson = JSON.stringify(parseYaml(readFileSync(path, 'utf8')));
+    return new RulesAppConfig(this, `${cid}Rules`, { sourceName: source.name, environment, rulesJson });
+  }
+
+  private sourceRow(kp: KafkaPipe): IWidget[] {
+    const name = kp.pipeName;
+    const row: IWidget[] = [
+      new GraphWidget({
+        title: `${name}: Pipe`,
+        left: [kp.pipeMetric('Invocations'), kp.pipeMetric('ExecutionFailed')],
+        right: [kp.pipeMetric('ExecutionThrottled'), kp.pipeMetric('ExecutionTimeout')],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `${name}: enrichment`,
+        left: [kp.enrichmentFunction.metricInvocations(), kp.enrichmentFunction.metricErrors()],
+        right: [kp.enrichmentFunction.metricDuration({ statistic: 'p99' })],
+        width: 8,
+      }),
+    ];
+    const dlqs = [kp.enrichmentDlq.metricApproximateNumberOfMessagesVisible({ label: 'enrichment DLQ' })];
+    if (kp.targetDlq)
+      dlqs.push(kp.targetDlq.metricApproximateNumberOfMessagesVisible({ label: 'target DLQ' }));
+    row.push(new GraphWidget({ title: `${name}: DLQs`, left: dlqs, width: 8 }));
+    return row;
+  }
+}

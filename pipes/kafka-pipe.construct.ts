@@ -1,0 +1,444 @@
+/**
+ * `KafkaPipe`: everything one Kafka source needs — the EventBridge Pipe (source, filters, enrichment,
+ * target, logs), the enrichment Lambda and its DLQ, the FIRE_AND_FORGET sink Lambda with its async
+ * config and DLQ (lambda targets), and the per-source alarms.
+ */
+import {
+  CloudwatchLogsLogDestination,
+  DesiredState,
+  Filter,
+  FilterPattern,
+  type ITarget,
+  LogLevel,
+  Pipe,
+} from '@aws-cdk/aws-pipes-alpha';
+import { type CfnResource, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  Architecture,
+  type DestinationConfig,
+  type IDestination,
+  type IFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { KafkaSource } from './kafka-source.construct.js';
+import { LambdaEnrichment } from './lambda-enrichment.construct.js';
+import {
+  FireAndForgetLambdaTarget,
+  KINESIS_PARTITION_KEY_PATH,
+  KinesisStreamTarget,
+} from './pipe-targets.construct.js';
+import { replacementSnapshot } from './replacement-fields.js';
+import type { SourceConfig } from './source-schema.js';
+
+/** Metadata key under which each Pipe records its replacement-relevant fields (read back at next synth). */
+export const SOURCE_SNAPSHOT_METADATA_KEY = 'KafkaPipes::SourceSnapshot';
+/** DLQ retention (14 days, the SQS maximum). */
+export const DLQ_RETENTION_DAYS = 14;
+/** Enrichment Lambda memory / timeout. */
+export const ENRICHMENT_MEMORY_MB = 512;
+export const ENRICHMENT_TIMEOUT_SECONDS = 60;
+/** Sink Lambda memory / timeout. */
+export const SINK_MEMORY_MB = 256;
+export const SINK_TIMEOUT_SECONDS = 120;
+/** Alarm period. */
+export const ALARM_PERIOD_MINUTES = 5;
+
+/** Where the Lambda code lives and how it is bundled. */
+export interface KafkaPipeCode {
+  /** Entry of the enrichment handler (export `handler`). */
+  readonly enrichmentEntry: string;
+  /** Entry of the sink handler (export `handler`). */
+  readonly sinkEntry: string;
+  /** Repository root (lock file location) for esbuild. */
+  readonly projectRoot: string;
+}
+
+/** Properties of a {@link KafkaPipe}. */
+export interface KafkaPipeProps {
+  /** The validated source (engine must be `pipe`). */
+  readonly source: SourceConfig;
+  /** Environment name, suffixed to physical names (`<name>-<environment>`). */
+  readonly environment: string;
+  /** The stream the records land in (Kinesis target, or written by the sink Lambda). */
+  readonly stream: IStream;
+  /** KMS key for the DLQs. */
+  readonly dataKey: IKey;
+  /** Lambda code locations. */
+  readonly code: KafkaPipeCode;
+  /** Optional SNS topic for alarm actions. */
+  readonly alarmTopic?: ITopic;
+  /**
+   * AppConfig coordinates of this source's rules (when the source names a non-default rules file).
+   * Absent = the rules bundled in the enrichment Lambda. The caller grants the read permissions.
+   */
+  readonly rulesAppConfig?: {
+    readonly application: string;
+    readonly environment: string;
+    readonly profile: string;
+  };
+  /** Removal policy of the queues and log groups. Default RETAIN. */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Alarm ids created per source. */
+export const SOURCE_ALARMS = [
+  'EnrichmentDlqDepth',
+  'PipeExecutionFailed',
+  'PipeExecutionThrottled',
+  'PipeExecutionTimeout',
+  'EnrichmentErrors',
+  'EnrichmentThrottles',
+] as const;
+/** Alarm ids added for lambda targets. */
+export const SINK_ALARMS = ['TargetDlqDepth', 'SinkErrors', 'SinkThrottles'] as const;
+
+/** On-failure destination granting exactly `sqs:SendMessage` (+ KMS data key) — no wildcard actions. */
+class QueueFailureDestination implements IDestination {
+  constructor(
+    private readonly queue: IQueue,
+    private readonly key: IKey,
+  ) {}
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'SendToTargetDlq',
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'EncryptForTargetDlq',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+      }),
+    );
+    return { destination: this.queue.queueArn };
+  }
+}
+
+const LOG_RETENTION: Readonly<Record<number, RetentionDays>> = Object.fromEntries(
+  Object.values(RetentionDays)
+    .filter((v): v is RetentionDays => typeof v === 'number')
+    .map((v) => [v, v]),
+);
+
+/** Nearest CloudWatch Logs retention ≥ the requested days. */
+export function toRetentionDays(days: number): RetentionDays {
+  const allowed = Object.keys(LOG_RETENTION)
+    .map(Number)
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
+  const pick = allowed.find((d) => d >= days) ?? allowed[allowed.length - 1];
+  return pick as RetentionDays;
+}
+
+/** One Kafka source: Pipe + enrichment + target + DLQs + alarms. */
+export class KafkaPipe extends Construct {
+  /** The Pipe. */
+  readonly pipe: Pipe;
+  /** Physical Pipe name (`<source>-<environment>`). */
+  readonly pipeName: string;
+  /** The Kafka source. */
+  readonly kafkaSource: KafkaSource;
+  /** The enrichment function. */
+  readonly enrichmentFunction: NodejsFunction;
+  /** Where the enrichment sends records it cannot normalize. */
+  readonly enrichmentDlq: Queue;
+  /** The FIRE_AND_FORGET sink (lambda targets only). */
+  readonly sinkFunction?: NodejsFunction;
+  /** The sink's on-failure destination (lambda targets only). */
+  readonly targetDlq?: Queue;
+  /** The Pipe log group. */
+  readonly logGroup: LogGroup;
+  /** Alarms by id. */
+  readonly alarms: Record<string, Alarm> = {};
+
+  constructor(scope: Construct, id: string, props: KafkaPipeProps) {
+    super(scope, id);
+    const { source, environment, stream, dataKey, code } = props;
+    if (source.engine !== 'pipe') {
+      throw new Error(`KafkaPipe needs engine pipe, received ${source.engine} for source ${source.name}`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const retention = toRetentionDays(source.logRetentionDays);
+    this.pipeName = `${source.name}-${environment}`;
+
+    this.kafkaSource = new KafkaSource(this, {
+      kind: source.kind,
+      brokers: source.brokers,
+      clusterArn: source.clusterArn,
+      topic: source.topic,
+      consumerGroupId: source.consumerGroupId,
+      startingPosition: source.startingPosition,
+      batchSize: source.batchSize,
+      batchingWindowSeconds: source.batchingWindowSeconds,
+      authType: source.auth.type,
+      authSecret: source.auth.secret,
+      secretsKmsKeyArn: source.auth.kmsKeyArn,
+      rootCaSecret: source.rootCaSecret,
+      vpc: source.vpc,
+    });
+
+    this.enrichmentDlq = this.dlq('EnrichmentDlq', dataKey, removalPolicy);
+    this.enrichmentFunction = this.lambda('Enrichment', {
+      entry: code.enrichmentEntry,
+      projectRoot: code.projectRoot,
+      memorySize: ENRICHMENT_MEMORY_MB,
+      timeoutSeconds: ENRICHMENT_TIMEOUT_SECONDS,
+      description: `Normalizes Kafka records of ${source.name} (${environment})`,
+      environment: {
+        SOURCE_NAME: source.name,
+        PARTITION_KEY: source.target.partitionKey,
+        DLQ_URL: this.enrichmentDlq.queueUrl,
+        POWERTOOLS_SERVICE_NAME: 'kafka-pipes-enrichment',
+        ...(props.rulesAppConfig
+          ? {
+              RULES_APPCONFIG_APPLICATION: props.rulesAppConfig.application,
+              RULES_APPCONFIG_ENVIRONMENT: props.rulesAppConfig.environment,
+              RULES_APPCONFIG_PROFILE: props.rulesAppConfig.profile,
+            }
+          : {}),
+      },
+      retention,
+      removalPolicy,
+    });
+    this.enrichmentFunction.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'SendToEnrichmentDlq',
+        actions: ['sqs:SendMessage'],
+        resources: [this.enrichmentDlq.queueArn],
+      }),
+    );
+    this.enrichmentFunction.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'EncryptForEnrichmentDlq',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [dataKey.keyArn],
+      }),
+    );
+
+    let target: ITarget;
+    if (source.target.type === 'lambda') {
+      const t = source.target;
+      this.targetDlq = this.dlq('TargetDlq', dataKey, removalPolicy);
+      this.sinkFunction = this.lambda('Sink', {
+        entry: code.sinkEntry,
+        projectRoot: code.projectRoot,
+        memorySize: SINK_MEMORY_MB,
+        timeoutSeconds: SINK_TIMEOUT_SECONDS,
+        description: `Writes ${source.name} (${environment}) records to the data-lake stream`,
+        environment: { STREAM_NAME: stream.streamName, POWERTOOLS_SERVICE_NAME: 'kafka-pipes-sink' },
+        retention,
+        removalPolicy,
+      });
+      this.sinkFunction.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'PutToStream',
+          actions: ['kinesis:PutRecords'],
+          resources: [stream.streamArn],
+        }),
+      );
+      if (stream.encryptionKey) {
+        this.sinkFunction.addToRolePolicy(
+          new PolicyStatement({
+            sid: 'EncryptForStream',
+            actions: ['kms:GenerateDataKey'],
+            resources: [stream.encryptionKey.keyArn],
+          }),
+        );
+      }
+      this.sinkFunction.configureAsyncInvoke({
+        retryAttempts: t.retryAttempts,
+        maxEventAge: Duration.seconds(t.maxEventAgeSeconds),
+        onFailure: new QueueFailureDestination(this.targetDlq, dataKey),
+      });
+      target = new FireAndForgetLambdaTarget(this.sinkFunction);
+    } else {
+      target = new KinesisStreamTarget(stream, KINESIS_PARTITION_KEY_PATH);
+    }
+
+    this.logGroup = new LogGroup(this, 'PipeLogs', {
+      logGroupName: `/aws/vendedlogs/pipes/${this.pipeName}`,
+      retention,
+      removalPolicy,
+    });
+
+    this.pipe = new Pipe(this, 'Pipe', {
+      pipeName: this.pipeName,
+      description: source.description ?? `Kafka ${source.kind} topic ${source.topic} (${source.name})`,
+      source: this.kafkaSource,
+      filter: source.filters?.length
+        ? new Filter(source.filters.map((f) => FilterPattern.fromObject(f as Record<string, unknown>)))
+        : undefined,
+      enrichment: new LambdaEnrichment(this.enrichmentFunction),
+      target,
+      logDestinations: [new CloudwatchLogsLogDestination(this.logGroup)],
+      logLevel: LogLevel[source.logLevel],
+      desiredState: source.desiredState === 'RUNNING' ? DesiredState.RUNNING : DesiredState.STOPPED,
+      tags: source.tags,
+    });
+    (this.pipe.node.defaultChild as CfnResource).addMetadata(
+      SOURCE_SNAPSHOT_METADATA_KEY,
+      replacementSnapshot(source),
+    );
+    for (const [key, value] of Object.entries(source.tags ?? {})) Tags.of(this).add(key, value);
+    Tags.of(this).add('kafka-pipes:source', source.name);
+
+    this.createAlarms(props.alarmTopic);
+  }
+
+  /** Pipe metric (namespace AWS/EventBridge/Pipes, dimension PipeName). */
+  pipeMetric(metricName: string, statistic = 'Sum'): Metric {
+    return new Metric({
+      namespace: 'AWS/EventBridge/Pipes',
+      metricName,
+      dimensionsMap: { PipeName: this.pipeName },
+      statistic,
+      period: Duration.minutes(ALARM_PERIOD_MINUTES),
+    });
+  }
+
+  private createAlarms(topic?: ITopic): void {
+    const period = Duration.minutes(ALARM_PERIOD_MINUTES);
+    const alarm = (id: string, metric: IMetric, description: string) => {
+      const a = new Alarm(this, `${id}Alarm`, {
+        alarmName: `${this.pipeName}-${id}`,
+        alarmDescription: description,
+        metric,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (topic) a.addAlarmAction(new SnsAction(topic));
+      this.alarms[id] = a;
+    };
+    const depth = (q: Queue) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period });
+    alarm(
+      'EnrichmentDlqDepth',
+      depth(this.enrichmentDlq),
+      'Records the enrichment could not normalize are waiting in its DLQ',
+    );
+    alarm(
+      'PipeExecutionFailed',
+      this.pipeMetric('ExecutionFailed'),
+      'Pipe executions failed (batch retried until records expire)',
+    );
+    alarm('PipeExecutionThrottled', this.pipeMetric('ExecutionThrottled'), 'Pipe executions were throttled');
+    alarm('PipeExecutionTimeout', this.pipeMetric('ExecutionTimeout'), 'Pipe executions timed out');
+    alarm(
+      'EnrichmentErrors',
+      this.enrichmentFunction.metricErrors({ period }),
+      'Enrichment Lambda errors (the Pipe retries the batch)',
+    );
+    alarm(
+      'EnrichmentThrottles',
+      this.enrichmentFunction.metricThrottles({ period }),
+      'Enrichment Lambda throttles',
+    );
+    if (this.sinkFunction && this.targetDlq) {
+      alarm(
+        'TargetDlqDepth',
+        depth(this.targetDlq),
+        'Batches the sink could not deliver after async retries',
+      );
+      alarm(
+        'SinkErrors',
+        this.sinkFunction.metricErrors({ period }),
+        'Sink Lambda errors (async retries follow)',
+      );
+      alarm('SinkThrottles', this.sinkFunction.metricThrottles({ period }), 'Sink Lambda throttles');
+    }
+  }
+
+  private dlq(id: string, key: IKey, removalPolicy: RemovalPolicy): Queue {
+    return new Queue(this, id, {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
+      removalPolicy,
+    });
+  }
+
+  private lambda(
+    id: string,
+    o: {
+      entry: string;
+      projectRoot: string;
+      memorySize: number;
+      timeoutSeconds: number;
+      description: string;
+      environment: Record<string, string>;
+      retention: RetentionDays;
+      removalPolicy: RemovalPolicy;
+    },
+  ): NodejsFunction {
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: o.retention,
+      removalPolicy: o.removalPolicy,
+    });
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${o.description} (execution role)`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    return new NodejsFunction(this, id, {
+      entry: o.entry,
+      handler: 'handler',
+      projectRoot: o.projectRoot,
+      depsLockFilePath: `${o.projectRoot}/package-lock.json`,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: o.memorySize,
+      timeout: Duration.seconds(o.timeoutSeconds),
+      description: o.description,
+      environment: { ...o.environment, NODE_OPTIONS: '--enable-source-maps' },
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      role,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        externalModules: ['@aws-sdk/*'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}
+
+/** Returns the stack-unique id used for a source's constructs. */
+export function sourceConstructId(name: string): string {
+  return name
+    .split('-')
+    .map((p) => (p ? p[0]?.toUpperCase() + p.slice(1) : p))
+    .join('');
+}
