@@ -734,11 +734,11 @@ export interface AdminProbe {
 }
 
 /**
- * Connects an admin client (TCP + TLS + SASL happen here) and returns the probe. No retries: the check
- * reports the first failure. Rejects with the kafkajs error (classify it with {@link classifyKafkaError}).
+ * Connects an admin client (TCP + TLS + SASL happen here) and returns the probe. No retries unless
+ * `conn.retries` says so: the check reports the first failure. Rejects with the kafkajs error (classify it with {@link classifyKafkaError}).
  */
 export async function openAdminProbe(conn: KafkaConnection): Promise<AdminProbe> {
-  const admin = createKafka({ ...conn, retries: 0 }).admin();
+  const admin = createKafka({ ...conn, retries: conn.retries ?? 0 }).admin();
   try {
     await admin.connect();
   } catch (error) {
