@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { type AwsOptions, type CliAwsClients, cliAwsClients } from './aws.js';
+import { checkCommand } from './check.js';
 import { createOutput, EXIT_CODES, type ExitCode, type OutputStreams, reportError } from './output.js';
 import { preflightCommand } from './preflight-command.js';
 
@@ -112,6 +113,37 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
       ),
     );
 
+  MATERIAL_OPTIONS(
+    program
+      .command('check')
+      .description(
+        'connect to the live cluster step by step: DNS, TCP, TLS, SASL, metadata, topic, partitions, group and lag',
+      )
+      .argument('<source>', 'source name (pipes/sources/<name>.yaml) or path to a source file'),
+  )
+    .option('--brokers <list>', 'host:port[,host:port] instead of the source brokers (required for MSK)')
+    .addOption(
+      new Option('--tls <mode>', 'use TLS: auto (from auth / root CA), on, off')
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
+    .option('--username <name>', 'SASL user (instead of the auth.secret)')
+    .addOption(
+      new Option('--password <password>', 'SASL password (instead of the auth.secret)').env(
+        'KAFKA_PIPES_PASSWORD',
+      ),
+    )
+    .option('--timeout <ms>', 'bound of each step in ms', '10000')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every step passed · 1 a step failed (cause and fix printed) · 2 bad flags/file · 3 AWS error',
+    )
+    .action(
+      action(async ({ flags, out, aws }, ref: string, opts: Record<string, unknown>) =>
+        checkCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws),
+      ),
+    );
+
   return program;
 }
 
@@ -150,5 +182,8 @@ if (isMain) {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  process.exitCode = await runCli(process.argv.slice(2));
+  const code = await runCli(process.argv.slice(2));
+  process.exitCode = code;
+  // Never hang on a socket a library left open: exit shortly after the output is flushed.
+  setTimeout(() => process.exit(code), 1_000).unref();
 }
