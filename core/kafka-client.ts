@@ -969,3 +969,160 @@ export async function consumeMessages(
   }
   return received;
 }
+
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+// Local run (owner: local run, local/): a consumer-group MEMBER for the local Pipe runner (a Pipe is a
+// member of its consumer group, unlike the poller) and a long-lived producer that reports the offset of
+// every record it wrote (the local run derives the expected eventIds from them).
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Options of {@link joinConsumerGroup}. */
+export interface GroupMemberOptions {
+  /** The consumer group (the source's consumerGroupId). */
+  readonly groupId: string;
+  readonly topic: string;
+  /** Where the group starts when it has no committed offset. */
+  readonly startingPosition: StartingPosition;
+  /**
+   * Receives the records of one fetched partition batch, in offset order, with the partition's high
+   * watermark. Called synchronously from the fetch loop: must not throw and must not block (buffer).
+   */
+  readonly onRecords: (records: PartitionRecord[], highWatermark: string) => void;
+  /** Bytes per partition per fetch (default 1 MiB). */
+  readonly maxBytesPerPartition?: number;
+}
+
+/** A running consumer-group member, see {@link joinConsumerGroup}. */
+export interface GroupMember {
+  /** Stops fetching (records already handed out stay with the caller). */
+  pause(): void;
+  /** Resumes fetching. */
+  resume(): void;
+  /** Commits `offset` (the NEXT offset to read) per partition to the group. Throws RetriableError. */
+  commit(offsets: readonly { readonly partition: number; readonly offset: string }[]): Promise<void>;
+  /** Leaves the group and disconnects; uncommitted records are read again by the next member. */
+  stop(): Promise<void>;
+  /** Rejects when the consumer crashes for good (never resolves). */
+  readonly crashed: Promise<never>;
+}
+
+/**
+ * Joins `groupId` as a member (kafkajs consumer, auto-commit OFF) and streams fetched records to
+ * `onRecords`. Offsets are committed only through {@link GroupMember.commit}. Resolves once the member
+ * joined the group and its first fetch returned, so the starting position (LATEST) is fixed before the
+ * caller produces anything.
+ */
+export async function joinConsumerGroup(conn: KafkaConnection, opts: GroupMemberOptions): Promise<GroupMember> {
+  const consumer = createKafka({ ...conn, retries: conn.retries ?? 8 }).consumer({
+    groupId: opts.groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: opts.maxBytesPerPartition ?? 1024 * 1024,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2_000 },
+  });
+  let rejectCrash: (e: unknown) => void = () => undefined;
+  const crashed = new Promise<never>((_, reject) => {
+    rejectCrash = reject;
+  });
+  crashed.catch(() => undefined);
+  let joined = false;
+  let resolveReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    resolveReady = resolve;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  consumer.on(consumer.events.FETCH, () => {
+    if (joined) resolveReady();
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (!e.payload.restart) rejectCrash(e.payload.error);
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.startingPosition === 'TRIM_HORIZON' });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      if (batch.messages.length === 0) return;
+      opts.onRecords(
+        batch.messages.map((m) => toPartitionRecord(batch.topic, batch.partition, m)),
+        batch.highWatermark,
+      );
+    },
+  });
+  await Promise.race([ready, crashed]);
+  return {
+    pause: () => consumer.pause([{ topic: opts.topic }]),
+    resume: () => consumer.resume([{ topic: opts.topic }]),
+    async commit(offsets) {
+      if (offsets.length === 0) return;
+      try {
+        await consumer.commitOffsets(offsets.map((o) => ({ topic: opts.topic, partition: o.partition, offset: o.offset })));
+      } catch (error) {
+        throw new RetriableError(`could not commit offsets of group ${opts.groupId}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+    stop: () => consumer.disconnect().catch(() => undefined),
+    crashed,
+  };
+}
+
+/** A record to produce to an explicit partition. */
+export interface PartitionedMessage extends ProduceMessage {
+  readonly partition: number;
+}
+
+/** Where one produced record landed. */
+export interface ProducedRecord {
+  readonly partition: number;
+  /** Offset as a decimal string. */
+  readonly offset: string;
+}
+
+/** A connected producer, see {@link openProducer}. */
+export interface LongLivedProducer {
+  /**
+   * Writes `messages` (acks all) and returns, in input order, the partition and offset of each record
+   * (base offset of its partition's batch + its index in that batch).
+   */
+  send(topic: string, messages: readonly PartitionedMessage[]): Promise<ProducedRecord[]>;
+  close(): Promise<void>;
+}
+
+/** Connects a producer that stays open across sends (idempotent, so retries never duplicate records). */
+export async function openProducer(conn: KafkaConnection): Promise<LongLivedProducer> {
+  const producer = createKafka(conn).producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return {
+    async send(topic, messages) {
+      if (messages.length === 0) return [];
+      const meta = await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({
+          key: m.key ?? null,
+          value: m.value,
+          partition: m.partition,
+          ...(m.headers ? { headers: { ...m.headers } } : {}),
+          ...(m.timestamp ? { timestamp: m.timestamp } : {}),
+        })),
+      });
+      const base = new Map<number, bigint>();
+      for (const r of meta) base.set(r.partition, BigInt(r.baseOffset ?? r.offset ?? '0'));
+      const seen = new Map<number, bigint>();
+      return messages.map((m) => {
+        const b = base.get(m.partition);
+        if (b === undefined) throw new RetriableError(`no produce result for ${topic}/${m.partition}`);
+        const i = seen.get(m.partition) ?? 0n;
+        seen.set(m.partition, i + 1n);
+        return { partition: m.partition, offset: (b + i).toString() };
+      });
+    },
+    close: () => producer.disconnect().catch(() => undefined),
+  };
+}
