@@ -167,7 +167,7 @@ function compileStep(op: RuleOperation, hmacKey: string | Uint8Array | undefined
         if (key === undefined) throw new Error('redact mode hash needs an HMAC key');
         return (r) => {
           const got = getAt(r, segs);
-          if (!got.found || got.value === null) return 'unchanged';
+          if (!got.found || got.value === null || got.value === '') return 'unchanged';
           const text = typeof got.value === 'string' ? got.value : JSON.stringify(got.value);
           setAt(r, segs, createHmac('sha256', key).update(text).digest('hex'));
           return 'changed';
@@ -177,7 +177,7 @@ function compileStep(op: RuleOperation, hmacKey: string | Uint8Array | undefined
       const keepLast = op.keepLast ?? 0;
       return (r) => {
         const got = getAt(r, segs);
-        if (!got.found || got.value === null) return 'unchanged';
+        if (!got.found || got.value === null || got.value === '') return 'unchanged';
         const v = got.value;
         const kept = keepLast > 0 && typeof v === 'string' && v.length > keepLast ? v.slice(-keepLast) : '';
         setAt(r, segs, mask + kept);

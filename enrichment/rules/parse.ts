@@ -11,12 +11,12 @@ import { validateRules } from './validate.js';
  * @example parseRules('name: x\nversion: 1.0.0\noperations: []', 'x.rules.yaml')
  */
 export function parseRules(text: string, file: string): Rules {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const issues = document.errors.map((e) => ({
       file,
       field: '<document>',
-      message: `not valid YAML or JSON: ${e.message.split('\n')[0]}${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}`,
+      message: `not valid YAML or JSON: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
       fix: 'fix the syntax at that position',
     }));
     throw new ConfigError(`Invalid rules file ${file}:\n${formatIssues(issues)}`, issues);

@@ -26,12 +26,16 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function fixFor(issue: z.core.$ZodIssue, field: string): string {
+function fixFor(issue: z.core.$ZodIssue, field: string, missing: boolean): string {
   const last = issue.path[issue.path.length - 1];
-  if (issue.code === 'unrecognized_keys') return `remove ${issue.keys.join(', ')} (not a known key here)`;
-  if (issue.code === 'invalid_union' && last === 'op') return `use one of: ${OPERATION_KINDS.join(', ')}`;
+  if (issue.code === 'unrecognized_keys') {
+    return issue.path[issue.path.length - 1] === 'hmacKey'
+      ? 'keys are never inline: name the Secrets Manager secret with hmacKey.secretName'
+      : `remove ${issue.keys.join(', ')} (not a known key here)`;
+  }
   if (last === 'op') return `use one of: ${OPERATION_KINDS.join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `add ${field}`;
+  if (missing) return `add ${field}`;
+  if (field === '<document>') return 'write a mapping with name, version and operations';
   if (last === 'from' || last === 'to' || last === 'field') return 'write a path like api.client_ip';
   if (last === 'name') return 'use a name like api-connect-default';
   if (last === 'version') return 'use a version like 1.0.0 and bump it on every edit';
@@ -39,6 +43,23 @@ function fixFor(issue: z.core.$ZodIssue, field: string): string {
   if (last === 'value' && issue.message.includes('exactly one'))
     return 'keep either value (a literal) or expr';
   return `change ${field}`;
+}
+
+function messageFor(issue: z.core.$ZodIssue, received: unknown, missing: boolean): string {
+  if (missing) return 'is required';
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  }
+  if (issue.path[issue.path.length - 1] === 'op') {
+    return `unknown operation ${preview(received)}`;
+  }
+  if (issue.code === 'invalid_type')
+    return `must be ${article(issue.expected)}, received ${preview(received)}`;
+  return `${issue.message}, received ${preview(received)}`;
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
 /** Checks a JMESPath expression compiles; returns the parser message or null. */
@@ -72,9 +93,17 @@ export function validateRules(doc: unknown, file: string): { rules: Rules | null
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = formatPath(issue.path);
-      const received =
-        issue.code === 'unrecognized_keys' ? '' : `, received ${preview(valueAt(doc, issue.path))}`;
-      issues.push({ file, field, message: `${issue.message}${received}`, fix: fixFor(issue, field) });
+      const received = valueAt(doc, issue.path);
+      const missing =
+        received === undefined &&
+        issue.code !== 'unrecognized_keys' &&
+        !issue.message.includes('exactly one');
+      issues.push({
+        file,
+        field,
+        message: messageFor(issue, received, missing),
+        fix: fixFor(issue, field, missing),
+      });
     }
   }
   // Expression syntax and key presence are checked even when the shape has problems, so that the

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildPipeKafkaRecord,
+  decodeKafkaEvent,
+  InvalidEventError,
+  normalizeCluster,
+} from '../../../enrichment/index.js';
+import { MSK_ARN, pipeRecord, SMK_CLUSTER } from './support.js';
+
+describe('decodeKafkaEvent', () => {
+  it('decodes a Pipes SelfManagedKafka array with headers as byte arrays', () => {
+    // Arrange
+    const event = [
+      {
+        eventSource: 'SelfManagedKafka',
+        bootstrapServers: 'b2:9092,b1:9092',
+        eventSourceKey: 'apic-0',
+        topic: 'apic',
+        partition: '0',
+        offset: 15,
+        timestamp: 1545084650987,
+        timestampType: 'CREATE_TIME',
+        key: Buffer.from('k').toString('base64'),
+        value: Buffer.from('{}').toString('base64'),
+        headers: [{ 'content-type': [97, 112, 112] }, { 'content-type': [106, 115] }],
+      },
+    ];
+
+    // Act
+    const [record] = decodeKafkaEvent(event);
+
+    // Assert
+    expect(record).toMatchObject({
+      eventSource: 'SelfManagedKafka',
+      cluster: 'b1:9092,b2:9092',
+      topic: 'apic',
+      partition: 0,
+      offset: '15',
+      timestamp: 1545084650987,
+      key: 'aw==',
+      value: 'e30=',
+      headers: { 'content-type': 'app,js' },
+    });
+  });
+
+  it('decodes a Pipes aws:kafka array and keeps the cluster ARN', () => {
+    const [record] = decodeKafkaEvent([pipeRecord({ a: 1 }, { msk: true, offset: '9' })]);
+    expect(record?.cluster).toBe(MSK_ARN);
+    expect(record?.eventSource).toBe('aws:kafka');
+  });
+
+  it('flattens the event-source-mapping shape in delivery order', () => {
+    // Arrange
+    const event = {
+      eventSource: 'aws:kafka',
+      eventSourceArn: MSK_ARN,
+      records: {
+        'apic-0': [
+          {
+            topic: 'apic',
+            partition: 0,
+            offset: 1,
+            timestamp: 1,
+            timestampType: 'CREATE_TIME',
+            value: 'e30=',
+          },
+        ],
+        'apic-1': [
+          {
+            topic: 'apic',
+            partition: 1,
+            offset: 7,
+            timestamp: 1,
+            timestampType: 'CREATE_TIME',
+            value: 'e30=',
+          },
+          {
+            topic: 'apic',
+            partition: 1,
+            offset: 8,
+            timestamp: 1,
+            timestampType: 'CREATE_TIME',
+            value: 'e30=',
+          },
+        ],
+      },
+    };
+
+    // Act
+    const records = decodeKafkaEvent(event);
+
+    // Assert
+    expect(records.map((r) => `${r.partition}/${r.offset}/${r.cluster === MSK_ARN}`)).toEqual([
+      '0/1/true',
+      '1/7/true',
+      '1/8/true',
+    ]);
+  });
+
+  it('accepts an empty Pipes batch', () => {
+    expect(decodeKafkaEvent([])).toEqual([]);
+  });
+
+  it.each([
+    [
+      null,
+      'Invalid Kafka event: expected a Pipes array of Kafka records or an event-source-mapping object with "records", received null',
+    ],
+    [
+      'text',
+      'Invalid Kafka event: expected a Pipes array of Kafka records or an event-source-mapping object with "records", received string',
+    ],
+    [
+      { Records: [] },
+      'Invalid Kafka event: expected a Pipes array of Kafka records or an event-source-mapping object with "records", received object',
+    ],
+    [
+      [{ topic: 'a', partition: '0', offset: 1 }],
+      'Invalid Pipes Kafka event: [0]: expected bootstrapServers (SelfManagedKafka) or eventSourceArn (aws:kafka)',
+    ],
+    [
+      [{ bootstrapServers: 'b:1', partition: '0', offset: -1 }],
+      'Invalid Pipes Kafka event: [0].topic: Invalid input: expected string, received undefined; [0].offset: Too small: expected number to be >=0',
+    ],
+    [
+      [{ bootstrapServers: 'b:1', topic: 't', partition: 'x', offset: 1, headers: [{ h: [256] }] }],
+      'Invalid Pipes Kafka event: [0].partition: expected a non-negative integer partition; [0].headers[0].h[0]: Too big: expected number to be <=255',
+    ],
+    [
+      {
+        eventSource: 'SelfManagedKafka',
+        bootstrapServers: 'b:1',
+        records: { 't-0': [{ topic: 't', partition: 0 }] },
+      },
+      'Invalid event-source-mapping Kafka event: .records.t-0[0].offset: Invalid input',
+    ],
+    [
+      { eventSource: 'kinesis', records: {} },
+      'Invalid event-source-mapping Kafka event: .eventSource: Invalid option: expected one of "SelfManagedKafka"|"aws:kafka"',
+    ],
+  ])('rejects %j with an exact message', (event, message) => {
+    expect(() => decodeKafkaEvent(event)).toThrow(new InvalidEventError(message));
+  });
+});
+
+describe('normalizeCluster', () => {
+  it.each([
+    [
+      'SelfManagedKafka',
+      'smk://B2.example:9092, b1.example:9092,b1.example:9092',
+      'b1.example:9092,b2.example:9092',
+    ],
+    ['SelfManagedKafka', SMK_CLUSTER, 'broker-1.example.com:9094,broker-2.example.com:9094'],
+    ['aws:kafka', MSK_ARN, MSK_ARN],
+  ] as const)('%s %s → %s', (source, id, expected) => {
+    expect(normalizeCluster(source, id)).toBe(expected);
+  });
+});
+
+describe('buildPipeKafkaRecord', () => {
+  it('builds the Pipes record shape from kafkajs-style input', () => {
+    // Act
+    const record = buildPipeKafkaRecord({
+      eventSource: 'SelfManagedKafka',
+      cluster: 'b1:9092',
+      topic: 'apic',
+      partition: 2,
+      offset: '15',
+      timestamp: '1545084650987',
+      key: Buffer.from('k'),
+      value: Buffer.from('{"a":1}'),
+      headers: { h1: Buffer.from('v1'), h2: ['x', Buffer.from('y')], skipped: undefined },
+    });
+
+    // Assert
+    expect(record).toEqual({
+      eventSource: 'SelfManagedKafka',
+      bootstrapServers: 'b1:9092',
+      eventSourceKey: 'apic-2',
+      topic: 'apic',
+      partition: '2',
+      offset: 15,
+      timestamp: 1545084650987,
+      timestampType: 'CREATE_TIME',
+      key: 'aw==',
+      value: 'eyJhIjoxfQ==',
+      headers: [{ h1: [118, 49] }, { h2: [120] }, { h2: [121] }],
+    });
+  });
+
+  it('keeps an offset beyond 2^53 as a string and round-trips it', () => {
+    const record = buildPipeKafkaRecord({
+      eventSource: 'aws:kafka',
+      cluster: MSK_ARN,
+      topic: 't',
+      partition: 0,
+      offset: '9007199254740993',
+      timestamp: 0,
+      key: null,
+      value: null,
+    });
+    expect(record.offset).toBe('9007199254740993');
+    expect(record.eventSourceArn).toBe(MSK_ARN);
+    expect(decodeKafkaEvent([record])[0]?.offset).toBe('9007199254740993');
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeApicEvent, parseHttpStatus, toIsoUtc } from '../../../enrichment/index.js';
+
+describe('parseHttpStatus', () => {
+  it.each([
+    ['200 OK', { code: 200, reason: 'OK' }],
+    ['404', { code: 404, reason: 'Not Found' }],
+    ['500', { code: 500, reason: 'Internal Server Error' }],
+    [' 503   Service Unavailable ', { code: 503, reason: 'Service Unavailable' }],
+    ['418 I am a teapot', { code: 418, reason: 'I am a teapot' }],
+    [599, { code: 599, reason: null }],
+    [201, { code: 201, reason: 'Created' }],
+  ])('%j → %j', (input, expected) => {
+    expect(parseHttpStatus(input)).toEqual(expected);
+  });
+
+  it.each([['OK'], ['99'], ['600'], ['2000'], [''], [200.5], [null], [{ code: 200 }], [true]])(
+    '%j → null',
+    (input) => {
+      expect(parseHttpStatus(input)).toBeNull();
+    },
+  );
+});
+
+describe('toIsoUtc', () => {
+  it.each([
+    ['2022-01-03T16:00:00.123Z', '2022-01-03T16:00:00.123Z'],
+    ['2022-01-03T16:00:00Z', '2022-01-03T16:00:00.000Z'],
+    ['2022-01-03 16:00:00', '2022-01-03T16:00:00.000Z'],
+    ['2022-01-03T16:00:00.123456Z', '2022-01-03T16:00:00.123Z'],
+    ['2022-01-03T17:30:00+01:30', '2022-01-03T16:00:00.000Z'],
+    ['2022-01-03T11:00:00-0500', '2022-01-03T16:00:00.000Z'],
+    ['2022-01-03', '2022-01-03T00:00:00.000Z'],
+    [1641225600123, '2022-01-03T16:00:00.123Z'],
+  ])('%j → %s', (input, expected) => {
+    expect(toIsoUtc(input)).toBe(expected);
+  });
+
+  it.each([
+    ['2022-02-31T00:00:00Z'],
+    ['2022-13-01'],
+    ['yesterday'],
+    ['2022-01-03T25:00:00Z'],
+    [-1],
+    [Number.NaN],
+    [null],
+    [{}],
+  ])('%j → null', (input) => {
+    expect(toIsoUtc(input)).toBeNull();
+  });
+});
+
+describe('normalizeApicEvent', () => {
+  it('converts known fields and keeps unknown ones under extra', () => {
+    // Arrange
+    const event = {
+      status_code: '200 OK',
+      bytes_sent: '1590',
+      bytes_received: 458,
+      datetime: '2022-01-03 16:00:00',
+      api_version: 1.5,
+      '@timestamp': '2022-01-03T16:00:01.317Z',
+      client_geoip: { country_iso_code: 'ES' },
+      app_name: null,
+      mystery: [1, 'two'],
+    };
+
+    // Act
+    const result = normalizeApicEvent(event);
+
+    // Assert
+    expect(result).toEqual({
+      ok: true,
+      api: {
+        analytics_timestamp: '2022-01-03T16:00:01.317Z',
+        api_version: '1.5',
+        bytes_received: 458,
+        bytes_sent: 1590,
+        client_geoip: { country_iso_code: 'ES' },
+        datetime: '2022-01-03T16:00:00.000Z',
+        status: { code: 200, reason: 'OK' },
+      },
+      extra: { mystery: [1, 'two'] },
+    });
+  });
+
+  it.each([
+    [
+      { bytes_sent: 'many' },
+      'wrong-type: field bytes_sent must be a number or a numeric string, received "many"',
+    ],
+    [{ bytes_sent: '' }, 'wrong-type: field bytes_sent must be a number or a numeric string, received ""'],
+    [{ api_name: { a: 1 } }, 'wrong-type: field api_name must be a string, received {"a":1}'],
+    [{ api_name: true }, 'wrong-type: field api_name must be a string, received true'],
+    [
+      { status_code: 'OK' },
+      'wrong-type: field status_code must be an HTTP status like "200 OK" or 404, received "OK"',
+    ],
+    [
+      { datetime: 'tomorrow' },
+      'wrong-type: field datetime must be an ISO-8601 date-time or epoch milliseconds, received "tomorrow"',
+    ],
+    [
+      { request_body: ['x'.repeat(60)] },
+      `wrong-type: field request_body must be a string, received ["${'x'.repeat(38)}…`,
+    ],
+  ])('%j → %s', (event, reason) => {
+    expect(normalizeApicEvent(event as unknown as Record<string, never>)).toEqual({ ok: false, reason });
+  });
+
+  it('keeps a "__proto__" key as data in extra without touching the prototype', () => {
+    // Arrange
+    const event = JSON.parse('{"__proto__": {"polluted": true}, "api_name": "a"}');
+
+    // Act
+    const result = normalizeApicEvent(event);
+
+    // Assert
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(JSON.stringify(result.extra)).toBe('{"__proto__":{"polluted":true}}');
+    expect(Object.getPrototypeOf(result.extra)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
