@@ -71,6 +71,15 @@ export async function loadFallbackPoller(projectRoot: string): Promise<FallbackP
     }) as ReturnType<FallbackPollerFactory>;
 }
 
+/** The `context` of cdk.json (feature flags), so in-process builds match `npx cdk synth`. */
+export function cdkJsonContext(projectRoot: string): Record<string, unknown> {
+  const path = join(projectRoot, 'cdk.json');
+  if (!existsSync(path)) return {};
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { context?: Record<string, unknown> };
+  const { environment: _ignored, ...flags } = json.context ?? {};
+  return flags;
+}
+
 /** Replacement snapshots of the Pipes in a previously synthesized template, by source name. */
 export function previousSnapshots(templatePath: string): Map<string, ReplacementSnapshot> {
   const out = new Map<string, ReplacementSnapshot>();
@@ -97,7 +106,7 @@ export function previousSnapshots(templatePath: string): Map<string, Replacement
  */
 export async function buildApp(options: BuildAppOptions = {}): Promise<BuiltApp> {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  const context: Record<string, unknown> = { ...(options.context ?? {}) };
+  const context: Record<string, unknown> = { ...cdkJsonContext(projectRoot), ...(options.context ?? {}) };
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ ...(options.outdir ? { outdir: options.outdir } : {}), context });
   const environment = assertEnvironment(
