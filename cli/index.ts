@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { type AwsOptions, type CliAwsClients, cliAwsClients } from './aws.js';
 import { checkCommand } from './check.js';
+import { onboardCommand } from './onboard.js';
 import { createOutput, EXIT_CODES, type ExitCode, type OutputStreams, reportError } from './output.js';
 import { preflightCommand } from './preflight-command.js';
 
@@ -94,6 +95,50 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
         result.code = reportError(out, err);
       }
     };
+
+  program
+    .command('onboard')
+    .description('write a new source file (asks for what is missing; all answers also as flags)')
+    .option('--name <name>', 'source name: lowercase letters, digits, dashes')
+    .option('--description <text>', 'free text')
+    .option('--kind <kind>', 'self-managed | msk | msk-serverless')
+    .option('--brokers <list>', 'host:port[,host:port] (self-managed, 1-3)')
+    .option('--cluster-arn <arn>', 'MSK / MSK Serverless cluster ARN')
+    .option('--topic <topic>', 'Kafka topic')
+    .option('--consumer-group-id <id>', 'consumer group (default kafka-pipes-<name>)')
+    .option('--starting-position <pos>', 'TRIM_HORIZON | LATEST')
+    .option('--batch-size <n>', 'records per batch, 1-10000')
+    .option('--batching-window <seconds>', 'batching window, 0-300 s')
+    .option('--auth <type>', 'none | sasl-scram-256 | sasl-scram-512 | basic | mtls | iam')
+    .option('--auth-secret <arn-or-name>', 'Secrets Manager secret with the credentials')
+    .option('--root-ca-secret <arn-or-name>', 'secret {certificate} with the private root CA (self-managed)')
+    .option('--subnets <ids>', 'VPC subnet ids, comma-separated')
+    .option('--security-groups <ids>', 'security group ids, comma-separated')
+    .option('--target <type>', 'kinesis | lambda')
+    .option('--stream-name <name>', 'Kinesis stream (default: one per source)')
+    .option('--partition-key <spec>', 'record-key | topic-partition | field:<path>')
+    .option('--shards <n>', 'provisioned shards (default on-demand)')
+    .option('--retry-attempts <n>', 'lambda target: async retries 0-2')
+    .option('--engine <engine>', 'pipe | poller (preflight --write decides it for you)')
+    .option('--rules <file>', 'enrichment rules file')
+    .option('--output <file>', 'write here instead of <sources-dir>/<name>.yaml')
+    .option('--non-interactive', 'never prompt: missing answers are errors (CI)')
+    .option('--dry-run', 'print the file instead of writing it')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kafka-pipes onboard\n  kafka-pipes onboard --non-interactive --name orders --kind self-managed \\\n' +
+        '    --brokers b1:9093 --topic orders --auth mtls --auth-secret kafka/orders/client --target kinesis\n' +
+        '\nExit codes: 0 written · 2 invalid answers (same messages as the synth) or the file exists',
+    )
+    .action(
+      action(async ({ flags, out }, opts: Record<string, unknown>) =>
+        onboardCommand(
+          { ...opts, sourcesDir: flags.sourcesDir },
+          out,
+          opts.nonInteractive ? undefined : (deps.stdin ?? process.stdin),
+        ),
+      ),
+    );
 
   MATERIAL_OPTIONS(
     program

@@ -50,6 +50,8 @@ export interface Output {
   line(text?: string): void;
   /** A diagnostic on stderr (always). */
   error(text: string): void;
+  /** An interactive prompt on stderr, no newline (stdout stays clean for --json / pipes). */
+  prompt(text: string): void;
   /** The JSON result (only with --json). */
   result(value: unknown): void;
 }
@@ -79,6 +81,9 @@ export function createOutput(
     },
     error: (text) => {
       streams.stderr.write(`${text}\n`);
+    },
+    prompt: (text) => {
+      streams.stderr.write(text);
     },
     result: (value) => {
       if (json) streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
