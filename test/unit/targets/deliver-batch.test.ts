@@ -19,7 +19,7 @@ class ScriptedStream implements KinesisPort {
   async putRecords(entries: readonly StreamEntry[]): Promise<StreamEntryResult[]> {
     this.callSizes.push(entries.length);
     const step = this.script.shift();
-    const outcome = step ? step(entries) : entries.map(() => ({}));
+    const outcome: StreamEntryResult[] | Error = step ? step(entries) : entries.map(() => ({}));
     if (outcome instanceof Error) throw outcome;
     entries.forEach((e, i) => {
       if (!outcome[i]?.errorCode)
