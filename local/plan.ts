@@ -1,0 +1,251 @@
+/**
+ * What a local run needs for a source catalogue (pure): per source the broker listener it uses on the
+ * test bed, the cluster identity its events carry, its Kinesis stream and SQS queues, its secrets; and
+ * the topics (with partition counts), streams, queues and secrets to create.
+ *
+ * Listener mapping (the example sources point at real clusters; locally every broker list is rewritten
+ * to one of the bed's listeners by auth type):
+ *   mtls → ssl (mTLS required) · sasl-scram-512 / sasl-scram-256 → saslSsl · none / iam → plaintext.
+ * The events keep the source's own cluster identity (configured brokers or cluster ARN), so sources that
+ * share a topic name on the single local broker still get distinct eventIds, as on distinct clusters.
+ */
+import type { KafkaConnection } from '../core/kafka-client.js';
+import type { SourceConfig } from '../pipes/source-schema.js';
+
+/** A listener of the test bed. */
+export type BedListener = 'plaintext' | 'ssl' | 'saslSsl';
+
+/** Environment suffix of local resource names (streams are `<name>-<environment>` as infra names them). */
+export const LOCAL_ENVIRONMENT = 'local';
+/** Partitions of a topic created locally when no poller asks for more. */
+export const DEFAULT_LOCAL_PARTITIONS = 3;
+/** Shards of a stream whose source does not set any (on-demand in AWS). */
+export const DEFAULT_LOCAL_SHARDS = 1;
+/** Truststore bucket of the local run. */
+export const LOCAL_TRUSTSTORE_BUCKET = 'kafka-pipes-truststore-local';
+
+/** What kind of secret a reference holds (Pipes formats, design.md §2). */
+export type SecretKind = 'mtls' | 'scram' | 'root-ca';
+
+/** A secret a source references. */
+export interface SecretRef {
+  /** Name the secret has on Secrets Manager (ARNs are resolved by name locally). */
+  readonly name: string;
+  readonly kind: SecretKind;
+}
+
+/** The local plan of one source. */
+export interface LocalSourcePlan {
+  readonly source: SourceConfig;
+  readonly listener: BedListener;
+  readonly eventSource: 'SelfManagedKafka' | 'aws:kafka';
+  /** Cluster identity in the events (configured brokers joined by commas, or the cluster ARN). */
+  readonly cluster: string;
+  readonly streamName: string;
+  readonly enrichmentDlqName: string;
+  /** Target DLQ (lambda targets only). */
+  readonly targetDlqName: string | null;
+  /** Secrets holding the credentials and root CA. */
+  readonly authSecret: SecretRef | null;
+  readonly rootCaSecret: SecretRef | null;
+  /** Truststore object key (poller with an s3Key truststore). */
+  readonly truststoreKey: string | null;
+}
+
+/** The plan of a whole run. */
+export interface LocalRunPlan {
+  readonly sources: readonly LocalSourcePlan[];
+  /** Topic → partitions to create. */
+  readonly topics: ReadonlyMap<string, number>;
+  /** Stream → shards. */
+  readonly streams: ReadonlyMap<string, number>;
+  readonly queues: readonly string[];
+  readonly secrets: readonly SecretRef[];
+  readonly truststoreKeys: readonly string[];
+}
+
+/**
+ * The name of a secret reference: an ARN's resource part without Secrets Manager's 6-character suffix.
+ * @example secretNameOf('arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/onprem/root-ca-GhIjKl') // 'kafka/onprem/root-ca'
+ */
+export function secretNameOf(ref: string): string {
+  const m = /^arn:aws[a-z-]*:secretsmanager:[^:]+:\d{12}:secret:(.+)$/.exec(ref);
+  if (!m) return ref;
+  return (m[1] as string).replace(/-[A-Za-z0-9]{6}$/, '');
+}
+
+/** The bed listener a source's auth type maps to. @throws Error for `basic` (no SASL/PLAIN listener). */
+export function listenerFor(auth: SourceConfig['auth']['type']): BedListener {
+  switch (auth) {
+    case 'mtls':
+      return 'ssl';
+    case 'sasl-scram-512':
+    case 'sasl-scram-256':
+      return 'saslSsl';
+    case 'none':
+    case 'iam':
+      return 'plaintext';
+    case 'basic':
+      throw new Error('auth type basic (SASL/PLAIN) has no listener on the local test bed');
+  }
+}
+
+/** Physical stream name, as infra/pipes-stack.ts names it for an environment. */
+export function streamNameOf(source: SourceConfig, environment = LOCAL_ENVIRONMENT): string {
+  return `${source.target.streamName ?? `${source.name}-events`}-${environment}`;
+}
+
+/** Plans one source. */
+export function planSource(source: SourceConfig, environment = LOCAL_ENVIRONMENT): LocalSourcePlan {
+  const msk = source.kind !== 'self-managed';
+  const auth = source.auth;
+  const authKind: SecretKind | null =
+    auth.type === 'mtls'
+      ? 'mtls'
+      : auth.type === 'sasl-scram-256' || auth.type === 'sasl-scram-512'
+        ? 'scram'
+        : null;
+  const truststore = source.poller?.truststore;
+  return {
+    source,
+    listener: listenerFor(auth.type),
+    eventSource: msk ? 'aws:kafka' : 'SelfManagedKafka',
+    cluster: msk ? (source.clusterArn as string) : (source.brokers ?? []).join(','),
+    streamName: streamNameOf(source, environment),
+    enrichmentDlqName: `${source.name}-enrichment-dlq-${environment}`,
+    targetDlqName: source.target.type === 'lambda' ? `${source.name}-target-dlq-${environment}` : null,
+    authSecret: authKind && auth.secret ? { name: secretNameOf(auth.secret), kind: authKind } : null,
+    rootCaSecret: source.rootCaSecret ? { name: secretNameOf(source.rootCaSecret), kind: 'root-ca' } : null,
+    truststoreKey: truststore && 's3Key' in truststore ? truststore.s3Key : null,
+  };
+}
+
+/** Plans a run over `sources`. */
+export function planLocalRun(
+  sources: readonly SourceConfig[],
+  environment = LOCAL_ENVIRONMENT,
+): LocalRunPlan {
+  const plans = sources.map((s) => planSource(s, environment));
+  const topics = new Map<string, number>();
+  const streams = new Map<string, number>();
+  const queues: string[] = [];
+  const secrets = new Map<string, SecretRef>();
+  const keys = new Set<string>();
+  for (const p of plans) {
+    const s = p.source;
+    const wanted =
+      s.engine === 'poller' && Array.isArray(s.poller?.partitions)
+        ? Math.max(...s.poller.partitions) + 1
+        : DEFAULT_LOCAL_PARTITIONS;
+    topics.set(s.topic, Math.max(topics.get(s.topic) ?? 0, wanted, DEFAULT_LOCAL_PARTITIONS));
+    streams.set(
+      p.streamName,
+      Math.max(streams.get(p.streamName) ?? 0, s.target.shards ?? DEFAULT_LOCAL_SHARDS),
+    );
+    queues.push(p.enrichmentDlqName);
+    if (p.targetDlqName) queues.push(p.targetDlqName);
+    for (const ref of [p.authSecret, p.rootCaSecret]) if (ref) secrets.set(ref.name, ref);
+    if (p.truststoreKey) keys.add(p.truststoreKey);
+  }
+  return {
+    sources: plans,
+    topics,
+    streams,
+    queues,
+    secrets: [...secrets.values()],
+    truststoreKeys: [...keys],
+  };
+}
+
+/** Test-bed material a local run maps secrets to. */
+export interface BedMaterial {
+  readonly pki: {
+    readonly rootCa: string;
+    readonly clientCert: string;
+    readonly clientKeyEncrypted: string;
+    readonly clientKeyPassword: string;
+    readonly longTrustBundle: string;
+  };
+  readonly scram: { readonly username: string; readonly password: string };
+}
+
+/**
+ * The value a secret gets on moto, in the format Pipes reads (design.md §2): mTLS
+ * `{certificate (leaf+intermediate+root), privateKey (PKCS#8, PBES1-encrypted), privateKeyPassword}`,
+ * SCRAM `{username, password}`, root CA `{certificate}`.
+ */
+export function secretValue(ref: SecretRef, bed: BedMaterial): string {
+  switch (ref.kind) {
+    case 'mtls':
+      return JSON.stringify({
+        certificate: bed.pki.clientCert,
+        privateKey: bed.pki.clientKeyEncrypted,
+        privateKeyPassword: bed.pki.clientKeyPassword,
+      });
+    case 'scram':
+      return JSON.stringify({ username: bed.scram.username, password: bed.scram.password });
+    case 'root-ca':
+      return JSON.stringify({ certificate: bed.pki.rootCa });
+  }
+}
+
+/** Secret values as read back from Secrets Manager, by name. */
+export type SecretValues = ReadonlyMap<string, string>;
+
+function secretJson(values: SecretValues, ref: SecretRef): Record<string, string> {
+  const text = values.get(ref.name);
+  if (text === undefined) throw new Error(`secret ${ref.name} was not read`);
+  const parsed = JSON.parse(text) as Record<string, string>;
+  const need =
+    ref.kind === 'mtls'
+      ? ['certificate', 'privateKey']
+      : ref.kind === 'scram'
+        ? ['username', 'password']
+        : ['certificate'];
+  for (const k of need) {
+    if (typeof parsed[k] !== 'string') throw new Error(`secret ${ref.name} has no "${k}" string`);
+  }
+  return parsed;
+}
+
+/**
+ * The Kafka connection of a source, built from its secrets the way a Pipe uses them.
+ * `brokers` are the addresses to dial (a bed listener, or KAFKA_BROKERS). `fallbackCa` stands in for the
+ * public roots MSK and internet brokers chain to (the bed's private root locally; undefined for real
+ * clusters = Node's public roots).
+ */
+export function connectionFor(
+  plan: LocalSourcePlan,
+  brokers: readonly string[],
+  secrets: SecretValues,
+  fallbackCa: string | undefined,
+): KafkaConnection {
+  const clientId = `local-${plan.source.name}`;
+  if (plan.listener === 'plaintext') return { brokers, clientId };
+  const ca = plan.rootCaSecret ? secretJson(secrets, plan.rootCaSecret).certificate : fallbackCa;
+  if (!plan.authSecret)
+    throw new Error(`source ${plan.source.name} needs auth.secret for ${plan.source.auth.type}`);
+  const auth = secretJson(secrets, plan.authSecret);
+  if (plan.authSecret.kind === 'mtls') {
+    return {
+      brokers,
+      clientId,
+      tls: {
+        ...(ca ? { ca } : {}),
+        cert: auth.certificate as string,
+        key: auth.privateKey as string,
+        ...(auth.privateKeyPassword ? { passphrase: auth.privateKeyPassword } : {}),
+      },
+    };
+  }
+  return {
+    brokers,
+    clientId,
+    tls: ca ? { ca } : {},
+    sasl: {
+      mechanism: plan.source.auth.type === 'sasl-scram-256' ? 'scram-sha-256' : 'scram-sha-512',
+      username: auth.username as string,
+      password: auth.password as string,
+    },
+  };
+}
