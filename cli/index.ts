@@ -11,6 +11,7 @@ import { checkCommand } from './check.js';
 import { onboardCommand } from './onboard.js';
 import { createOutput, EXIT_CODES, type ExitCode, type OutputStreams, reportError } from './output.js';
 import { preflightCommand } from './preflight-command.js';
+import { rulesPreviewCommand } from './rules-preview.js';
 
 /** What a CLI run may be given (tests inject streams and AWS clients). */
 export interface CliDeps extends Partial<OutputStreams> {
@@ -186,6 +187,48 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
     .action(
       action(async ({ flags, out, aws }, ref: string, opts: Record<string, unknown>) =>
         checkCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws),
+      ),
+    );
+
+  const rules = program.command('rules').description('work with enrichment rules');
+  rules
+    .command('preview')
+    .description(
+      'apply a rules file to sample records (same code as the enrichment Lambda) and show the result',
+    )
+    .option(
+      '--rules <file>',
+      'rules file (default: the source rules, else enrichment/rules/default.rules.yaml)',
+    )
+    .option(
+      '--source <source>',
+      'source name or file: its rules, partition key and (with --from-topic) connection',
+    )
+    .option('--records <file>', 'samples: JSON array or NDJSON of API events or Pipe Kafka records')
+    .option('--from-topic', "read samples from the source's topic (throwaway group, nothing committed)")
+    .option('--max <n>', 'records to read with --from-topic', '20')
+    .option('--partition-key <spec>', 'record-key | topic-partition | field:<path>')
+    .addOption(new Option('--hmac-key <key>', 'HMAC key for redact mode hash').env('KAFKA_PIPES_HMAC_KEY'))
+    .option('--show <n>', 'canonical records to print', '5')
+    .option('--output <file>', 'write every canonical record as NDJSON')
+    .option('--fail-on-dlq', 'exit 1 when a record would go to the DLQ')
+    .option('--brokers <list>', 'with --from-topic: host:port list instead of the source brokers')
+    .option('--cert <file>', 'with --from-topic: client certificate chain PEM')
+    .option('--key <file>', 'with --from-topic: client key PEM')
+    .option('--ca <file|s3-uri>', 'with --from-topic: trust bundle')
+    .option('--username <name>', 'with --from-topic: SASL user')
+    .addOption(
+      new Option('--password <password>', 'with --from-topic: SASL password').env('KAFKA_PIPES_PASSWORD'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kafka-pipes rules preview --rules my.rules.yaml --records samples.ndjson\n' +
+        '  kafka-pipes rules preview --source orders --from-topic --max 50\n' +
+        '\nExit codes: 0 done · 1 --fail-on-dlq and a record went to the DLQ · 2 invalid rules/flags · 3 Kafka/AWS error',
+    )
+    .action(
+      action(async ({ flags, out, aws }, opts: Record<string, unknown>) =>
+        rulesPreviewCommand({ ...opts, sourcesDir: flags.sourcesDir }, out, aws),
       ),
     );
 

@@ -1,0 +1,309 @@
+/**
+ * `kafka-pipes rules preview`: applies a rules file to sample records through the SAME code path as the
+ * enrichment Lambda (parseRules → compileRules → enrichBatch) and prints the canonical output, the DLQ
+ * entries and per-rule counts. Samples come from a JSON / NDJSON file or from the source's topic.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { consumeMessages, type KafkaConnection } from '../core/kafka-client.js';
+import {
+  buildPipeKafkaRecord,
+  type CompiledRules,
+  compileRules,
+  DEFAULT_RULES_FILE,
+  type EnrichOutcome,
+  enrichBatch,
+  KAFKA_EVENT_SOURCE,
+  type KafkaEventRecord,
+  type PartitionKeySpec,
+  parsePartitionKeySpec,
+  parseRules,
+  serializeCanonical,
+} from '../enrichment/index.js';
+import type { CliAwsClients } from './aws.js';
+import { planCheck } from './check.js';
+import { readSecret } from './material.js';
+import { EXIT_CODES, type ExitCode, type Output, usageError } from './output.js';
+import { resolveSource } from './sources.js';
+
+/** Flags of `rules preview`. */
+export interface RulesPreviewFlags {
+  /** Rules file (default: the source's rules, else the bundled default). */
+  readonly rules?: string;
+  /** Source name/file: gives rules, partition key, name and (with --from-topic) the connection. */
+  readonly source?: string;
+  /** JSON array or NDJSON of API events or Pipe Kafka records. */
+  readonly records?: string;
+  /** Read samples from the source's topic (from the beginning, throwaway group, no commits). */
+  readonly fromTopic?: boolean;
+  /** Records to read from the topic (default 20). */
+  readonly max?: string;
+  readonly partitionKey?: string;
+  /** HMAC key for `redact mode: hash` (else read from the secret named by hmacKey). */
+  readonly hmacKey?: string;
+  /** How many canonical records to print (default 5; --json prints all). */
+  readonly show?: string;
+  /** Write all canonical records as NDJSON to this file. */
+  readonly output?: string;
+  /** Exit 1 when any record ends in the DLQ (CI gate for rule changes). */
+  readonly failOnDlq?: boolean;
+  readonly sourcesDir?: string;
+  // connection flags (used with --from-topic)
+  readonly brokers?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly keyPassword?: string;
+  readonly ca?: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+const PREVIEW_CLUSTER = 'preview:9092';
+const PREVIEW_TOPIC = 'preview';
+const DEFAULT_TOPIC_SAMPLES = 20;
+const DEFAULT_SHOW = 5;
+const TOPIC_READ_TIMEOUT_MS = 15_000;
+
+function isPipeRecord(v: unknown): v is KafkaEventRecord {
+  return typeof v === 'object' && v !== null && 'eventSource' in v && 'value' in v && 'topic' in v;
+}
+
+/**
+ * Turns sample file content into a Pipe event: Pipe Kafka records are used as they are; any other JSON
+ * value becomes the value of a synthetic record (topic `preview`, partition 0, offset = its position).
+ * @example samplesToEvent('{"app_name":"a"}\n{"app_name":"b"}', 'samples.ndjson', new Date(0))
+ */
+export function samplesToEvent(text: string, file: string, now: Date): KafkaEventRecord[] {
+  const trimmed = text.trim();
+  let items: unknown[];
+  if (trimmed.startsWith('[')) {
+    try {
+      items = JSON.parse(trimmed) as unknown[];
+    } catch (e) {
+      throw usageError(
+        file,
+        '<document>',
+        `not valid JSON: ${(e as Error).message}`,
+        'give a JSON array or one JSON value per line (NDJSON)',
+      );
+    }
+  } else {
+    items = [];
+    trimmed.split(/\r?\n/).forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        items.push(JSON.parse(line));
+      } catch {
+        // A line that is not JSON is still a sample: it will show up as an invalid-json DLQ entry.
+        items.push({ __raw: line, __line: i + 1 });
+      }
+    });
+  }
+  return items.map((item, i) => {
+    if (isPipeRecord(item)) return item;
+    const raw = (item as { __raw?: string })?.__raw;
+    return buildPipeKafkaRecord({
+      eventSource: KAFKA_EVENT_SOURCE.selfManaged,
+      cluster: PREVIEW_CLUSTER,
+      topic: PREVIEW_TOPIC,
+      partition: 0,
+      offset: String(i),
+      timestamp: now.getTime(),
+      key: null,
+      value: raw ?? JSON.stringify(item),
+    });
+  });
+}
+
+/** Reads and compiles a rules file exactly like the Lambda does (validation messages included). */
+export async function compileRulesFile(
+  file: string,
+  hmacKey: string | undefined,
+  aws: Pick<CliAwsClients, 'secretsManager'> | undefined,
+): Promise<CompiledRules> {
+  if (!existsSync(file))
+    throw usageError(
+      '--rules',
+      'rules',
+      `file ${file} does not exist`,
+      'pass the path of a rules YAML/JSON file',
+    );
+  const rules = parseRules(readFileSync(file, 'utf8'), file);
+  let key = hmacKey;
+  if (rules.hmacKey && key === undefined) {
+    if (!aws) {
+      throw usageError(
+        '--hmac-key',
+        'hmacKey',
+        `the rules hash with the key in secret ${rules.hmacKey.secretName}`,
+        'pass --hmac-key (or KAFKA_PIPES_HMAC_KEY)',
+      );
+    }
+    key = await readSecret(aws.secretsManager, rules.hmacKey.secretName, 'hmacKey.secretName', file);
+  }
+  return compileRules(rules, key !== undefined ? { hmacKey: key } : {});
+}
+
+/** Result of a preview. */
+export interface RulesPreviewResult {
+  readonly rulesFile: string;
+  readonly ruleVersion: string;
+  /** Operation ids in order (for the per-rule table, zeros included). */
+  readonly ruleIds: readonly string[];
+  readonly samples: string;
+  readonly outcome: EnrichOutcome;
+}
+
+async function topicSamples(
+  ref: string,
+  flags: RulesPreviewFlags,
+  aws: CliAwsClients,
+): Promise<KafkaEventRecord[]> {
+  const plan = await planCheck(ref, { ...flags, tls: 'auto' }, aws);
+  const max = flags.max === undefined ? DEFAULT_TOPIC_SAMPLES : Number(flags.max);
+  if (!Number.isInteger(max) || max < 1 || max > 10_000) {
+    throw usageError(
+      '--max',
+      'max',
+      `must be a whole number from 1 to 10000, received ${flags.max}`,
+      'pass e.g. --max 50',
+    );
+  }
+  const conn: KafkaConnection = {
+    brokers: plan.brokers,
+    clientId: 'kafka-pipes-rules-preview',
+    ...(plan.tls ? { tls: plan.tls } : {}),
+    ...(plan.sasl ? { sasl: plan.sasl } : {}),
+  };
+  const messages = await consumeMessages(conn, plan.topic, {
+    count: max,
+    timeoutMs: TOPIC_READ_TIMEOUT_MS,
+    groupId: `kafka-pipes-cli-preview-${Date.now().toString(36)}`,
+  });
+  return messages.slice(0, max).map((m) =>
+    buildPipeKafkaRecord({
+      eventSource: KAFKA_EVENT_SOURCE.selfManaged,
+      cluster: plan.brokers.join(','),
+      topic: m.topic,
+      partition: m.partition,
+      offset: m.offset,
+      timestamp: m.timestamp,
+      key: m.key,
+      value: m.value,
+      headers: m.headers,
+    }),
+  );
+}
+
+/** Runs the preview (no output). */
+export async function runRulesPreview(
+  flags: RulesPreviewFlags,
+  aws: CliAwsClients,
+  now: () => Date = () => new Date(),
+): Promise<RulesPreviewResult> {
+  const resolved = flags.source ? resolveSource(flags.source, flags.sourcesDir) : undefined;
+  const rulesFile = flags.rules ?? resolved?.source.rules ?? DEFAULT_RULES_FILE;
+  const keyText = flags.partitionKey ?? resolved?.source.target.partitionKey ?? 'record-key';
+  const partitionKey: PartitionKeySpec | null = parsePartitionKeySpec(keyText);
+  if (!partitionKey) {
+    throw usageError(
+      '--partition-key',
+      'partitionKey',
+      `"${keyText}" is not a partition key`,
+      'use record-key, topic-partition or field:<path>',
+    );
+  }
+  if (!flags.records && !flags.fromTopic) {
+    throw usageError(
+      '--records',
+      'records',
+      'no samples given',
+      'pass --records <file.json|file.ndjson>, or --source <name> --from-topic',
+    );
+  }
+  if (flags.fromTopic && !flags.source) {
+    throw usageError(
+      '--from-topic',
+      'source',
+      '--from-topic needs the source to connect to',
+      'add --source <name>',
+    );
+  }
+  const rules = await compileRulesFile(rulesFile, flags.hmacKey, aws);
+  let event: KafkaEventRecord[];
+  let samples: string;
+  if (flags.records) {
+    if (!existsSync(flags.records))
+      throw usageError(
+        '--records',
+        'records',
+        `file ${flags.records} does not exist`,
+        'pass a JSON or NDJSON file',
+      );
+    event = samplesToEvent(readFileSync(flags.records, 'utf8'), flags.records, now());
+    samples = flags.records;
+  } else {
+    event = await topicSamples(flags.source as string, flags, aws);
+    samples = `topic ${resolved?.source.topic}`;
+  }
+  const outcome = enrichBatch(event, {
+    rules,
+    sourceName: resolved?.source.name ?? 'preview',
+    partitionKey,
+    now,
+    // A preview batch may be larger than one Lambda response: do not cut it at 6 MB.
+    outputLimitBytes: Number.MAX_SAFE_INTEGER,
+  });
+  return { rulesFile, ruleVersion: rules.ruleVersion, ruleIds: rules.ruleIds, samples, outcome };
+}
+
+/** Runs `rules preview` and prints the result. */
+export async function rulesPreviewCommand(
+  flags: RulesPreviewFlags,
+  out: Output,
+  aws: CliAwsClients,
+): Promise<ExitCode> {
+  const show = flags.show === undefined ? DEFAULT_SHOW : Number(flags.show);
+  if (!Number.isInteger(show) || show < 0) {
+    throw usageError(
+      '--show',
+      'show',
+      `must be a whole number ≥ 0, received ${flags.show}`,
+      'pass e.g. --show 10',
+    );
+  }
+  const r = await runRulesPreview(flags, aws);
+  const { outcome } = r;
+  if (flags.output)
+    writeFileSync(flags.output, outcome.records.map((rec) => `${serializeCanonical(rec)}\n`).join(''));
+  const failed = flags.failOnDlq === true && outcome.dlq.length > 0;
+  if (out.json) {
+    out.result({
+      rulesFile: r.rulesFile,
+      ruleVersion: r.ruleVersion,
+      samples: r.samples,
+      counts: outcome.counts,
+      records: outcome.records,
+      dlq: outcome.dlq.map(({ value: _v, key: _k, headers: _h, ...rest }) => rest),
+    });
+    return failed ? EXIT_CODES.failed : EXIT_CODES.ok;
+  }
+  const c = out.color;
+  const { counts } = outcome;
+  out.line(
+    `${c.bold('rules')} ${r.ruleVersion} ${c.dim(`(${r.rulesFile})`)} on ${counts.in} record(s) from ${r.samples}`,
+  );
+  for (const rec of outcome.records.slice(0, show)) out.line(serializeCanonical(rec));
+  if (outcome.records.length > show) {
+    out.line(c.dim(`… ${outcome.records.length - show} more (--show N, --output file.ndjson or --json)`));
+  }
+  out.line(c.bold('per rule'));
+  const width = Math.max(8, ...r.ruleIds.map((i) => i.length));
+  for (const id of r.ruleIds)
+    out.line(`  ${id.padEnd(width)} ${String(counts.perRule[id] ?? 0).padStart(6)}`);
+  out.line(`in ${counts.in} · out ${counts.out} · dropped ${counts.dropped} · dlq ${counts.dlq}`);
+  for (const d of outcome.dlq) {
+    out.line(`  ${c.red('dlq')} ${d.topic}-${d.partition}@${d.offset}: ${d.reason}`);
+  }
+  if (flags.output) out.line(`wrote ${outcome.records.length} record(s) to ${flags.output}`);
+  return failed ? EXIT_CODES.failed : EXIT_CODES.ok;
+}
