@@ -1,0 +1,153 @@
+/**
+ * The AppConfig path through Powertools Parameters (AppConfigProvider) with a real AWS SDK client
+ * talking HTTP to a local stub of the AppConfig Data API (moto has no appconfigdata service):
+ * StartConfigurationSession + GetLatestConfiguration, including the "unchanged" empty response.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
+import { AppConfigDataClient } from '@aws-sdk/client-appconfigdata';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileRules, DEFAULT_RULES } from '../../../enrichment/index.js';
+import { createRulesLoader } from '../../../enrichment/rules-loader.js';
+
+interface StubState {
+  /** Document bytes served on the next GetLatestConfiguration; null = "unchanged" (empty body). */
+  next: string | null;
+  sessions: {
+    ApplicationIdentifier: string;
+    EnvironmentIdentifier: string;
+    ConfigurationProfileIdentifier: string;
+  }[];
+  polls: number;
+}
+
+const state: StubState = { next: null, sessions: [], polls: 0 };
+let server: Server;
+let endpoint: string;
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  let body = '';
+  req.on('data', (c: Buffer) => {
+    body += c.toString('utf8');
+  });
+  req.on('end', () => {
+    const url = new URL(req.url ?? '/', 'http://stub');
+    if (req.method === 'POST' && url.pathname === '/configurationsessions') {
+      state.sessions.push(JSON.parse(body));
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ InitialConfigurationToken: 'token-0' }));
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/configuration') {
+      state.polls++;
+      const payload = state.next ?? '';
+      state.next = null;
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'next-poll-configuration-token': `token-${state.polls}`,
+        'next-poll-interval-in-seconds': '15',
+        'version-label': String(state.polls),
+      });
+      res.end(payload);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end('{"message":"not found"}');
+  });
+}
+
+beforeAll(async () => {
+  server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+function silentLogger() {
+  const lines: string[] = [];
+  const at = (level: string) => (message: string) => {
+    lines.push(`${level} ${message}`);
+  };
+  return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
+}
+
+describe('rules from AppConfig through Powertools Parameters', () => {
+  it('loads a document, keeps it when AppConfig says unchanged, refuses a bad one and keeps the last good', async () => {
+    // Arrange
+    const client = new AppConfigDataClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const provider = new AppConfigProvider({
+      application: 'kafka-pipes',
+      environment: 'prod',
+      awsSdkV3Client: client,
+    });
+    const { logger, lines } = silentLogger();
+    const loader = await createRulesLoader({
+      bundled: DEFAULT_RULES,
+      documentName: 'appconfig:kafka-pipes/prod/apic-rules',
+      // maxAge 0: every call polls the stub, so the test sees each AppConfig answer.
+      fetchDocument: () => provider.get('apic-rules', { maxAge: 0, transform: 'json' }),
+      logger,
+    });
+    const good = { name: 'from-appconfig', version: '1.2.0', operations: [{ op: 'tag', tag: 'appconfig' }] };
+
+    // Act
+    state.next = JSON.stringify(good);
+    const first = await loader.current();
+    state.next = null; // AppConfig answers "no change" with an empty body
+    const second = await loader.current();
+    state.next = JSON.stringify({ ...good, version: '1.3.0', operations: [{ op: 'tag' }] });
+    const third = await loader.current();
+
+    // Assert
+    const expected = compileRules({
+      ...good,
+      operations: [{ op: 'tag', tag: 'appconfig' }],
+    } as never).ruleVersion;
+    expect([first.ruleVersion, second.ruleVersion, third.ruleVersion]).toEqual([
+      expected,
+      expected,
+      expected,
+    ]);
+    expect(state.sessions[0]).toMatchObject({
+      ApplicationIdentifier: 'kafka-pipes',
+      EnvironmentIdentifier: 'prod',
+      ConfigurationProfileIdentifier: 'apic-rules',
+    });
+    expect(state.polls).toBe(3);
+    expect(lines).toEqual(['info rules updated', 'error rules refused, keeping last good rules']);
+    client.destroy();
+  });
+
+  it('falls back to the bundled rules when AppConfig is unreachable', async () => {
+    // Arrange
+    const client = new AppConfigDataClient({
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const provider = new AppConfigProvider({ application: 'a', environment: 'e', awsSdkV3Client: client });
+    const { logger, lines } = silentLogger();
+    const loader = await createRulesLoader({
+      bundled: DEFAULT_RULES,
+      fetchDocument: () => provider.get('p', { maxAge: 0, transform: 'json' }),
+      logger,
+    });
+
+    // Act
+    const rules = await loader.current();
+
+    // Assert
+    expect(rules.ruleVersion).toBe(compileRules(DEFAULT_RULES).ruleVersion);
+    expect(lines).toEqual(['warn rules fetch failed, keeping last good rules']);
+    client.destroy();
+  });
+});
