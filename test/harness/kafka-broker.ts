@@ -34,8 +34,11 @@ export interface ScramUser {
 export interface KafkaBrokerOptions {
   /** Fresh directory for data, config and log (created if missing). */
   readonly dir: string;
-  /** PKI whose broker certificate and root CA the SSL listeners use. */
-  readonly pki: PkiMaterial;
+  /**
+   * PKI whose broker certificate and root CA the SSL listeners use. May be a promise: the storage format
+   * (which needs no certificates) then runs while the PKI is still being generated.
+   */
+  readonly pki: PkiMaterial | Promise<PkiMaterial>;
   /** SCRAM credentials to create. */
   readonly scram: ScramUser;
   /** Extra `server.properties` entries (override the defaults). */
@@ -130,6 +133,8 @@ async function warmUpGroupCoordinator(conn: KafkaConnection): Promise<void> {
  */
 export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
   ensureInstalled();
+  // Mark a PKI promise as handled: if formatting fails first, its rejection must not go unhandled.
+  Promise.resolve(opts.pki).catch(() => undefined);
   let lastErr: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
@@ -143,7 +148,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
 }
 
 async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
-  const { dir, pki, scram } = opts;
+  const { dir, scram } = opts;
   await rm(dir, { recursive: true, force: true });
   const dataDir = join(dir, 'data');
   await mkdir(dataDir, { recursive: true });
@@ -153,7 +158,7 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
   const endpoints = { plaintext: `${host}:${pPlain}`, ssl: `${host}:${pSsl}`, saslSsl: `${host}:${pSasl}` };
   const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
 
-  const config: Record<string, string> = {
+  const baseConfig: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@${host}:${pCtrl}`,
@@ -171,12 +176,6 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
     'transaction.state.log.num.partitions': '4',
     'group.initial.rebalance.delay.ms': '0',
     'auto.create.topics.enable': 'true',
-    // TLS: PEM key store (leaf + intermediate, unencrypted PKCS#8 key) and PEM trust store (root CA).
-    'ssl.keystore.type': 'PEM',
-    'ssl.keystore.certificate.chain': pki.brokerCertChain,
-    'ssl.keystore.key': pki.brokerKey,
-    'ssl.truststore.type': 'PEM',
-    'ssl.truststore.certificates': pki.rootCa,
     'ssl.client.auth': 'required',
     'listener.name.ssl.ssl.client.auth': 'required',
     // SASL_SSL: SCRAM only, no client certificate (KIP-684: broker-wide ssl.client.auth does not apply to it).
@@ -186,8 +185,9 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': jaas,
     ...opts.extraConfig,
   };
-  const configFile = join(dir, 'server.properties');
-  await writeFile(configFile, toProperties(config), { mode: 0o600 });
+  // Format with the config minus the PEM stores (format reads no certificates), so it overlaps PKI generation.
+  const formatConfigFile = join(dir, 'format.properties');
+  await writeFile(formatConfigFile, toProperties(baseConfig), { mode: 0o600 });
   const log4jFile = join(dir, 'log4j.properties');
   await writeFile(
     log4jFile,
@@ -219,7 +219,7 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
         '-t',
         clusterId,
         '-c',
-        configFile,
+        formatConfigFile,
         '--add-scram',
         scramArg('SCRAM-SHA-512'),
         '--add-scram',
@@ -233,6 +233,23 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
       throw new Error("'java' not found on PATH. Install a Java runtime 17 or newer.", { cause: err });
     throw new Error(`kafka StorageTool format failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
+
+  const pki = await opts.pki;
+  const configFile = join(dir, 'server.properties');
+  await writeFile(
+    configFile,
+    toProperties({
+      ...baseConfig,
+      // TLS: PEM key store (leaf + intermediate, unencrypted PKCS#8 key) and PEM trust store (root CA).
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.certificate.chain': pki.brokerCertChain,
+      'ssl.keystore.key': pki.brokerKey,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.certificates': pki.rootCa,
+      ...opts.extraConfig,
+    }),
+    { mode: 0o600 },
+  );
 
   let child: ChildProcess | undefined;
   const spawnBroker = (): ChildProcess => {

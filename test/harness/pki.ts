@@ -7,9 +7,10 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPair, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { cacheDir } from './install-paths.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -259,16 +260,51 @@ const CLIENT_EXT = [
   LEAF_SAN,
 ];
 
+/** How long the cached filler CAs of the long trust bundle are reused before being regenerated. */
+const EXTRA_CA_CACHE_MAX_AGE_MS = 7 * 86_400_000;
+
+/**
+ * The filler CA certificates of the long trust bundle (unrelated self-signed CAs, ~72 KB). They carry no
+ * trust relation to the bed's chain, so they are generated once and cached under the test-bed cache
+ * (`pki/extra-cas.pem`, regenerated after 7 days), which spares ~56 openssl runs per bed.
+ */
+async function extraCaCertificates(dir: string): Promise<string> {
+  const cacheFile = join(cacheDir(), 'pki', `extra-cas-${EXTRA_CA_COUNT}.pem`);
+  try {
+    const st = await stat(cacheFile);
+    if (Date.now() - st.mtimeMs < EXTRA_CA_CACHE_MAX_AGE_MS) return await readFile(cacheFile, 'utf8');
+  } catch {
+    // not cached yet
+  }
+  const extraDir = join(dir, 'extra-cas');
+  await mkdir(extraDir, { recursive: true });
+  await writeFile(join(extraDir, 'extra-ca.key'), await rsaKey(2048), { mode: 0o600 });
+  const names = Array.from(
+    { length: EXTRA_CA_COUNT },
+    (_, i) => `extra-ca-${String(i).padStart(2, '0')}.pem`,
+  );
+  await mapLimit(names, 8, (name) =>
+    selfSignedCa(extraDir, 'extra-ca.key', `Extra Test CA ${name.slice(9, 11)}`, name),
+  );
+  const pem = (await Promise.all(names.map((n) => readFile(join(extraDir, n), 'utf8')))).join('');
+  await mkdir(dirname(cacheFile), { recursive: true });
+  const tmp = `${cacheFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, pem);
+  await rename(tmp, cacheFile); // atomic: concurrent beds never read a partial file
+  return pem;
+}
+
 /**
  * Generates the whole PKI into `dir` (created if missing) and returns it as PEM strings.
- * Takes ~1–3 s (RSA key generation runs on the libuv pool, openssl calls run in parallel).
+ * Takes ~1 s (RSA key generation runs on the libuv pool, openssl calls run in parallel; the long bundle's
+ * filler CAs come from the cache after the first bed).
  */
 export async function generatePki(dir: string): Promise<PkiMaterial> {
   await mkdir(dir, { recursive: true });
   const clientKeyPassword = `pw-${randomBytes(9).toString('base64url')}`;
 
-  const [rootKey, intKey, brokerKey, clientKey, wrongKey, extraKey] = await Promise.all([
-    rsaKey(2048),
+  const extrasPromise = extraCaCertificates(dir);
+  const [rootKey, intKey, brokerKey, clientKey, wrongKey] = await Promise.all([
     rsaKey(2048),
     rsaKey(2048),
     rsaKey(2048),
@@ -281,13 +317,8 @@ export async function generatePki(dir: string): Promise<PkiMaterial> {
     writeFile(join(dir, 'broker.key'), brokerKey, { mode: 0o600 }),
     writeFile(join(dir, 'client.key'), clientKey, { mode: 0o600 }),
     writeFile(join(dir, 'wrong-ca.key'), wrongKey, { mode: 0o600 }),
-    writeFile(join(dir, 'extra-ca.key'), extraKey, { mode: 0o600 }),
   ]);
 
-  const extraCerts = Array.from(
-    { length: EXTRA_CA_COUNT },
-    (_, i) => `extra-ca-${String(i).padStart(2, '0')}.pem`,
-  );
   const intExt = [
     'basicConstraints=critical,CA:TRUE,pathlen:0',
     'keyUsage=critical,keyCertSign,cRLSign',
@@ -363,9 +394,6 @@ export async function generatePki(dir: string): Promise<PkiMaterial> {
       ]);
     })(),
     selfSignedCa(dir, 'wrong-ca.key', 'Unrelated Test CA', 'wrong-ca.pem'),
-    mapLimit(extraCerts, 8, (name) =>
-      selfSignedCa(dir, 'extra-ca.key', `Extra Test CA ${name.slice(9, 11)}`, name),
-    ),
   ]);
 
   const read = (name: string) => readFile(join(dir, name), 'utf8');
@@ -392,9 +420,9 @@ export async function generatePki(dir: string): Promise<PkiMaterial> {
       'client-pbes2.key',
     ].map(read),
   )) as [string, string, string, string, string, string, string, string, string];
-  const extras = await Promise.all(extraCerts.map(read));
+  const extras = await extrasPromise;
   const caChain = intermediateCa + rootCa;
-  const longTrustBundle = extras.join('') + caChain;
+  const longTrustBundle = extras + caChain;
   if (Buffer.byteLength(longTrustBundle) <= SECRET_MAX_BYTES) {
     throw new Error(
       `long trust bundle is only ${Buffer.byteLength(longTrustBundle)} bytes; raise EXTRA_CA_COUNT`,

@@ -93,17 +93,19 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
   let kafkaMs = 0;
   let motoMs = 0;
 
-  const kafkaPart = (async () => {
-    const pki = await generatePki(join(dir, 'pki'));
+  const pkiPromise = generatePki(join(dir, 'pki')).then((pki) => {
     pkiMs = Date.now() - t0;
+    return pki;
+  });
+  const kafkaPart = (async () => {
     const broker = await startKafkaBroker({
       dir: join(dir, 'kafka'),
-      pki,
+      pki: pkiPromise,
       scram,
       extraConfig: opts.kafkaConfig,
     });
     kafkaMs = Date.now() - t0;
-    return { pki, broker };
+    return { pki: await pkiPromise, broker };
   })();
   const motoPart = (async () => {
     const moto = await startMotoServer({ dir: join(dir, 'moto') });
