@@ -17,6 +17,14 @@ export function rulesJsonSchema(): Record<string, unknown> {
   };
 }
 
+/**
+ * JSON Schema of a rules document in draft-04, the only draft AWS AppConfig's JSON-schema validator
+ * accepts; the infrastructure attaches it to the rules configuration profile.
+ */
+export function rulesAppConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(rulesSchema, { target: 'draft-4', io: 'input' }) as Record<string, unknown>;
+}
+
 /** Path of the generated default-rules module, relative to the repository root. */
 export const DEFAULT_RULES_MODULE = 'enrichment/rules/default-rules.generated.ts';
 
@@ -41,6 +49,7 @@ export const DEFAULT_RULES: Rules = ${JSON.stringify(rules, null, 2)};
   return {
     'enrichment/canonical.schema.json': `${JSON.stringify(canonicalJsonSchema(), null, 2)}\n`,
     'enrichment/rules/rules.schema.json': `${JSON.stringify(rulesJsonSchema(), null, 2)}\n`,
+    'enrichment/rules/rules.appconfig.schema.json': `${JSON.stringify(rulesAppConfigJsonSchema(), null, 2)}\n`,
     [DEFAULT_RULES_MODULE]: defaultModule,
   };
 }

@@ -6,7 +6,11 @@ import { defaultRulesFromYaml, generatedFiles } from '../../../enrichment/script
 const root = new URL('../../../', import.meta.url);
 
 describe('generated files are up to date (npx tsx enrichment/scripts/generate.ts)', () => {
-  it.each(['enrichment/canonical.schema.json', 'enrichment/rules/rules.schema.json'])('%s', (path) => {
+  it.each([
+    'enrichment/canonical.schema.json',
+    'enrichment/rules/rules.schema.json',
+    'enrichment/rules/rules.appconfig.schema.json',
+  ])('%s', (path) => {
     expect(readFileSync(new URL(path, root), 'utf8')).toBe(generatedFiles()[path]);
   });
 

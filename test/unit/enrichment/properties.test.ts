@@ -50,7 +50,7 @@ const recordArb = (valueArb: fc.Arbitrary<Uint8Array | null>) =>
     headers: headerArb,
   });
 
-type RecordInput = fc.RecordValue<{
+interface RecordInput {
   msk: boolean;
   partition: number;
   offset: string;
@@ -58,7 +58,7 @@ type RecordInput = fc.RecordValue<{
   key: Uint8Array | null;
   value: Uint8Array | null;
   headers: Record<string, string | Uint8Array>;
-}>;
+}
 
 function toPipe(r: RecordInput): KafkaEventRecord {
   return buildPipeKafkaRecord({
