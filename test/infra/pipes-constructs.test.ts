@@ -91,7 +91,8 @@ describe('KafkaSource props validation', () => {
     const stack = new Stack(new App(), 'S');
     const source = new KafkaSource(stack, { ...base, ...patch });
     // Act
-    const params = source.bind(undefined as never).sourceParameters?.selfManagedKafkaParameters as {
+    const params = source.bind(undefined as never).sourceParameters
+      ?.selfManagedKafkaParameters as unknown as {
       credentials: Record<string, string>;
     };
     // Assert
