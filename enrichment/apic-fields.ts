@@ -43,6 +43,7 @@ export const APIC_FIELDS = [
   ['event_id', 'event_id', 'string', 'Unique ID assigned to the event by API Connect.'],
   ['gateway_geoip', 'gateway_geoip', 'json', 'Geolocation of the gateway IP.'],
   ['gateway_ip', 'gateway_ip', 'string', 'IP address of the gateway.'],
+  ['gateway_type', 'gateway_type', 'string', 'Gateway type (apigw: DataPower API Gateway; v5-compatible).'],
   ['gateway_service_name', 'gateway_service_name', 'string', 'Name of the DataPower API gateway service.'],
   ['global_transaction_id', 'global_transaction_id', 'string', 'Global transaction ID across gateways.'],
   ['host', 'host', 'string', 'Host name of the gateway.'],
