@@ -3,17 +3,19 @@
  * async invocation, writes it to the data-lake stream and throws on failure, so Lambda's async retries
  * (0–2) and then the on-failure destination (SQS DLQ) take over.
  *
- * Env: STREAM_NAME (required). Never logs record payloads.
+ * Env: STREAM_NAME (required); AWS_ENDPOINT_URL_KINESIS only for local emulators. Never logs record payloads.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { NonRetriableError } from '../core/errors.js';
 import { deliverBatch } from './deliver-batch.js';
 import { createKinesisPort } from './kinesis-port.js';
 
 const logger = new Logger({ serviceName: 'kafka-pipes-sink' });
 const streamName = process.env.STREAM_NAME;
-const kinesis = new KinesisClient({});
+// HTTP/1.1 handler: works against Kinesis and local emulators alike (PutRecords needs no HTTP/2).
+const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<{ delivered: number }> {
