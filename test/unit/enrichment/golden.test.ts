@@ -20,10 +20,11 @@ interface GoldenFile {
 const files = readdirSync(`${FIXTURES_DIR}golden`).filter((f) => f.endsWith('.json'));
 
 describe('golden records (test/fixtures/enrichment/golden)', () => {
-  it('has the four golden fixtures', () => {
+  it('has the five golden fixtures', () => {
     expect(files.sort()).toEqual([
       'esm-mixed.json',
       'pipe-msk-anomaly.json',
+      'pipe-smk-generator.json',
       'pipe-smk-messy.json',
       'pipe-smk-normal.json',
     ]);
