@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { type AwsOptions, type CliAwsClients, cliAwsClients } from './aws.js';
 import { checkCommand } from './check.js';
+import { dlqInspectCommand, dlqReplayCommand } from './dlq.js';
 import { onboardCommand } from './onboard.js';
 import { createOutput, EXIT_CODES, type ExitCode, type OutputStreams, reportError } from './output.js';
 import { preflightCommand } from './preflight-command.js';
@@ -229,6 +230,65 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
     .action(
       action(async ({ flags, out, aws }, opts: Record<string, unknown>) =>
         rulesPreviewCommand({ ...opts, sourcesDir: flags.sourcesDir }, out, aws),
+      ),
+    );
+
+  const dlq = program
+    .command('dlq')
+    .description('inspect and replay the enrichment DLQ and the sink DLQ of a source');
+  dlq
+    .command('inspect')
+    .description(
+      'counts and a summary by reason, topic/partition and offset range, without consuming anything',
+    )
+    .argument(
+      '<source|queue-url>',
+      'source name (finds the queue by its kafka-pipes:source tag) or the queue URL',
+    )
+    .option(
+      '--queue <kind>',
+      'enrichment (bad records) | sink (failed FIRE_AND_FORGET deliveries)',
+      'enrichment',
+    )
+    .option('--max <n>', 'messages to look at', '1000')
+    .addHelpText(
+      'after',
+      '\nMessages are made visible again right away (ChangeMessageVisibility 0).\nExit codes: 0 done · 2 bad flags/source · 3 AWS error',
+    )
+    .action(
+      action(async ({ flags, out, aws }, ref: string, opts: Record<string, unknown>) =>
+        dlqInspectCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws),
+      ),
+    );
+  dlq
+    .command('replay')
+    .description(
+      're-run the CURRENT rules on enrichment DLQ entries (or resend sink batches) and deliver them',
+    )
+    .argument('<source|queue-url>', 'source name or the queue URL')
+    .option('--queue <kind>', 'enrichment | sink', 'enrichment')
+    .option('--dry-run', 'show what would happen; change nothing')
+    .option('--max <n>', 'messages to replay', '100')
+    .option('--rate <n>', 'messages per second, e.g. 50 or 50/s')
+    .option('--to <target>', 'kinesis (write the stream) | lambda (re-invoke the sink function)')
+    .option('--stream <name>', 'target Kinesis stream')
+    .option('--env <environment>', 'environment, to derive the stream name from the source (<stream>-<env>)')
+    .option('--function <name>', 'sink Lambda to re-invoke (with --to lambda)')
+    .option('--rules <file>', 'rules file (default: the source rules)')
+    .option(
+      '--partition-key <spec>',
+      'record-key | topic-partition | field:<path> (default: the source target)',
+    )
+    .addOption(new Option('--hmac-key <key>', 'HMAC key for redact mode hash').env('KAFKA_PIPES_HMAC_KEY'))
+    .addHelpText(
+      'after',
+      '\nA message is deleted only after its delivery succeeded. Entries that still fail are replaced by the\n' +
+        'updated entry (new reason); on any error the message stays untouched. Replayed records keep their eventId.\n' +
+        'Exit codes: 0 every message handled · 1 some remain in the DLQ · 2 bad flags/source · 3 AWS error',
+    )
+    .action(
+      action(async ({ flags, out, aws }, ref: string, opts: Record<string, unknown>) =>
+        dlqReplayCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws),
       ),
     );
 
