@@ -302,6 +302,8 @@ export async function fetchGroupLag(conn: KafkaConnection, groupId: string, topi
 const READ_COMMITTED = 1;
 /** Consecutive fetch failures (≈ 2 s backoff each) before the reader gives up (rides out a broker restart). */
 const READER_FETCH_FAILURES_MAX = 15;
+/** Longest a poll waits for records it knows exist (offset below the high watermark) before failing. */
+const READER_BEHIND_WAIT_MAX_MS = 30_000;
 
 /** A decoded record as kafkajs' internal Fetch response carries it. */
 interface InternalFetchedMessage {
@@ -549,15 +551,27 @@ export async function openPartitionSession(
       if (buffer.length === 0) {
         if (!loop && next >= latestHigh && maxWaitMs <= 0) return [];
         await ensureLoop();
-        if (buffer.length === 0 && !crash && maxWaitMs > 0) {
+        const started = Date.now();
+        // Behind the high watermark, records exist: wait for them (first connection, leader move, broker
+        // restart) rather than report "caught up". At the end of the log, wait `maxWaitMs` for new ones.
+        for (;;) {
+          if (buffer.length > 0 || crash) break;
+          const behind = next < latestHigh;
+          const budget = behind ? READER_BEHIND_WAIT_MAX_MS : maxWaitMs;
+          const left = budget - (Date.now() - started);
+          if (left <= 0) {
+            if (behind) crash = new Error(`no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms although offset ${next} < high watermark ${latestHigh}`);
+            break;
+          }
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, maxWaitMs);
+            const timer = setTimeout(resolve, Math.min(left, behind ? 250 : left));
             wakeReader = () => {
               clearTimeout(timer);
               resolve();
             };
           });
           wakeReader = null;
+          if (!behind) break;
         }
         if (buffer.length === 0 && crash) {
           const c = crash as Error;
