@@ -1,0 +1,235 @@
+/**
+ * The local Pipe runner: runs one `engine: pipe` source with an EventBridge Pipe's semantics
+ * (design.md §2):
+ *  - a member of the source's consumer group (kafkajs via core/kafka-client.ts), auto-commit off;
+ *  - batches by batchSize / batchingWindowSeconds / 6 MB (local/pipe-batcher.ts);
+ *  - filters on value (JSON) / key (local/filter-pattern.ts): filtered records are committed, not delivered;
+ *  - the flat-array event of design.md §2, built with buildPipeKafkaRecord;
+ *  - the enrichment (the same function the enrichment Lambda handler calls, with a real SQS DLQ sink);
+ *  - the target; any enrichment or target error retries the WHOLE batch (no DLQ for Kafka sources),
+ *    and offsets are committed only after the target succeeded.
+ */
+import type { GroupMember, KafkaConnection, PartitionRecord } from '../core/kafka-client.js';
+import { joinConsumerGroup } from '../core/kafka-client.js';
+import { buildPipeKafkaRecord, type CanonicalRecord } from '../enrichment/index.js';
+import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
+import { PipeBatcher } from './pipe-batcher.js';
+import type { LocalSourcePlan } from './plan.js';
+import { expectedEventId } from './reconcile.js';
+
+/** Counters of one source's engine (shared shape for both engines). */
+export interface EngineStats {
+  consumed: number;
+  filtered: number;
+  batches: number;
+  /** Records sent to the enrichment DLQ (by the attempt that succeeded). */
+  enrichmentDlq: number;
+  ruleDropped: number;
+  /** Records handed to the target (Kinesis: written; lambda: accepted by the async invoke). */
+  delivered: number;
+  /** Batch attempts that failed and were retried. */
+  retries: number;
+  lastError: string | null;
+  /** eventIds the rules dropped. */
+  readonly ruleDroppedIds: string[];
+}
+
+/** Creates zeroed counters. */
+export function emptyStats(): EngineStats {
+  return {
+    consumed: 0,
+    filtered: 0,
+    batches: 0,
+    enrichmentDlq: 0,
+    ruleDropped: 0,
+    delivered: 0,
+    retries: 0,
+    lastError: null,
+    ruleDroppedIds: [],
+  };
+}
+
+/** The enrichment as the runner calls it: event in, canonical records out, DLQ entries counted. */
+export type EnrichFn = (event: unknown) => Promise<{ records: CanonicalRecord[]; dlqCount: number }>;
+
+/** A Pipe target: throws when the batch was not accepted (the Pipe then retries the batch). */
+export interface PipeTarget {
+  deliver(records: readonly CanonicalRecord[]): Promise<void>;
+}
+
+/** Dependencies of {@link startPipeRunner}. */
+export interface PipeRunnerDeps {
+  readonly plan: LocalSourcePlan;
+  readonly connection: KafkaConnection;
+  readonly enrich: EnrichFn;
+  readonly target: PipeTarget;
+  readonly stats: EngineStats;
+  /** Delay before retry `attempt` (1-based); default 200 ms doubling to 5 s. */
+  readonly retryDelayMs?: (attempt: number) => number;
+}
+
+/** A running Pipe runner. */
+export interface PipeRunner {
+  /** Records buffered and not yet committed. */
+  inFlight(): number;
+  /**
+   * Stops. With `drain`, buffered records are processed first (bounded by the target succeeding);
+   * without, the current batch is abandoned uncommitted (read again next time).
+   */
+  stop(opts?: { drain?: boolean }): Promise<void>;
+  /** Rejects if the consumer crashed. */
+  readonly crashed: Promise<never>;
+}
+
+const BUFFER_HIGH_RECORDS = 20_000;
+const BUFFER_LOW_RECORDS = 5_000;
+
+class StopRequested extends Error {}
+
+/** Starts the Pipe runner of one source; resolves once its consumer joined the group. */
+export async function startPipeRunner(deps: PipeRunnerDeps): Promise<PipeRunner> {
+  const { plan, stats } = deps;
+  const source = plan.source;
+  const filters = source.filters as Record<string, PatternJson>[] | undefined;
+  const batcher = new PipeBatcher<PartitionRecord>(
+    { batchSize: source.batchSize, batchingWindowSeconds: source.batchingWindowSeconds },
+    (r) => Math.ceil(((r.value?.length ?? 0) + (r.key?.length ?? 0)) * 1.34) + 200,
+  );
+  const retryDelay = deps.retryDelayMs ?? ((a: number) => Math.min(5_000, 200 * 2 ** (a - 1)));
+  let paused = false;
+  const state: { stopping: { drain: boolean } | null } = { stopping: null };
+  let inBatch = 0;
+  let wake: () => void = () => undefined;
+
+  const member: GroupMember = await joinConsumerGroup(deps.connection, {
+    groupId: source.consumerGroupId,
+    topic: source.topic,
+    startingPosition: source.startingPosition,
+    onRecords(records) {
+      const now = Date.now();
+      for (const r of records) batcher.add(r, now);
+      stats.consumed += records.length;
+      if (!paused && batcher.size > BUFFER_HIGH_RECORDS) {
+        paused = true;
+        member.pause();
+      }
+      wake();
+    },
+  });
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  async function processBatch(batch: PartitionRecord[]): Promise<void> {
+    const passing = batch.filter((r) => passesFilters(filters, filterView(r.key, r.value)));
+    const event = passing.map((r) =>
+      buildPipeKafkaRecord({
+        eventSource: plan.eventSource,
+        cluster: plan.cluster,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        timestampType: r.timestampType,
+        key: r.key,
+        value: r.value,
+        headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
+      }),
+    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        let out: CanonicalRecord[] = [];
+        let dlqCount = 0;
+        if (event.length > 0) {
+          ({ records: out, dlqCount } = await deps.enrich(event));
+          if (out.length > 0) await deps.target.deliver(out);
+        }
+        stats.filtered += batch.length - passing.length;
+        stats.enrichmentDlq += dlqCount;
+        stats.delivered += out.length;
+        const dropped = passing.length - out.length - dlqCount;
+        if (dropped > 0) {
+          stats.ruleDropped += dropped;
+          const kept = new Set(out.map((r) => r.eventId));
+          // Without per-record DLQ ids here, drops are identified only when there were no DLQ entries.
+          if (dlqCount === 0) {
+            for (const r of passing) {
+              const id = expectedEventId(
+                { name: source.name, topic: r.topic, eventSource: plan.eventSource, cluster: plan.cluster },
+                r,
+              );
+              if (!kept.has(id)) stats.ruleDroppedIds.push(id);
+            }
+          }
+        }
+        stats.batches++;
+        break;
+      } catch (error) {
+        stats.retries++;
+        stats.lastError = `${(error as Error).name}: ${(error as Error).message}`;
+        if (state.stopping && !state.stopping.drain) throw new StopRequested();
+        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+        if (state.stopping && !state.stopping.drain) throw new StopRequested();
+      }
+    }
+    const next = new Map<number, bigint>();
+    for (const r of batch) {
+      const n = BigInt(r.offset) + 1n;
+      if ((next.get(r.partition) ?? -1n) < n) next.set(r.partition, n);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await member.commit(
+          [...next].map(([partition, offset]) => ({ partition, offset: offset.toString() })),
+        );
+        return;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+      }
+    }
+  }
+
+  const loop = (async () => {
+    for (;;) {
+      if (state.stopping && (!state.stopping.drain || batcher.size === 0)) return;
+      const now = Date.now();
+      const batch = batcher.take(now, state.stopping?.drain === true);
+      if (!batch) {
+        const deadline = batcher.deadlineMs();
+        await sleep(deadline === null ? 250 : Math.max(1, Math.min(250, deadline - now)));
+        continue;
+      }
+      inBatch = batch.length;
+      try {
+        await processBatch(batch);
+      } catch (error) {
+        if (error instanceof StopRequested) return;
+        throw error;
+      } finally {
+        inBatch = 0;
+      }
+      if (paused && batcher.size < BUFFER_LOW_RECORDS) {
+        paused = false;
+        member.resume();
+      }
+    }
+  })();
+
+  return {
+    inFlight: () => batcher.size + inBatch,
+    async stop(opts = {}) {
+      state.stopping = { drain: opts.drain === true };
+      wake();
+      await loop.catch(() => undefined);
+      await member.stop();
+    },
+    crashed: Promise.race([member.crashed, loop.then(() => new Promise<never>(() => undefined))]),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The producer of a local run: writes each topic's record source (local/records.ts) at a steady rate to
+ * explicit partitions (round robin), stamps each record's CreateTime at send, and keeps a payload-free
+ * reference of every record (topic, partition, offset, timestamp, kind, which pipe filters drop it) for
+ * the reconciliation.
+ */
+import type { LongLivedProducer, PartitionedMessage } from '../core/kafka-client.js';
+import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
+import type { ProducedRef } from './reconcile.js';
+import { createRecordSource, type LocalRecord } from './records.js';
+
+/** A pipe source's filters, to precompute which records it drops. */
+export interface FilterOwner {
+  readonly name: string;
+  readonly filters: readonly Record<string, PatternJson>[] | undefined;
+}
+
+/** Settings of {@link startProducer}. */
+export interface ProducerSettings {
+  readonly producer: LongLivedProducer;
+  /** Topic → partitions. */
+  readonly topics: ReadonlyMap<string, number>;
+  /** Records per topic (when `durationSeconds` is null). */
+  readonly records: number;
+  readonly durationSeconds: number | null;
+  readonly ratePerSecond: number;
+  readonly seed: string;
+  readonly poisonShare: number;
+  /** Pipe sources by topic. */
+  readonly filtersByTopic: ReadonlyMap<string, readonly FilterOwner[]>;
+}
+
+/** A running producer. */
+export interface ProducerRun {
+  readonly produced: ProducedRef[];
+  /** Produced per topic. */
+  readonly byTopic: Map<string, number>;
+  /** Resolves when every topic has produced its share (or the duration elapsed, or stop()). */
+  readonly done: Promise<void>;
+  stop(): void;
+  readonly startedAtMs: number;
+  finishedAtMs: number | null;
+}
+
+const TICK_MS = 100;
+const MAX_SEND_RECORDS = 500;
+
+/** Starts producing to every topic in parallel. */
+export function startProducer(s: ProducerSettings): ProducerRun {
+  const produced: ProducedRef[] = [];
+  const byTopic = new Map<string, number>();
+  let stopped = false;
+  const startedAtMs = Date.now();
+  const run: ProducerRun = {
+    produced,
+    byTopic,
+    startedAtMs,
+    finishedAtMs: null,
+    stop: () => {
+      stopped = true;
+    },
+    done: Promise.resolve(),
+  };
+
+  async function produceTopic(topic: string, partitions: number): Promise<void> {
+    const source = createRecordSource({ seed: s.seed, topic, poisonShare: s.poisonShare });
+    const owners = s.filtersByTopic.get(topic) ?? [];
+    const endAt =
+      s.durationSeconds === null ? Number.POSITIVE_INFINITY : startedAtMs + s.durationSeconds * 1000;
+    let sent = 0;
+    for (;;) {
+      const now = Date.now();
+      if (stopped || now >= endAt || (s.durationSeconds === null && sent >= s.records)) return;
+      const due = Math.floor(((now - startedAtMs) / 1000) * s.ratePerSecond) + 1;
+      const cap = s.durationSeconds === null ? s.records : Number.POSITIVE_INFINITY;
+      const n = Math.min(MAX_SEND_RECORDS, Math.min(due, cap) - sent);
+      if (n <= 0) {
+        await new Promise((r) => setTimeout(r, TICK_MS));
+        continue;
+      }
+      const batch: LocalRecord[] = Array.from({ length: n }, () => source.next());
+      const timestamp = String(Date.now());
+      const messages: PartitionedMessage[] = batch.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        partition: r.seq % partitions,
+        timestamp,
+      }));
+      const where = await s.producer.send(topic, messages);
+      batch.forEach((r, i) => {
+        const w = where[i] as { partition: number; offset: string };
+        const view = owners.length > 0 ? filterView(r.key, r.value) : {};
+        produced.push({
+          topic,
+          partition: w.partition,
+          offset: w.offset,
+          timestampMs: Number(timestamp),
+          kind: r.kind,
+          filteredBy: owners.filter((o) => !passesFilters(o.filters, view)).map((o) => o.name),
+        });
+      });
+      sent += n;
+      byTopic.set(topic, sent);
+    }
+  }
+
+  (run as { done: Promise<void> }).done = Promise.all([...s.topics].map(([t, p]) => produceTopic(t, p))).then(
+    () => {
+      run.finishedAtMs = Date.now();
+    },
+  );
+  return run;
+}

@@ -1,0 +1,136 @@
+/**
+ * Wires a source's enrichment and target for the local Pipe runner from the project's own code:
+ * createEnrichmentHandler (what enrichment/handler.ts runs) with the SQS DLQ sink, and the target
+ * delivery of targets/ (deliverBatch + createKinesisPort, what targets/sink-handler.ts runs).
+ */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createEnrichmentHandler } from '../enrichment/create-handler.js';
+import {
+  type CanonicalRecord,
+  createSqsDlqSink,
+  DEFAULT_RULES,
+  DEFAULT_RULES_FILE,
+  loadRulesFile,
+  parsePartitionKeySpec,
+} from '../enrichment/index.js';
+import { createRulesLoader } from '../enrichment/rules-loader.js';
+import { deliverBatch } from '../targets/deliver-batch.js';
+import { createKinesisPort } from '../targets/kinesis-port.js';
+import { type AsyncInvoker, createAsyncInvoker } from './async-invoke.js';
+import type { EnrichFn, PipeTarget } from './pipe-runner.js';
+import type { LocalSourcePlan } from './plan.js';
+
+/** A logger that keeps counts and the last message (never payloads: the enrichment logs none). */
+export interface QuietLogger {
+  info(m: string, e?: Record<string, unknown>): void;
+  warn(m: string, e?: Record<string, unknown>): void;
+  error(m: string, e?: Record<string, unknown>): void;
+  debug(m: string, e?: Record<string, unknown>): void;
+  readonly counts: { warn: number; error: number };
+  last: string | null;
+}
+
+/** Creates a {@link QuietLogger}. */
+export function quietLogger(): QuietLogger {
+  const counts = { warn: 0, error: 0 };
+  const l: QuietLogger = {
+    counts,
+    last: null,
+    info: () => undefined,
+    debug: () => undefined,
+    warn: (m) => {
+      counts.warn++;
+      l.last = m;
+    },
+    error: (m) => {
+      counts.error++;
+      l.last = m;
+    },
+  };
+  return l;
+}
+
+const NO_METRICS = {
+  addDimensions: () => undefined,
+  addMetric: () => undefined,
+  publishStoredMetrics: () => undefined,
+};
+
+/** The enrichment of a source, as the Pipe calls it (rules from the source's `rules` file). */
+export async function createLocalEnrichment(
+  plan: LocalSourcePlan,
+  sqs: SQSClient,
+  dlqUrl: string,
+  logger: QuietLogger,
+): Promise<EnrichFn> {
+  const source = plan.source;
+  const bundled = source.rules === DEFAULT_RULES_FILE ? DEFAULT_RULES : await loadRulesFile(source.rules);
+  const rules = await createRulesLoader({ bundled, logger });
+  const partitionKey = parsePartitionKeySpec(source.target.partitionKey);
+  if (!partitionKey)
+    throw new Error(`source ${source.name}: bad partition key ${source.target.partitionKey}`);
+  const sink = createSqsDlqSink(sqs, dlqUrl);
+  return async (event) => {
+    let dlqCount = 0;
+    const handler = createEnrichmentHandler({
+      sourceName: source.name,
+      partitionKey,
+      rules,
+      dlq: {
+        async send(entries) {
+          await sink.send(entries);
+          dlqCount += entries.length;
+        },
+      },
+      logger,
+      metrics: NO_METRICS,
+    });
+    const records = await handler(event);
+    return { records, dlqCount };
+  };
+}
+
+/** The Pipe's Kinesis target: PutRecords with PartitionKey `$.partitionKey`; any failed entry fails the batch. */
+export function kinesisTarget(kinesis: KinesisClient, streamName: string): PipeTarget {
+  const port = createKinesisPort(kinesis, streamName);
+  return {
+    async deliver(records) {
+      await deliverBatch(records, port, { attempts: 1 });
+    },
+  };
+}
+
+/**
+ * The Pipe's FIRE_AND_FORGET Lambda target: an async invoke of the sink (deliverBatch to the stream,
+ * as targets/sink-handler.ts) with the source's retries and the Lambda invocation record in the DLQ.
+ */
+export function lambdaTarget(
+  plan: LocalSourcePlan,
+  kinesis: KinesisClient,
+  sqs: SQSClient,
+  targetDlqUrl: string,
+  retryScale: number,
+): { target: PipeTarget; invoker: AsyncInvoker } {
+  const t = plan.source.target;
+  if (t.type !== 'lambda') throw new Error(`source ${plan.source.name} has no lambda target`);
+  const port = createKinesisPort(kinesis, plan.streamName);
+  const invoker = createAsyncInvoker({
+    functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${plan.source.name}-local-Sink`,
+    retryAttempts: t.retryAttempts,
+    maxEventAgeSeconds: t.maxEventAgeSeconds,
+    retryDelaysMs: [60_000 * retryScale, 120_000 * retryScale],
+    handler: async (event) => deliverBatch(event, port),
+    onFailure: async (record) => {
+      await sqs.send(new SendMessageCommand({ QueueUrl: targetDlqUrl, MessageBody: JSON.stringify(record) }));
+    },
+  });
+  return {
+    invoker,
+    target: {
+      async deliver(records: readonly CanonicalRecord[]) {
+        invoker.invoke(records);
+      },
+    },
+  };
+}
