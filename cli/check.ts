@@ -203,6 +203,16 @@ export function diagnoseTls(
     case 'ECONNRESET':
     case 'ECLOSED':
     case 'EPIPE': {
+      if ((e.peer ?? []).length === 0 && !code.startsWith('ERR_SSL')) {
+        // Closed before the broker sent any certificate: a PLAINTEXT listener drops the ClientHello
+        // (Kafka reads it as a request of ~370 MB and closes the connection).
+        return {
+          message: `the connection closed before the TLS handshake (${code})`,
+          cause: 'the port is a PLAINTEXT (or SASL_PLAINTEXT) listener, not TLS',
+          fix: 'use the TLS (SSL / SASL_SSL) listener port, or check with --tls off',
+          details,
+        };
+      }
       const noCert = !tls.cert;
       return {
         message: `the broker ended the handshake (${code}: ${e.message})`,

@@ -48,6 +48,7 @@ beforeAll(async () => {
     ),
     'nocert.yaml': source('nocert', bed.kafka.ssl, `rootCaSecret: ${names.rootSecret}\n`),
     'closed.yaml': source('closed', closedPort, ''),
+    'tls-on-plain.yaml': source('tls-on-plain', bed.kafka.plaintext, `rootCaSecret: ${names.rootSecret}\n`),
     'typo.yaml': source('typo', bed.kafka.plaintext, '', `${topic}x`),
   });
   writeFileSync(join(dir, 'wrong-ca.pem'), bed.pki.wrongCa);
@@ -137,6 +138,24 @@ describe('kafka-pipes check (real broker, secrets in moto)', () => {
       status: 'fail',
       message: 'connection to 127.0.0.1:1 refused',
       cause: 'nothing listens on that port (wrong port, or the broker is down)',
+    });
+  });
+
+  it('says the port is PLAINTEXT when TLS is used against it', async () => {
+    const { code, report } = await check(['tls-on-plain']);
+    expect(code).toBe(1);
+    expect(step(report, 'tls')).toMatchObject({
+      status: 'fail',
+      cause: 'the port is a PLAINTEXT (or SASL_PLAINTEXT) listener, not TLS',
+    });
+  });
+
+  it('says the port expects TLS when PLAINTEXT is used against the mTLS listener', async () => {
+    const { code, report } = await check(['mtls', '--tls', 'off']);
+    expect(code).toBe(1);
+    expect(step(report, 'tls')).toMatchObject({
+      status: 'fail',
+      cause: 'the port expects TLS (SSL / SASL_SSL listener)',
     });
   });
 
