@@ -3,7 +3,7 @@
  * source, the fallback poller for `engine: poller` sources (when its construct exists), alarms, one
  * dashboard and an optional SNS alarm topic.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Annotations, Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
@@ -23,6 +23,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError, formatIssues } from '../core/errors.js';
+import { parseRules } from '../enrichment/rules/parse.js';
 import { DLQ_RETENTION_DAYS, KafkaPipe, sourceConstructId } from '../pipes/kafka-pipe.construct.js';
 import type { LoadedSource } from '../pipes/load-sources.js';
 import { DEFAULTS, type SourceConfig } from '../pipes/source-schema.js';
@@ -122,7 +124,8 @@ export class KafkaPipesStack extends Stack {
       ],
     ];
 
-    for (const { source } of props.sources) {
+    for (const entry of props.sources) {
+      const { source } = entry;
       const stream = this.streamFor(source, environment, props.removalPolicy);
       const cid = sourceConstructId(source.name);
       if (source.engine === 'poller') {
@@ -155,7 +158,7 @@ export class KafkaPipesStack extends Stack {
         );
         continue;
       }
-      const rules = this.rulesFor(source, props.projectRoot, environment, cid);
+      const rules = this.rulesFor(entry, props.projectRoot, environment, cid);
       const kp = new KafkaPipe(this, cid, {
         source,
         environment,
@@ -223,15 +226,31 @@ export class KafkaPipesStack extends Stack {
     return stream;
   }
 
+  /**
+   * Publishes a non-default rules file to AppConfig after validating it with the enrichment's parser.
+   * @throws ConfigError naming the source file when the rules file is missing, or the rules file's issues.
+   */
   private rulesFor(
-    source: SourceConfig,
+    entry: LoadedSource,
     root: string,
     environment: string,
     cid: string,
   ): RulesAppConfig | undefined {
+    const { source, file } = entry;
     if (source.rules === DEFAULTS.rules) return undefined;
     const path = isAbsolute(source.rules) ? source.rules : join(root, source.rules);
-    const rulesJson = JSON.stringify(parseYaml(readFileSync(path, 'utf8')));
+    if (!existsSync(path)) {
+      const issue = {
+        file,
+        field: 'rules',
+        message: `Rules file ${JSON.stringify(source.rules)} does not exist`,
+        fix: `point rules at a file relative to the repository root, e.g. ${DEFAULTS.rules}`,
+      };
+      throw new ConfigError(`1 problem in 1 source file:\n${formatIssues([issue])}`, [issue]);
+    }
+    const text = readFileSync(path, 'utf8');
+    parseRules(text, source.rules);
+    const rulesJson = JSON.stringify(parseYaml(text));
     return new RulesAppConfig(this, `${cid}Rules`, { sourceName: source.name, environment, rulesJson });
   }
 
