@@ -124,12 +124,8 @@ describe('local plan', () => {
     // Arrange
     const mtls = planSource(byName('onprem-confluent-apic'));
     const scram = planSource(byName('partner-scram'));
-    const values = new Map(
-      [mtls.authSecret, mtls.rootCaSecret, scram.authSecret].map((r) => [
-        r?.name as string,
-        secretValue(r!, bed),
-      ]),
-    );
+    const refs = [mtls.authSecret, mtls.rootCaSecret, scram.authSecret].filter((r) => r !== null);
+    const values = new Map(refs.map((r) => [r.name, secretValue(r, bed)]));
     // Act
     const m = connectionFor(mtls, ['127.0.0.1:1'], values, 'PUBLIC');
     const s = connectionFor(scram, ['127.0.0.1:2'], values, 'PUBLIC');
