@@ -27,7 +27,7 @@ export interface PreflightFlags extends MaterialFlags {
 export function setEngine(text: string, file: string, engine: Engine): string {
   const doc = parseDocument(text);
   doc.set('engine', engine);
-  const next = doc.toString();
+  const next = doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
   parseSourceFile(next, file);
   return next;
 }

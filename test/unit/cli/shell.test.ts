@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createOutput, EXIT_CODES } from '../../../cli/output.js';
+import { setEngine } from '../../../cli/preflight-command.js';
+import { cli } from './run-cli.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+
+describe('CLI shell', () => {
+  it.each([
+    [[]],
+    [['onboard']],
+    [['preflight']],
+    [['check']],
+    [['rules', 'preview']],
+    [['dlq', 'inspect']],
+    [['dlq', 'replay']],
+  ])('prints --help for %j with exit code 0', async (cmd) => {
+    const run = await cli([...cmd, '--help']);
+    expect(run.code).toBe(EXIT_CODES.ok);
+    expect(run.stdout).toMatch(/^Usage: kafka-pipes/);
+    expect(run.stdout).toContain('Exit codes');
+  });
+
+  it.each([
+    [['bogus'], "error: unknown command 'bogus'"],
+    [['check'], "error: missing required argument 'source'"],
+    [
+      ['check', 'x', '--tls', 'maybe'],
+      "error: option '--tls <mode>' argument 'maybe' is invalid. Allowed choices are auto, on, off.",
+    ],
+  ])('exits 2 on a usage error %j', async (argv, message) => {
+    const run = await cli(argv);
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('names the file and the fix for an unknown source', async () => {
+    const run = await cli(['--sources-dir', '/nonexistent', 'preflight', 'orders']);
+    expect(run.code).toBe(EXIT_CODES.usage);
+    expect(run.stderr).toBe(
+      'error <source>: source: no source file for "orders" (looked for /nonexistent/orders.yaml, /nonexistent/orders.yml). ' +
+        'Fix: pass a source name from /nonexistent/ or a path to a .yaml file, or create one with `kafka-pipes onboard`\n',
+    );
+  });
+
+  it.each([
+    [{ isTTY: true }, {}, {}, true],
+    [{ isTTY: false }, {}, {}, false],
+    [{ isTTY: true }, { NO_COLOR: '1' }, {}, false],
+    [{ isTTY: true }, {}, { color: false }, false],
+    [{ isTTY: true }, {}, { json: true }, false],
+  ])(
+    'uses colours only on a TTY without NO_COLOR / --no-color / --json (%j %j %j)',
+    (tty, env, opts, coloured) => {
+      const out = createOutput(opts, {
+        stdout: { write: () => true, ...tty },
+        stderr: { write: () => true },
+        env,
+      });
+      expect(out.color.red('x') !== 'x').toBe(coloured);
+    },
+  );
+
+  it('runs through the bin shim with the real exit code', () => {
+    const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'kafka-pipes.js'), 'preflight', 'nope'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(res.status).toBe(EXIT_CODES.usage);
+    expect(res.stderr).toContain('error <source>: source: no source file for "nope"');
+  });
+});
+
+describe('setEngine', () => {
+  const text =
+    '# orders source\nname: orders # the name\nkind: self-managed\nbrokers: [b1:9093]\ntopic: t\nengine: pipe # chosen by preflight\ntarget:\n  type: kinesis\n';
+
+  it('changes engine and keeps every comment', () => {
+    const next = setEngine(text, 'orders.yaml', 'poller');
+    expect(next).toBe(text.replace('engine: pipe', 'engine: poller'));
+  });
+
+  it('refuses an edit the loader rejects', () => {
+    const withPoller = text.replace(
+      'engine: pipe # chosen by preflight\n',
+      'engine: pipe\npoller:\n  iterations: 99\n',
+    );
+    expect(() => setEngine(withPoller, 'orders.yaml', 'poller')).toThrow(/poller\.iterations/);
+  });
+});
