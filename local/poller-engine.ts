@@ -11,13 +11,12 @@ import { createRulesLoader } from '../enrichment/rules-loader.js';
 import type { PollerRuntimeConfig } from '../fallback-poller/config.js';
 import { createPoller } from '../fallback-poller/create-poller.js';
 import type { PollInput, PollResponse } from '../fallback-poller/poll-partition.js';
+import { runPollerDefinitionLocally } from '../fallback-poller/run-local.js';
+import { buildPollerDefinition, scheduleInput } from '../fallback-poller/state-machine.js';
 import type { LocalAwsClients } from './aws-resources.js';
 import type { EngineStats } from './pipe-runner.js';
 import type { LocalSourcePlan } from './plan.js';
 import type { QuietLogger } from './wiring.js';
-
-/** A state machine definition (ASL JSON). */
-export type AslDefinition = Record<string, unknown>;
 
 /** Dependencies of {@link startPollerEngine}. */
 export interface PollerEngineDeps {
@@ -37,7 +36,7 @@ export interface PollerEngineDeps {
 
 /** A running poller engine. */
 export interface PollerEngine {
-  /** True when no execution is running or the last one read nothing. */
+  /** True once every partition's latest poll read nothing (caught up). */
   idle(): boolean;
   /** Executions finished so far. */
   executions(): number;
@@ -89,115 +88,70 @@ export function pollerConfigOf(
   };
 }
 
-/** Task states of a definition (recursively through Map/Parallel), by name. */
-export function taskStateNames(def: AslDefinition): string[] {
-  const out: string[] = [];
-  const walk = (d: unknown) => {
-    const states = (d as { States?: Record<string, Record<string, unknown>> })?.States ?? {};
-    for (const [name, st] of Object.entries(states)) {
-      if (st.Type === 'Task') out.push(name);
-      if (st.Type === 'Map') walk(st.ItemProcessor ?? st.Iterator);
-      if (st.Type === 'Parallel') for (const b of (st.Branches as unknown[]) ?? []) walk(b);
-    }
-  };
-  walk(def);
-  return out;
-}
+/** Longest Wait between iterations locally (the definition's `seconds_wait` is capped to keep runs short). */
+export const LOCAL_WAIT_CAP_MS = 1_000;
 
-/**
- * Loads the poller's state machine definition builder. The poller helper exports it from
- * fallback-poller/ (see docs/local-run.md); returns null while it does not exist.
- */
-export async function loadDefinitionBuilder(): Promise<
-  ((source: LocalSourcePlan['source'], functionArn: string) => AslDefinition) | null
-> {
-  for (const path of [
-    '../fallback-poller/state-machine.js',
-    '../fallback-poller/fallback-poller.construct.js',
-  ]) {
-    try {
-      const mod = (await import(path)) as Record<string, unknown>;
-      for (const [name, v] of Object.entries(mod)) {
-        if (typeof v === 'function' && /definition/i.test(name) && /build|create|make/i.test(name)) {
-          return v as (source: LocalSourcePlan['source'], functionArn: string) => AslDefinition;
-        }
-      }
-    } catch {
-      // not there yet
-    }
-  }
-  return null;
-}
-
-/** Starts the poller engine of one source. @throws Error when the poller's ASL builder is not available. */
+/** Starts the poller engine of one source. */
 export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerEngine> {
-  const build = await loadDefinitionBuilder();
-  if (!build)
-    throw new Error('the poller state machine definition builder is not available in fallback-poller/');
-  const { StateMachine } = await import('aws-local-stepfunctions');
   const source = deps.plan.source;
+  const p = source.poller;
   const functionArn = `arn:aws:lambda:us-east-1:123456789012:function:${source.name}-local-Poller`;
-  const definition = build(source, functionArn);
+  const definition = buildPollerDefinition({ functionArn, sourceName: source.name });
+  const input = scheduleInput({
+    iterations: p?.iterations ?? 4,
+    partitions: p?.partitions ?? 'auto',
+    secondsWait: p?.secondsWait ?? 5,
+    lambdaName: functionArn,
+  });
   const config = pollerConfigOf(deps);
   const bundled = source.rules === DEFAULT_RULES_FILE ? DEFAULT_RULES : await loadRulesFile(source.rules);
   const rules = await createRulesLoader({ bundled, logger: deps.logger });
   const poll = createPoller({ config, clients: deps.aws, rules: () => rules.current(), logger: deps.logger });
   const stats = deps.stats;
-  let lastRead = 1;
-  let running = false;
+  const lastRead = new Map<number, number>();
   let stopped = false;
   let executions = 0;
 
-  const invoke = async (input: unknown): Promise<unknown> => {
-    // Optimized integration (arn:aws:states:::lambda:invoke) passes {FunctionName, Payload}; a plain
-    // function ARN passes the payload itself.
-    const wrapped =
-      typeof input === 'object' && input !== null && 'Payload' in input && 'FunctionName' in input;
-    const payload = (wrapped ? (input as { Payload: unknown }).Payload : input) as PollInput;
+  // The Lambda task: the poller's logic with a Lambda-like remaining-time budget.
+  const invoke = async (payload: unknown): Promise<unknown> => {
     const deadline = Date.now() + LOCAL_POLL_TIMEOUT_SECONDS * 1000;
-    const res: PollResponse = await poll(payload, () => deadline - Date.now());
+    const res: PollResponse = await poll(payload as PollInput, () => deadline - Date.now());
     if (res.partition !== undefined) {
       stats.consumed += res.counts.read;
       stats.delivered += res.counts.delivered;
       stats.enrichmentDlq += res.counts.dlq;
       stats.ruleDropped += res.counts.dropped;
       stats.batches++;
-      lastRead += res.counts.read;
-      if (res.counts.failed > 0) {
+      lastRead.set(res.partition, res.counts.read);
+      if (res.counts.failed > 0 || res.statusCode >= 500) {
         stats.retries++;
         stats.lastError = `${res.statusCode} ${res.message}: ${res.detail}`;
       }
     }
-    return wrapped ? { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: res } : res;
+    return res;
   };
-  const handlers = Object.fromEntries(taskStateNames(definition).map((n) => [n, invoke]));
-  const machine = new StateMachine(
-    definition as never,
-    { validationOptions: { checkArn: false, checkPaths: false } } as never,
-  );
 
   const loop = (async () => {
     while (!stopped) {
-      running = true;
-      lastRead = 0;
-      try {
-        const execution = machine.run(
-          {} as never,
-          { overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: {} } } as never,
-        );
-        await execution.result;
-      } catch (error) {
-        stats.retries++;
-        stats.lastError = `execution failed: ${(error as Error).message}`;
-      }
+      const result = await runPollerDefinitionLocally(definition, input, invoke, {
+        waitMs: Math.min(LOCAL_WAIT_CAP_MS, (p?.secondsWait ?? 5) * 1000),
+        retryMs: 200,
+      }).catch((error: unknown) => ({
+        status: 'FAILED' as const,
+        error: 'Error',
+        cause: (error as Error).message,
+      }));
       executions++;
-      running = false;
+      if (result.status === 'FAILED') {
+        stats.retries++;
+        stats.lastError = `execution failed: ${result.error}: ${result.cause}`;
+      }
       if (!stopped) await new Promise((r) => setTimeout(r, deps.pauseBetweenExecutionsMs ?? 200));
     }
   })();
 
   return {
-    idle: () => !running && lastRead === 0,
+    idle: () => lastRead.size > 0 && [...lastRead.values()].every((n) => n === 0),
     executions: () => executions,
     async stop() {
       stopped = true;
