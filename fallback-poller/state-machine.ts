@@ -1,0 +1,262 @@
+/**
+ * The poller's Step Functions definition (Amazon States Language), as a pure function: used by the
+ * construct, the tests (executed locally with aws-local-stepfunctions) and the local runner.
+ *
+ * Reproduces seed 000: Map over `iterations` (MaxConcurrency 1) → Map over `partitions` (parallel) →
+ * Lambda invoke per partition (Retry on retriable errors, Catch) → Wait `seconds_wait` → a result check
+ * that fails the execution when any task failed. Additions: `partitions: "auto"` discovers partitions
+ * with a first Lambda call `{type: 'describe'}`; a 503 answer (records found, none delivered) counts as
+ * a failed task.
+ */
+
+/** Input of an execution (seed 000 shape; the schedule sends it every minute). */
+export interface PollerExecutionInput {
+  readonly iterations: readonly number[];
+  readonly partitions: readonly number[] | 'auto';
+  readonly seconds_wait: number;
+  readonly lambda_name: string;
+}
+
+/** Options of {@link buildPollerDefinition}. */
+export interface PollerDefinitionOptions {
+  /** Function to invoke; when absent the definition uses `$.lambda_name` from the input (seed 000). */
+  readonly functionArn?: string;
+  /** Source name added to each payload when one function serves several sources. */
+  readonly sourceName?: string;
+  /** Parallel partition invocations (0 = all at once, the seed used the partition count). */
+  readonly maxPartitionConcurrency?: number;
+  /** Retries of a task on retriable errors (default 2). */
+  readonly retryAttempts?: number;
+  /** First retry interval in seconds (default 2, doubling). */
+  readonly retryIntervalSeconds?: number;
+  /** Task timeout in seconds (default 900: the Lambda's own timeout ends it first). */
+  readonly taskTimeoutSeconds?: number;
+}
+
+/** State names (tests and the local runner override the task states by name). */
+export const POLLER_STATES = {
+  checkPartitions: 'check_partitions',
+  discoverPartitions: 'discover_partitions',
+  useDiscovered: 'use_discovered_partitions',
+  loopMapping: 'loop_mapping',
+  getParameters: 'get_parameters',
+  parallelProcessing: 'parallel_lambda_processing',
+  getPartition: 'get_partition',
+  executeLambda: 'execute_lambda_kafka',
+  checkStatus: 'check_lambda_status',
+  successLambda: 'success_lambda',
+  failureLambda: 'failure_lambda',
+  waitForNewExecution: 'wait_for_new_execution',
+  success: 'success',
+  failure: 'failure',
+  passResults: 'pass_results',
+  checkResults: 'check_results',
+  done: 'done',
+  error: 'error',
+} as const;
+
+/** Errors a task retries: the poller's RetriableError and the Lambda service's transient errors. */
+export const RETRIABLE_TASK_ERRORS = [
+  'RetriableError',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+const S = POLLER_STATES;
+
+/**
+ * Builds the ASL definition (a plain JSON object).
+ *
+ * @example JSON.stringify(buildPollerDefinition({ functionArn: fn.functionArn }))
+ */
+export function buildPollerDefinition(options: PollerDefinitionOptions = {}): Record<string, unknown> {
+  const functionName = options.functionArn
+    ? { FunctionName: options.functionArn }
+    : { 'FunctionName.$': '$.lambda_name' };
+  const retry = [
+    {
+      ErrorEquals: [...RETRIABLE_TASK_ERRORS],
+      IntervalSeconds: options.retryIntervalSeconds ?? 2,
+      MaxAttempts: options.retryAttempts ?? 2,
+      BackoffRate: 2,
+    },
+  ];
+  const source = options.sourceName ? { source: options.sourceName } : {};
+  return {
+    Comment: `Kafka fallback poller${options.sourceName ? ` for ${options.sourceName}` : ''}: iterations x partitions (seed 000)`,
+    StartAt: S.checkPartitions,
+    States: {
+      [S.checkPartitions]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.partitions', IsString: true, Next: S.discoverPartitions }],
+        Default: S.loopMapping,
+      },
+      [S.discoverPartitions]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { ...functionName, Payload: { type: 'describe', ...source } },
+        ResultSelector: { 'partitions.$': '$.Payload.partitions' },
+        ResultPath: '$.discovered',
+        TimeoutSeconds: options.taskTimeoutSeconds ?? 900,
+        Retry: retry,
+        Next: S.useDiscovered,
+      },
+      [S.useDiscovered]: {
+        Type: 'Pass',
+        Parameters: {
+          'iterations.$': '$.iterations',
+          'partitions.$': '$.discovered.partitions',
+          'seconds_wait.$': '$.seconds_wait',
+          'lambda_name.$': '$.lambda_name',
+        },
+        Next: S.loopMapping,
+      },
+      [S.loopMapping]: {
+        Type: 'Map',
+        InputPath: '$',
+        ItemsPath: '$.iterations',
+        MaxConcurrency: 1,
+        Parameters: {
+          'seconds_wait.$': '$.seconds_wait',
+          'partitions.$': '$.partitions',
+          'lambda_name.$': '$.lambda_name',
+          'iteration.$': '$$.Map.Item.Value',
+        },
+        Iterator: {
+          StartAt: S.getParameters,
+          States: {
+            [S.getParameters]: {
+              Type: 'Pass',
+              Parameters: {
+                'seconds_wait.$': '$.seconds_wait',
+                'partitions.$': '$.partitions',
+                'lambda_name.$': '$.lambda_name',
+                'iteration.$': '$.iteration',
+              },
+              Next: S.parallelProcessing,
+            },
+            [S.parallelProcessing]: {
+              Type: 'Map',
+              InputPath: '$',
+              ItemsPath: '$.partitions',
+              MaxConcurrency: options.maxPartitionConcurrency ?? 0,
+              Parameters: {
+                'partition.$': '$$.Map.Item.Value',
+                'lambda_name.$': '$.lambda_name',
+                'iteration.$': '$.iteration',
+              },
+              Iterator: {
+                StartAt: S.getPartition,
+                States: {
+                  [S.getPartition]: {
+                    Type: 'Pass',
+                    Parameters: {
+                      'partition.$': '$.partition',
+                      'lambda_name.$': '$.lambda_name',
+                      'iteration.$': '$.iteration',
+                    },
+                    Next: S.executeLambda,
+                  },
+                  [S.executeLambda]: {
+                    Type: 'Task',
+                    Resource: 'arn:aws:states:::lambda:invoke',
+                    Parameters: {
+                      ...functionName,
+                      Payload: {
+                        'kafka_partition.$': '$.partition',
+                        'iteration.$': '$.iteration',
+                        ...source,
+                      },
+                    },
+                    ResultSelector: {
+                      'statusCode.$': '$.Payload.statusCode',
+                      'message.$': '$.Payload.message',
+                      'counts.$': '$.Payload.counts',
+                    },
+                    ResultPath: '$.result',
+                    TimeoutSeconds: options.taskTimeoutSeconds ?? 900,
+                    Retry: retry,
+                    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.Error', Next: S.failureLambda }],
+                    Next: S.checkStatus,
+                  },
+                  [S.checkStatus]: {
+                    Type: 'Choice',
+                    Choices: [{ Variable: '$.result.statusCode', NumericEquals: 503, Next: S.failureLambda }],
+                    Default: S.successLambda,
+                  },
+                  [S.successLambda]: {
+                    Type: 'Pass',
+                    Parameters: {
+                      'Passed.$':
+                        "States.Format('Task Succeeded: partition {} status {}', $.partition, $.result.statusCode)",
+                    },
+                    OutputPath: '$.Passed',
+                    End: true,
+                  },
+                  [S.failureLambda]: { Type: 'Fail', Cause: 'Invalid response.', Error: 'Lambda Error' },
+                },
+              },
+              ResultPath: null,
+              Next: S.waitForNewExecution,
+              Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.Error', Next: S.failure }],
+            },
+            [S.waitForNewExecution]: { Type: 'Wait', SecondsPath: '$.seconds_wait', Next: S.success },
+            [S.success]: {
+              Type: 'Pass',
+              Parameters: { 'Passed.$': "States.Format('Task Succeed: iteration {}', $.iteration)" },
+              OutputPath: '$.Passed',
+              End: true,
+            },
+            [S.failure]: {
+              Type: 'Pass',
+              Parameters: {
+                'Error.$': "States.Format('Task Failed: iteration {}: {}', $.iteration, $.Error.Cause)",
+              },
+              OutputPath: '$.Error',
+              End: true,
+            },
+          },
+        },
+        ResultPath: '$',
+        Next: S.passResults,
+      },
+      [S.passResults]: {
+        Type: 'Pass',
+        Parameters: { 'output.$': 'States.JsonToString($)' },
+        Next: S.checkResults,
+      },
+      [S.checkResults]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.output', StringMatches: '*Task Failed*', Next: S.error }],
+        Default: S.done,
+      },
+      [S.done]: { Type: 'Succeed' },
+      [S.error]: {
+        Type: 'Fail',
+        Error: 'PollerIterationFailed',
+        Cause: 'At least one partition task failed; see the execution history.',
+      },
+    },
+  };
+}
+
+/**
+ * The schedule's input (seed 000 shape): `{iterations: [1..n], partitions, seconds_wait, lambda_name}`.
+ *
+ * @example scheduleInput({ iterations: 4, partitions: [0, 1, 2], secondsWait: 5, lambdaName: 'poller' })
+ */
+export function scheduleInput(opts: {
+  iterations: number;
+  partitions: readonly number[] | 'auto';
+  secondsWait: number;
+  lambdaName: string;
+}): PollerExecutionInput {
+  return {
+    iterations: Array.from({ length: opts.iterations }, (_, i) => i + 1),
+    partitions: opts.partitions,
+    seconds_wait: opts.secondsWait,
+    lambda_name: opts.lambdaName,
+  };
+}
