@@ -37,6 +37,7 @@ const CHECK_KAFKA_RETRIES = 4;
 
 /** Step ids, in the order they run. */
 export const CHECK_STEPS = ['dns', 'tcp', 'tls', 'sasl', 'metadata', 'topic', 'partitions', 'group'] as const;
+/** One of {@link CHECK_STEPS}. */
 export type CheckStepId = (typeof CHECK_STEPS)[number];
 
 /** One reported step. */

@@ -43,6 +43,7 @@ import { resolveSource } from './sources.js';
 
 /** The two DLQs of a source. */
 export const DLQ_KINDS = { enrichment: 'enrichment', sink: 'sink' } as const;
+/** Which DLQ: enrichment or sink. */
 export type DlqKind = (typeof DLQ_KINDS)[keyof typeof DLQ_KINDS];
 
 /** Tag the stack puts on every resource of a source (pipes/kafka-pipe.construct.ts). */
@@ -340,6 +341,7 @@ export const REPLAY_OUTCOMES = {
   wouldDrop: 'would-drop',
   wouldRequeue: 'would-requeue',
 } as const;
+/** One of {@link REPLAY_OUTCOMES}. */
 export type ReplayOutcome = (typeof REPLAY_OUTCOMES)[keyof typeof REPLAY_OUTCOMES];
 
 /** Where replayed records go. */

@@ -17,6 +17,7 @@ export const EXIT_CODES = {
   /** AWS or Kafka could not be reached / answered with an error. */
   infrastructure: 3,
 } as const;
+/** One of {@link EXIT_CODES}. */
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 /** A CLI usage mistake: names the flag or file, the field and the fix. Exit code 2. */

@@ -60,6 +60,7 @@ export interface PreflightInput {
 
 /** Outcome of one check. `fail` blocks both engines; `warn` needs attention. */
 export const CHECK_STATUS = { pass: 'pass', warn: 'warn', fail: 'fail', skip: 'skip' } as const;
+/** One of {@link CHECK_STATUS}. */
 export type CheckStatus = (typeof CHECK_STATUS)[keyof typeof CHECK_STATUS];
 
 /** One line of the preflight report. */
