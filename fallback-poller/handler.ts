@@ -91,7 +91,8 @@ export const handler = async (
   const input = assertEvent(event);
   const response = await poll(input, () => context.getRemainingTimeInMillis());
   if (response.partition !== undefined) {
-    metrics.addDimensions({ source: config.sourceName, partition: String(response.partition) });
+    // Dimensions {service, source}: alarms aggregate over partitions (Maximum lag, Sum of 503/203).
+    metrics.addDimensions({ source: config.sourceName });
     for (const [name, value] of Object.entries(pollerMetricValues(response))) {
       metrics.addMetric(
         name,

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readPollerEnv } from '../../../fallback-poller/config.js';
+import {
+  FallbackPoller,
+  validateFallbackPollerProps,
+} from '../../../fallback-poller/fallback-poller.construct.js';
+import { parseSourceFile } from '../../../pipes/load-sources.js';
+import type { SourceConfig } from '../../../pipes/source-schema.js';
+
+const SOURCE_FILE = 'pipes/sources/onprem-long-chain.yaml';
+const source = parseSourceFile(readFileSync(SOURCE_FILE, 'utf8'), SOURCE_FILE);
+
+function synth(src: SourceConfig = source) {
+  const app = new App();
+  const stack = new Stack(app, 'PollerTest', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stream = new Stream(stack, 'Stream', { encryption: StreamEncryption.MANAGED });
+  const dlq = new Queue(stack, 'Dlq');
+  const alarmTopic = new Topic(stack, 'Alarms');
+  const poller = new FallbackPoller(stack, 'Poller', {
+    source: src,
+    targetStream: stream,
+    enrichmentDlq: dlq,
+    alarmTopic,
+    environment: 'test',
+    projectRoot: process.cwd(),
+  });
+  return { stack, poller, template: Template.fromStack(stack) };
+}
+
+describe('FallbackPoller construct', () => {
+  let built: ReturnType<typeof synth>;
+  beforeAll(() => {
+    built = synth();
+  }, 120_000);
+
+  it('creates the lock table: topic_partition key, on-demand, PITR, TTL on ttl', () => {
+    built.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'topic_partition', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+
+  it('creates the truststore bucket: KMS, versioned, public access blocked, SSL only', () => {
+    built.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    built.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('deploys the Lambda on nodejs22.x ARM64 in the source VPC with the source timeout', () => {
+    built.template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Timeout: 65,
+      VpcConfig: { SubnetIds: source.vpc?.subnetIds, SecurityGroupIds: source.vpc?.securityGroupIds },
+    });
+  });
+
+  it('writes a POLLER_CONFIG the handler accepts', () => {
+    const env = built.poller.runtimeConfig;
+    const text = JSON.stringify({
+      ...env,
+      streamName: 's',
+      dlqUrl: 'https://sqs.us-east-1.amazonaws.com/1/q',
+      lockTable: 'lock',
+      truststore: { type: 's3', bucket: 'bucket', key: 'truststores/legacy-ca-bundle.pem' },
+    });
+    expect(readPollerEnv({ POLLER_CONFIG: text })).toMatchObject({
+      sourceName: 'onprem-long-chain',
+      groupId: 'ExampleTopic-G2',
+      tls: true,
+      auth: { type: 'mtls' },
+      partitionKey: 'field:api.transaction_id',
+      maxRecordsPerInvocation: 1000,
+    });
+  });
+
+  it('schedules the state machine every minute with the seed input shape', () => {
+    const rules = built.template.findResources('AWS::Events::Rule');
+    const rule = Object.values(rules)[0] as {
+      Properties: { ScheduleExpression: string; State: string; Targets: { Input: unknown }[] };
+    };
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    const input = JSON.stringify(Stack.of(built.poller).resolve(rule.Properties.Targets[0]?.Input));
+    expect(input).toContain('\\"iterations\\":[1,2,3,4]');
+    expect(input).toContain('\\"partitions\\":[0,1,2]');
+    expect(input).toContain('\\"seconds_wait\\":5');
+    expect(input).toContain('lambda_name');
+  });
+
+  it('defines the state machine from buildPollerDefinition and lets it invoke only the poller', () => {
+    built.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    const loop = (built.poller.definition.States as Record<string, { MaxConcurrency?: number }>).loop_mapping;
+    expect(loop?.MaxConcurrency).toBe(1);
+    built.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction', Effect: 'Allow' })]),
+      },
+    });
+  });
+
+  it('alarms on 503s, 203 streaks, lag and failed executions, to the alarm topic', () => {
+    for (const metric of ['PollerCompletelyFailed', 'PollerPartitionLocked', 'PollerLag']) {
+      built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'KafkaPipes',
+        AlarmActions: Match.anyValue(),
+      });
+    }
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
+    expect(built.poller.alarms).toHaveLength(4);
+  });
+
+  it.each([
+    [
+      { ...source, engine: 'pipe' as const },
+      'Source "onprem-long-chain": engine must be poller, received pipe',
+    ],
+    [
+      { ...source, brokers: undefined },
+      'Source "onprem-long-chain": brokers are required by the poller engine: list the bootstrap brokers (host:port)',
+    ],
+    [
+      { ...source, auth: { type: 'iam' as const } },
+      'Source "onprem-long-chain": auth type iam is not supported by the poller engine (kafkajs has no MSK IAM)',
+    ],
+  ])('rejects invalid props (%#)', (src, message) => {
+    const stack = new Stack();
+    expect(() =>
+      validateFallbackPollerProps({
+        source: src as SourceConfig,
+        targetStream: new Stream(stack, 'S'),
+        enrichmentDlq: new Queue(stack, 'Q'),
+      }),
+    ).toThrow(message);
+  });
+});
