@@ -25,8 +25,10 @@ const lambdas = (stack: KafkaPipesStack) =>
   );
 const lambdaPolicies = (stack: KafkaPipesStack) =>
   lambdas(stack).flatMap((fn) => (fn.role ? [fn.role.node.findChild('DefaultPolicy')] : []));
-const dlqs = (stack: KafkaPipesStack) =>
-  pipes(stack).flatMap((p) => (p.targetDlq ? [p.enrichmentDlq, p.targetDlq] : [p.enrichmentDlq]));
+const dlqs = (stack: KafkaPipesStack) => [
+  ...pipes(stack).flatMap((p) => (p.targetDlq ? [p.enrichmentDlq, p.targetDlq] : [p.enrichmentDlq])),
+  ...stack.pollerDlqs.values(),
+];
 
 /** Every acknowledgement, with its reason (documented in docs/sources.md). */
 export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
@@ -60,7 +62,8 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions::AwsSolutions-SQS3',
-    reason: 'These queues ARE the dead-letter queues (enrichment DLQ, sink on-failure destination).',
+    reason:
+      'These queues ARE the dead-letter queues (enrichment DLQs of Pipes and pollers, sink on-failure destination).',
     targets: dlqs,
   },
   {

@@ -40,6 +40,8 @@ export type FallbackPollerFactory = (
     enrichmentDlq: Queue;
     alarmTopic?: Topic;
     environment: string;
+    removalPolicy: RemovalPolicy;
+    rulesAppConfig?: { application: string; environment: string; profile: string };
   },
 ) => Construct;
 
@@ -74,6 +76,8 @@ export class KafkaPipesStack extends Stack {
   readonly pipes = new Map<string, KafkaPipe>();
   /** Poller constructs by source name. */
   readonly pollers = new Map<string, Construct>();
+  /** Enrichment DLQs of the poller sources, by source name. */
+  readonly pollerDlqs = new Map<string, Queue>();
   /** Sources skipped at synth (with the reason). */
   readonly skipped: { name: string; reason: string }[] = [];
   /** Alarm topic, when enabled. */
@@ -128,6 +132,7 @@ export class KafkaPipesStack extends Stack {
       const { source } = entry;
       const stream = this.streamFor(source, environment, props.removalPolicy);
       const cid = sourceConstructId(source.name);
+      const rules = this.rulesFor(entry, props.projectRoot, environment, cid);
       if (source.engine === 'poller') {
         if (!props.fallbackPoller) {
           const reason =
@@ -146,6 +151,7 @@ export class KafkaPipesStack extends Stack {
           retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
           removalPolicy: props.removalPolicy,
         });
+        this.pollerDlqs.set(source.name, dlq);
         this.pollers.set(
           source.name,
           props.fallbackPoller(this, `${cid}Poller`, {
@@ -153,12 +159,13 @@ export class KafkaPipesStack extends Stack {
             stream,
             enrichmentDlq: dlq,
             environment,
+            removalPolicy: props.removalPolicy,
+            ...(rules ? { rulesAppConfig: rules.coordinates } : {}),
             ...(this.alarmTopic ? { alarmTopic: this.alarmTopic } : {}),
           }),
         );
         continue;
       }
-      const rules = this.rulesFor(entry, props.projectRoot, environment, cid);
       const kp = new KafkaPipe(this, cid, {
         source,
         environment,

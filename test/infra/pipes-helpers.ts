@@ -16,12 +16,14 @@ export interface Synthesized {
   readonly templatePath: string;
 }
 
-/** Builds and synthesizes one environment in a temp outdir, without bundling. */
+/**
+ * Builds and synthesizes one environment in a temp outdir, without bundling. The fallback poller is
+ * wired when fallback-poller/fallback-poller.construct.ts exists (pass `fallbackPoller: null` to skip it).
+ */
 export async function synthEnvironment(options: BuildAppOptions = {}): Promise<Synthesized> {
   const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'kafka-pipes-cdk-'));
   const { app, stack } = await buildApp({
     bundle: false,
-    fallbackPoller: null,
     previousOutdir: join(outdir, 'none'),
     ...options,
     outdir,

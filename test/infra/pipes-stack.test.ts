@@ -5,7 +5,7 @@ import { arnOf, logicalId, policyStatements, type Synthesized, synthEnvironment 
 let dev: Synthesized;
 
 beforeAll(async () => {
-  dev = await synthEnvironment({ environment: 'dev' });
+  dev = await synthEnvironment({ environment: 'dev', fallbackPoller: null });
 });
 
 const pipeOf = (name: string): KafkaPipe => {

@@ -1,0 +1,33 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFallbackPoller, PROJECT_ROOT } from '../../infra/build-app.js';
+import { logicalId, type Synthesized, synthEnvironment } from './pipes-helpers.js';
+
+describe('engine: poller sources', () => {
+  let synth: Synthesized;
+  beforeAll(async () => {
+    synth = await synthEnvironment({ environment: 'dev' });
+  });
+
+  it('loads the FallbackPoller construct from fallback-poller/fallback-poller.construct.ts', async () => {
+    expect(typeof (await loadFallbackPoller(PROJECT_ROOT))).toBe('function');
+  });
+
+  it('builds the poller for onprem-long-chain instead of skipping it, with its own enrichment DLQ', () => {
+    // Assert
+    expect(synth.stack.skipped).toEqual([]);
+    expect([...synth.stack.pollers.keys()]).toEqual(['onprem-long-chain']);
+    const dlq = synth.stack.pollerDlqs.get('onprem-long-chain');
+    expect(dlq).toBeDefined();
+    synth.template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.dataKey), 'Arn'] },
+      MessageRetentionPeriod: 1_209_600,
+    });
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    synth.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('keeps one Pipe per engine-pipe source and no Pipe for the poller source', () => {
+    synth.template.resourceCountIs('AWS::Pipes::Pipe', 5);
+    expect(synth.stack.pipes.has('onprem-long-chain')).toBe(false);
+  });
+});
