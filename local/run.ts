@@ -87,7 +87,7 @@ export interface LocalRunSummary {
   readonly throughput: {
     /** Produced records per second over the produce phase. */
     readonly producedPerSecond: number;
-    /** Records written to Kinesis per second, from the first produce to the last delivery seen. */
+    /** Records written to Kinesis per second (all sources), from the first produce to the last arrival in Kinesis. */
     readonly deliveredPerSecond: number;
   };
   readonly latencyMs: LatencySummary;
@@ -500,7 +500,7 @@ export async function runLocal(options: LocalRunOptions, io: RunIo): Promise<Loc
     const sum = (f: (s: SourceSummary) => number) => sourceSummaries.reduce((a, s) => a + f(s), 0);
     const producedSeconds = Math.max(0.001, ((prod.finishedAtMs ?? Date.now()) - prod.startedAtMs) / 1000);
     const deliveredTotal = sum((s) => s.delivered);
-    const endToEndSeconds = Math.max(0.001, (Date.now() - prod.startedAtMs) / 1000);
+    const endToEndSeconds = Math.max(0.001, ((tail.state.lastArrivalMs ?? Date.now()) - prod.startedAtMs) / 1000);
     const totals = {
       delivered: deliveredTotal,
       filtered: sum((s) => s.filtered),

@@ -21,6 +21,8 @@ export interface TailState {
   seen: number;
   /** Records whose data was not a canonical record. */
   foreign: number;
+  /** Latest ApproximateArrivalTimestamp seen (epoch ms), or null. */
+  lastArrivalMs: number | null;
 }
 
 /** A running tail. */
@@ -33,7 +35,7 @@ const POLL_IDLE_MS = 200;
 
 /** Starts following `streams`. */
 export function startStreamTail(kinesis: KinesisClient, streams: readonly string[]): StreamTail {
-  const state: TailState = { deliveredBySource: new Map(), latencyBySource: new Map(), seen: 0, foreign: 0 };
+  const state: TailState = { deliveredBySource: new Map(), latencyBySource: new Map(), seen: 0, foreign: 0, lastArrivalMs: null };
   const firstSeen = new Set<string>();
   let stopped = false;
 
@@ -68,6 +70,7 @@ export function startStreamTail(kinesis: KinesisClient, streams: readonly string
         state.deliveredBySource.set(rec.source, (state.deliveredBySource.get(rec.source) ?? 0) + 1);
         const produced = rec.kafka?.timestamp ? Date.parse(rec.kafka.timestamp) : Number.NaN;
         const arrived = r.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+        if (state.lastArrivalMs === null || arrived > state.lastArrivalMs) state.lastArrivalMs = arrived;
         if (Number.isFinite(produced)) {
           const list = state.latencyBySource.get(rec.source) ?? [];
           list.push(arrived - produced);
