@@ -85,6 +85,7 @@ export async function readSecret(
       );
     }
     if (name === 'UsageError') throw e;
+    if (/Region is missing/i.test((e as Error).message)) throw missingRegion(field, file);
     if (name === 'AccessDeniedException') {
       throw new NonRetriableError(
         `not allowed to read secret ${secretId} (${field}): grant secretsmanager:GetSecretValue`,
@@ -126,6 +127,15 @@ function stringField(
     key,
     v === undefined ? 'is missing' : `must be a string, received ${typeof v}`,
     `add "${key}" to the secret JSON`,
+  );
+}
+
+function missingRegion(field: string, file: string) {
+  return usageError(
+    '--region',
+    'region',
+    `no AWS region configured (needed to read ${field} of ${file})`,
+    'pass --region <region> or set AWS_REGION',
   );
 }
 

@@ -19,6 +19,8 @@ export const SECRET_MAX_BYTES = 65_536;
 /** Certificates expiring within this many days produce a warning. */
 export const EXPIRY_WARNING_DAYS = 30;
 const MS_PER_DAY = 86_400_000;
+/** Names listed in one "expire within 30 days" warning before "and N more". */
+const EXPIRING_NAMES_SHOWN = 3;
 
 /** Where a piece of material came from, for messages: `file:./client.pem`, `secret:kafka/client`, `s3://b/k`. */
 export type Origin = string;
@@ -230,6 +232,7 @@ function expiryChecks(
 ): PreflightCheck[] {
   if (certs.length === 0) return [];
   const checks: PreflightCheck[] = [];
+  const expiring: CertInfo[] = [];
   const anyValid = certs.some((c) => c.notAfter > now && c.notBefore <= now);
   const soon = new Date(now.getTime() + EXPIRY_WARNING_DAYS * MS_PER_DAY);
   for (const c of certs) {
@@ -249,14 +252,28 @@ function expiryChecks(
         fix: 'check the issuing CA clock or wait until the certificate becomes valid',
       });
     } else if (c.notAfter <= soon) {
-      const days = Math.floor((c.notAfter.getTime() - now.getTime()) / MS_PER_DAY);
-      checks.push({
-        id,
-        status: 'warn',
-        message: `${origin}: ${certName(c)} expires in ${days} days (${c.notAfter.toISOString()})`,
-        fix: `renew ${certName(c)} before ${c.notAfter.toISOString().slice(0, 10)}`,
-      });
+      expiring.push(c);
     }
+  }
+  const first = expiring.reduce<CertInfo | undefined>(
+    (a, b) => (a && a.notAfter <= b.notAfter ? a : b),
+    undefined,
+  );
+  if (first) {
+    const days = Math.floor((first.notAfter.getTime() - now.getTime()) / MS_PER_DAY);
+    const when = `${days} days (${first.notAfter.toISOString()})`;
+    const shown = expiring.slice(0, EXPIRING_NAMES_SHOWN).map(certName).join(', ');
+    const more =
+      expiring.length > EXPIRING_NAMES_SHOWN ? ` and ${expiring.length - EXPIRING_NAMES_SHOWN} more` : '';
+    checks.push({
+      id,
+      status: 'warn',
+      message:
+        expiring.length === 1
+          ? `${origin}: ${certName(first)} expires in ${when}`
+          : `${origin}: ${expiring.length} certificates expire within ${EXPIRY_WARNING_DAYS} days (${shown}${more}); the first in ${when}`,
+      fix: `renew ${expiring.length === 1 ? certName(first) : 'them'} before ${first.notAfter.toISOString().slice(0, 10)}`,
+    });
   }
   if (checks.length === 0) {
     const first = certs.reduce((a, b) => (a.notAfter < b.notAfter ? a : b));

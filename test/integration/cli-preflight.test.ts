@@ -84,6 +84,17 @@ describe('kafka-pipes preflight (harness PKI, secrets and truststore in moto)', 
     );
   });
 
+  it('groups the certificates that expire within 30 days into one warning (the test PKI lives 30 days)', async () => {
+    const { report } = await preflight(['chain']);
+    expect(check(report, 'client-expiry')).toMatchObject({
+      status: 'warn',
+      message: expect.stringMatching(
+        /: 3 certificates expire within 30 days \(CN=test-client, CN=Test Intermediate CA, CN=Test Root CA\); the first in \d+ days \(/,
+      ),
+      fix: expect.stringMatching(/^renew them before \d{4}-\d{2}-\d{2}$/),
+    });
+  });
+
   it('sends the > 65,536-byte trust bundle from S3 to the poller', async () => {
     const { code, report } = await preflight(['chain', '--ca', `s3://${bucket}/long.pem`]);
     expect(code).toBe(0);
