@@ -197,7 +197,9 @@ export function expectedKinesisData(
     rules: RULES,
     sourceName: config.sourceName,
     partitionKey: { type: 'record-key' },
+    outputLimitBytes: Number.MAX_SAFE_INTEGER,
   });
+  if (outcome.dlq.length > 0) throw new Error(`test data produced ${outcome.dlq.length} DLQ entries`);
   return outcome.records.map(serializeCanonical).sort();
 }
 
