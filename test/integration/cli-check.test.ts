@@ -5,8 +5,9 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CliAwsClients } from '../../cli/aws.js';
 import type { CheckReport, CheckStep } from '../../cli/check.js';
+import { joinConsumerGroup } from '../../core/kafka-client.js';
 import { type AwsClients, awsClients } from '../harness/aws.js';
-import { createTopic, kafkaConnections, uniqueName } from '../harness/kafka.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 
 const bed = inject('testbed');
@@ -14,6 +15,7 @@ let aws: AwsClients;
 let cliAws: CliAwsClients;
 let dir: string;
 const topic = uniqueName('cli-check');
+const groupTopic = uniqueName('cli-check-group');
 const names = {
   mtlsSecret: uniqueName('kafka/client'),
   rootSecret: uniqueName('kafka/root'),
@@ -50,6 +52,12 @@ beforeAll(async () => {
     'closed.yaml': source('closed', closedPort, ''),
     'tls-on-plain.yaml': source('tls-on-plain', bed.kafka.plaintext, `rootCaSecret: ${names.rootSecret}\n`),
     'typo.yaml': source('typo', bed.kafka.plaintext, '', `${topic}x`),
+    'busy.yaml': source(
+      'busy',
+      bed.kafka.plaintext,
+      `consumerGroupId: ${groupTopic}-g\nengine: poller\n`,
+      groupTopic,
+    ),
   });
   writeFileSync(join(dir, 'wrong-ca.pem'), bed.pki.wrongCa);
 });
@@ -157,6 +165,42 @@ describe('kafka-pipes check (real broker, secrets in moto)', () => {
       status: 'fail',
       cause: 'the port expects TLS (SSL / SASL_SSL listener)',
     });
+  });
+
+  it('reports group state, members and lag, and warns when a poller group has active members', async () => {
+    // Arrange: 4 records on partition 0, a live member of the group that committed offset 2 there.
+    const conn = kafkaConnections(bed).plaintext;
+    await createTopic(conn, groupTopic, 3);
+    await produceMessages(
+      conn,
+      groupTopic,
+      [0, 1, 2, 3].map((i) => ({ value: `v${i}`, partition: 0 })),
+    );
+    const member = await joinConsumerGroup(conn, {
+      groupId: `${groupTopic}-g`,
+      topic: groupTopic,
+      startingPosition: 'TRIM_HORIZON',
+      onRecords: () => {},
+    });
+    try {
+      await member.commit([{ partition: 0, offset: '2' }]);
+      // Act
+      const busy = await check(['busy']);
+      // Assert
+      expect(step(busy.report, 'group')).toMatchObject({
+        status: 'warn',
+        message: `group ${groupTopic}-g: Stable, 1 member(s), offsets committed on 1/3 partition(s), lag 2`,
+        fix: `stop the other consumers of ${groupTopic}-g, or give the source its own consumerGroupId`,
+      });
+    } finally {
+      await member.stop();
+    }
+    const idle = await check(['busy']);
+    expect(step(idle.report, 'group')).toMatchObject({
+      status: 'pass',
+      message: `group ${groupTopic}-g: Empty, 0 member(s), offsets committed on 1/3 partition(s), lag 2`,
+    });
+    expect(idle.code).toBe(0);
   });
 
   it('suggests the closest topic when the topic does not exist', async () => {
