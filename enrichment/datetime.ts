@@ -13,6 +13,16 @@ const MAX_EPOCH_MS = 253_402_300_799_999;
  * @example toIsoUtc('2022-01-03 16:00:00') // → '2022-01-03T16:00:00.000Z'
  */
 export function toIsoUtc(value: unknown): string | null {
+  // Fast path: already canonical (what API Connect writes), checked by a round trip.
+  if (
+    typeof value === 'string' &&
+    value.length === 24 &&
+    value.charCodeAt(23) === 90 &&
+    value.charCodeAt(10) === 84
+  ) {
+    const fast = Date.parse(value);
+    if (fast >= MIN_EPOCH_MS && fast <= MAX_EPOCH_MS && new Date(fast).toISOString() === value) return value;
+  }
   let ms: number;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return null;

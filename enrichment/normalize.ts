@@ -1,4 +1,4 @@
-import { APIC_FIELDS } from './apic-fields.js';
+import { APIC_FIELD_MAP } from './apic-fields.js';
 import { DLQ_REASON } from './constants.js';
 import { toIsoUtc } from './datetime.js';
 import { parseHttpStatus } from './status-codes.js';
@@ -29,7 +29,8 @@ function wrongType(field: string, expected: string, value: unknown): NormalizeRe
 }
 
 /**
- * Normalizes a parsed API Connect API event into the canonical `api` object and the `extra` bag.
+ * Normalizes a parsed API Connect API event into the canonical `api` object and the `extra` bag, both in
+ * the event's key order.
  * Known fields (apic-fields.ts) are converted: status codes to `{code, reason}`, date-times to ISO-8601
  * UTC with milliseconds, numeric strings to numbers. A `null` known field is treated as absent.
  * Unknown fields are kept unchanged under `extra`. Never throws.
@@ -39,10 +40,22 @@ function wrongType(field: string, expected: string, value: unknown): NormalizeRe
  */
 export function normalizeApicEvent(event: JsonObject): NormalizeResult {
   const api: JsonObject = {};
-  for (const [src, dst, kind] of APIC_FIELDS) {
-    if (!Object.hasOwn(event, src)) continue;
-    const value = event[src];
-    if (value === null || value === undefined) continue;
+  const extra: JsonObject = {};
+  // One pass over the event's own keys (input order, so the same bytes give the same layout).
+  for (const src of Object.keys(event)) {
+    const value = event[src] as JsonValue;
+    const field = APIC_FIELD_MAP.get(src);
+    if (field === undefined) {
+      // A JSON "__proto__" key is an own property; plain assignment would set the prototype instead.
+      if (src === '__proto__') {
+        Object.defineProperty(extra, src, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        extra[src] = value;
+      }
+      continue;
+    }
+    if (value === null) continue;
+    const [dst, kind] = field;
     switch (kind) {
       case 'string':
         if (typeof value === 'string') api[dst] = value;
@@ -70,18 +83,5 @@ export function normalizeApicEvent(event: JsonObject): NormalizeResult {
         api[dst] = value;
     }
   }
-  const extra: JsonObject = {};
-  for (const key of Object.keys(event)) {
-    if (KNOWN_SOURCE_FIELDS.has(key)) continue;
-    // A JSON "__proto__" key is an own property; plain assignment would set the prototype instead.
-    Object.defineProperty(extra, key, {
-      value: event[key],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
   return { ok: true, api, extra };
 }
-
-const KNOWN_SOURCE_FIELDS: ReadonlySet<string> = new Set(APIC_FIELDS.map(([src]) => src));

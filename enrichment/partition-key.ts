@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { search } from '@aws-lambda-powertools/jmespath';
 import { PARTITION_KEY_MAX_CHARS } from './constants.js';
+import { jmespathSearch } from './jmespath.js';
 import type { JsonObject } from './normalize.js';
 
 /** How the Kinesis partition key of a record is chosen. */
@@ -44,7 +44,7 @@ export function choosePartitionKey(
   } else if (spec.type === 'field') {
     let v: unknown;
     try {
-      v = search(spec.path, record);
+      v = jmespathSearch(spec.path, record);
     } catch {
       v = null;
     }

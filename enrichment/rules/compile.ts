@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { search } from '@aws-lambda-powertools/jmespath';
+import { jmespathSearch } from '../jmespath.js';
 import type { JsonObject, JsonValue } from '../normalize.js';
 import type { RuleOperation, Rules } from './schema.js';
 
@@ -144,7 +144,7 @@ function compileStep(op: RuleOperation, hmacKey: string | Uint8Array | undefined
       if (op.expr !== undefined) {
         const expr = op.expr;
         return (r) => {
-          const v = search(expr, r) as JsonValue | undefined;
+          const v = jmespathSearch(expr, r) as JsonValue | undefined;
           const err = setAt(r, segs, v === undefined ? null : v);
           return err === null ? 'changed' : { error: err };
         };
@@ -216,7 +216,7 @@ export function compileRules(rules: Rules, options: CompileRulesOptions = {}): C
     const when = op.when;
     return when === undefined
       ? step
-      : (((r: JsonObject) => (truthy(search(when, r)) ? step(r) : 'unchanged')) as Step);
+      : (((r: JsonObject) => (truthy(jmespathSearch(when, r)) ? step(r) : 'unchanged')) as Step);
   });
   return {
     name: rules.name,

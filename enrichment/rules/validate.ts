@@ -1,6 +1,6 @@
-import { search } from '@aws-lambda-powertools/jmespath';
 import type * as z from 'zod/mini';
 import type { ConfigIssue } from '../../core/errors.js';
+import { jmespathSearch } from '../jmespath.js';
 import { OPERATION_KINDS, type Rules, rulesSchema } from './schema.js';
 
 const PREVIEW_MAX_CHARS = 60;
@@ -65,7 +65,7 @@ function article(expected: string): string {
 /** Checks a JMESPath expression compiles; returns the parser message or null. */
 export function jmespathSyntaxError(expression: string): string | null {
   try {
-    search(expression, {});
+    jmespathSearch(expression, {});
     return null;
   } catch (err) {
     const name = (err as Error).name;

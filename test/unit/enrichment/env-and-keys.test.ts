@@ -101,7 +101,7 @@ describe('partition keys', () => {
     ['topic-partition', 'k', 'apic-events-3'],
     ['field:api.app_name', 'k', 'APP1'],
     ['field:api.missing', 'k', 'apic-events-3'],
-    ['field:api', 'k', '{"api_name":"a","app_name":"APP1"}'],
+    ['field:api', 'k', '{"app_name":"APP1","api_name":"a"}'],
     ['record-key', 'x'.repeat(256), 'x'.repeat(256)],
     ['record-key', 'x'.repeat(257), createHash('sha256').update('x'.repeat(257)).digest('hex')],
   ])('%s with key %j → %s', (spec, key, expected) => {

@@ -5,15 +5,17 @@ import {
   APIC_FIELDS,
   buildPipeKafkaRecord,
   compileRules,
+  decodeKafkaEvent,
   type EnrichOutcome,
   enrichBatch,
+  eventIdOf,
   type KafkaEventRecord,
   parseRules,
   serializeCanonical,
 } from '../../../enrichment/index.js';
 import { apicEvent, defaultRules, FIXED_NOW, MSK_ARN, SMK_CLUSTER } from './support.js';
 
-const RUNS = 150;
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 150);
 const template = apicEvent();
 const ctx = {
   rules: defaultRules,
@@ -83,10 +85,10 @@ function assertAccounted(event: KafkaEventRecord[], out: EnrichOutcome): void {
   const seen = [...out.records.map((r) => r.eventId), ...out.dlq.map((d) => d.eventId)];
   expect(new Set(seen).size).toBe(seen.length);
   for (const r of out.records) expect(canonicalRecordSchema.safeParse(r).success).toBe(true);
-  for (const d of out.dlq) {
-    const source = event.find((e) => String(e.offset) === d.offset && Number(e.partition) === d.partition);
-    expect(d.value).toBe(source?.value ?? null);
-  }
+  const valueById = new Map(
+    decodeKafkaEvent(event).map((r) => [eventIdOf(r.cluster, r.topic, r.partition, r.offset), r.value]),
+  );
+  for (const d of out.dlq) expect(d.value).toBe(valueById.get(d.eventId));
 }
 
 /** A batch of records with distinct coordinates (Kafka never delivers one offset twice in a batch). */

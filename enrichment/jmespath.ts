@@ -1,0 +1,32 @@
+import { search } from '@aws-lambda-powertools/jmespath';
+import { type Functions, PowertoolsFunctions } from '@aws-lambda-powertools/jmespath/functions';
+import type { JSONObject } from '@aws-lambda-powertools/jmespath/types';
+
+const introspected = new WeakSet<object>();
+
+/**
+ * The JMESPath built-ins plus the Powertools functions (powertools_json, powertools_base64,
+ * powertools_base64_gzip), with the function-name introspection done once: Powertools' interpreter
+ * re-introspects its function table on every search, which dominated per-record rule cost.
+ */
+class CachedFunctions extends PowertoolsFunctions {
+  override introspectMethods(scope?: Functions): Set<string> {
+    if (introspected.has(this)) return this.methods;
+    const methods = super.introspectMethods(scope);
+    // Only the real instance is cached; the recursion also visits the prototypes.
+    if (Object.getPrototypeOf(this) === CachedFunctions.prototype) introspected.add(this);
+    return methods;
+  }
+}
+
+const functions = new CachedFunctions();
+
+/**
+ * Evaluates a JMESPath expression (Powertools JMESPath; parsed expressions are cached by the library).
+ * Throws the library's errors (syntax, unknown function, type errors).
+ *
+ * @example jmespathSearch("api.status.code >= `500`", record) // → true | false | null
+ */
+export function jmespathSearch(expression: string, data: unknown): unknown {
+  return search(expression, data as JSONObject, { customFunctions: functions });
+}
