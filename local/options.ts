@@ -21,7 +21,7 @@ export interface LocalRunOptions {
   readonly sourcesDir: string;
   /** Generator seed. */
   readonly seed: string;
-  /** Longest wait for the pipeline to drain after the last record was produced, seconds. */
+  /** Give up draining after this many seconds without progress (lag, consumption, deliveries). */
   readonly drainTimeoutSeconds: number;
   /** Scale of Lambda's async retry delays (1 = the real 60 s / 120 s). */
   readonly asyncRetryScale: number;
@@ -37,7 +37,7 @@ export const LOCAL_RUN_DEFAULTS: LocalRunOptions = {
   json: false,
   sourcesDir: 'pipes/sources',
   seed: 'local-run',
-  drainTimeoutSeconds: 120,
+  drainTimeoutSeconds: 60,
   asyncRetryScale: 1 / 60,
 };
 
@@ -57,7 +57,7 @@ Options:
   --poison-share F       share of poison records, 0-0.5 (default ${LOCAL_RUN_DEFAULTS.poisonShare})
   --sources-dir DIR      source catalogue (default ${LOCAL_RUN_DEFAULTS.sourcesDir})
   --seed S               generator seed (default ${LOCAL_RUN_DEFAULTS.seed})
-  --drain-timeout S      longest wait for the pipeline to drain (default ${LOCAL_RUN_DEFAULTS.drainTimeoutSeconds})
+  --drain-timeout S      give up draining after S s without progress (default ${LOCAL_RUN_DEFAULTS.drainTimeoutSeconds})
   --async-retry-scale F  scale of Lambda's 60 s/120 s async retry delays (default 1/60)
   --json                 print the summary as JSON on stdout
   -h, --help             this text`;

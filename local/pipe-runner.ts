@@ -30,6 +30,9 @@ export interface EngineStats {
   /** Batch attempts that failed and were retried. */
   retries: number;
   lastError: string | null;
+  /** Time spent in the enrichment / the target over all attempts (ms): where a batch's time goes. */
+  enrichMs: number;
+  targetMs: number;
   /** eventIds the rules dropped. */
   readonly ruleDroppedIds: string[];
 }
@@ -45,6 +48,8 @@ export function emptyStats(): EngineStats {
     delivered: 0,
     retries: 0,
     lastError: null,
+    enrichMs: 0,
+    targetMs: 0,
     ruleDroppedIds: [],
   };
 }
@@ -147,8 +152,18 @@ export async function startPipeRunner(deps: PipeRunnerDeps): Promise<PipeRunner>
         let out: CanonicalRecord[] = [];
         let dlqCount = 0;
         if (event.length > 0) {
-          ({ records: out, dlqCount } = await deps.enrich(event));
-          if (out.length > 0) await deps.target.deliver(out);
+          const t0 = performance.now();
+          try {
+            ({ records: out, dlqCount } = await deps.enrich(event));
+          } finally {
+            stats.enrichMs += performance.now() - t0;
+          }
+          const t1 = performance.now();
+          try {
+            if (out.length > 0) await deps.target.deliver(out);
+          } finally {
+            stats.targetMs += performance.now() - t1;
+          }
         }
         stats.filtered += batch.length - passing.length;
         stats.enrichmentDlq += dlqCount;

@@ -70,6 +70,10 @@ export interface SourceSummary extends SourceReconciliation {
   /** Enrichment DLQ messages per reason code. */
   readonly dlqByReason: Record<string, number>;
   readonly latencyMs: LatencySummary;
+  /** Distinct records the live stream tail saw for this source (cross-check of `delivered`). */
+  readonly deliveredSeenLive: number;
+  /** Pipe engine: total time in the enrichment and in the target (ms). */
+  readonly timeMs: { readonly enrichment: number; readonly target: number };
 }
 
 /** The summary of a local run (`--json` prints it). */
@@ -383,7 +387,9 @@ export async function runLocal(options: LocalRunOptions, io: RunIo): Promise<Loc
     );
 
     // Drained = every group at lag 0, nothing buffered, async invokes settled.
-    const drainDeadline = Date.now() + options.drainTimeoutSeconds * 1000;
+    // The drain timeout is a stall timeout: it restarts whenever lag, consumption or deliveries move.
+    let drainDeadline = Date.now() + options.drainTimeoutSeconds * 1000;
+    let lastProgress = '';
     let drained = false;
     while (!abort?.aborted && Date.now() < drainDeadline) {
       const idle =
@@ -394,6 +400,15 @@ export async function runLocal(options: LocalRunOptions, io: RunIo): Promise<Loc
         await Promise.all(invokers.map((i) => i.drain()));
         drained = true;
         break;
+      }
+      const progress = JSON.stringify([
+        [...lag.values()],
+        [...stats.values()].map((x) => x.consumed + x.delivered),
+        tail.state.seen,
+      ]);
+      if (progress !== lastProgress) {
+        lastProgress = progress;
+        drainDeadline = Date.now() + options.drainTimeoutSeconds * 1000;
       }
       await sleep(500);
     }
@@ -466,6 +481,8 @@ export async function runLocal(options: LocalRunOptions, io: RunIo): Promise<Loc
         lastError: st.lastError,
         dlqByReason: byReason,
         latencyMs: latencySummary(tail.state.latencyBySource.get(name) ?? []),
+        deliveredSeenLive: tail.state.deliveredBySource.get(name) ?? 0,
+        timeMs: { enrichment: Math.round(st.enrichMs), target: Math.round(st.targetMs) },
       });
     }
 
@@ -500,7 +517,10 @@ export async function runLocal(options: LocalRunOptions, io: RunIo): Promise<Loc
     const sum = (f: (s: SourceSummary) => number) => sourceSummaries.reduce((a, s) => a + f(s), 0);
     const producedSeconds = Math.max(0.001, ((prod.finishedAtMs ?? Date.now()) - prod.startedAtMs) / 1000);
     const deliveredTotal = sum((s) => s.delivered);
-    const endToEndSeconds = Math.max(0.001, ((tail.state.lastArrivalMs ?? Date.now()) - prod.startedAtMs) / 1000);
+    const endToEndSeconds = Math.max(
+      0.001,
+      ((tail.state.lastArrivalMs ?? Date.now()) - prod.startedAtMs) / 1000,
+    );
     const totals = {
       delivered: deliveredTotal,
       filtered: sum((s) => s.filtered),

@@ -35,7 +35,13 @@ const POLL_IDLE_MS = 200;
 
 /** Starts following `streams`. */
 export function startStreamTail(kinesis: KinesisClient, streams: readonly string[]): StreamTail {
-  const state: TailState = { deliveredBySource: new Map(), latencyBySource: new Map(), seen: 0, foreign: 0, lastArrivalMs: null };
+  const state: TailState = {
+    deliveredBySource: new Map(),
+    latencyBySource: new Map(),
+    seen: 0,
+    foreign: 0,
+    lastArrivalMs: null,
+  };
   const firstSeen = new Set<string>();
   let stopped = false;
 

@@ -29,7 +29,7 @@ export function formatSummary(s: LocalRunSummary): string[] {
     const reasons = Object.entries(x.dlqByReason);
     if (reasons.length > 0) lines.push(`    DLQ reasons: ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`);
     lines.push(
-      `    latency p50 ${ms(x.latencyMs.p50)} p95 ${ms(x.latencyMs.p95)} p99 ${ms(x.latencyMs.p99)}; retries ${x.retries}${x.lastError ? ` (last: ${x.lastError})` : ''}`,
+      `    latency p50 ${ms(x.latencyMs.p50)} p95 ${ms(x.latencyMs.p95)} p99 ${ms(x.latencyMs.p99)}; retries ${x.retries}${x.engine === 'pipe' ? `; time in enrichment ${x.timeMs.enrichment} ms, target ${x.timeMs.target} ms` : ''}${x.lastError ? ` (last: ${x.lastError})` : ''}`,
     );
     if (x.missing > 0) lines.push(`    missing sample: ${x.missingSample.join(', ')}`);
   }
@@ -44,7 +44,13 @@ export function formatSummary(s: LocalRunSummary): string[] {
     `TOTAL delivered ${s.totals.delivered}, filtered ${s.totals.filtered}, enrichment DLQ ${s.totals.enrichmentDlq}, target DLQ ${s.totals.targetDlq}, rule-dropped ${s.totals.ruleDropped}, missing ${s.totals.missing}, duplicates ${s.totals.duplicates}`,
   );
   lines.push(
-    s.ok ? (s.drained ? 'RESULT: OK (zero missing)' : 'RESULT: OK but not drained') : 'RESULT: FAILED',
+    s.ok
+      ? s.drained
+        ? 'RESULT: OK (zero missing)'
+        : 'RESULT: OK but not drained'
+      : s.drained
+        ? 'RESULT: FAILED'
+        : 'RESULT: FAILED (not drained: the pipeline stalled or was stopped with records in flight)',
   );
   return lines;
 }
