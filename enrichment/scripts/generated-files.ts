@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { canonicalJsonSchema } from '../canonical-schema.js';
 import { parseRules } from '../rules/parse.js';
 import { type Rules, rulesSchema } from '../rules/schema.js';
+import { canonicalSchemaDoc } from './canonical-doc.js';
 
 const enrichmentDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,5 +52,6 @@ export const DEFAULT_RULES: Rules = ${JSON.stringify(rules, null, 2)};
     'enrichment/rules/rules.schema.json': `${JSON.stringify(rulesJsonSchema(), null, 2)}\n`,
     'enrichment/rules/rules.appconfig.schema.json': `${JSON.stringify(rulesAppConfigJsonSchema(), null, 2)}\n`,
     [DEFAULT_RULES_MODULE]: defaultModule,
+    'docs/canonical-schema.md': canonicalSchemaDoc(),
   };
 }

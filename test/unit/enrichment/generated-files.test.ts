@@ -10,6 +10,7 @@ describe('generated files are up to date (npx tsx enrichment/scripts/generate.ts
     'enrichment/canonical.schema.json',
     'enrichment/rules/rules.schema.json',
     'enrichment/rules/rules.appconfig.schema.json',
+    'docs/canonical-schema.md',
   ])('%s', (path) => {
     expect(readFileSync(new URL(path, root), 'utf8')).toBe(generatedFiles()[path]);
   });
