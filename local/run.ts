@@ -134,6 +134,26 @@ function awsFromEnv(): LocalAwsClients {
   };
 }
 
+/**
+ * moto's Kinesis gives a record the shard's highest sequence number + 1 without a lock, so concurrent
+ * PutRecords to one shard can overwrite each other's records (lost data that real Kinesis never loses).
+ * Against moto, every PutRecord(s) of the run goes through this client one at a time.
+ */
+export function serializePutsForMoto(kinesis: KinesisClient): KinesisClient {
+  let chain: Promise<unknown> = Promise.resolve();
+  kinesis.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'PutRecordsCommand' && context.commandName !== 'PutRecordCommand')
+        return next(args);
+      const run = chain.then(() => next(args));
+      chain = run.catch(() => undefined);
+      return run;
+    },
+    { step: 'initialize', name: 'serializePutsForMoto' },
+  );
+  return kinesis;
+}
+
 function awsForMoto(endpoint: string, region: string): LocalAwsClients {
   const base = {
     endpoint,
@@ -142,10 +162,12 @@ function awsForMoto(endpoint: string, region: string): LocalAwsClients {
     maxAttempts: 3,
   };
   return {
-    kinesis: new KinesisClient({
-      ...base,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
-    }),
+    kinesis: serializePutsForMoto(
+      new KinesisClient({
+        ...base,
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+      }),
+    ),
     sqs: new SQSClient(base),
     s3: new S3Client({ ...base, forcePathStyle: true }),
     secretsManager: new SecretsManagerClient(base),
