@@ -354,12 +354,8 @@ export interface ReplayOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly target: ReplayTarget;
-  /** For enrichment DLQ entries: the CURRENT rules, source name and partition key. */
-  readonly enrich?: {
-    readonly rules: CompiledRules;
-    readonly sourceName: string;
-    readonly partitionKey: PartitionKeySpec;
-  };
+  /** For enrichment DLQ entries: the CURRENT rules and partition key (the source name comes from each entry). */
+  readonly enrich?: { readonly rules: CompiledRules; readonly partitionKey: PartitionKeySpec };
   readonly dryRun: boolean;
   readonly max: number;
   /** Messages per second (undefined = as fast as possible). */
@@ -496,7 +492,11 @@ async function replayOne(
     };
   }
   if (!o.enrich) throw new Error('enrichment DLQ entries need the rules (--source or --rules)');
-  const outcome = enrichBatch([pipeRecordFromEntry(e)], { ...o.enrich, ...(o.now ? { now: o.now } : {}) });
+  const outcome = enrichBatch([pipeRecordFromEntry(e)], {
+    ...o.enrich,
+    sourceName: e.source,
+    ...(o.now ? { now: o.now } : {}),
+  });
   const record = outcome.records[0];
   const failed = outcome.dlq[0];
   if (record) {
@@ -719,12 +719,16 @@ export async function dlqReplayCommand(
           `"${keyText}" is not a partition key`,
           'use record-key, topic-partition or field:<path>',
         );
-      enrich = {
-        rules: await compileRulesFile(rulesFile, flags.hmacKey, aws),
-        sourceName: source?.name ?? 'replay',
-        partitionKey,
-      };
+      enrich = { rules: await compileRulesFile(rulesFile, flags.hmacKey, aws), partitionKey };
     }
+  }
+  if (kind === 'enrichment' && !enrich) {
+    throw usageError(
+      '--rules',
+      'rules',
+      'replaying the enrichment DLQ re-runs the current rules, and none are known for a queue URL',
+      'pass --rules <file> (and --partition-key), or the source name instead of the queue URL',
+    );
   }
   const depth = await queueDepth(aws.sqs, queueUrl);
   const progress = startProgress(out, flags.dryRun ? 'dry run' : 'replay', Math.min(max, depth.visible));

@@ -298,7 +298,8 @@ async function loadSasl(source: SourceConfig, file: string, flags: MaterialFlags
 }
 
 /**
- * Loads all material of a source (client certificate, trust bundle, SASL, broker certificate).
+ * Loads all material of a source (client certificate, trust bundle, SASL unless `opts.sasl` is false,
+ * broker certificate).
  * @example await loadMaterial(source, 'pipes/sources/orders.yaml', { ca: 'ca.pem' }, aws)
  */
 export async function loadMaterial(
@@ -306,10 +307,11 @@ export async function loadMaterial(
   file: string,
   flags: MaterialFlags,
   aws: MaterialClients,
+  opts: { readonly sasl?: boolean } = {},
 ): Promise<ConnectionMaterial> {
   const client = await loadClient(source, file, flags, aws);
   const trust = await loadTrust(source, file, flags, aws);
-  const sasl = await loadSasl(source, file, flags, aws);
+  const sasl = opts.sasl === false ? {} : await loadSasl(source, file, flags, aws);
   return {
     ...client,
     ...trust,

@@ -15,6 +15,7 @@ import {
   eventIdOf,
   parseRules,
 } from '../../../enrichment/index.js';
+import { cli } from './run-cli.js';
 
 const fixtures = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'dlq-messages.json'), 'utf8'),
@@ -130,5 +131,31 @@ describe('pipeRecordFromEntry', () => {
   it('keeps a null timestamp null', () => {
     const record = pipeRecordFromEntry(fixtures.enrichment[2] as DlqEntry);
     expect('timestamp' in record).toBe(false);
+  });
+});
+
+describe('kafka-pipes dlq replay flags', () => {
+  it.each([
+    [
+      ['https://sqs.local/1/q', '--stream', 's'],
+      'error --rules: rules: replaying the enrichment DLQ re-runs the current rules, and none are known for a queue URL. ' +
+        'Fix: pass --rules <file> (and --partition-key), or the source name instead of the queue URL\n',
+    ],
+    [
+      ['https://sqs.local/1/q', '--queue', 'sink'],
+      'error --stream: stream: the target stream is not known. Fix: pass --stream <name>, or a source name with --env <environment> (stream <streamName or name-events>-<env>)\n',
+    ],
+    [
+      ['https://sqs.local/1/q', '--queue', 'both'],
+      'error --queue: queue: must be enrichment or sink, received both. Fix: pass --queue enrichment (bad records) or --queue sink (failed target deliveries)\n',
+    ],
+    [
+      ['https://sqs.local/1/q', '--queue', 'sink', '--stream', 's', '--rate', 'fast'],
+      'error --rate: rate: must be a number of messages per second > 0, received fast. Fix: pass e.g. --rate 50\n',
+    ],
+  ])('names the flag, the field and the fix: %j', async (args, stderr) => {
+    const run = await cli(['dlq', 'replay', ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(stderr);
   });
 });
