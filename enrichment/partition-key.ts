@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PARTITION_KEY_MAX_CHARS } from './constants.js';
-import { jmespathSearch } from './jmespath.js';
+import { compileJmespath } from './jmespath.js';
+import type { CompiledExpression } from './jmespath-fast.js';
 import type { JsonObject } from './normalize.js';
 
 /** How the Kinesis partition key of a record is chosen. */
@@ -21,6 +22,17 @@ export function parsePartitionKeySpec(text: string): PartitionKeySpec | null {
   if (text.startsWith('field:') && text.length > 'field:'.length)
     return { type: 'field', path: text.slice(6) };
   return null;
+}
+
+const compiledPaths = new Map<string, CompiledExpression>();
+
+function fieldExpression(path: string): CompiledExpression {
+  let f = compiledPaths.get(path);
+  if (f === undefined) {
+    f = compileJmespath(path);
+    compiledPaths.set(path, f);
+  }
+  return f;
 }
 
 /** Fits a key into Kinesis' 256-character limit: longer keys become their sha-256 hex (64 chars). */
@@ -44,7 +56,7 @@ export function choosePartitionKey(
   } else if (spec.type === 'field') {
     let v: unknown;
     try {
-      v = jmespathSearch(spec.path, record);
+      v = fieldExpression(spec.path)(record);
     } catch {
       v = null;
     }

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { jmespathSearch } from '../jmespath.js';
+import { compileJmespath } from '../jmespath.js';
+import { jmespathTruthy } from '../jmespath-fast.js';
 import type { JsonObject, JsonValue } from '../normalize.js';
 import type { RuleOperation, Rules } from './schema.js';
 
@@ -35,14 +36,6 @@ export interface CompiledRules {
 export interface CompileRulesOptions {
   /** HMAC key for `redact` with `mode: hash` (resolved from the secret named by `hmacKey`). */
   readonly hmacKey?: string | Uint8Array;
-}
-
-/** JMESPath truthiness: false, null, "", [] and {} are false. */
-function truthy(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v === '') return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0;
-  return true;
 }
 
 function splitPath(path: string): string[] {
@@ -142,10 +135,18 @@ function compileStep(op: RuleOperation, hmacKey: string | Uint8Array | undefined
     case 'set': {
       const segs = splitPath(op.field);
       if (op.expr !== undefined) {
-        const expr = op.expr;
+        const expr = compileJmespath(op.expr);
         return (r) => {
-          const v = jmespathSearch(expr, r) as JsonValue | undefined;
-          const err = setAt(r, segs, v === undefined ? null : v);
+          const v = expr(r) as JsonValue | undefined;
+          // Objects are copied so a later operation on one place cannot change the other (and a
+          // cyclic result fails here, as a rule error, not later at serialization).
+          const value =
+            v === undefined
+              ? null
+              : typeof v === 'object' && v !== null
+                ? (JSON.parse(JSON.stringify(v)) as JsonValue)
+                : v;
+          const err = setAt(r, segs, value);
           return err === null ? 'changed' : { error: err };
         };
       }
@@ -213,10 +214,9 @@ export function compileRules(rules: Rules, options: CompileRulesOptions = {}): C
   const ids = rules.operations.map((op, i) => op.id ?? `${i}-${op.op}`);
   const steps = rules.operations.map((op) => {
     const step = compileStep(op, options.hmacKey);
-    const when = op.when;
-    return when === undefined
-      ? step
-      : (((r: JsonObject) => (truthy(jmespathSearch(when, r)) ? step(r) : 'unchanged')) as Step);
+    if (op.when === undefined) return step;
+    const when = compileJmespath(op.when);
+    return ((r: JsonObject) => (jmespathTruthy(when(r)) ? step(r) : 'unchanged')) as Step;
   });
   return {
     name: rules.name,
