@@ -156,8 +156,13 @@ describe('kafka-pipes dlq (real broker, moto SQS + Kinesis)', () => {
       truncated: 0,
     });
     expect(await visible(queueUrl)).toBe(3);
-    const again = await cli(['--json', 'dlq', 'inspect', queueUrl], { aws: cliAws });
-    expect(again.json<DlqSummary>().total).toBe(3);
+    const again = await cli(['dlq', 'inspect', queueUrl], { aws: cliAws });
+    expect(again.stdout).toContain('looked at 3 message(s) holding 3 record(s)\n');
+    expect(again.stdout).toContain(
+      'by reason\n       3  rule-error  e.g. rule-error: rule legacy-meta failed: cannot write api.app_name.meta: api.app_name is not an object\n',
+    );
+    expect(again.stdout).toContain(`by topic/partition\n  ${topic}-1: 3 record(s), offsets 0..2\n`);
+    expect(await visible(queueUrl)).toBe(3);
   });
 
   it('replays nothing with --dry-run', async () => {
