@@ -4,6 +4,7 @@
  * process the run started, by PID). Exit code 0 = zero missing records, 1 = reconciliation failed,
  * 2 = bad options, 3 = the run could not start.
  */
+import './quiet-warnings.js';
 import { OptionsError, parseLocalRunArgs, USAGE } from './options.js';
 import { runLocal } from './run.js';
 import { formatSummary } from './summary-text.js';
