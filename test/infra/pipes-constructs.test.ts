@@ -182,7 +182,10 @@ describe('prod stack', () => {
     const alarms = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions?: unknown[] };
     }[];
-    expect(alarms.length).toBe(36);
+    const pollerAlarms = [...prod.stack.pollers.values()].flatMap(
+      (p) => (p as unknown as { alarms: unknown[] }).alarms,
+    );
+    expect(alarms.length).toBe(36 + pollerAlarms.length);
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 
