@@ -143,6 +143,7 @@ export async function receiveMessages(
   queueUrl: string,
   max: number,
   visibilitySeconds: number = DLQ_VISIBILITY_SECONDS,
+  onReceived: (n: number) => void = () => {},
 ): Promise<DlqMessage[]> {
   const out: DlqMessage[] = [];
   let empty = 0;
@@ -162,6 +163,7 @@ export async function receiveMessages(
       continue;
     }
     empty = 0;
+    onReceived(messages.length);
     for (const m of messages) {
       out.push({
         messageId: m.MessageId ?? '',
@@ -612,7 +614,12 @@ export async function dlqInspectCommand(
 ): Promise<ExitCode> {
   const { queueUrl } = await resolveQueue(ref, flags, aws.sqs);
   const depth = await queueDepth(aws.sqs, queueUrl);
-  const messages = await receiveMessages(aws.sqs, queueUrl, parseMax(flags.max, DEFAULT_INSPECT_MAX));
+  const max = parseMax(flags.max, DEFAULT_INSPECT_MAX);
+  const progress = startProgress(out, 'reading', Math.min(max, depth.visible));
+  const messages = await receiveMessages(aws.sqs, queueUrl, max, DLQ_VISIBILITY_SECONDS, (n) =>
+    progress.tick(n),
+  );
+  progress.stop();
   try {
     const s = summarize(queueUrl, messages);
     if (out.json) {
