@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CanonicalRecord } from './canonical.js';
 import { serializeCanonical } from './canonical.js';
 import {
@@ -74,7 +74,7 @@ function decodeBase64(text: string): Buffer | null {
  * @example eventIdOf('b1:9092', 'apic-events', 0, '42')
  */
 export function eventIdOf(cluster: string, topic: string, partition: number, offset: string): string {
-  return createHash('sha256').update(`${cluster}|${topic}|${partition}|${offset}`).digest('hex');
+  return hash('sha256', `${cluster}|${topic}|${partition}|${offset}`, 'hex');
 }
 
 function dlqHeaders(raw: DecodedKafkaRecord['rawHeaders']): DlqHeader[] {
