@@ -20,15 +20,24 @@ const MAX_EPOCH_MS = 253_402_300_799_999;
  * @example toIsoUtc('2022-01-03 16:00:00') // → '2022-01-03T16:00:00.000Z'
  */
 export function toIsoUtc(value: unknown): string | null {
-  // Fast path: already canonical (what API Connect writes), checked by a round trip.
-  if (
-    typeof value === 'string' &&
-    value.length === 24 &&
-    value.charCodeAt(23) === 90 &&
-    value.charCodeAt(10) === 84
-  ) {
-    const fast = Date.parse(value);
-    if (fast >= MIN_EPOCH_MS && fast <= MAX_EPOCH_MS && new Date(fast).toISOString() === value) return value;
+  // Fast path: already canonical (what API Connect writes): shape, ranges and day-of-month checked
+  // without building a Date.
+  if (typeof value === 'string' && value.length === 24 && CANONICAL_PATTERN.test(value)) {
+    const year = Number(value.slice(0, 4));
+    const month = Number(value.slice(5, 7));
+    const day = Number(value.slice(8, 10));
+    if (
+      year >= 1970 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= daysInMonth(year, month) &&
+      Number(value.slice(11, 13)) <= 23 &&
+      Number(value.slice(14, 16)) <= 59 &&
+      Number(value.slice(17, 19)) <= 59
+    ) {
+      return value;
+    }
   }
   let ms: number;
   if (typeof value === 'number') {
