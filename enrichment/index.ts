@@ -16,6 +16,12 @@ export {
   PARTITION_KEY_MAX_CHARS,
   SQS_MESSAGE_LIMIT_BYTES,
 } from './constants.js';
+export {
+  createEnrichmentHandler,
+  ENRICHMENT_METRICS,
+  type EnrichmentHandlerPorts,
+  type EnrichmentMetrics,
+} from './create-handler.js';
 export { toIsoUtc } from './datetime.js';
 export { type DlqEntry, type DlqHeader, reasonCode } from './dlq-entry.js';
 export {
@@ -25,7 +31,9 @@ export {
   enrichBatch,
   eventIdOf,
 } from './enrich-batch.js';
+export { type EnrichmentEnv, readEnrichmentEnv } from './enrichment-env.js';
 export { InvalidEventError } from './errors.js';
+export { compileJmespath, jmespathSearch } from './jmespath.js';
 export {
   type DecodedKafkaRecord,
   decodeKafkaEvent,
@@ -49,6 +57,12 @@ export { loadRulesFile, parseRules } from './rules/parse.js';
 export { OPERATION_KINDS, type RuleOperation, type Rules, rulesSchema } from './rules/schema.js';
 export { type RulesSelection, selectRules } from './rules/select.js';
 export { validateRules } from './rules/validate.js';
+export {
+  createRulesLoader,
+  type RulesLoader,
+  type RulesLoaderLogger,
+  type RulesLoaderPorts,
+} from './rules-loader.js';
 export { createSqsDlqSink, type DlqSink, dlqMessageBody } from './sqs-dlq-sink.js';
 export { type HttpStatus, parseHttpStatus } from './status-codes.js';
 
