@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { readPollerEnv } from '../../../fallback-poller/config.js';
+
+const valid = {
+  sourceName: 'apic',
+  topic: 't',
+  groupId: 'g',
+  startingPosition: 'TRIM_HORIZON',
+  eventSource: 'SelfManagedKafka',
+  cluster: 'b1:9093',
+  brokers: ['b1:9093'],
+  tls: true,
+  truststore: { type: 's3', bucket: 'bucket', key: 'ca.pem' },
+  auth: { type: 'mtls', secret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:c' },
+  partitionKey: 'record-key',
+  streamName: 's',
+  dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
+  lockTable: 'lock',
+  maxRecordsPerInvocation: 1000,
+  lockTtlSeconds: 120,
+};
+
+describe('readPollerEnv', () => {
+  it('accepts the construct output', () => {
+    expect(readPollerEnv({ POLLER_CONFIG: JSON.stringify(valid) }).sourceName).toBe('apic');
+  });
+
+  it.each([
+    [{}, '<env>: POLLER_CONFIG: is not set. Fix: set POLLER_CONFIG (the construct writes it)'],
+    [{ POLLER_CONFIG: '{' }, /^<env>: POLLER_CONFIG: is not JSON: /],
+    [
+      { POLLER_CONFIG: JSON.stringify({ ...valid, partitionKey: 'random', lockTtlSeconds: 5 }) },
+      /POLLER_CONFIG\.partitionKey: must be record-key, topic-partition or field:<path>[\s\S]*POLLER_CONFIG\.lockTtlSeconds/,
+    ],
+  ])('rejects %j', (env, message) => {
+    expect(() => readPollerEnv(env)).toThrow(message);
+  });
+});
