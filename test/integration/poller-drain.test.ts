@@ -5,6 +5,7 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { runPreflight } from '../../cli/preflight.js';
 import { fetchGroupLag } from '../../core/kafka-client.js';
 import { POLL_STATUS } from '../../fallback-poller/constants.js';
 import type { PartitionSession } from '../../fallback-poller/ports.js';
@@ -77,6 +78,32 @@ describe('poller drains a 3-partition topic', () => {
       committedOffset: '300',
       lag: '100',
       stopReason: 'batch-limit',
+    });
+  });
+
+  it('the long trust bundle the poller reads from S3 is refused as a Pipe secret by the preflight', () => {
+    // Arrange: the same bundle as the "long trust bundle" drain above
+    const bundle = bed.pki.longTrustBundle;
+    const secretBytes = Buffer.byteLength(JSON.stringify({ certificate: bundle }));
+    // Act
+    const report = runPreflight({
+      sourceName: 'onprem-long-chain',
+      kind: 'self-managed',
+      brokers: [bed.kafka.ssl],
+      authType: 'mtls',
+      material: {
+        clientCertificate: { text: bed.pki.clientCert, origin: 'secret:client' },
+        clientKey: { text: bed.pki.clientKeyEncrypted, origin: 'secret:client' },
+        clientKeyPassword: bed.pki.clientKeyPassword,
+        trustBundle: { text: bundle, origin: 's3://truststore/long.pem' },
+      },
+      now: new Date(),
+    });
+    // Assert
+    expect(secretBytes).toBeGreaterThan(65_536);
+    expect(report.decision).toEqual({
+      engine: 'poller',
+      reason: `the root CA secret is ${secretBytes.toLocaleString('en-US')} bytes, over the 65,536-byte limit of a Pipe secret`,
     });
   });
 
