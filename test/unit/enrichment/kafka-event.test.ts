@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildPipeKafkaRecord,
@@ -5,6 +6,7 @@ import {
   InvalidEventError,
   normalizeCluster,
 } from '../../../enrichment/index.js';
+import { isValidPipeRecordFast, pipeEventSchema } from '../../../enrichment/kafka-event.js';
 import { MSK_ARN, pipeRecord, SMK_CLUSTER } from './support.js';
 
 describe('decodeKafkaEvent', () => {
@@ -202,5 +204,66 @@ describe('buildPipeKafkaRecord', () => {
     expect(record.offset).toBe('9007199254740993');
     expect(record.eventSourceArn).toBe(MSK_ARN);
     expect(decodeKafkaEvent([record])[0]?.offset).toBe('9007199254740993');
+  });
+});
+
+describe('isValidPipeRecordFast (hot-path check that skips zod)', () => {
+  const anyValue = fc.oneof(
+    fc.constantFrom(
+      undefined,
+      null,
+      '',
+      'SelfManagedKafka',
+      'aws:kafka',
+      '0',
+      '-1',
+      '12',
+      'x',
+      0,
+      -1,
+      1.5,
+      7,
+      2 ** 60,
+    ),
+    fc.array(fc.integer({ min: -1, max: 256 }), { maxLength: 3 }),
+    fc.jsonValue({ maxDepth: 1 }),
+  );
+  const fields = [
+    'eventSource',
+    'bootstrapServers',
+    'eventSourceArn',
+    'eventSourceKey',
+    'topic',
+    'partition',
+    'offset',
+    'timestamp',
+    'timestampType',
+    'key',
+    'value',
+    'headers',
+  ];
+  const candidate = fc
+    .record({
+      base: fc.constant(pipeRecord({ a: 1 }) as Record<string, unknown>),
+      changes: fc.dictionary(fc.constantFrom(...fields), anyValue, { maxKeys: 4 }),
+      headers: fc.option(
+        fc.array(fc.dictionary(fc.string({ maxLength: 3 }), anyValue, { maxKeys: 2 }), { maxLength: 2 }),
+        { nil: undefined },
+      ),
+    })
+    .map(({ base, changes, headers }) => ({ ...base, ...changes, ...(headers ? { headers } : {}) }));
+
+  it('accepts only records the zod schema accepts', () => {
+    fc.assert(
+      fc.property(candidate, (record) => {
+        if (isValidPipeRecordFast(record)) expect(pipeEventSchema.safeParse([record]).success).toBe(true);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 500) },
+    );
+  });
+
+  it('accepts the records Pipes and buildPipeKafkaRecord produce', () => {
+    expect(isValidPipeRecordFast(pipeRecord({ a: 1 }, { key: 'k' }))).toBe(true);
+    expect(isValidPipeRecordFast(pipeRecord(null, { msk: true, offset: '9007199254740993' }))).toBe(true);
   });
 });
