@@ -216,8 +216,9 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
         ...jvmCommon,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId,
+        // `--cluster-id=<id>` (not `-t <id>`): a base64url id may start with '-', which argparse would
+        // take for an option and fail with "expected one argument".
+        `--cluster-id=${clusterId}`,
         '-c',
         formatConfigFile,
         '--add-scram',
