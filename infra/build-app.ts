@@ -4,9 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { FallbackPoller } from '../fallback-poller/fallback-poller.construct.js';
 import { SOURCE_SNAPSHOT_METADATA_KEY } from '../pipes/kafka-pipe.construct.js';
 import { DEFAULT_SOURCES_DIR, type LoadedSource, loadSourceEntries } from '../pipes/load-sources.js';
 import {
@@ -42,7 +43,7 @@ export interface BuildAppOptions {
   readonly previousOutdir?: string;
   /** Extra context. */
   readonly context?: Record<string, unknown>;
-  /** Poller factory override; default: loaded from fallback-poller/fallback-poller.construct.ts if present. */
+  /** Poller factory override; default {@link fallbackPollerFactory}; `null` skips poller sources (tests). */
   readonly fallbackPoller?: FallbackPollerFactory | null;
   /** Alarm topic override; default from the environment settings. */
   readonly alarmTopic?: boolean;
@@ -54,21 +55,10 @@ export interface BuiltApp {
   readonly stack: KafkaPipesStack;
 }
 
-/** Loads the FallbackPoller construct when its module exists (it is built by another work stream). */
-export async function loadFallbackPoller(projectRoot: string): Promise<FallbackPollerFactory | undefined> {
-  const path = join(projectRoot, 'fallback-poller/fallback-poller.construct.ts');
-  if (!existsSync(path)) return undefined;
-  const mod = (await import(pathToFileURL(path).href)) as {
-    FallbackPoller?: new (scope: unknown, id: string, props: Record<string, unknown>) => unknown;
-  };
-  const Ctor = mod.FallbackPoller;
-  if (!Ctor) return undefined;
-  return (scope, id, props) =>
-    new Ctor(scope, id, {
-      ...props,
-      targetStream: props.stream,
-      projectRoot,
-    }) as ReturnType<FallbackPollerFactory>;
+/** The factory that builds the FallbackPoller engine for `engine: poller` sources. */
+export function fallbackPollerFactory(projectRoot: string): FallbackPollerFactory {
+  return (scope, id, { stream, ...props }) =>
+    new FallbackPoller(scope, id, { ...props, targetStream: stream, projectRoot });
 }
 
 /** The `context` of cdk.json (feature flags), so in-process builds match `npx cdk synth`. */
@@ -117,7 +107,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<BuiltApp>
   const fallbackPoller =
     options.fallbackPoller === null
       ? undefined
-      : (options.fallbackPoller ?? (await loadFallbackPoller(projectRoot)));
+      : (options.fallbackPoller ?? fallbackPollerFactory(projectRoot));
   const settings = ENVIRONMENTS[environment];
   const stack = new KafkaPipesStack(app, stackName(environment), {
     environment,

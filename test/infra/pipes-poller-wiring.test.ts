@@ -1,15 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadFallbackPoller, PROJECT_ROOT } from '../../infra/build-app.js';
 import { logicalId, type Synthesized, synthEnvironment } from './pipes-helpers.js';
 
 describe('engine: poller sources', () => {
   let synth: Synthesized;
   beforeAll(async () => {
     synth = await synthEnvironment({ environment: 'dev' });
-  });
-
-  it('loads the FallbackPoller construct from fallback-poller/fallback-poller.construct.ts', async () => {
-    expect(typeof (await loadFallbackPoller(PROJECT_ROOT))).toBe('function');
   });
 
   it('builds the poller for onprem-long-chain instead of skipping it, with its own enrichment DLQ', () => {
