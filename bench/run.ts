@@ -42,11 +42,14 @@ for (const file of modules) {
     console.error(`[bench] ${file} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     failed++;
-    console.error(`[bench] ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    console.error(
+      `[bench] ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
   }
 }
 
-const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 3 }));
+const fmt = (v: number) =>
+  Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 3 });
 const table = rows.map((r) => ({
   module: r.module,
   measure: r.name,
@@ -57,5 +60,8 @@ const table = rows.map((r) => ({
 }));
 console.table(table);
 mkdirSync(join(dir, 'results'), { recursive: true });
-writeFileSync(join(dir, 'results', 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+writeFileSync(
+  join(dir, 'results', 'latest.json'),
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`,
+);
 if (failed > 0) process.exitCode = 1;

@@ -54,7 +54,12 @@ function getAt(root: JsonObject, segs: readonly string[]): { found: boolean; val
 }
 
 function defineOwn(obj: JsonObject, key: string, value: JsonValue): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  // Plain assignment is much faster; only "__proto__" needs defineProperty to stay an own data property.
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
 }
 
 /** Sets a value, creating intermediate objects; returns an error message when a parent is not an object. */
