@@ -11,7 +11,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { createSqsDlqSink, type DlqEntry, enrichBatch } from '../../enrichment/index.js';
 import { type AwsClients, awsClients } from '../harness/aws.js';
 import { apicEvent, defaultRules, pipeRecord } from '../unit/enrichment/support.js';
@@ -105,7 +105,7 @@ describe('enrichment DLQ on SQS (moto)', () => {
   it('the Lambda handler module, configured by environment, returns records and fills the DLQ', async () => {
     // Arrange
     const queueUrl = await createQueue(clients.sqs, 'enrichment-dlq-handler');
-    Object.assign(process.env, {
+    const env = {
       SOURCE_NAME: 'apic-onprem',
       DLQ_URL: queueUrl,
       PARTITION_KEY: 'field:api.app_name',
@@ -115,6 +115,14 @@ describe('enrichment DLQ on SQS (moto)', () => {
       AWS_SECRET_ACCESS_KEY: 'test',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
+    const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    onTestFinished(() => {
+      for (const [k, v] of Object.entries(previous)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     });
     const { handler } = await import('../../enrichment/handler.js');
 
