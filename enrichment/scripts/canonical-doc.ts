@@ -98,6 +98,15 @@ reason, the rule version and the raw base64 key/value/headers. Reason codes: ${r
 Records dropped by an \`op: drop\` rule are counted (\`DroppedByRule\`) and sent nowhere.
 Every input record is in exactly one place: output, dropped, or DLQ.
 
+## Byte-identical output across engines
+
+\`serializeCanonical(record)\` is \`JSON.stringify(record)\`; the record's key order is fixed by the code
+(top level and \`kafka\` in the order above, \`api\` and \`extra\` in the event's key order), so the same
+Kafka record gives the same bytes in the poller and in the Pipe enrichment. The Lambda runtime serializes
+the enrichment response with \`JSON.stringify\` too; that the Pipe then writes each array element to
+Kinesis without re-formatting it is *unverified* against AWS (the local Pipe runner and the parity test
+assume it).
+
 ## Size limits
 
 - A canonical record plus its partition key must fit a Kinesis record (1 MiB), else \`oversize-record\`.
