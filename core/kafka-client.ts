@@ -275,7 +275,11 @@ export interface PartitionLag {
 }
 
 /** Reads the committed offsets and lag of a group for a topic without joining it. */
-export async function fetchGroupLag(conn: KafkaConnection, groupId: string, topic: string): Promise<PartitionLag[]> {
+export async function fetchGroupLag(
+  conn: KafkaConnection,
+  groupId: string,
+  topic: string,
+): Promise<PartitionLag[]> {
   const admin = readerKafka(conn).admin();
   try {
     await admin.connect();
@@ -362,13 +366,21 @@ interface InternalCluster {
  * (2.2.4) and unmaintained, so these internals do not move; a unit test asserts they exist.
  */
 export function internalCluster(kafka: Kafka): InternalCluster {
-  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const symbol = Object.getOwnPropertySymbols(kafka).find(
+    (s) => s.description === 'private:Kafka:createCluster',
+  );
   if (!symbol) {
-    throw new NonRetriableError('kafkajs internals changed: private:Kafka:createCluster not found (kafkajs 2.2.4 expected)');
+    throw new NonRetriableError(
+      'kafkajs internals changed: private:Kafka:createCluster not found (kafkajs 2.2.4 expected)',
+    );
   }
-  const create = (kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => InternalCluster>)[symbol];
+  const create = (
+    kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => InternalCluster>
+  )[symbol];
   if (typeof create !== 'function') {
-    throw new NonRetriableError('kafkajs internals changed: private:Kafka:createCluster is not a function (kafkajs 2.2.4 expected)');
+    throw new NonRetriableError(
+      'kafkajs internals changed: private:Kafka:createCluster is not a function (kafkajs 2.2.4 expected)',
+    );
   }
   return create({ allowAutoTopicCreation: false });
 }
@@ -494,7 +506,8 @@ export async function openPartitionSession(
       try {
         const leaders = cluster.findLeaderForPartitions(topic, [partition]);
         const nodeId = Object.keys(leaders)[0];
-        if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
+        if (nodeId === undefined)
+          throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
         const broker = await cluster.findBroker({ nodeId });
         const fetchOffset = next;
         const { responses } = await broker.fetch({
@@ -512,7 +525,8 @@ export async function openPartitionSession(
         // A fetch may return records before the requested offset (whole compressed batches): drop them.
         const within = data.messages.filter((m) => BigInt(m.offset) >= fetchOffset);
         const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
-        for (const m of visible) buffer.push(toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
+        for (const m of visible)
+          buffer.push(toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
         const last = within.at(-1);
         if (last) next = BigInt(last.offset) + 1n;
         if (visible.length > 0) signalReader();
@@ -551,7 +565,9 @@ export async function openPartitionSession(
         await cluster.addTargetTopic(topic);
       }
     } catch (error) {
-      throw new RetriableError(`could not start the partition reader: ${(error as Error).message}`, { cause: error });
+      throw new RetriableError(`could not start the partition reader: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     loop = fetchLoop();
   };
@@ -576,7 +592,10 @@ export async function openPartitionSession(
           const budget = behind ? READER_BEHIND_WAIT_MAX_MS : maxWaitMs;
           const left = budget - (Date.now() - started);
           if (left <= 0) {
-            if (behind) crash = new Error(`no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms although offset ${next} < high watermark ${latestHigh}`);
+            if (behind)
+              crash = new Error(
+                `no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms although offset ${next} < high watermark ${latestHigh}`,
+              );
             break;
           }
           await new Promise<void>((resolve) => {
@@ -614,15 +633,22 @@ export async function openPartitionSession(
         });
       } catch (error) {
         const e = error as Error & { type?: string };
-        if (e.type === 'ILLEGAL_GENERATION' || e.type === 'UNKNOWN_MEMBER_ID' || e.type === 'REBALANCE_IN_PROGRESS') {
+        if (
+          e.type === 'ILLEGAL_GENERATION' ||
+          e.type === 'UNKNOWN_MEMBER_ID' ||
+          e.type === 'REBALANCE_IN_PROGRESS'
+        ) {
           throw new NonRetriableError(
             `cannot commit offsets for group ${groupId}: it has active members (${e.message}); the poller needs a consumer group no other consumer uses`,
             { cause: error },
           );
         }
-        throw new RetriableError(`could not commit offset ${nextOffset} of ${topic}/${partition}: ${e.message}`, {
-          cause: error,
-        });
+        throw new RetriableError(
+          `could not commit offset ${nextOffset} of ${topic}/${partition}: ${e.message}`,
+          {
+            cause: error,
+          },
+        );
       }
     },
     async close() {
@@ -1045,7 +1071,10 @@ export interface GroupMember {
  * joined the group and its first fetch returned, so the starting position (LATEST) is fixed before the
  * caller produces anything.
  */
-export async function joinConsumerGroup(conn: KafkaConnection, opts: GroupMemberOptions): Promise<GroupMember> {
+export async function joinConsumerGroup(
+  conn: KafkaConnection,
+  opts: GroupMemberOptions,
+): Promise<GroupMember> {
   const consumer = createKafka({ ...conn, retries: conn.retries ?? 8 }).consumer({
     groupId: opts.groupId,
     sessionTimeout: 10_000,
@@ -1093,11 +1122,16 @@ export async function joinConsumerGroup(conn: KafkaConnection, opts: GroupMember
     async commit(offsets) {
       if (offsets.length === 0) return;
       try {
-        await consumer.commitOffsets(offsets.map((o) => ({ topic: opts.topic, partition: o.partition, offset: o.offset })));
+        await consumer.commitOffsets(
+          offsets.map((o) => ({ topic: opts.topic, partition: o.partition, offset: o.offset })),
+        );
       } catch (error) {
-        throw new RetriableError(`could not commit offsets of group ${opts.groupId}: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new RetriableError(
+          `could not commit offsets of group ${opts.groupId}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
     },
     stop: () => consumer.disconnect().catch(() => undefined),
@@ -1129,7 +1163,11 @@ export interface LongLivedProducer {
 
 /** Connects a producer that stays open across sends (idempotent, so retries never duplicate records). */
 export async function openProducer(conn: KafkaConnection): Promise<LongLivedProducer> {
-  const producer = createKafka(conn).producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createKafka(conn).producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   return {
     async send(topic, messages) {
