@@ -11,9 +11,21 @@ import {
 } from './constants.js';
 import { toIsoUtc } from './datetime.js';
 import type { DlqEntry, DlqHeader } from './dlq-entry.js';
-import { type DecodedKafkaRecord, decodeKafkaEvent } from './kafka-event.js';
+import {
+  type DecodedKafkaRecord,
+  decodeHeaders,
+  decodeKafkaEvent,
+  KAFKA_EVENT_SOURCE,
+  normalizeCluster,
+} from './kafka-event.js';
 import { type JsonObject, normalizeApicEvent } from './normalize.js';
 import { choosePartitionKey, type PartitionKeySpec } from './partition-key.js';
+import {
+  buildPipeKafkaRecord,
+  type PipeKafkaRecordInput,
+  pipeBytesOf,
+  pipeHeadersOf,
+} from './pipe-record.js';
 import type { CompiledRules } from './rules/compile.js';
 
 /** What enrichBatch needs besides the event. */
@@ -94,10 +106,39 @@ function dlqHeaders(raw: DecodedKafkaRecord['rawHeaders']): DlqHeader[] {
   return out;
 }
 
+/**
+ * A decoded record, optionally carrying its key and value as bytes (the poller's direct path): then
+ * `key` / `value` are unused and their base64 text is derived from the bytes only when needed.
+ */
+interface WorkRecord extends DecodedKafkaRecord {
+  readonly keyBytes?: Buffer | null;
+  readonly valueBytes?: Buffer | null;
+}
+
+function base64Key(r: WorkRecord): string | null {
+  if (r.keyBytes === undefined) return r.key;
+  return r.keyBytes === null ? null : r.keyBytes.toString('base64');
+}
+
+function base64Value(r: WorkRecord): string | null {
+  if (r.valueBytes === undefined) return r.value;
+  return r.valueBytes === null ? null : r.valueBytes.toString('base64');
+}
+
 type Processed =
-  | { ok: true; record: CanonicalRecord; bytes: number }
+  | { ok: true; record: CanonicalRecord; bytes: number; text: string }
   | { ok: false; dropped: true }
   | { ok: false; dropped: false; reason: string };
+
+function decodeKeyBytes(bytes: Buffer | null): {
+  key: string | null;
+  keyEncoding: 'utf8' | 'base64' | null;
+} {
+  if (bytes === null) return { key: null, keyEncoding: null };
+  return isUtf8(bytes)
+    ? { key: bytes.toString('utf8'), keyEncoding: 'utf8' }
+    : { key: bytes.toString('base64'), keyEncoding: 'base64' };
+}
 
 function decodeKey(key: string | null): { key: string | null; keyEncoding: 'utf8' | 'base64' | null } {
   if (key === null) return { key: null, keyEncoding: null };
@@ -108,19 +149,15 @@ function decodeKey(key: string | null): { key: string | null; keyEncoding: 'utf8
     : { key, keyEncoding: 'base64' };
 }
 
-function processRecord(
-  r: DecodedKafkaRecord,
-  eventId: string,
-  ctx: EnrichContext,
-  counts: EnrichCounts,
-): Processed {
-  if (r.value === null)
+function processRecord(r: WorkRecord, eventId: string, ctx: EnrichContext, counts: EnrichCounts): Processed {
+  const direct = r.valueBytes !== undefined;
+  if (direct ? r.valueBytes === null : r.value === null)
     return {
       ok: false,
       dropped: false,
       reason: `${DLQ_REASON.missingValue}: the record has no value (tombstone)`,
     };
-  const bytes = decodeBase64(r.value);
+  const bytes = direct ? (r.valueBytes as Buffer) : decodeBase64(r.value as string);
   if (bytes === null)
     return {
       ok: false,
@@ -145,7 +182,7 @@ function processRecord(
   }
   const normalized = normalizeApicEvent(parsed as JsonObject);
   if (!normalized.ok) return { ok: false, dropped: false, reason: normalized.reason };
-  const { key, keyEncoding } = decodeKey(r.key);
+  const { key, keyEncoding } = r.keyBytes !== undefined ? decodeKeyBytes(r.keyBytes) : decodeKey(r.key);
   const record: CanonicalRecord = {
     schemaVersion: CANONICAL_SCHEMA_VERSION,
     eventId,
@@ -197,7 +234,7 @@ function processRecord(
       reason: `${DLQ_REASON.oversizeRecord}: the canonical record and partition key take ${size} bytes, more than the ${KINESIS_RECORD_LIMIT_BYTES}-byte Kinesis record limit`,
     };
   }
-  return { ok: true, record, bytes: textBytes };
+  return { ok: true, record, bytes: textBytes, text };
 }
 
 /**
@@ -208,7 +245,17 @@ function processRecord(
  * not fit go to the DLQ with reason `batch-output-limit`.
  */
 export function enrichBatch(event: unknown, ctx: EnrichContext): EnrichOutcome {
-  const input = decodeKafkaEvent(event);
+  const { serialized: _serialized, ...outcome } = enrichDecoded(decodeKafkaEvent(event), ctx);
+  return outcome;
+}
+
+/** An {@link EnrichOutcome} plus the serialized bytes of each record (what serializeCanonical gives). */
+export interface SerializedEnrichOutcome extends EnrichOutcome {
+  /** `serializeCanonical(records[i])` for each record, already computed by the enrichment. */
+  readonly serialized: string[];
+}
+
+function enrichDecoded(input: readonly WorkRecord[], ctx: EnrichContext): SerializedEnrichOutcome {
   const now = ctx.now ?? (() => new Date());
   const limit = ctx.outputLimitBytes ?? ENRICH_OUTPUT_LIMIT_BYTES;
   const counts: EnrichCounts = {
@@ -221,6 +268,7 @@ export function enrichBatch(event: unknown, ctx: EnrichContext): EnrichOutcome {
     outputBytes: 0,
   };
   const records: CanonicalRecord[] = [];
+  const serialized: string[] = [];
   const dlq: DlqEntry[] = [];
   // The response is a JSON array: 2 bytes of brackets plus one comma between records.
   let used = 2;
@@ -243,6 +291,7 @@ export function enrichBatch(event: unknown, ctx: EnrichContext): EnrichOutcome {
         used += size;
         counts.outputBytes += size;
         records.push(result.record);
+        serialized.push(result.text);
         continue;
       }
       result = {
@@ -268,13 +317,90 @@ export function enrichBatch(event: unknown, ctx: EnrichContext): EnrichOutcome {
       timestamp: r.timestamp === null ? null : toIsoUtc(r.timestamp),
       reason: result.reason,
       ruleVersion: ctx.rules.ruleVersion,
-      key: r.key,
-      value: r.value,
+      key: base64Key(r),
+      value: base64Value(r),
       headers: dlqHeaders(r.rawHeaders),
       failedAt: now().toISOString(),
     });
   }
   counts.out = records.length;
   counts.dlq = dlq.length;
-  return { records, dlq, dropped: counts.dropped, counts };
+  return { records, dlq, dropped: counts.dropped, counts, serialized };
+}
+
+const PARTITION_TEXT = /^\d{1,10}$/;
+const OFFSET_TEXT = /^\d{1,20}$/;
+
+function isPayload(v: unknown): v is Uint8Array | string | null {
+  return v === null || typeof v === 'string' || v instanceof Uint8Array;
+}
+
+/**
+ * The direct form of one consumed record, or null when its Pipe form would not pass the event check
+ * as is (then the caller takes the general path, which reports exactly what enrichBatch reports).
+ * Coordinates are derived exactly as buildPipeKafkaRecord + decodeKafkaEvent derive them.
+ */
+function directRecord(input: PipeKafkaRecordInput, clusters: Map<string, string>): WorkRecord | null {
+  const { eventSource, cluster: id, topic } = input;
+  if (eventSource !== KAFKA_EVENT_SOURCE.selfManaged && eventSource !== KAFKA_EVENT_SOURCE.msk) return null;
+  if (typeof id !== 'string' || id === '' || typeof topic !== 'string' || topic === '') return null;
+  const partitionText = String(input.partition);
+  if (!PARTITION_TEXT.test(partitionText)) return null;
+  const offsetNumber = Number(input.offset);
+  let offset: string;
+  if (Number.isSafeInteger(offsetNumber)) {
+    if (offsetNumber < 0) return null;
+    offset = String(offsetNumber);
+  } else {
+    if (typeof input.offset !== 'string' || !OFFSET_TEXT.test(input.offset)) return null;
+    offset = input.offset;
+  }
+  const timestamp = Number(input.timestamp);
+  if (!Number.isFinite(timestamp)) return null;
+  const timestampType = input.timestampType ?? 'CREATE_TIME';
+  if (typeof timestampType !== 'string') return null;
+  if (!isPayload(input.key) || !isPayload(input.value)) return null;
+  const cacheKey = `${eventSource}|${id}`;
+  let cluster = clusters.get(cacheKey);
+  if (cluster === undefined) {
+    cluster = normalizeCluster(eventSource, id);
+    clusters.set(cacheKey, cluster);
+  }
+  const rawHeaders = pipeHeadersOf(input.headers);
+  return {
+    eventSource,
+    cluster,
+    topic,
+    partition: Number(partitionText),
+    offset,
+    timestamp,
+    timestampType,
+    key: null,
+    value: null,
+    headers: decodeHeaders(rawHeaders),
+    rawHeaders,
+    keyBytes: input.key === null ? null : pipeBytesOf(input.key),
+    valueBytes: input.value === null ? null : pipeBytesOf(input.value),
+  };
+}
+
+/**
+ * Enriches consumed Kafka records (the poller's path): exactly what
+ * `enrichBatch(inputs.map(buildPipeKafkaRecord), ctx)` returns — same records, DLQ entries, counts and
+ * errors — plus the serialized bytes of each record, without the base64 round trip of the Pipe form
+ * and without serializing twice. Records whose Pipe form would need the general checks send the whole
+ * batch down the general path.
+ */
+export function enrichKafkaRecords(
+  inputs: readonly PipeKafkaRecordInput[],
+  ctx: EnrichContext,
+): SerializedEnrichOutcome {
+  const clusters = new Map<string, string>();
+  const direct: WorkRecord[] = [];
+  for (const input of inputs) {
+    const r = directRecord(input, clusters);
+    if (r === null) return enrichDecoded(decodeKafkaEvent(inputs.map(buildPipeKafkaRecord)), ctx);
+    direct.push(r);
+  }
+  return enrichDecoded(direct, ctx);
 }

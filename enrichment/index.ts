@@ -29,7 +29,9 @@ export {
   type EnrichCounts,
   type EnrichOutcome,
   enrichBatch,
+  enrichKafkaRecords,
   eventIdOf,
+  type SerializedEnrichOutcome,
 } from './enrich-batch.js';
 export { type EnrichmentEnv, readEnrichmentEnv } from './enrichment-env.js';
 export { InvalidEventError } from './errors.js';

@@ -103,7 +103,8 @@ export function normalizeCluster(eventSource: KafkaEventSource, id: string): str
   return [...new Set(servers)].sort().join(',');
 }
 
-function decodeHeaders(headers: KafkaEventRecord['headers']): Record<string, string> {
+/** Headers decoded to strings (repeated names joined with ","), as {@link decodeKafkaEvent} gives them. */
+export function decodeHeaders(headers: KafkaEventRecord['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
   for (const entry of headers) {

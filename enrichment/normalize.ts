@@ -29,6 +29,55 @@ function wrongType(field: string, expected: string, value: unknown): NormalizeRe
 }
 
 /**
+ * Shape cache for the `api` object. V8 turns an object into a slow "dictionary mode" object once more
+ * than a dozen properties are added through computed keys (`api[dst] = v`), and JSON.stringify of a
+ * dictionary-mode object is far slower than of a fast one. So the canonical key sequences seen so far
+ * live in a trie; each sequence has a fast template object (built by JSON.parse, which gives fast
+ * objects), and `api` is a shallow copy of the template with the values filled in. Same keys, same
+ * order, same values: the serialized bytes are exactly those of the plain build. The trie is bounded;
+ * past the bound, objects are built the plain way.
+ */
+interface ShapeNode {
+  readonly kids: Map<string, ShapeNode>;
+  /** Keys from the root to this node, in order. */
+  readonly keys: readonly string[];
+  template: JsonObject | null;
+}
+
+/** Most trie nodes kept (each one a key sequence prefix); bounds memory with adversarial key orders. */
+const SHAPE_NODES_MAX = 20_000;
+const shapeRoot: ShapeNode = { kids: new Map(), keys: [], template: null };
+let shapeNodes = 0;
+
+function childShape(node: ShapeNode, key: string): ShapeNode | null {
+  let child = node.kids.get(key);
+  if (child === undefined) {
+    if (shapeNodes >= SHAPE_NODES_MAX) return null;
+    shapeNodes++;
+    child = { kids: new Map(), keys: [...node.keys, key], template: null };
+    node.kids.set(key, child);
+  }
+  return child;
+}
+
+function buildApi(node: ShapeNode | null, keys: readonly string[], values: readonly JsonValue[]): JsonObject {
+  let api: JsonObject;
+  if (node === null) {
+    api = {};
+  } else {
+    if (node.template === null) {
+      // Canonical names never include "__proto__", so JSON text and plain stores agree.
+      node.template = JSON.parse(
+        `{${node.keys.map((k) => `${JSON.stringify(k)}:null`).join(',')}}`,
+      ) as JsonObject;
+    }
+    api = { ...node.template };
+  }
+  for (let i = 0; i < keys.length; i++) api[keys[i] as string] = values[i] as JsonValue;
+  return api;
+}
+
+/**
  * Normalizes a parsed API Connect API event into the canonical `api` object and the `extra` bag, both in
  * the event's key order.
  * Known fields (apic-fields.ts) are converted: status codes to `{code, reason}`, date-times to ISO-8601
@@ -39,7 +88,9 @@ function wrongType(field: string, expected: string, value: unknown): NormalizeRe
  * // → {ok: true, api: {bytes_sent: 1590, status: {code: 200, reason: 'OK'}}, extra: {}}
  */
 export function normalizeApicEvent(event: JsonObject): NormalizeResult {
-  const api: JsonObject = {};
+  const apiKeys: string[] = [];
+  const apiValues: JsonValue[] = [];
+  let shape: ShapeNode | null = shapeRoot;
   const extra: JsonObject = {};
   // One pass over the event's own keys (input order, so the same bytes give the same layout).
   for (const src of Object.keys(event)) {
@@ -56,32 +107,36 @@ export function normalizeApicEvent(event: JsonObject): NormalizeResult {
     }
     if (value === null) continue;
     const [dst, kind] = field;
+    let out: JsonValue;
     switch (kind) {
       case 'string':
-        if (typeof value === 'string') api[dst] = value;
-        else if (typeof value === 'number' && Number.isFinite(value)) api[dst] = String(value);
+        if (typeof value === 'string') out = value;
+        else if (typeof value === 'number' && Number.isFinite(value)) out = String(value);
         else return wrongType(src, 'a string', value);
         break;
       case 'number':
-        if (typeof value === 'number') api[dst] = value;
-        else if (typeof value === 'string' && NUMERIC_PATTERN.test(value)) api[dst] = Number(value);
+        if (typeof value === 'number') out = value;
+        else if (typeof value === 'string' && NUMERIC_PATTERN.test(value)) out = Number(value);
         else return wrongType(src, 'a number or a numeric string', value);
         break;
       case 'datetime': {
         const iso = toIsoUtc(value);
         if (iso === null) return wrongType(src, 'an ISO-8601 date-time or epoch milliseconds', value);
-        api[dst] = iso;
+        out = iso;
         break;
       }
       case 'status': {
         const status = parseHttpStatus(value);
         if (status === null) return wrongType(src, 'an HTTP status like "200 OK" or 404', value);
-        api[dst] = { code: status.code, reason: status.reason };
+        out = { code: status.code, reason: status.reason };
         break;
       }
       default:
-        api[dst] = value;
+        out = value;
     }
+    apiKeys.push(dst);
+    apiValues.push(out);
+    if (shape !== null) shape = childShape(shape, dst);
   }
-  return { ok: true, api, extra };
+  return { ok: true, api: buildApi(shape, apiKeys, apiValues), extra };
 }

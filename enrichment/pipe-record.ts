@@ -28,17 +28,11 @@ function toBytes(v: Uint8Array | string): Buffer {
 }
 
 /**
- * Builds one element of the Pipes enrichment event (design.md §2) from a consumed Kafka record, so the
- * poller and the local Pipe runner feed enrichBatch exactly what a Pipe would: base64 key and value,
- * headers as `[{name: [bytes]}]`, partition as a string, offset as a number (a decimal string beyond
- * Number.MAX_SAFE_INTEGER, which enrichBatch also accepts).
- *
- * @example buildPipeKafkaRecord({eventSource: 'SelfManagedKafka', cluster: 'b1:9092', topic: 't', partition: 0,
- *   offset: '5', timestamp: '1700000000000', key: null, value: Buffer.from('{}')})
+ * Headers as a Pipe delivers them (`[{name: [bytes]}]`, wire order, one entry per value), from the
+ * headers a consumer sees. Shared by {@link buildPipeKafkaRecord} and the poller's direct path.
  */
-export function buildPipeKafkaRecord(input: PipeKafkaRecordInput): KafkaEventRecord {
+export function pipeHeadersOf(h: KafkaHeaderInput | undefined): Record<string, number[]>[] {
   const headers: Record<string, number[]>[] = [];
-  const h = input.headers;
   if (Array.isArray(h)) {
     for (const { key, value } of h as readonly { key: string; value: Uint8Array | string | null }[]) {
       headers.push({ [key]: value === null ? [] : [...toBytes(value)] });
@@ -50,6 +44,25 @@ export function buildPipeKafkaRecord(input: PipeKafkaRecordInput): KafkaEventRec
       for (const v of values as (Uint8Array | string)[]) headers.push({ [name]: [...toBytes(v)] });
     }
   }
+  return headers;
+}
+
+/** Key or value bytes exactly as {@link buildPipeKafkaRecord} base64-encodes them. */
+export function pipeBytesOf(v: Uint8Array | string): Buffer {
+  return toBytes(v);
+}
+
+/**
+ * Builds one element of the Pipes enrichment event (design.md §2) from a consumed Kafka record, so the
+ * poller and the local Pipe runner feed enrichBatch exactly what a Pipe would: base64 key and value,
+ * headers as `[{name: [bytes]}]`, partition as a string, offset as a number (a decimal string beyond
+ * Number.MAX_SAFE_INTEGER, which enrichBatch also accepts).
+ *
+ * @example buildPipeKafkaRecord({eventSource: 'SelfManagedKafka', cluster: 'b1:9092', topic: 't', partition: 0,
+ *   offset: '5', timestamp: '1700000000000', key: null, value: Buffer.from('{}')})
+ */
+export function buildPipeKafkaRecord(input: PipeKafkaRecordInput): KafkaEventRecord {
+  const headers = pipeHeadersOf(input.headers);
   const offsetNumber = Number(input.offset);
   const clusterField =
     input.eventSource === 'aws:kafka'

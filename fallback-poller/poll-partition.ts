@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
 import type { StartingPosition } from '../core/kafka-client.js';
-import {
-  buildPipeKafkaRecord,
-  type CompiledRules,
-  enrichBatch,
-  type PartitionKeySpec,
-  serializeCanonical,
-} from '../enrichment/index.js';
+import { type CompiledRules, enrichKafkaRecords, type PartitionKeySpec } from '../enrichment/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { SinkEntry } from './batching.js';
 import {
@@ -337,8 +331,10 @@ function processChunk(
   records: readonly PartitionRecord[],
   settings: PollSettings,
 ): { entries: SinkEntry[]; offsets: string[]; dlq: unknown[]; dropped: number } {
-  const event = records.map((r) =>
-    buildPipeKafkaRecord({
+  // Same output as enrichBatch over the Pipe form of these records (buildPipeKafkaRecord), without the
+  // base64 round trip, and with the serialized bytes the enrichment already produced.
+  const outcome = enrichKafkaRecords(
+    records.map((r) => ({
       eventSource: settings.eventSource,
       cluster: settings.cluster,
       topic: r.topic,
@@ -349,20 +345,20 @@ function processChunk(
       key: r.key,
       value: r.value,
       headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
-    }),
+    })),
+    {
+      rules: settings.rules,
+      sourceName: settings.sourceName,
+      partitionKey: settings.partitionKey,
+      // The 6 MB budget models the Pipe's synchronous enrichment response; the poller has no such
+      // response (it writes PutRecords calls of ≤ 5 MiB itself), so records are never DLQ'd for it.
+      outputLimitBytes: Number.MAX_SAFE_INTEGER,
+    },
   );
-  const outcome = enrichBatch(event, {
-    rules: settings.rules,
-    sourceName: settings.sourceName,
-    partitionKey: settings.partitionKey,
-    // The 6 MB budget models the Pipe's synchronous enrichment response; the poller has no such
-    // response (it writes PutRecords calls of ≤ 5 MiB itself), so records are never DLQ'd for it.
-    outputLimitBytes: Number.MAX_SAFE_INTEGER,
-  });
   return {
-    entries: outcome.records.map((c) => ({
+    entries: outcome.records.map((c, i) => ({
       partitionKey: c.partitionKey,
-      data: Buffer.from(serializeCanonical(c), 'utf8'),
+      data: Buffer.from(outcome.serialized[i] as string, 'utf8'),
     })),
     offsets: outcome.records.map((c) => c.kafka.offset),
     dlq: outcome.dlq,
