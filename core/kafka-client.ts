@@ -481,6 +481,7 @@ export async function openPartitionSession(
   let loop: Promise<void> | null = null;
   let wakeReader: (() => void) | null = null;
   let wakeFetcher: (() => void) | null = null;
+  let coordinator: Awaited<ReturnType<typeof cluster.findGroupCoordinator>> | null = null;
   const signalReader = () => {
     const w = wakeReader;
     wakeReader = null;
@@ -621,15 +622,23 @@ export async function openPartitionSession(
       try {
         await withReaderRetries(async () => {
           await cluster.connect();
-          const coordinator = await cluster.findGroupCoordinator({ groupId });
-          // Generation -1 and no member id: a "simple consumer" commit (what Java's assign() + commitSync
-          // sends). The broker accepts it while the group has no members, and then keeps the group Empty.
-          await coordinator.offsetCommit({
-            groupId,
-            groupGenerationId: -1,
-            memberId: '',
-            topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
-          });
+          // The coordinator is looked up once and reused (one round trip per commit instead of two);
+          // any failure forgets it, so a retry looks it up again (coordinator moved, broker restarted).
+          coordinator ??= await cluster.findGroupCoordinator({ groupId });
+          try {
+            // Generation -1 and no member id: a "simple consumer" commit (what Java's assign() +
+            // commitSync sends). The broker accepts it while the group has no members, and then keeps
+            // the group Empty.
+            await coordinator.offsetCommit({
+              groupId,
+              groupGenerationId: -1,
+              memberId: '',
+              topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+            });
+          } catch (error) {
+            coordinator = null;
+            throw error;
+          }
         });
       } catch (error) {
         const e = error as Error & { type?: string };

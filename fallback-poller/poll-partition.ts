@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
 import type { StartingPosition } from '../core/kafka-client.js';
-import { type CompiledRules, enrichKafkaRecords, type PartitionKeySpec } from '../enrichment/index.js';
+import {
+  type CompiledRules,
+  enrichKafkaRecords,
+  InvalidEventError,
+  type PartitionKeySpec,
+  type PipeKafkaRecordInput,
+  type SerializedEnrichOutcome,
+} from '../enrichment/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { SinkEntry } from './batching.js';
 import {
@@ -232,7 +239,7 @@ export async function pollPartition(
           break;
         }
         counts.read += records.length;
-        const outcome = processChunk(records, settings);
+        const outcome = await processChunk(records, settings);
         counts.dropped += outcome.dropped;
 
         // 1. Poison records to the DLQ first: they count as processed only once the DLQ has them.
@@ -326,42 +333,67 @@ export async function pollPartition(
   return response;
 }
 
+/**
+ * Records enriched between two yields to the event loop. Enrichment is synchronous CPU work; yielding
+ * every few milliseconds lets the reader's background fetch loop handle a fetch response that arrived
+ * meanwhile and send the next Fetch at once, so the broker keeps streaming while records are enriched.
+ */
+const ENRICH_SLICE_RECORDS = 100;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Enrichment of one chunk: Kinesis entries (with the Kafka offset of each), DLQ entries, dropped count. */
-function processChunk(
+async function processChunk(
   records: readonly PartitionRecord[],
   settings: PollSettings,
-): { entries: SinkEntry[]; offsets: string[]; dlq: unknown[]; dropped: number } {
-  // Same output as enrichBatch over the Pipe form of these records (buildPipeKafkaRecord), without the
-  // base64 round trip, and with the serialized bytes the enrichment already produced.
-  const outcome = enrichKafkaRecords(
-    records.map((r) => ({
-      eventSource: settings.eventSource,
-      cluster: settings.cluster,
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      timestamp: Number(r.timestamp),
-      timestampType: r.timestampType,
-      key: r.key,
-      value: r.value,
-      headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
-    })),
-    {
-      rules: settings.rules,
-      sourceName: settings.sourceName,
-      partitionKey: settings.partitionKey,
-      // The 6 MB budget models the Pipe's synchronous enrichment response; the poller has no such
-      // response (it writes PutRecords calls of ≤ 5 MiB itself), so records are never DLQ'd for it.
-      outputLimitBytes: Number.MAX_SAFE_INTEGER,
-    },
-  );
-  return {
-    entries: outcome.records.map((c, i) => ({
-      partitionKey: c.partitionKey,
-      data: Buffer.from(outcome.serialized[i] as string, 'utf8'),
-    })),
-    offsets: outcome.records.map((c) => c.kafka.offset),
-    dlq: outcome.dlq,
-    dropped: outcome.dropped,
+): Promise<{ entries: SinkEntry[]; offsets: string[]; dlq: unknown[]; dropped: number }> {
+  const ctx = {
+    rules: settings.rules,
+    sourceName: settings.sourceName,
+    partitionKey: settings.partitionKey,
+    // The 6 MB budget models the Pipe's synchronous enrichment response; the poller has no such
+    // response (it writes PutRecords calls of ≤ 5 MiB itself), so records are never DLQ'd for it.
+    outputLimitBytes: Number.MAX_SAFE_INTEGER,
   };
+  const entries: SinkEntry[] = [];
+  const offsets: string[] = [];
+  const dlq: unknown[] = [];
+  let dropped = 0;
+  // Records are enriched independently of each other (no output budget here), so slices give exactly
+  // the records, DLQ entries and order one enrichment of the whole chunk gives.
+  // The Pipe form of these records is what enrichBatch would get (buildPipeKafkaRecord); the direct
+  // path skips its base64 round trip and keeps the serialized bytes the enrichment produced.
+  const inputs: PipeKafkaRecordInput[] = records.map((r) => ({
+    eventSource: settings.eventSource,
+    cluster: settings.cluster,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: Number(r.timestamp),
+    timestampType: r.timestampType,
+    key: r.key,
+    value: r.value,
+    headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
+  }));
+  for (let start = 0; start < inputs.length; start += ENRICH_SLICE_RECORDS) {
+    if (start > 0) await yieldToEventLoop();
+    let outcome: SerializedEnrichOutcome;
+    try {
+      outcome = enrichKafkaRecords(inputs.slice(start, start + ENRICH_SLICE_RECORDS), ctx);
+    } catch (error) {
+      // A malformed event is reported for the whole chunk, with the record indexes of the whole chunk.
+      if (error instanceof InvalidEventError) enrichKafkaRecords(inputs, ctx);
+      throw error;
+    }
+    outcome.records.forEach((c, i) => {
+      entries.push({
+        partitionKey: c.partitionKey,
+        data: Buffer.from(outcome.serialized[i] as string, 'utf8'),
+      });
+      offsets.push(c.kafka.offset);
+    });
+    dlq.push(...outcome.dlq);
+    dropped += outcome.dropped;
+  }
+  return { entries, offsets, dlq, dropped };
 }

@@ -108,6 +108,44 @@ describe('pollPartition', () => {
     expect(state.committed).toBe('7');
   });
 
+  it('a chunk enriched in slices gives exactly what one enrichBatch over the chunk gives', async () => {
+    // Arrange: 260 records in one chunk (more than one enrichment slice), poison ones spread across.
+    const values = events(260).map((v, i) => (i % 37 === 5 ? 'not json' : i % 53 === 7 ? null : v));
+    const { reader, state, log } = fakeLog(values);
+    const { ports, delivered, dlq } = fakePorts(reader);
+    const withoutTime = (entries: unknown[]) =>
+      entries.map((e) => ({ ...(e as Record<string, unknown>), failedAt: null }));
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, chunkRecords: 300 }, ports);
+
+    // Assert
+    const expected = enrichBatch(
+      log.map((r) =>
+        buildPipeKafkaRecord({
+          eventSource: 'SelfManagedKafka',
+          cluster: 'broker-1:9093',
+          ...r,
+          headers: [],
+        }),
+      ),
+      { rules, sourceName: 'apic-onprem', partitionKey: { type: 'record-key' } },
+    );
+    expect(delivered).toEqual(
+      expected.records.map((c) => ({ partitionKey: c.partitionKey, data: serializeCanonical(c) })),
+    );
+    expect(withoutTime(dlq)).toEqual(withoutTime(expected.dlq));
+    expect(res.counts).toEqual({
+      read: 260,
+      delivered: expected.records.length,
+      dlq: expected.dlq.length,
+      dropped: 0,
+      committed: 260,
+      failed: 0,
+    });
+    expect(state.commits).toEqual(['260']);
+  });
+
   it('answers 204 when nothing is there', async () => {
     const { reader } = fakeLog([]);
     const { ports } = fakePorts(reader);
