@@ -21,6 +21,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { createKinesisSink, type SinkPort } from '../core/kinesis-delivery.js';
 import {
   buildPipeKafkaRecord,
   type CompiledRules,
@@ -34,8 +35,7 @@ import {
   reasonCode,
 } from '../enrichment/index.js';
 import type { SourceConfig } from '../pipes/source-schema.js';
-import { deliverBatch, type KinesisPort } from '../targets/deliver-batch.js';
-import { createKinesisPort } from '../targets/kinesis-port.js';
+import { deliverBatch } from '../targets/deliver-batch.js';
 import type { CliAwsClients } from './aws.js';
 import { EXIT_CODES, type ExitCode, type Output, startProgress, usageError } from './output.js';
 import { compileRulesFile } from './rules-preview.js';
@@ -348,7 +348,7 @@ export type ReplayOutcome = (typeof REPLAY_OUTCOMES)[keyof typeof REPLAY_OUTCOME
 
 /** Where replayed records go. */
 export type ReplayTarget =
-  | { readonly type: 'kinesis'; readonly streamName: string; readonly port: KinesisPort }
+  | { readonly type: 'kinesis'; readonly streamName: string; readonly port: SinkPort }
   | { readonly type: 'lambda'; readonly functionName: string; readonly lambda: LambdaClient };
 
 /** Everything a replay needs. */
@@ -704,7 +704,7 @@ export async function dlqReplayCommand(
         'pass --stream <name>, or a source name with --env <environment> (stream <streamName or name-events>-<env>)',
       );
     }
-    target = { type: 'kinesis', streamName, port: createKinesisPort(aws.kinesis, streamName) };
+    target = { type: 'kinesis', streamName, port: createKinesisSink(aws.kinesis, streamName) };
   } else {
     throw usageError(
       '--to',

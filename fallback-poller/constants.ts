@@ -1,12 +1,7 @@
 /**
- * Limits and defaults of the fallback poller. Every constant carries its unit.
+ * Limits and defaults of the fallback poller. Every constant carries its unit. The Kinesis PutRecords
+ * limits and the retry backoff are shared with the sink Lambda: core/kinesis-delivery.ts.
  */
-
-/** Kinesis PutRecords: at most 500 records per call. */
-export const KINESIS_MAX_RECORDS_PER_CALL = 500;
-
-/** Kinesis PutRecords: at most 5 MiB per call (data blobs plus partition keys). */
-export const KINESIS_MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
 
 /** Default lock lifetime; renewed at every commit, so it only needs to outlive one chunk's delivery. */
 export const LOCK_TTL_SECONDS = 120;
@@ -28,10 +23,6 @@ export const IDLE_WAIT_MS = 1_000;
 
 /** PutRecords attempts per entry (first try included) before the chunk counts as failed. */
 export const KINESIS_MAX_ATTEMPTS = 8;
-
-/** Exponential backoff base and cap for Kinesis retries (full jitter). */
-export const BACKOFF_BASE_MS = 100;
-export const BACKOFF_MAX_MS = 5_000;
 
 /** Status codes and messages of a poll, as in seed 000's config. */
 export const POLL_STATUS = {

@@ -6,6 +6,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describeTopicPartitions, openPartitionSession } from '../core/kafka-client.js';
+import { createKinesisSink } from '../core/kinesis-delivery.js';
 import {
   type CompiledRules,
   createSqsDlqSink,
@@ -14,7 +15,6 @@ import {
 } from '../enrichment/index.js';
 import type { PollerRuntimeConfig } from './config.js';
 import { type ConnectionSpec, createConnectionCache, type MaterialPorts } from './connection.js';
-import { createKinesisSink } from './kinesis-sink.js';
 import { createDynamoLock } from './lock.js';
 import { type PollInput, type PollResponse, type PollSettings, pollPartition } from './poll-partition.js';
 import type { LoggerPort, PollPorts, ReaderPort, SinkPort } from './ports.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
 import type { StartingPosition } from '../core/kafka-client.js';
+import { type BackoffOptions, deliverEntries, type SinkEntry } from '../core/kinesis-delivery.js';
 import {
   type CompiledRules,
   enrichKafkaRecords,
@@ -9,8 +10,6 @@ import {
   type PipeKafkaRecordInput,
   type SerializedEnrichOutcome,
 } from '../enrichment/index.js';
-import type { BackoffOptions } from './backoff.js';
-import type { SinkEntry } from './batching.js';
 import {
   CHUNK_RECORDS,
   IDLE_WAIT_MS,
@@ -20,7 +19,6 @@ import {
   POLL_STATUS,
   SAFETY_MARGIN_MS,
 } from './constants.js';
-import { deliverEntries } from './deliver.js';
 import { lockKey } from './lock.js';
 import type { PartitionRecord, PollPorts } from './ports.js';
 

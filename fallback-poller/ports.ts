@@ -1,9 +1,9 @@
 import type { PartitionRecord, PartitionSession, StartingPosition } from '../core/kafka-client.js';
-import type { SinkPort } from './kinesis-sink.js';
+import type { SinkPort } from '../core/kinesis-delivery.js';
 import type { LockPort } from './lock.js';
 
 export type { PartitionRecord, PartitionSession } from '../core/kafka-client.js';
-export type { SinkEntryResult, SinkPort } from './kinesis-sink.js';
+export type { SinkEntryResult, SinkPort } from '../core/kinesis-delivery.js';
 export type { LockPort } from './lock.js';
 
 /** Opens single-partition reads and lists partitions (adapter: core/kafka-client.ts). */

@@ -1,10 +1,11 @@
 /**
  * Wires a source's enrichment and target for the local Pipe runner from the project's own code:
  * createEnrichmentHandler (what enrichment/handler.ts runs) with the SQS DLQ sink, and the target
- * delivery of targets/ (deliverBatch + createKinesisPort, what targets/sink-handler.ts runs).
+ * delivery of targets/ (deliverBatch + createKinesisSink, what targets/sink-handler.ts runs).
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createKinesisSink } from '../core/kinesis-delivery.js';
 import { createEnrichmentHandler } from '../enrichment/create-handler.js';
 import {
   type CanonicalRecord,
@@ -16,7 +17,6 @@ import {
 } from '../enrichment/index.js';
 import { createRulesLoader } from '../enrichment/rules-loader.js';
 import { deliverBatch } from '../targets/deliver-batch.js';
-import { createKinesisPort } from '../targets/kinesis-port.js';
 import { type AsyncInvoker, createAsyncInvoker } from './async-invoke.js';
 import type { EnrichFn, PipeTarget } from './pipe-runner.js';
 import type { LocalSourcePlan } from './plan.js';
@@ -93,7 +93,7 @@ export async function createLocalEnrichment(
 
 /** The Pipe's Kinesis target: PutRecords with PartitionKey `$.partitionKey`; any failed entry fails the batch. */
 export function kinesisTarget(kinesis: KinesisClient, streamName: string): PipeTarget {
-  const port = createKinesisPort(kinesis, streamName);
+  const port = createKinesisSink(kinesis, streamName);
   return {
     async deliver(records) {
       await deliverBatch(records, port, { attempts: 1 });
@@ -114,7 +114,7 @@ export function lambdaTarget(
 ): { target: PipeTarget; invoker: AsyncInvoker } {
   const t = plan.source.target;
   if (t.type !== 'lambda') throw new Error(`source ${plan.source.name} has no lambda target`);
-  const port = createKinesisPort(kinesis, plan.streamName);
+  const port = createKinesisSink(kinesis, plan.streamName);
   const invoker = createAsyncInvoker({
     functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${plan.source.name}-local-Sink`,
     retryAttempts: t.retryAttempts,

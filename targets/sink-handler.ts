@@ -9,8 +9,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { NonRetriableError } from '../core/errors.js';
+import { createKinesisSink } from '../core/kinesis-delivery.js';
 import { deliverBatch } from './deliver-batch.js';
-import { createKinesisPort } from './kinesis-port.js';
 
 const logger = new Logger({ serviceName: 'kafka-pipes-sink' });
 const streamName = process.env.STREAM_NAME;
@@ -21,7 +21,7 @@ const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
 export async function handler(event: unknown): Promise<{ delivered: number }> {
   if (!streamName) throw new NonRetriableError('STREAM_NAME is not set');
   try {
-    const result = await deliverBatch(event, createKinesisPort(kinesis, streamName));
+    const result = await deliverBatch(event, createKinesisSink(kinesis, streamName));
     logger.info('batch delivered', { ...result, stream: streamName });
     return { delivered: result.delivered };
   } catch (error) {

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RetriableError } from '../../core/errors.js';
+import { createKinesisSink } from '../../core/kinesis-delivery.js';
 import { deliverBatch } from '../../targets/deliver-batch.js';
-import { createKinesisPort } from '../../targets/kinesis-port.js';
 import { type AwsClients, awsClients } from '../harness/aws.js';
 import { readAllRecords } from '../harness/kinesis.js';
 
@@ -51,7 +51,7 @@ describe('sink → Kinesis (moto)', () => {
     const streamName = await createStream('sink', 2);
     const batch = Array.from({ length: 1200 }, (_, i) => canonical(i));
     // Act
-    const result = await deliverBatch(batch, createKinesisPort(clients.kinesis, streamName));
+    const result = await deliverBatch(batch, createKinesisSink(clients.kinesis, streamName));
     // Assert
     expect(result).toEqual({ delivered: 1200, calls: 3, resent: 0 });
     const read = await readAllRecords(clients.kinesis, streamName);
@@ -88,7 +88,7 @@ describe('sink → Kinesis (moto)', () => {
 
   it('throws a RetriableError when the stream cannot be written, so async retries and the DLQ take over', async () => {
     // Arrange
-    const port = createKinesisPort(clients.kinesis, `missing-${Date.now()}`);
+    const port = createKinesisSink(clients.kinesis, `missing-${Date.now()}`);
     // Act
     const act = deliverBatch([canonical(1)], port, { attempts: 2, baseDelayMs: 1 });
     // Assert

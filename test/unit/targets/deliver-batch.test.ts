@@ -1,25 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError, RetriableError } from '../../../core/errors.js';
-import {
-  chunkEntries,
-  deliverBatch,
-  InvalidSinkEventError,
-  type KinesisPort,
-  type StreamEntry,
-  type StreamEntryResult,
-} from '../../../targets/deliver-batch.js';
+import type { SinkEntry, SinkEntryResult, SinkPort } from '../../../core/kinesis-delivery.js';
+import { deliverBatch, InvalidSinkEventError } from '../../../targets/deliver-batch.js';
 
 /** A scripted in-memory stream: each call consumes the next script step. */
-class ScriptedStream implements KinesisPort {
+class ScriptedStream implements SinkPort {
   readonly written: { partitionKey: string; data: string }[] = [];
   readonly callSizes: number[] = [];
   constructor(
-    private readonly script: ((entries: readonly StreamEntry[]) => StreamEntryResult[] | Error)[] = [],
+    private readonly script: ((entries: readonly SinkEntry[]) => SinkEntryResult[] | Error)[] = [],
   ) {}
-  async putRecords(entries: readonly StreamEntry[]): Promise<StreamEntryResult[]> {
+  async putRecords(entries: readonly SinkEntry[]): Promise<SinkEntryResult[]> {
     this.callSizes.push(entries.length);
     const step = this.script.shift();
-    const outcome: StreamEntryResult[] | Error = step ? step(entries) : entries.map(() => ({}));
+    const outcome: SinkEntryResult[] | Error = step ? step(entries) : entries.map(() => ({}));
     if (outcome instanceof Error) throw outcome;
     entries.forEach((e, i) => {
       if (!outcome[i]?.errorCode)
@@ -64,38 +58,40 @@ describe('deliverBatch', () => {
         sleeps.push(ms);
       },
       baseDelayMs: 50,
+      random: () => 0.5,
     });
     // Assert
     expect(result).toEqual({ delivered: 3, calls: 2, resent: 1 });
     expect(stream.callSizes).toEqual([3, 1]);
-    expect(sleeps).toEqual([50]);
+    expect(sleeps).toEqual([25]);
     expect(stream.written.map((w) => w.partitionKey)).toEqual(['k-1', 'k-0', 'k-2']);
   });
 
-  it('re-sends the whole chunk when the call fails, then succeeds', async () => {
+  it.each([
+    {
+      name: 'entries keep being rejected',
+      step: (entries: readonly SinkEntry[]): SinkEntryResult[] | Error =>
+        entries.map((e) => (e.partitionKey === 'k-1' ? { errorCode: 'InternalFailure' } : {})),
+      message: '1 of 2 records were not written to the stream after 3 attempts (InternalFailure)',
+    },
+    {
+      name: 'every call fails',
+      step: (): SinkEntryResult[] | Error =>
+        new RetriableError('kinesis PutRecords to s failed: boom', {
+          cause: Object.assign(new Error('boom'), { name: 'InternalFailure' }),
+        }),
+      message: '2 of 2 records were not written to the stream after 3 attempts (InternalFailure)',
+    },
+  ])('throws a RetriableError naming what failed when $name', async ({ step, message }) => {
     // Arrange
-    const stream = new ScriptedStream([() => Object.assign(new Error('boom'), { name: 'InternalFailure' })]);
+    const stream = () => new ScriptedStream([step, step, step]);
     // Act
-    const result = await deliverBatch([record(1), record(2)], stream, { sleep: noSleep });
-    // Assert
-    expect(result).toEqual({ delivered: 2, calls: 2, resent: 2 });
-  });
-
-  it('throws a RetriableError naming what failed when entries keep failing', async () => {
-    // Arrange
-    const reject = (entries: readonly StreamEntry[]) =>
-      entries.map((e) => (e.partitionKey === 'k-1' ? { errorCode: 'InternalFailure' } : {}));
-    const stream = new ScriptedStream([reject, reject, reject]);
-    // Act
-    const act = deliverBatch([record(1), record(2)], stream, { sleep: noSleep, attempts: 3 });
+    const act = deliverBatch([record(1), record(2)], stream(), { sleep: noSleep, attempts: 3 });
     // Assert
     await expect(act).rejects.toThrow(RetriableError);
     await expect(
-      deliverBatch([record(1), record(2)], new ScriptedStream([reject, reject, reject]), {
-        sleep: noSleep,
-        attempts: 3,
-      }),
-    ).rejects.toThrow('1 of 2 records were not written to the stream after 3 attempts (InternalFailure)');
+      deliverBatch([record(1), record(2)], stream(), { sleep: noSleep, attempts: 3 }),
+    ).rejects.toThrow(message);
   });
 
   it.each([
@@ -124,23 +120,5 @@ describe('deliverBatch', () => {
       calls: 0,
       resent: 0,
     });
-  });
-});
-
-describe('chunkEntries', () => {
-  it.each([
-    ['1001 small entries → 500/500/1', 1001, 10, [500, 500, 1]],
-    ['6 entries of just under 1 MiB → 5/1 (5 MiB per call)', 6, 1024 * 1024 - 10, [5, 1]],
-    ['3 entries of 2 MiB → 2/1', 3, 2 * 1024 * 1024, [2, 1]],
-  ])('%s', (_title, count, size, expected) => {
-    // Arrange
-    const entries = Array.from({ length: count }, (_, i) => ({
-      partitionKey: `k${i}`,
-      data: new Uint8Array(size),
-    }));
-    // Act
-    const chunks = chunkEntries(entries);
-    // Assert
-    expect(chunks.map((c) => c.length)).toEqual(expected);
   });
 });

@@ -1,0 +1,251 @@
+/**
+ * Kinesis delivery shared by both engines (the fallback poller and the FIRE_AND_FORGET sink Lambda):
+ * PutRecords in calls of ≤ 500 entries and ≤ 5 MiB, re-sending only the entries Kinesis rejected with
+ * exponential backoff and full jitter, and the PutRecords adapter. Runtime code: no aws-cdk-lib.
+ */
+import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { type InfrastructureError, RetriableError } from './errors.js';
+
+/** Kinesis PutRecords: at most 500 records per call. */
+export const PUT_RECORDS_MAX_RECORDS = 500;
+
+/** Kinesis PutRecords: at most 5 MiB per call (data blobs plus partition keys). */
+export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+
+/** Kinesis partition key length limit (characters). */
+export const PARTITION_KEY_MAX_CHARS = 256;
+
+/** Exponential backoff base delay of re-sends (full jitter). */
+export const BACKOFF_BASE_MS = 100;
+
+/** Exponential backoff cap of re-sends (full jitter). */
+export const BACKOFF_MAX_MS = 5_000;
+
+/** Error code reported for an entry a PutRecords response has no result for. */
+export const MISSING_RESULT_CODE = 'MissingResult';
+
+/** One Kinesis entry: the serialized canonical record and its partition key. */
+export interface SinkEntry {
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+}
+
+/** Result of one entry of a PutRecords call: absent errorCode = acknowledged. */
+export interface SinkEntryResult {
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+/**
+ * Kinesis port: one PutRecords call (≤ 500 entries, ≤ 5 MiB); results aligned with the entries.
+ * A failed call throws a RetriableError (re-sent) or any other error (not retried, rethrown).
+ */
+export interface SinkPort {
+  putRecords(entries: readonly SinkEntry[]): Promise<readonly SinkEntryResult[]>;
+}
+
+/** Limits of one PutRecords call. */
+export interface BatchLimits {
+  readonly maxRecords: number;
+  readonly maxBytes: number;
+}
+
+/** The Kinesis PutRecords limits: 500 records and 5 MiB (data + partition key) per call. */
+export const PUT_RECORDS_LIMITS: BatchLimits = {
+  maxRecords: PUT_RECORDS_MAX_RECORDS,
+  maxBytes: PUT_RECORDS_MAX_BYTES,
+};
+
+/** Exponential backoff settings. */
+export interface BackoffOptions {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+/** Default backoff: 100 ms doubling, capped at 5 s. */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS };
+
+/** Size Kinesis counts for an entry: data bytes plus the UTF-8 bytes of the partition key. */
+export function entrySizeBytes(entry: SinkEntry): number {
+  return entry.data.byteLength + Buffer.byteLength(entry.partitionKey, 'utf8');
+}
+
+/**
+ * Splits entry indexes into PutRecords calls, in order, each within `limits`. An entry larger than
+ * `maxBytes` on its own still gets a call of its own (Kinesis then rejects it; the enrichment already
+ * routes records over 1 MiB to the DLQ).
+ *
+ * @example chunkIndexes(entries, { maxRecords: 500, maxBytes: 5 * 1024 * 1024 }) // → [[0..499], [500..]]
+ */
+export function chunkIndexes(
+  entries: readonly SinkEntry[],
+  limits: BatchLimits = PUT_RECORDS_LIMITS,
+  indexes: readonly number[] = entries.map((_, i) => i),
+): number[][] {
+  const calls: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const i of indexes) {
+    const entry = entries[i];
+    if (!entry) continue;
+    const size = entrySizeBytes(entry);
+    if (current.length > 0 && (current.length >= limits.maxRecords || bytes + size > limits.maxBytes)) {
+      calls.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(i);
+    bytes += size;
+  }
+  if (current.length > 0) calls.push(current);
+  return calls;
+}
+
+/**
+ * Delay before retry number `retry` (1 = first retry) with "full jitter":
+ * uniform in [0, min(maxMs, baseMs · 2^(retry-1))). `random` returns a number in [0, 1).
+ *
+ * @example backoffDelayMs(3, { baseMs: 100, maxMs: 5000 }, () => 0.5) // → 200
+ */
+export function backoffDelayMs(
+  retry: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
+  if (!Number.isInteger(retry) || retry < 1) {
+    throw new RangeError(`retry must be an integer >= 1, received ${retry}`);
+  }
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** (retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** Options of {@link deliverEntries}. */
+export interface DeliverOptions {
+  /** Attempts per entry, first try included (≥ 1). */
+  readonly maxAttempts: number;
+  /** Backoff between attempts. Default {@link DEFAULT_BACKOFF}. */
+  readonly backoff?: BackoffOptions;
+  /** Limits of one call. Default {@link PUT_RECORDS_LIMITS}. */
+  readonly limits?: BatchLimits;
+  /** Injected sleep (tests pass a recorder). Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Injected jitter source in [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** What {@link deliverEntries} achieved. */
+export interface DeliverResult {
+  /** Entries acknowledged by Kinesis. */
+  readonly acknowledged: number;
+  /** Indexes (into the input) still failing after `maxAttempts`, ascending. */
+  readonly failed: number[];
+  /** PutRecords calls made (retries included). */
+  readonly calls: number;
+  /** Entries re-sent after a rejection or a failed call (summed over the retries). */
+  readonly resent: number;
+  /** Last error code or thrown message seen, for a response detail. */
+  readonly lastError: string | null;
+  /**
+   * Distinct error codes of the last attempt, in order of appearance: an entry's errorCode, or for a
+   * call that threw, the name of the error's cause (the SDK exception) or else of the error itself.
+   */
+  readonly lastErrorCodes: string[];
+}
+
+const timerSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The code a thrown PutRecords call is reported with: the cause's name (SDK exception) or the error's. */
+function thrownErrorCode(error: Error): string {
+  const cause = error.cause;
+  if (cause instanceof Error && cause.name) return cause.name;
+  return error.name || 'Error';
+}
+
+/**
+ * Writes entries with PutRecords in calls of ≤ 500 records and ≤ 5 MiB. Entries a call reports as
+ * failed (FailedRecordCount, or no result at all) — or all of a call that threw a RetriableError — are
+ * re-sent with exponential backoff and full jitter, up to `maxAttempts` per entry. Never throws for
+ * retriable faults: the result names the entries still failing (the poller commits only up to the first
+ * of them; the sink throws).
+ * @throws the port's error when a call fails with a non-retriable error.
+ */
+export async function deliverEntries(
+  entries: readonly SinkEntry[],
+  sink: SinkPort,
+  options: DeliverOptions,
+): Promise<DeliverResult> {
+  const limits = options.limits ?? PUT_RECORDS_LIMITS;
+  const sleep = options.sleep ?? timerSleep;
+  let pending = entries.map((_, i) => i);
+  let calls = 0;
+  let resent = 0;
+  let lastError: string | null = null;
+  let lastErrorCodes: string[] = [];
+  for (let attempt = 1; attempt <= options.maxAttempts && pending.length > 0; attempt++) {
+    if (attempt > 1) {
+      resent += pending.length;
+      await sleep(backoffDelayMs(attempt - 1, options.backoff ?? DEFAULT_BACKOFF, options.random));
+    }
+    const stillFailing: number[] = [];
+    const codes = new Set<string>();
+    for (const call of chunkIndexes(entries, limits, pending)) {
+      calls++;
+      try {
+        const results = await sink.putRecords(call.map((i) => entries[i] as SinkEntry));
+        call.forEach((index, k) => {
+          const code = results[k] === undefined ? MISSING_RESULT_CODE : results[k]?.errorCode;
+          if (code) {
+            lastError = code;
+            codes.add(code);
+            stillFailing.push(index);
+          }
+        });
+      } catch (error) {
+        if (!(error instanceof RetriableError) && (error as InfrastructureError).retriable !== true)
+          throw error;
+        lastError = (error as Error).message;
+        codes.add(thrownErrorCode(error as Error));
+        stillFailing.push(...call);
+      }
+    }
+    pending = stillFailing.sort((a, b) => a - b);
+    lastErrorCodes = [...codes];
+  }
+  return {
+    acknowledged: entries.length - pending.length,
+    failed: pending,
+    calls,
+    resent,
+    lastError,
+    lastErrorCodes,
+  };
+}
+
+/**
+ * Kinesis PutRecords adapter. A failed call throws a RetriableError whose `cause` is the SDK error;
+ * per-entry failures are results (a missing result is reported as {@link MISSING_RESULT_CODE}).
+ */
+export function createKinesisSink(kinesis: KinesisClient, streamName: string): SinkPort {
+  return {
+    async putRecords(entries) {
+      try {
+        const out = await kinesis.send(
+          new PutRecordsCommand({
+            StreamName: streamName,
+            Records: entries.map((e) => ({ PartitionKey: e.partitionKey, Data: e.data })),
+          }),
+        );
+        const records = out.Records ?? [];
+        return entries.map((_, i) => {
+          const r = records[i];
+          if (!r) return { errorCode: MISSING_RESULT_CODE, errorMessage: 'no result for entry' };
+          return r.ErrorCode ? { errorCode: r.ErrorCode, errorMessage: r.ErrorMessage ?? '' } : {};
+        });
+      } catch (error) {
+        throw new RetriableError(`kinesis PutRecords to ${streamName} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+  };
+}
