@@ -60,7 +60,12 @@ function childShape(node: ShapeNode, key: string): ShapeNode | null {
   return child;
 }
 
-function buildApi(node: ShapeNode | null, keys: readonly string[], values: readonly JsonValue[]): JsonObject {
+// Scratch lists of one normalization (normalizeApicEvent is synchronous and never re-entered), reused
+// so a record does not allocate and grow two arrays.
+const scratchKeys: string[] = [];
+const scratchValues: JsonValue[] = [];
+
+function buildApi(node: ShapeNode | null, count: number): JsonObject {
   let api: JsonObject;
   if (node === null) {
     api = {};
@@ -73,7 +78,10 @@ function buildApi(node: ShapeNode | null, keys: readonly string[], values: reado
     }
     api = { ...node.template };
   }
-  for (let i = 0; i < keys.length; i++) api[keys[i] as string] = values[i] as JsonValue;
+  for (let i = 0; i < count; i++) {
+    api[scratchKeys[i] as string] = scratchValues[i] as JsonValue;
+    scratchValues[i] = null;
+  }
   return api;
 }
 
@@ -88,8 +96,7 @@ function buildApi(node: ShapeNode | null, keys: readonly string[], values: reado
  * // → {ok: true, api: {bytes_sent: 1590, status: {code: 200, reason: 'OK'}}, extra: {}}
  */
 export function normalizeApicEvent(event: JsonObject): NormalizeResult {
-  const apiKeys: string[] = [];
-  const apiValues: JsonValue[] = [];
+  let count = 0;
   let shape: ShapeNode | null = shapeRoot;
   const extra: JsonObject = {};
   // One pass over the event's own keys (input order, so the same bytes give the same layout).
@@ -134,9 +141,10 @@ export function normalizeApicEvent(event: JsonObject): NormalizeResult {
       default:
         out = value;
     }
-    apiKeys.push(dst);
-    apiValues.push(out);
+    scratchKeys[count] = dst;
+    scratchValues[count] = out;
+    count++;
     if (shape !== null) shape = childShape(shape, dst);
   }
-  return { ok: true, api: buildApi(shape, apiKeys, apiValues), extra };
+  return { ok: true, api: buildApi(shape, count), extra };
 }
