@@ -335,8 +335,11 @@ export async function pollPartition(
  * Records enriched between two yields to the event loop. Enrichment is synchronous CPU work; yielding
  * every few milliseconds lets the reader's background fetch loop handle a fetch response that arrived
  * meanwhile and send the next Fetch at once, so the broker keeps streaming while records are enriched.
+ * The poll is bound by that fetch pipeline, not by the CPU (the main thread idles about half the time,
+ * waiting for records): 25 records (≈ 1.5 ms of enrichment) drained ≈ 8% faster than 100 in the poller
+ * bench, while larger chunks or committing in the background changed nothing measurable.
  */
-const ENRICH_SLICE_RECORDS = 100;
+const ENRICH_SLICE_RECORDS = 25;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
