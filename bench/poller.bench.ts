@@ -155,7 +155,7 @@ export default async function pollerBench(): Promise<BenchResult[]> {
         unit: 'ratio',
         target: `>= ${RATIO_TARGET}`,
         ok: pollerRate / rawRate >= RATIO_TARGET,
-        note: 'bounded by enrichBatch (single-threaded JSON normalization), see the enrichment bench',
+        note: 'the poll waits on the reader fetch loop (one fetch in flight) more than on enrichment; see fallback-poller/README.md',
       },
       {
         name: 'records per invocation (65 s timeout, 10 s margin) vs seed 000',
