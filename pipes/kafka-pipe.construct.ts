@@ -32,12 +32,13 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KafkaSource } from './kafka-source.construct.js';
+import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
 import {
   FireAndForgetLambdaTarget,
@@ -423,13 +424,7 @@ export class KafkaPipe extends Construct {
       logGroup,
       role,
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        ...LAMBDA_BUNDLING,
       },
     });
   }
