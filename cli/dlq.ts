@@ -34,7 +34,7 @@ import {
   parsePartitionKeySpec,
   reasonCode,
 } from '../enrichment/index.js';
-import type { SourceConfig } from '../pipes/source-schema.js';
+import { type SourceConfig, streamPhysicalName } from '../pipes/source-schema.js';
 import { deliverBatch } from '../targets/deliver-batch.js';
 import type { CliAwsClients } from './aws.js';
 import { EXIT_CODES, type ExitCode, type Output, startProgress, usageError } from './output.js';
@@ -694,8 +694,8 @@ export async function dlqReplayCommand(
       );
     target = { type: 'lambda', functionName: flags.function, lambda: aws.lambda };
   } else if (to === 'kinesis') {
-    const key = source ? (source.target.streamName ?? `${source.name}-events`) : undefined;
-    const streamName = flags.stream ?? (key && flags.env ? `${key}-${flags.env}` : undefined);
+    const streamName =
+      flags.stream ?? (source && flags.env ? streamPhysicalName(source, flags.env) : undefined);
     if (!streamName) {
       throw usageError(
         '--stream',

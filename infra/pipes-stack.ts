@@ -27,7 +27,7 @@ import { ConfigError, formatIssues } from '../core/errors.js';
 import { parseRules } from '../enrichment/rules/parse.js';
 import { DLQ_RETENTION_DAYS, KafkaPipe, sourceConstructId } from '../pipes/kafka-pipe.construct.js';
 import type { LoadedSource } from '../pipes/load-sources.js';
-import { DEFAULTS, type SourceConfig } from '../pipes/source-schema.js';
+import { DEFAULTS, type SourceConfig, streamKeyOf, streamPhysicalName } from '../pipes/source-schema.js';
 import { RulesAppConfig } from './rules-appconfig.construct.js';
 
 /** The FallbackPoller construct's constructor, loaded only when `fallback-poller/fallback-poller.construct.ts` exists. */
@@ -59,11 +59,6 @@ export interface KafkaPipesStackProps extends StackProps {
   readonly removalPolicy: RemovalPolicy;
   /** Builds the poller for `engine: poller` sources; absent = those sources are skipped with a warning. */
   readonly fallbackPoller?: FallbackPollerFactory;
-}
-
-/** Stream construct id / physical name for a source. */
-function streamKey(source: SourceConfig): string {
-  return source.target.streamName ?? `${source.name}-events`;
 }
 
 /** The Kafka ingestion stack of one environment. */
@@ -216,12 +211,12 @@ export class KafkaPipesStack extends Stack {
   }
 
   private streamFor(source: SourceConfig, environment: string, removalPolicy: RemovalPolicy): Stream {
-    const key = streamKey(source);
+    const key = streamKeyOf(source);
     const existing = this.streams.get(key);
     if (existing) return existing;
     const shards = source.target.shards;
     const stream = new Stream(this, `${sourceConstructId(key)}Stream`, {
-      streamName: `${key}-${environment}`,
+      streamName: streamPhysicalName(source, environment),
       encryption: StreamEncryption.KMS,
       encryptionKey: this.dataKey,
       ...(shards

@@ -10,7 +10,7 @@
  * share a topic name on the single local broker still get distinct eventIds, as on distinct clusters.
  */
 import type { KafkaConnection } from '../core/kafka-client.js';
-import type { SourceConfig } from '../pipes/source-schema.js';
+import { type SourceConfig, streamPhysicalName } from '../pipes/source-schema.js';
 
 /** A listener of the test bed. */
 export type BedListener = 'plaintext' | 'ssl' | 'saslSsl';
@@ -92,7 +92,7 @@ export function listenerFor(auth: SourceConfig['auth']['type']): BedListener {
 
 /** Physical stream name, as infra/pipes-stack.ts names it for an environment. */
 export function streamNameOf(source: SourceConfig, environment = LOCAL_ENVIRONMENT): string {
-  return `${source.target.streamName ?? `${source.name}-events`}-${environment}`;
+  return streamPhysicalName(source, environment);
 }
 
 /** Plans one source. */

@@ -69,6 +69,25 @@ export function defaultConsumerGroupId(name: string): string {
   return `${DEFAULTS.consumerGroupPrefix}${name}`;
 }
 
+/**
+ * The stream a source writes to, before the environment suffix: `target.streamName`, else `<name>-events`.
+ * Sources naming the same stream share it.
+ */
+export function streamKeyOf(source: Pick<SourceConfig, 'name' | 'target'>): string {
+  return source.target.streamName ?? `${source.name}-events`;
+}
+
+/**
+ * Physical name of the source's Kinesis stream in an environment, as the stack creates it.
+ * @example streamPhysicalName({ name: 'orders', target: { type: 'kinesis' } }, 'prod') // → 'orders-events-prod'
+ */
+export function streamPhysicalName(
+  source: Pick<SourceConfig, 'name' | 'target'>,
+  environment: string,
+): string {
+  return `${streamKeyOf(source)}-${environment}`;
+}
+
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const BROKER_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
