@@ -15,6 +15,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { NonRetriableError, RetriableError } from './errors.js';
+import { FetchPlan, type FetchPlanStats, type PlannedFetch } from './fetch-plan.js';
 
 /** How to reach and authenticate to a Kafka cluster. */
 export interface KafkaConnection {
@@ -104,6 +105,10 @@ export type { Kafka } from 'kafkajs';
 //      Cluster/Broker objects (what its consumer uses underneath; reached via the Kafka instance's
 //      `private:Kafka:createCluster` factory). No group is joined: no rebalance, no
 //      group.initial.rebalance.delay.ms wait, no other reader disturbed.
+//      While behind, a second connection reads ahead (core/fetch-plan.ts): a broker serves one
+//      connection's requests one at a time and encrypts its TLS responses on one network thread, so a
+//      single fetch in flight leaves the broker idle while the client decodes, and caps the partition at
+//      one thread's speed. Records are still handed out strictly in offset order, each once.
 //   3. Offsets are committed with an OffsetCommit request carrying generation -1 and no member id — the
 //      "simple consumer" commit Java's assign() + commitSync() sends. The broker accepts it only while
 //      the group has no active members, and the group stays Empty, so `kafka-consumer-groups --describe`
@@ -144,6 +149,11 @@ export interface OpenPartitionOptions {
   readonly maxBytesPerFetch?: number;
   /** Records buffered ahead of the caller before the reader stops fetching (default 2000). */
   readonly prefetchRecords?: number;
+  /**
+   * Fetches in flight at once while behind, each on its own connection (default 2; 1 = one connection,
+   * no read-ahead). At the end of the log only one long-polling fetch runs.
+   */
+  readonly fetchLanes?: number;
 }
 
 /** An open single-partition read, see {@link openPartitionSession}. */
@@ -165,6 +175,8 @@ export interface PartitionSession {
   poll(maxRecords: number, maxWaitMs: number): Promise<PartitionRecord[]>;
   /** Commits `nextOffset` (the offset AFTER the last processed record) to the group (memberless OffsetCommit). */
   commit(nextOffset: string): Promise<void>;
+  /** Fetch counters (read-aheads, records received twice by overlapping read-aheads, gaps re-fetched). */
+  stats(): FetchPlanStats;
   /** Stops the reader and disconnects; safe to call twice. */
   close(): Promise<void>;
 }
@@ -172,6 +184,7 @@ export interface PartitionSession {
 const READER_DEFAULT_FETCH_MAX_WAIT_MS = 500;
 const READER_DEFAULT_MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
 const READER_DEFAULT_PREFETCH_RECORDS = 2_000;
+const READER_DEFAULT_FETCH_LANES = 2;
 /** kafkajs retries of the reader's requests (≈ 5 s with the adapter's 100 ms → 2 s backoff): rides out a
  * coordinator move or a broker restart. */
 const READER_RETRIES = 6;
@@ -318,7 +331,12 @@ interface InternalFetchedMessage {
   readonly attributes: number;
   readonly headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
   readonly isControlRecord?: boolean;
-  readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean };
+  readonly batchContext?: {
+    readonly producerId: string;
+    readonly inTransaction: boolean;
+    readonly firstOffset?: string;
+    readonly lastOffsetDelta?: number;
+  };
 }
 
 /** The parts of kafkajs' internal Broker the reader uses (kafkajs 2.2.4, src/broker/index.js). */
@@ -335,6 +353,8 @@ interface InternalBroker {
       partitions: {
         partition: number;
         highWatermark: string;
+        /** Fetch v4+: the end of what READ_COMMITTED may read ("-1" when unknown). */
+        lastStableOffset?: string;
         abortedTransactions?: { producerId: string; firstOffset: string }[];
         messages: InternalFetchedMessage[];
       }[];
@@ -386,6 +406,18 @@ export function internalCluster(kafka: Kafka): InternalCluster {
 }
 
 const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]);
+
+/** Record overhead on the wire besides key, value and headers (length, attributes, deltas; batch share). */
+const RECORD_OVERHEAD_BYTES = 16;
+
+/** Approximate wire size of a fetched record, for sizing gap fills (core/fetch-plan.ts). */
+function approxRecordBytes(m: InternalFetchedMessage): number {
+  let n = RECORD_OVERHEAD_BYTES + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [name, v] of Object.entries(m.headers ?? {})) {
+    for (const x of Array.isArray(v) ? v : [v]) n += name.length + (x === undefined ? 0 : x.length) + 2;
+  }
+  return n;
+}
 
 /** Drops records of aborted transactions (port of kafkajs src/consumer/filterAbortedMessages.js). */
 function filterAborted(
@@ -473,91 +505,162 @@ export async function openPartitionSession(
   const fetchMaxWaitMs = opts.fetchMaxWaitMs ?? READER_DEFAULT_FETCH_MAX_WAIT_MS;
   const maxBytes = opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH;
   const prefetch = opts.prefetchRecords ?? READER_DEFAULT_PREFETCH_RECORDS;
-  let next = start; // next offset to FETCH
+  const lanes = opts.fetchLanes ?? READER_DEFAULT_FETCH_LANES;
+  const plan = new FetchPlan<PartitionRecord>(start, { lanes });
   let latestHigh = high;
+  // End of what READ_COMMITTED can read: the last stable offset of the latest fetch response (below the
+  // high watermark while a transaction is open), the open's high watermark until a fetch reports one.
+  let readableEnd = high;
   const buffer: PartitionRecord[] = [];
   let crash: Error | null = null;
   let closed = false;
-  let loop: Promise<void> | null = null;
+  let loops: Promise<void>[] | null = null;
   let wakeReader: (() => void) | null = null;
-  let wakeFetcher: (() => void) | null = null;
+  const fetcherWaits = new Set<() => void>();
+  /** Connections of the read-ahead lanes (lane 0 fetches and commits on `cluster`), opened on first use. */
+  const laneClusters = new Map<number, InternalCluster>();
+  const laneConnecting = new Map<number, Promise<InternalCluster>>();
   let coordinator: Awaited<ReturnType<typeof cluster.findGroupCoordinator>> | null = null;
   const signalReader = () => {
     const w = wakeReader;
     wakeReader = null;
     w?.();
   };
-  const signalFetcher = () => {
-    const w = wakeFetcher;
-    wakeFetcher = null;
-    w?.();
+  const signalFetchers = () => {
+    const waiting = [...fetcherWaits];
+    fetcherWaits.clear();
+    for (const w of waiting) w();
   };
 
-  // Background fetch loop: Fetch requests straight to the partition leader (no group involved), prefetching
-  // up to `prefetch` records ahead of the caller so network and processing overlap.
-  const fetchLoop = async (): Promise<void> => {
+  /** Fetches on `via` and returns the piece it covered plus the high watermark and readable end it reported. */
+  const fetchPiece = async (via: InternalCluster, { start, maxBytes: limit }: PlannedFetch) => {
+    const partitionMaxBytes = Math.min(limit ?? maxBytes, maxBytes);
+    const leaders = via.findLeaderForPartitions(topic, [partition]);
+    const nodeId = Object.keys(leaders)[0];
+    if (nodeId === undefined)
+      throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
+    const broker = await via.findBroker({ nodeId });
+    const { responses } = await broker.fetch({
+      isolationLevel: READ_COMMITTED,
+      maxWaitTime: fetchMaxWaitMs,
+      minBytes: 1,
+      maxBytes,
+      topics: [
+        { topic, partitions: [{ partition, fetchOffset: start.toString(), maxBytes: partitionMaxBytes }] },
+      ],
+    });
+    const data = responses[0]?.partitions.find((p) => p.partition === partition);
+    if (!data) return null;
+    const hw = BigInt(data.highWatermark);
+    const lso = data.lastStableOffset !== undefined ? BigInt(data.lastStableOffset) : -1n;
+    // A fetch may return records before the requested offset (whole compressed batches): drop them.
+    const within = data.messages.filter((m) => BigInt(m.offset) >= start);
+    const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
+    let end = start;
+    const last = within.at(-1);
+    if (last) {
+      end = BigInt(last.offset) + 1n;
+      // The batch's last offset covers records compaction removed from its tail.
+      const ctx = last.batchContext;
+      if (ctx?.firstOffset !== undefined && ctx.lastOffsetDelta !== undefined) {
+        end = maxBig(end, BigInt(ctx.firstOffset) + BigInt(ctx.lastOffsetDelta) + 1n);
+      }
+    }
+    const records = visible.map((m) => toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
+    const first = data.messages[0];
+    const from =
+      first?.batchContext?.firstOffset !== undefined ? BigInt(first.batchContext.firstOffset) : start;
+    let bytes = 0;
+    for (const m of data.messages) bytes += approxRecordBytes(m);
+    const piece = { start, end, records, from, bytes, skipped: data.messages.length - within.length };
+    return { piece, hw, readable: lso >= 0n ? lso : hw };
+  };
+
+  const laneCluster = (lane: number): Promise<InternalCluster> => {
+    if (lane === 0) return Promise.resolve(cluster);
+    let connecting = laneConnecting.get(lane);
+    if (!connecting) {
+      const c = internalCluster(kafka);
+      laneClusters.set(lane, c);
+      connecting = c
+        .connect()
+        .then(() => c.addTargetTopic(topic))
+        .then(async () => {
+          if (!closed) return c;
+          // close() ran while this connection opened: do not leave it behind.
+          await c.disconnect().catch(() => undefined);
+          throw new NonRetriableError('partition session is closed');
+        });
+      // A failed connect is retried with a fresh cluster on the next fetch of the lane.
+      connecting.catch(() => {
+        laneConnecting.delete(lane);
+        laneClusters.delete(lane);
+        void c.disconnect().catch(() => undefined);
+      });
+      laneConnecting.set(lane, connecting);
+    }
+    return connecting;
+  };
+
+  // One background fetch loop per lane: lane 0 starts at the head; the others read ahead once a
+  // size-limited fetch gave the plan an estimate, up to `prefetch` records ahead of the caller, so network,
+  // broker and processing overlap. Only failures of head fetches count toward giving up: a failed
+  // read-ahead is planned again (or its range fetched from the head).
+  const laneLoop = async (lane: number): Promise<void> => {
     let failures = 0;
     while (!closed) {
-      if (buffer.length >= prefetch) {
-        await new Promise<void>((resolve) => {
-          wakeFetcher = resolve;
-        });
+      const fetch = buffer.length + plan.held < prefetch ? plan.plan(lane, readableEnd) : null;
+      if (fetch === null) {
+        await new Promise<void>((resolve) => fetcherWaits.add(resolve));
         continue;
       }
+      plan.issued(lane, fetch);
+      let fetched: Awaited<ReturnType<typeof fetchPiece>>;
       try {
-        const leaders = cluster.findLeaderForPartitions(topic, [partition]);
-        const nodeId = Object.keys(leaders)[0];
-        if (nodeId === undefined)
-          throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { retriable: true });
-        const broker = await cluster.findBroker({ nodeId });
-        const fetchOffset = next;
-        const { responses } = await broker.fetch({
-          isolationLevel: READ_COMMITTED,
-          maxWaitTime: fetchMaxWaitMs,
-          minBytes: 1,
-          maxBytes,
-          topics: [{ topic, partitions: [{ partition, fetchOffset: fetchOffset.toString(), maxBytes }] }],
-        });
-        failures = 0;
-        if (closed) return;
-        const data = responses[0]?.partitions.find((p) => p.partition === partition);
-        if (!data) continue;
-        if (BigInt(data.highWatermark) > latestHigh) latestHigh = BigInt(data.highWatermark);
-        // A fetch may return records before the requested offset (whole compressed batches): drop them.
-        const within = data.messages.filter((m) => BigInt(m.offset) >= fetchOffset);
-        const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
-        for (const m of visible)
-          buffer.push(toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
-        const last = within.at(-1);
-        if (last) next = BigInt(last.offset) + 1n;
-        if (visible.length > 0) signalReader();
+        fetched = await fetchPiece(await laneCluster(lane), fetch);
       } catch (error) {
+        plan.failed(lane);
+        signalFetchers();
         if (closed) return;
         const e = error as Error & { retriable?: boolean; type?: string };
-        if (e.type === 'OFFSET_OUT_OF_RANGE') {
+        const atHead = fetch.start <= plan.next;
+        if (e.type === 'OFFSET_OUT_OF_RANGE' && atHead) {
           // Retention deleted what we were about to read: continue from the new low watermark.
           const offsets = await withReaderRetries(() => admin.fetchTopicOffsets(topic)).catch(() => []);
           const t = offsets.find((o) => o.partition === partition);
-          if (t && BigInt(t.low) > next) {
-            next = BigInt(t.low);
+          if (t && BigInt(t.low) > plan.next) {
+            plan.skipTo(BigInt(t.low));
             continue;
           }
         }
         failures++;
-        if (failures > READER_FETCH_FAILURES_MAX) {
+        if (atHead && failures > READER_FETCH_FAILURES_MAX) {
           crash = e;
           signalReader();
           return;
         }
         // Broker restart, leader move, connection reset: refresh metadata and retry with backoff.
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** failures)));
-        await cluster.refreshMetadata().catch(() => undefined);
+        await (lane === 0 ? cluster : laneClusters.get(lane))?.refreshMetadata().catch(() => undefined);
+        continue;
       }
+      failures = 0;
+      if (closed) return;
+      if (!fetched) {
+        plan.failed(lane);
+        continue;
+      }
+      if (fetched.hw > latestHigh) latestHigh = fetched.hw;
+      readableEnd = fetched.readable;
+      const ready = plan.completed(lane, fetched.piece, fetched.readable);
+      for (const r of ready) buffer.push(r);
+      if (ready.length > 0) signalReader();
+      signalFetchers();
     }
   };
 
   const ensureLoop = async (): Promise<void> => {
-    if (loop) return;
+    if (loops) return;
     const failed = await clusterReady;
     try {
       if (failed) {
@@ -570,7 +673,7 @@ export async function openPartitionSession(
         cause: error,
       });
     }
-    loop = fetchLoop();
+    loops = Array.from({ length: lanes }, (_, lane) => laneLoop(lane));
   };
 
   return {
@@ -578,24 +681,25 @@ export async function openPartitionSession(
     startOffset: start.toString(),
     lowWatermark: low.toString(),
     highWatermark: () => latestHigh.toString(),
-    nextOffset: () => (buffer[0] ? buffer[0].offset : next.toString()),
+    nextOffset: () => (buffer[0] ? buffer[0].offset : plan.next.toString()),
+    stats: () => plan.stats,
     async poll(maxRecords, maxWaitMs) {
       if (closed) throw new NonRetriableError('partition session is closed');
       if (buffer.length === 0) {
-        if (!loop && next >= latestHigh && maxWaitMs <= 0) return [];
+        if (!loops && plan.next >= readableEnd && maxWaitMs <= 0) return [];
         await ensureLoop();
         const started = Date.now();
-        // Behind the high watermark, records exist: wait for them (first connection, leader move, broker
+        // Behind the readable end, records exist: wait for them (first connection, leader move, broker
         // restart) rather than report "caught up". At the end of the log, wait `maxWaitMs` for new ones.
         for (;;) {
           if (buffer.length > 0 || crash) break;
-          const behind = next < latestHigh;
+          const behind = plan.next < readableEnd;
           const budget = behind ? READER_BEHIND_WAIT_MAX_MS : maxWaitMs;
           const left = budget - (Date.now() - started);
           if (left <= 0) {
             if (behind)
               crash = new Error(
-                `no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms although offset ${next} < high watermark ${latestHigh}`,
+                `no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms although offset ${plan.next} < readable end ${readableEnd}`,
               );
             break;
           }
@@ -615,7 +719,7 @@ export async function openPartitionSession(
         }
       }
       const out = buffer.splice(0, maxRecords);
-      if (buffer.length < prefetch) signalFetcher();
+      if (buffer.length + plan.held < prefetch) signalFetchers();
       return out;
     },
     async commit(nextOffset) {
@@ -663,12 +767,14 @@ export async function openPartitionSession(
     async close() {
       if (closed) return;
       closed = true;
-      signalFetcher();
+      signalFetchers();
       signalReader();
       // Disconnect first: it ends an in-flight long-poll fetch (up to fetchMaxWaitMs) instead of waiting for it.
       await clusterReady;
-      await cluster.disconnect().catch(() => undefined);
-      await loop?.catch(() => undefined);
+      await Promise.all(
+        [cluster, ...laneClusters.values()].map((c) => c.disconnect().catch(() => undefined)),
+      );
+      await Promise.all((loops ?? []).map((l) => l.catch(() => undefined)));
       await admin.disconnect().catch(() => undefined);
     },
   };
