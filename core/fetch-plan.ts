@@ -112,6 +112,13 @@ export class FetchPlan<R extends { readonly offset: string }> {
     return n;
   }
 
+  /** Approximate bytes of the held pieces (their reported `bytes`). */
+  get heldBytes(): number {
+    let n = 0;
+    for (const p of this.#pieces) n += p.bytes ?? 0;
+    return n;
+  }
+
   get stats(): FetchPlanStats {
     return { ...this.#stats };
   }

@@ -150,10 +150,20 @@ export interface OpenPartitionOptions {
   /** Records buffered ahead of the caller before the reader stops fetching (default 2000). */
   readonly prefetchRecords?: number;
   /**
+   * Bytes (keys, values, headers) buffered ahead of the caller before the reader stops fetching (default
+   * 24 MiB): bounds memory when records are large. A fetch in flight may land on top of it.
+   */
+  readonly prefetchBytes?: number;
+  /**
    * Fetches in flight at once while behind, each on its own connection (default 2; 1 = one connection,
    * no read-ahead). At the end of the log only one long-polling fetch runs.
    */
   readonly fetchLanes?: number;
+}
+
+/** Counters of a partition session: the fetch plan's, plus the most bytes it buffered ahead of the caller. */
+export interface ReaderStats extends FetchPlanStats {
+  readonly peakBufferedBytes: number;
 }
 
 /** An open single-partition read, see {@link openPartitionSession}. */
@@ -176,7 +186,7 @@ export interface PartitionSession {
   /** Commits `nextOffset` (the offset AFTER the last processed record) to the group (memberless OffsetCommit). */
   commit(nextOffset: string): Promise<void>;
   /** Fetch counters (read-aheads, records received twice by overlapping read-aheads, gaps re-fetched). */
-  stats(): FetchPlanStats;
+  stats(): ReaderStats;
   /** Stops the reader and disconnects; safe to call twice. */
   close(): Promise<void>;
 }
@@ -184,6 +194,8 @@ export interface PartitionSession {
 const READER_DEFAULT_FETCH_MAX_WAIT_MS = 500;
 const READER_DEFAULT_MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
 const READER_DEFAULT_PREFETCH_RECORDS = 2_000;
+/** Sized for the poller's 512 MB Lambda: the buffer, two fetches in flight and the chunk being delivered. */
+const READER_DEFAULT_PREFETCH_BYTES = 24 * 1024 * 1024;
 const READER_DEFAULT_FETCH_LANES = 2;
 /** kafkajs retries of the reader's requests (≈ 5 s with the adapter's 100 ms → 2 s backoff): rides out a
  * coordinator move or a broker restart. */
@@ -410,6 +422,13 @@ const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]);
 /** Record overhead on the wire besides key, value and headers (length, attributes, deltas; batch share). */
 const RECORD_OVERHEAD_BYTES = 16;
 
+/** Bytes a record holds in memory (key, value, headers). */
+function partitionRecordBytes(r: PartitionRecord): number {
+  let n = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) n += h.name.length + h.value.length;
+  return n;
+}
+
 /** Approximate wire size of a fetched record, for sizing gap fills (core/fetch-plan.ts). */
 function approxRecordBytes(m: InternalFetchedMessage): number {
   let n = RECORD_OVERHEAD_BYTES + (m.key?.length ?? 0) + (m.value?.length ?? 0);
@@ -505,6 +524,7 @@ export async function openPartitionSession(
   const fetchMaxWaitMs = opts.fetchMaxWaitMs ?? READER_DEFAULT_FETCH_MAX_WAIT_MS;
   const maxBytes = opts.maxBytesPerFetch ?? READER_DEFAULT_MAX_BYTES_PER_FETCH;
   const prefetch = opts.prefetchRecords ?? READER_DEFAULT_PREFETCH_RECORDS;
+  const prefetchBytes = opts.prefetchBytes ?? READER_DEFAULT_PREFETCH_BYTES;
   const lanes = opts.fetchLanes ?? READER_DEFAULT_FETCH_LANES;
   const plan = new FetchPlan<PartitionRecord>(start, { lanes });
   let latestHigh = high;
@@ -512,6 +532,17 @@ export async function openPartitionSession(
   // high watermark while a transaction is open), the open's high watermark until a fetch reports one.
   let readableEnd = high;
   const buffer: PartitionRecord[] = [];
+  let bufferedBytes = 0;
+  let peakBufferedBytes = 0;
+  /**
+   * Whether `fetch` may go now. The head (what the caller needs next) waits only for the caller to drain
+   * the buffer; a read-ahead also counts the pieces held back behind a gap, which only the head can
+   * release, so they never block it.
+   */
+  const mayFetch = (fetch: PlannedFetch) =>
+    fetch.start <= plan.next
+      ? buffer.length < prefetch && bufferedBytes < prefetchBytes
+      : buffer.length + plan.held < prefetch && bufferedBytes + plan.heldBytes < prefetchBytes;
   let crash: Error | null = null;
   let closed = false;
   let loops: Promise<void>[] | null = null;
@@ -609,7 +640,8 @@ export async function openPartitionSession(
   const laneLoop = async (lane: number): Promise<void> => {
     let failures = 0;
     while (!closed) {
-      const fetch = buffer.length + plan.held < prefetch ? plan.plan(lane, readableEnd) : null;
+      const planned = plan.plan(lane, readableEnd);
+      const fetch = planned && mayFetch(planned) ? planned : null;
       if (fetch === null) {
         await new Promise<void>((resolve) => fetcherWaits.add(resolve));
         continue;
@@ -653,7 +685,12 @@ export async function openPartitionSession(
       if (fetched.hw > latestHigh) latestHigh = fetched.hw;
       readableEnd = fetched.readable;
       const ready = plan.completed(lane, fetched.piece, fetched.readable);
-      for (const r of ready) buffer.push(r);
+      for (const r of ready) {
+        buffer.push(r);
+        bufferedBytes += partitionRecordBytes(r);
+      }
+      if (bufferedBytes + plan.heldBytes > peakBufferedBytes)
+        peakBufferedBytes = bufferedBytes + plan.heldBytes;
       if (ready.length > 0) signalReader();
       signalFetchers();
     }
@@ -682,7 +719,7 @@ export async function openPartitionSession(
     lowWatermark: low.toString(),
     highWatermark: () => latestHigh.toString(),
     nextOffset: () => (buffer[0] ? buffer[0].offset : plan.next.toString()),
-    stats: () => plan.stats,
+    stats: () => ({ ...plan.stats, peakBufferedBytes }),
     async poll(maxRecords, maxWaitMs) {
       if (closed) throw new NonRetriableError('partition session is closed');
       if (buffer.length === 0) {
@@ -719,7 +756,8 @@ export async function openPartitionSession(
         }
       }
       const out = buffer.splice(0, maxRecords);
-      if (buffer.length + plan.held < prefetch) signalFetchers();
+      for (const r of out) bufferedBytes -= partitionRecordBytes(r);
+      if (out.length > 0) signalFetchers();
       return out;
     },
     async commit(nextOffset) {

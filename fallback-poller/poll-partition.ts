@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
-import type { FetchPlanStats } from '../core/fetch-plan.js';
-import type { StartingPosition } from '../core/kafka-client.js';
+import type { ReaderStats, StartingPosition } from '../core/kafka-client.js';
 import { type BackoffOptions, deliverEntries, type SinkEntry } from '../core/kinesis-delivery.js';
 import {
   type CompiledRules,
@@ -201,7 +200,7 @@ export async function pollPartition(
   let lag: string | null = null;
   let stopReason: StopReason = STOP_REASON.caughtUp;
   let detail = '';
-  let readerStats: FetchPlanStats | null = null;
+  let readerStats: ReaderStats | null = null;
   try {
     const session = await ports.reader.open({
       topic,

@@ -134,11 +134,13 @@ describe('FetchPlan', () => {
     // Act
     const gap = issue(plan, 0, 1_000n);
     const held = plan.held;
+    const heldBytes = plan.heldBytes;
     const out2 = plan.completed(0, piece(150, 200, { bytes: 1_000 }), 1_000n);
     // Assert: 50 offsets at 10 bytes per offset (the last estimate), times 1.1, plus 1 KiB slack
     expect(offsets(out1)).toEqual(range(100, 150));
     expect(gap).toEqual({ start: 150n, maxBytes: Math.ceil(50 * 10 * 1.1) + 1024 });
     expect(held).toBe(100);
+    expect(heldBytes).toBe(1_000);
     expect(offsets(out2)).toEqual(range(150, 300));
     expect(plan.stats.gaps).toBe(1);
   });
