@@ -32,6 +32,9 @@ export const DLQ_SEND_ATTEMPTS = 3;
 /** Schema tag written in every DLQ message. */
 export const DLQ_SCHEMA = 'enrichment-dlq/v1' as const;
 
+/** Appended to the reason of a DLQ entry whose key and headers were removed to fit an SQS message. */
+export const DLQ_KEY_HEADERS_REMOVED_NOTE = '(key and headers removed: too large for SQS)';
+
 /** Why a record went to the DLQ. The DLQ entry's `reason` starts with one of these codes. */
 export const DLQ_REASON = {
   /** The Kafka record had no value (a tombstone). */

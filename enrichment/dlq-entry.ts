@@ -1,5 +1,15 @@
 import type { DLQ_SCHEMA } from './constants.js';
 
+/** Kafka timestamp types a DLQ entry records (the record attribute Pipes reports as `timestampType`). */
+export const DLQ_TIMESTAMP_TYPES = ['CREATE_TIME', 'LOG_APPEND_TIME'] as const;
+/** One of {@link DLQ_TIMESTAMP_TYPES}. */
+export type DlqTimestampType = (typeof DLQ_TIMESTAMP_TYPES)[number];
+
+/** Narrows a record's `timestampType` to the two Kafka values (anything else is not recorded). */
+export function isDlqTimestampType(value: unknown): value is DlqTimestampType {
+  return value === 'CREATE_TIME' || value === 'LOG_APPEND_TIME';
+}
+
 /** One Kafka header of a DLQ entry, value kept as base64 so binary headers survive. */
 export interface DlqHeader {
   readonly name: string;
@@ -24,6 +34,11 @@ export interface DlqEntry {
   readonly offset: string;
   /** Record timestamp, ISO-8601 UTC, or null. */
   readonly timestamp: string | null;
+  /**
+   * Whether `timestamp` is the producer's (CREATE_TIME) or the broker's (LOG_APPEND_TIME). Absent in
+   * entries written before it was recorded, and when the record carried no known type.
+   */
+  readonly timestampType?: DlqTimestampType;
   /** `<reason-code>: <detail>`; the code is one of DLQ_REASON. */
   readonly reason: string;
   /** ruleVersion of the rules in force. */

@@ -10,7 +10,7 @@ import {
   KINESIS_RECORD_LIMIT_BYTES,
 } from './constants.js';
 import { toIsoUtc } from './datetime.js';
-import type { DlqEntry, DlqHeader } from './dlq-entry.js';
+import { type DlqEntry, type DlqHeader, isDlqTimestampType } from './dlq-entry.js';
 import {
   type DecodedKafkaRecord,
   decodeHeaders,
@@ -315,6 +315,7 @@ function enrichDecoded(input: readonly WorkRecord[], ctx: EnrichContext): Serial
       partition: r.partition,
       offset: r.offset,
       timestamp: r.timestamp === null ? null : toIsoUtc(r.timestamp),
+      ...(isDlqTimestampType(r.timestampType) ? { timestampType: r.timestampType } : {}),
       reason: result.reason,
       ruleVersion: ctx.rules.ruleVersion,
       key: base64Key(r),

@@ -8,6 +8,7 @@ export { APIC_FIELDS, type ApicFieldKind } from './apic-fields.js';
 export { type CanonicalRecord, serializeCanonical } from './canonical.js';
 export {
   CANONICAL_SCHEMA_VERSION,
+  DLQ_KEY_HEADERS_REMOVED_NOTE,
   DLQ_REASON,
   DLQ_SCHEMA,
   type DlqReasonCode,
@@ -23,7 +24,14 @@ export {
   type EnrichmentMetrics,
 } from './create-handler.js';
 export { toIsoUtc } from './datetime.js';
-export { type DlqEntry, type DlqHeader, reasonCode } from './dlq-entry.js';
+export {
+  DLQ_TIMESTAMP_TYPES,
+  type DlqEntry,
+  type DlqHeader,
+  type DlqTimestampType,
+  isDlqTimestampType,
+  reasonCode,
+} from './dlq-entry.js';
 export {
   type EnrichContext,
   type EnrichCounts,

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { RetriableError } from '../core/errors.js';
 import {
+  DLQ_KEY_HEADERS_REMOVED_NOTE,
   DLQ_SEND_ATTEMPTS,
   SQS_BATCH_LIMIT_BYTES,
   SQS_BATCH_MAX_ENTRIES,
@@ -44,7 +45,7 @@ export function dlqMessageBody(entry: DlqEntry, limitBytes: number = SQS_MESSAGE
       ...marked,
       key: null,
       headers: [],
-      reason: `${entry.reason} (key and headers removed: too large for SQS)`,
+      reason: `${entry.reason} ${DLQ_KEY_HEADERS_REMOVED_NOTE}`,
     };
     room = limitBytes - Buffer.byteLength(sqsSafeJson(trimmed));
   }

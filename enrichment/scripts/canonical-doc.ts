@@ -94,7 +94,10 @@ reason \`wrong-type\` — it is never silently dropped or guessed.
 ## What does not become a canonical record
 
 Such records go to the enrichment DLQ (SQS, schema \`enrichment-dlq/v1\`) with their coordinates, the
-reason, the rule version and the raw base64 key/value/headers. Reason codes: ${reasons}.
+timestamp and its \`timestampType\` (\`CREATE_TIME\` or \`LOG_APPEND_TIME\`; absent in entries written before it
+was recorded), the reason, the rule version and the raw base64 key/value/headers. A value too large for an
+SQS message is cut and flagged \`valueTruncated: true\` with \`valueSha256\` and \`valueBytes\` of the full value;
+\`kafka-pipes dlq replay --from-kafka\` re-reads such records from Kafka (docs/cli.md). Reason codes: ${reasons}.
 Records dropped by an \`op: drop\` rule are counted (\`DroppedByRule\`) and sent nowhere.
 Every input record is in exactly one place: output, dropped, or DLQ.
 
