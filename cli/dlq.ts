@@ -9,6 +9,7 @@
  * inspect never consumes: messages are received (which hides them), summarized and then made visible again
  * with ChangeMessageVisibility 0. Replay deletes a message only after its delivery succeeded.
  */
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -21,11 +22,13 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { type KafkaConnection, type PartitionRecord, readRecordsAt } from '../core/kafka-client.js';
 import { createKinesisSink, type SinkPort } from '../core/kinesis-delivery.js';
 import {
   buildPipeKafkaRecord,
   type CompiledRules,
   createSqsDlqSink,
+  DLQ_KEY_HEADERS_REMOVED_NOTE,
   DLQ_SCHEMA,
   type DlqEntry,
   enrichBatch,
@@ -37,6 +40,7 @@ import {
 import { type SourceConfig, streamPhysicalName } from '../pipes/source-schema.js';
 import { deliverBatch } from '../targets/deliver-batch.js';
 import type { CliAwsClients } from './aws.js';
+import { type CheckFlags, planCheck } from './check.js';
 import { EXIT_CODES, type ExitCode, type Output, startProgress, usageError } from './output.js';
 import { compileRulesFile } from './rules-preview.js';
 import { resolveSource } from './sources.js';
@@ -336,7 +340,10 @@ export const REPLAY_OUTCOMES = {
   requeued: 'requeued',
   /** Delivery or requeue failed: the message stays in the DLQ untouched. */
   failed: 'failed',
-  /** Cannot be replayed from the DLQ alone (truncated value, unknown body): left in place. */
+  /**
+   * Cannot be replayed (unknown body; truncated value without --from-kafka, or whose record is no longer
+   * in Kafka or differs from the entry): left in place.
+   */
   skipped: 'skipped',
   /** --dry-run: what would be done. */
   wouldDeliver: 'would-deliver',
@@ -351,6 +358,24 @@ export type ReplayTarget =
   | { readonly type: 'kinesis'; readonly streamName: string; readonly port: SinkPort }
   | { readonly type: 'lambda'; readonly functionName: string; readonly lambda: LambdaClient };
 
+/**
+ * Reads Kafka records by coordinates, without a consumer group and without committing (the port of
+ * `--from-kafka`; {@link kafkaRecordReader} builds the real one).
+ */
+export interface KafkaRecordReader {
+  /** The records found at `offsets`, keyed by offset; offsets without a record are absent. */
+  readRecordsAt(
+    topic: string,
+    partition: number,
+    offsets: readonly string[],
+  ): Promise<Map<string, PartitionRecord>>;
+}
+
+/** A {@link KafkaRecordReader} over a Kafka connection (core/kafka-client.ts readRecordsAt). */
+export function kafkaRecordReader(conn: KafkaConnection): KafkaRecordReader {
+  return { readRecordsAt: (topic, partition, offsets) => readRecordsAt(conn, topic, partition, offsets) };
+}
+
 /** Everything a replay needs. */
 export interface ReplayOptions {
   readonly sqs: SQSClient;
@@ -358,6 +383,11 @@ export interface ReplayOptions {
   readonly target: ReplayTarget;
   /** For enrichment DLQ entries: the CURRENT rules and partition key (the source name comes from each entry). */
   readonly enrich?: { readonly rules: CompiledRules; readonly partitionKey: PartitionKeySpec };
+  /**
+   * Re-reads entries whose value was truncated in the DLQ from Kafka (`--from-kafka`). Without it such
+   * entries are skipped.
+   */
+  readonly kafka?: KafkaRecordReader;
   readonly dryRun: boolean;
   readonly max: number;
   /** Messages per second (undefined = as fast as possible). */
@@ -374,6 +404,8 @@ export interface ReplaySummary {
   readonly outcomes: Record<string, number>;
   /** Records written to the target. */
   readonly recordsDelivered: number;
+  /** Entries with a truncated value whose record was re-read from Kafka and matched the entry. */
+  readonly readFromKafka: number;
   /** One line per message not delivered: messageId, outcome, detail. */
   readonly problems: readonly { messageId: string; outcome: ReplayOutcome; detail: string }[];
 }
@@ -390,12 +422,86 @@ export function pipeRecordFromEntry(e: DlqEntry) {
     partition: e.partition,
     offset: e.offset,
     timestamp: e.timestamp === null ? 0 : Date.parse(e.timestamp),
+    ...(e.timestampType ? { timestampType: e.timestampType } : {}),
     key: e.key === null ? null : Buffer.from(e.key, 'base64'),
     value: e.value === null ? null : Buffer.from(e.value, 'base64'),
     headers: e.headers.map((h) => ({ key: h.name, value: Buffer.from(h.value, 'base64') })),
   });
   if (e.timestamp === null) delete (record as { timestamp?: number }).timestamp;
   return record;
+}
+
+/**
+ * Rebuilds the Pipe record of an enrichment DLQ entry from the Kafka record at its coordinates (for
+ * entries whose value was truncated in the DLQ): key, value, headers, timestamp and timestamp type come
+ * from Kafka, the cluster from the entry, so the eventId stays the same.
+ */
+export function pipeRecordFromKafka(e: DlqEntry, r: PartitionRecord) {
+  return buildPipeKafkaRecord({
+    eventSource: e.cluster.startsWith('arn:') ? KAFKA_EVENT_SOURCE.msk : KAFKA_EVENT_SOURCE.selfManaged,
+    cluster: e.cluster,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    timestampType: r.timestampType,
+    key: r.key,
+    value: r.value,
+    headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
+  });
+}
+
+/** What re-reading a truncated entry from Kafka gave: the record, nothing (gone), or an error text. */
+type Reread = { readonly record: PartitionRecord | null } | { readonly error: string };
+
+/**
+ * Reads the records of every truncated enrichment entry among `messages` from Kafka, one
+ * readRecordsAt call per topic-partition (not one connection per entry). Keyed by messageId.
+ */
+async function rereadTruncated(
+  kafka: KafkaRecordReader,
+  messages: readonly DlqMessage[],
+): Promise<Map<string, Reread>> {
+  const groups = new Map<string, { topic: string; partition: number; entries: DlqMessage[] }>();
+  for (const m of messages) {
+    if (m.parsed.kind !== 'enrichment' || !m.parsed.entry.valueTruncated) continue;
+    const { topic, partition } = m.parsed.entry;
+    const key = `${topic}\u0000${partition}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { topic, partition, entries: [] };
+      groups.set(key, g);
+    }
+    g.entries.push(m);
+  }
+  const out = new Map<string, Reread>();
+  for (const g of groups.values()) {
+    const offsetOf = (m: DlqMessage) => (m.parsed.kind === 'enrichment' ? m.parsed.entry.offset : '');
+    try {
+      const found = await kafka.readRecordsAt(g.topic, g.partition, g.entries.map(offsetOf));
+      for (const m of g.entries) out.set(m.messageId, { record: found.get(offsetOf(m)) ?? null });
+    } catch (e) {
+      const error = `cannot re-read ${g.topic}-${g.partition} from Kafka: ${(e as Error).message}`;
+      for (const m of g.entries) out.set(m.messageId, { error });
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks that the Kafka record at an entry's coordinates is the record the entry was made from: same
+ * coordinates, value sha-256 and size, and key (unless the DLQ sink removed the key to fit SQS).
+ * Returns what differs, or null when it is the same record.
+ */
+export function recordMismatch(e: DlqEntry, r: PartitionRecord): string | null {
+  if (r.topic !== e.topic || r.partition !== e.partition || r.offset !== e.offset) return 'coordinates';
+  const value = r.value ?? Buffer.alloc(0);
+  if (e.valueSha256 !== undefined && createHash('sha256').update(value).digest('hex') !== e.valueSha256)
+    return 'value sha-256';
+  if (e.valueBytes !== undefined && value.length !== e.valueBytes) return 'value size';
+  const keyRemoved = e.reason.endsWith(DLQ_KEY_HEADERS_REMOVED_NOTE);
+  if (!keyRemoved && (r.key === null ? null : r.key.toString('base64')) !== e.key) return 'key';
+  return null;
 }
 
 async function deliver(target: ReplayTarget, records: readonly unknown[]): Promise<number> {
@@ -432,10 +538,12 @@ export async function replayDlq(o: ReplayOptions): Promise<ReplaySummary> {
     Math.max(DLQ_VISIBILITY_SECONDS, Math.ceil(o.max / (o.ratePerSecond ?? 1_000)) + 60),
   );
   const messages = await receiveMessages(o.sqs, o.queueUrl, o.max, visibility);
+  const reread = o.kafka ? await rereadTruncated(o.kafka, messages) : new Map<string, Reread>();
   const outcomes: Record<string, number> = {};
   const problems: { messageId: string; outcome: ReplayOutcome; detail: string }[] = [];
   const leave: DlqMessage[] = [];
   let recordsDelivered = 0;
+  let readFromKafka = 0;
   const intervalMs = o.ratePerSecond ? 1000 / o.ratePerSecond : 0;
   const sink = createSqsDlqSink(o.sqs, o.queueUrl);
   let next = Date.now();
@@ -448,7 +556,9 @@ export async function replayDlq(o: ReplayOptions): Promise<ReplaySummary> {
     let outcome: ReplayOutcome;
     let detail = '';
     try {
-      ({ outcome, detail } = await replayOne(o, m, sink));
+      const fromKafka = reread.get(m.messageId);
+      ({ outcome, detail } = await replayOne(o, m, sink, fromKafka));
+      if (fromKafka && 'record' in fromKafka && outcome !== 'skipped') readFromKafka++;
       if (outcome === 'delivered') recordsDelivered += Number(detail.split(' ')[0]) || 0;
     } catch (e) {
       outcome = REPLAY_OUTCOMES.failed;
@@ -467,6 +577,7 @@ export async function replayDlq(o: ReplayOptions): Promise<ReplaySummary> {
     messages: messages.length,
     outcomes,
     recordsDelivered,
+    readFromKafka,
     problems,
   };
 }
@@ -475,6 +586,7 @@ async function replayOne(
   o: ReplayOptions,
   m: DlqMessage,
   sink: ReturnType<typeof createSqsDlqSink>,
+  fromKafka: Reread | undefined,
 ): Promise<{ outcome: ReplayOutcome; detail: string }> {
   const p = m.parsed;
   if (p.kind === 'unknown') return { outcome: 'skipped', detail: p.reason };
@@ -487,14 +599,31 @@ async function replayOne(
     return { outcome: 'delivered', detail: `${n} record(s)` };
   }
   const e = p.entry;
+  const where = `${e.topic}-${e.partition}@${e.offset}`;
+  let pipeRecord: ReturnType<typeof pipeRecordFromEntry>;
   if (e.valueTruncated) {
-    return {
-      outcome: 'skipped',
-      detail: `value truncated in the DLQ (${e.valueBytes ?? '?'} bytes): re-read ${e.topic}-${e.partition}@${e.offset} from Kafka`,
-    };
+    if (!fromKafka) {
+      return {
+        outcome: 'skipped',
+        detail: `value truncated in the DLQ (${e.valueBytes ?? '?'} bytes): pass --from-kafka to re-read ${where} from Kafka`,
+      };
+    }
+    if ('error' in fromKafka) throw new Error(fromKafka.error);
+    if (!fromKafka.record)
+      return { outcome: 'skipped', detail: `record ${where} is no longer in Kafka (retention)` };
+    const differs = recordMismatch(e, fromKafka.record);
+    if (differs) {
+      return {
+        outcome: 'skipped',
+        detail: `record ${where} in Kafka differs from the DLQ entry (${differs}): the topic may have been recreated; replay it by hand`,
+      };
+    }
+    pipeRecord = pipeRecordFromKafka(e, fromKafka.record);
+  } else {
+    pipeRecord = pipeRecordFromEntry(e);
   }
   if (!o.enrich) throw new Error('enrichment DLQ entries need the rules (--source or --rules)');
-  const outcome = enrichBatch([pipeRecordFromEntry(e)], {
+  const outcome = enrichBatch([pipeRecord], {
     ...o.enrich,
     sourceName: e.source,
     ...(o.now ? { now: o.now } : {}),
@@ -504,11 +633,11 @@ async function replayOne(
   if (record) {
     if (record.eventId !== e.eventId)
       throw new Error(`eventId changed on replay (${e.eventId} → ${record.eventId})`);
-    if (o.dryRun)
-      return { outcome: 'would-deliver', detail: `1 record ${e.topic}-${e.partition}@${e.offset}` };
+    const detail = `1 record ${where}${e.valueTruncated ? ' (re-read from Kafka)' : ''}`;
+    if (o.dryRun) return { outcome: 'would-deliver', detail };
     await deliver(o.target, [record]);
     await deleteMessage(o.sqs, o.queueUrl, m);
-    return { outcome: 'delivered', detail: `1 record ${e.topic}-${e.partition}@${e.offset}` };
+    return { outcome: 'delivered', detail };
   }
   if (failed) {
     if (o.dryRun) return { outcome: 'would-requeue', detail: failed.reason };
@@ -532,7 +661,11 @@ export interface DlqFlags {
 }
 
 /** Flags of replay. */
-export interface DlqReplayFlags extends DlqFlags {
+export interface DlqReplayFlags extends DlqFlags, Omit<CheckFlags, 'tls' | 'timeout' | 'sourcesDir'> {
+  /** Re-read entries whose value was truncated in the DLQ from Kafka. */
+  readonly fromKafka?: boolean;
+  /** The source the queue belongs to, when a queue URL is given (rules, stream, Kafka connection). */
+  readonly source?: string;
   readonly dryRun?: boolean;
   readonly rate?: string;
   readonly rules?: string;
@@ -651,7 +784,7 @@ export async function dlqInspectCommand(
     if (s.truncated > 0)
       out.line(
         c.yellow(
-          `${s.truncated} entr${s.truncated === 1 ? 'y has' : 'ies have'} a truncated value: replay re-reads them from Kafka only by hand`,
+          `${s.truncated} entr${s.truncated === 1 ? 'y has' : 'ies have'} a truncated value: dlq replay --from-kafka re-reads ${s.truncated === 1 ? 'it' : 'them'} from Kafka while retention keeps ${s.truncated === 1 ? 'it' : 'them'}`,
         ),
       );
     out.line(`next: kafka-pipes dlq replay ${ref} --queue ${parseKind(flags.queue)} --dry-run`);
@@ -661,6 +794,41 @@ export async function dlqInspectCommand(
   }
 }
 
+/**
+ * The Kafka reader of `--from-kafka`: connects with the source's own settings, built as `check` builds
+ * them (brokers, TLS material, SASL secret, or the local material flags).
+ */
+async function fromKafkaReader(
+  sourceRef: string | undefined,
+  source: SourceConfig | undefined,
+  flags: DlqReplayFlags,
+  aws: CliAwsClients,
+): Promise<KafkaRecordReader> {
+  if (!sourceRef || !source) {
+    throw usageError(
+      '--from-kafka',
+      'source',
+      're-reading records from Kafka needs the source to connect to, and a queue URL names none',
+      'pass the source name instead of the queue URL, or add --source <name>',
+    );
+  }
+  if (source.auth.type === 'iam') {
+    throw usageError(
+      '--from-kafka',
+      'auth.type',
+      `source ${source.name} uses IAM authentication, which this CLI cannot use (kafkajs has no AWS_MSK_IAM mechanism)`,
+      'replay without --from-kafka, and re-read the truncated records with a client that supports IAM',
+    );
+  }
+  const plan = await planCheck(sourceRef, { ...flags, tls: 'auto' }, aws);
+  return kafkaRecordReader({
+    brokers: plan.brokers,
+    clientId: 'kafka-pipes-dlq-replay',
+    ...(plan.tls ? { tls: plan.tls } : {}),
+    ...(plan.sasl ? { sasl: plan.sasl } : {}),
+  });
+}
+
 /** `dlq replay`: exit 0 when every message was handled, 1 when some stay in the DLQ. */
 export async function dlqReplayCommand(
   ref: string,
@@ -668,7 +836,11 @@ export async function dlqReplayCommand(
   out: Output,
   aws: CliAwsClients,
 ): Promise<ExitCode> {
-  const { queueUrl, source, kind } = await resolveQueue(ref, flags, aws.sqs);
+  const resolved = await resolveQueue(ref, flags, aws.sqs);
+  const { queueUrl, kind } = resolved;
+  const sourceRef = resolved.source ? ref : flags.source;
+  const source =
+    resolved.source ?? (flags.source ? resolveSource(flags.source, flags.sourcesDir).source : undefined);
   const max = parseMax(flags.max, 100);
   let rate: number | undefined;
   if (flags.rate !== undefined) {
@@ -737,6 +909,7 @@ export async function dlqReplayCommand(
       'pass --rules <file> (and --partition-key), or the source name instead of the queue URL',
     );
   }
+  const kafka = flags.fromKafka ? await fromKafkaReader(sourceRef, source, flags, aws) : undefined;
   const depth = await queueDepth(aws.sqs, queueUrl);
   const progress = startProgress(out, flags.dryRun ? 'dry run' : 'replay', Math.min(max, depth.visible));
   const summary = await replayDlq({
@@ -744,6 +917,7 @@ export async function dlqReplayCommand(
     queueUrl,
     target,
     ...(enrich ? { enrich } : {}),
+    ...(kafka ? { kafka } : {}),
     dryRun: flags.dryRun === true,
     max,
     ...(rate ? { ratePerSecond: rate } : {}),
@@ -775,6 +949,7 @@ export async function dlqReplayCommand(
       out.line(
         `  ${summary.recordsDelivered} record(s) delivered (eventIds unchanged: downstream can drop duplicates)`,
       );
+    if (kafka) out.line(`  ${summary.readFromKafka} truncated entr(ies) re-read from Kafka`);
     for (const p of summary.problems.slice(0, 20))
       out.line(`  ${c.yellow(p.outcome)} ${p.messageId}: ${p.detail}`);
     if (summary.problems.length > 20)

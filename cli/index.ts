@@ -280,10 +280,37 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
       'record-key | topic-partition | field:<path> (default: the source target)',
     )
     .addOption(new Option('--hmac-key <key>', 'HMAC key for redact mode hash').env('KAFKA_PIPES_HMAC_KEY'))
+    .option(
+      '--from-kafka',
+      're-read entries whose value was truncated in the DLQ from Kafka (no consumer group, nothing committed)',
+    )
+    .option(
+      '--source <source>',
+      'with a queue URL: the source it belongs to (rules, stream, Kafka connection)',
+    )
+    .option('--brokers <list>', 'with --from-kafka: host:port list instead of the source brokers')
+    .option('--cert <file>', 'with --from-kafka: client certificate chain PEM (instead of the auth.secret)')
+    .option('--key <file>', 'with --from-kafka: client private key PEM')
+    .addOption(
+      new Option('--key-password <password>', 'with --from-kafka: password of an encrypted client key').env(
+        'KAFKA_PIPES_KEY_PASSWORD',
+      ),
+    )
+    .option(
+      '--ca <file|s3-uri>',
+      'with --from-kafka: trust bundle (instead of rootCaSecret / poller.truststore)',
+    )
+    .option('--truststore-bucket <bucket>', 'with --from-kafka: bucket of poller.truststore.s3Key')
+    .option('--username <name>', 'with --from-kafka: SASL user (instead of the auth.secret)')
+    .addOption(
+      new Option('--password <password>', 'with --from-kafka: SASL password').env('KAFKA_PIPES_PASSWORD'),
+    )
     .addHelpText(
       'after',
       '\nA message is deleted only after its delivery succeeded. Entries that still fail are replaced by the\n' +
         'updated entry (new reason); on any error the message stays untouched. Replayed records keep their eventId.\n' +
+        'Entries whose value was truncated to fit SQS are replayed only with --from-kafka, which re-reads the record\n' +
+        'at their offset (while retention keeps it) and checks its sha-256 against the entry.\n' +
         'Exit codes: 0 every message handled · 1 some remain in the DLQ · 2 bad flags/source · 3 AWS error',
     )
     .action(

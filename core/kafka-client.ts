@@ -1350,3 +1350,193 @@ export async function openProducer(conn: KafkaConnection): Promise<LongLivedProd
     close: () => producer.disconnect().catch(() => undefined),
   };
 }
+
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+// dlq replay (owner: CLI, cli/dlq.ts)
+// `dlq replay --from-kafka` re-reads the records whose value an enrichment DLQ entry had to truncate to
+// fit SQS. Records are read at given offsets of ONE partition with Fetch requests sent straight to the
+// leader through the same kafkajs internals as the partition reader above (internalCluster): no
+// consumer group is joined and nothing is committed. Offsets are sorted and each fetch starts at the
+// lowest offset still missing, so offsets close together cost one request.
+// ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Default bound of one {@link readRecordsAt} call (connect, metadata and every fetch). */
+export const RECORDS_AT_TIMEOUT_MS = 30_000;
+/** The records asked for exist already: a fetch need not wait for new data. */
+const RECORDS_AT_FETCH_MAX_WAIT_MS = 100;
+const RECORDS_AT_DEFAULT_MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
+/** Failed fetches in a row (leader move, connection reset) before giving up. */
+const RECORDS_AT_FAILURES_MAX = 6;
+
+/** The Cluster call {@link readRecordsAt} adds to the reader's (kafkajs 2.2.4 src/cluster/index.js). */
+interface RecordsAtCluster extends InternalCluster {
+  fetchTopicsOffset(
+    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+/** Options of {@link readRecordsAt}. */
+export interface ReadRecordsAtOptions {
+  /** Bound of the whole call in ms (default {@link RECORDS_AT_TIMEOUT_MS}). */
+  readonly timeoutMs?: number;
+  /** Bytes per fetch (default 4 MiB; a larger first record batch is still returned whole). */
+  readonly maxBytesPerFetch?: number;
+}
+
+function isOffsetOutOfRange(error: unknown): boolean {
+  const e = error as { type?: string; name?: string };
+  return e?.type === 'OFFSET_OUT_OF_RANGE' || e?.name === 'KafkaJSOffsetOutOfRange';
+}
+
+/**
+ * Reads the records at `offsets` of `topic`/`partition` (READ_COMMITTED) without joining a consumer
+ * group and without committing. Returns the records found, keyed by offset (decimal string). An offset
+ * that holds no record — deleted by retention, beyond the log end, compacted away, or part of an aborted
+ * transaction — is simply absent from the map. Always disconnects.
+ *
+ * @throws NonRetriableError when an offset is not a decimal integer or the partition does not exist.
+ * @throws RetriableError naming the topic-partition when Kafka cannot be read within `timeoutMs`.
+ * @example const found = await readRecordsAt(conn, 'orders', 0, ['17', '4711']); found.get('17')?.value
+ */
+export async function readRecordsAt(
+  conn: KafkaConnection,
+  topic: string,
+  partition: number,
+  offsets: readonly string[],
+  opts: ReadRecordsAtOptions = {},
+): Promise<Map<string, PartitionRecord>> {
+  const where = `${topic}-${partition}`;
+  const found = new Map<string, PartitionRecord>();
+  const unique = new Map<string, bigint>();
+  for (const o of offsets) {
+    if (!/^\d{1,20}$/.test(o))
+      throw new NonRetriableError(`offset ${o} of ${where} is not a decimal integer`);
+    const big = BigInt(o);
+    unique.set(big.toString(), big);
+  }
+  const wanted = [...unique.values()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (wanted.length === 0) return found;
+  const timeoutMs = opts.timeoutMs ?? RECORDS_AT_TIMEOUT_MS;
+  const maxBytes = opts.maxBytesPerFetch ?? RECORDS_AT_DEFAULT_MAX_BYTES_PER_FETCH;
+  const cluster = internalCluster(readerKafka(conn)) as RecordsAtCluster;
+  let stopped = false;
+
+  /** Low watermark and end of what READ_COMMITTED may read. */
+  const watermarks = async (): Promise<{ low: bigint; high: bigint }> => {
+    const read = async (fromBeginning: boolean) => {
+      const res = await cluster.fetchTopicsOffset([{ topic, partitions: [{ partition }], fromBeginning }]);
+      const p = res[0]?.partitions.find((x) => x.partition === partition);
+      if (!p) throw new NonRetriableError(`partition ${partition} does not exist in topic ${topic}`);
+      return BigInt(p.offset);
+    };
+    return { low: await read(true), high: await read(false) };
+  };
+
+  const fetchFrom = async (start: bigint) => {
+    const leaders = cluster.findLeaderForPartitions(topic, [partition]);
+    const nodeId = Object.keys(leaders)[0];
+    if (nodeId === undefined) {
+      throw Object.assign(new Error(`no leader for ${where}`), { retriable: true });
+    }
+    const broker = await cluster.findBroker({ nodeId });
+    const { responses } = await broker.fetch({
+      isolationLevel: READ_COMMITTED,
+      maxWaitTime: RECORDS_AT_FETCH_MAX_WAIT_MS,
+      minBytes: 1,
+      maxBytes,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: start.toString(), maxBytes }] }],
+    });
+    return responses[0]?.partitions.find((p) => p.partition === partition) ?? null;
+  };
+
+  const readAll = async (): Promise<Map<string, PartitionRecord>> => {
+    await cluster.connect();
+    await cluster.addTargetTopic(topic);
+    if (Object.keys(cluster.findLeaderForPartitions(topic, [partition])).length === 0) {
+      throw new NonRetriableError(`partition ${partition} does not exist in topic ${topic}`);
+    }
+    let i = 0;
+    let failures = 0;
+    const failed = (error: unknown) => {
+      failures++;
+      if (failures > RECORDS_AT_FAILURES_MAX) throw error;
+    };
+    while (i < wanted.length && !stopped) {
+      const start = wanted[i] as bigint;
+      let data: Awaited<ReturnType<typeof fetchFrom>>;
+      try {
+        data = await fetchFrom(start);
+      } catch (error) {
+        if (isOffsetOutOfRange(error)) {
+          // Deleted by retention (below the low watermark) or beyond the log end: those are absent.
+          const { low, high } = await watermarks();
+          if (start >= high) break;
+          const before = i;
+          while (i < wanted.length && (wanted[i] as bigint) < low) i++;
+          if (i === before) failed(error); // out of range, yet inside the watermarks: a race, retry
+          continue;
+        }
+        if ((error as { retriable?: boolean }).retriable !== true) throw error;
+        failed(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** failures)));
+        await cluster.refreshMetadata().catch(() => undefined);
+        continue;
+      }
+      if (!data) {
+        failed(new Error(`the fetch response has no data for ${where}`));
+        continue;
+      }
+      // A fetch may return records before the requested offset (whole compressed batches): drop them.
+      const within = data.messages.filter((m) => BigInt(m.offset) >= start);
+      const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
+      for (const m of visible) {
+        if (unique.has(m.offset)) {
+          found.set(m.offset, toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
+        }
+      }
+      let end = start;
+      const last = data.messages.at(-1);
+      if (last) {
+        end = maxBig(end, BigInt(last.offset) + 1n);
+        // The batch's last offset covers records compaction removed from its tail.
+        const ctx = last.batchContext;
+        if (ctx?.firstOffset !== undefined && ctx.lastOffsetDelta !== undefined) {
+          end = maxBig(end, BigInt(ctx.firstOffset) + BigInt(ctx.lastOffsetDelta) + 1n);
+        }
+      }
+      if (end === start) {
+        // Nothing at or after `start`: it is at the end of what READ_COMMITTED may read.
+        const lso = data.lastStableOffset !== undefined ? BigInt(data.lastStableOffset) : -1n;
+        const readableEnd = lso >= 0n ? lso : BigInt(data.highWatermark);
+        if (start >= readableEnd) break;
+        failed(new Error(`no record returned at ${where}@${start} below the readable end ${readableEnd}`));
+        continue;
+      }
+      failures = 0;
+      while (i < wanted.length && (wanted[i] as bigint) < end) i++;
+    }
+    return found;
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RetriableError(`reading ${where} from kafka took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  const reading = readAll();
+  reading.catch(() => undefined);
+  try {
+    return await Promise.race([reading, expired]);
+  } catch (error) {
+    if (error instanceof RetriableError || error instanceof NonRetriableError) throw error;
+    throw new RetriableError(`could not read ${where} from kafka: ${(error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    stopped = true;
+    clearTimeout(timer);
+    await cluster.disconnect().catch(() => undefined);
+  }
+}
