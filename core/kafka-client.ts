@@ -1367,6 +1367,8 @@ const RECORDS_AT_FETCH_MAX_WAIT_MS = 100;
 const RECORDS_AT_DEFAULT_MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
 /** Failed fetches in a row (leader move, connection reset) before giving up. */
 const RECORDS_AT_FAILURES_MAX = 6;
+/** Longest the final disconnect is awaited (kafkajs waits for requests still in flight). */
+const RECORDS_AT_DISCONNECT_WAIT_MS = 2_000;
 
 /** The Cluster call {@link readRecordsAt} adds to the reader's (kafkajs 2.2.4 src/cluster/index.js). */
 interface RecordsAtCluster extends InternalCluster {
@@ -1381,6 +1383,17 @@ export interface ReadRecordsAtOptions {
   readonly timeoutMs?: number;
   /** Bytes per fetch (default 4 MiB; a larger first record batch is still returned whole). */
   readonly maxBytesPerFetch?: number;
+}
+
+/**
+ * The record with its batch's timestamp type. In the v2 record format the type is a bit of the BATCH
+ * attributes (kafkajs puts it in `batchContext.timestampType`: 0 CreateTime, 1 LogAppendTime); the
+ * per-record attributes that toPartitionRecord reads are unused and always 0.
+ */
+function withBatchTimestampType(r: PartitionRecord, m: InternalFetchedMessage): PartitionRecord {
+  const type = (m.batchContext as { timestampType?: number } | undefined)?.timestampType;
+  if (type === 1 && r.timestampType !== 'LOG_APPEND_TIME') return { ...r, timestampType: 'LOG_APPEND_TIME' };
+  return r;
 }
 
 function isOffsetOutOfRange(error: unknown): boolean {
@@ -1418,7 +1431,9 @@ export async function readRecordsAt(
   if (wanted.length === 0) return found;
   const timeoutMs = opts.timeoutMs ?? RECORDS_AT_TIMEOUT_MS;
   const maxBytes = opts.maxBytesPerFetch ?? RECORDS_AT_DEFAULT_MAX_BYTES_PER_FETCH;
-  const cluster = internalCluster(readerKafka(conn)) as RecordsAtCluster;
+  // No request may outlive the bound of the call.
+  const requestTimeoutMs = Math.min(conn.requestTimeoutMs ?? 15_000, timeoutMs);
+  const cluster = internalCluster(readerKafka({ ...conn, requestTimeoutMs })) as RecordsAtCluster;
   let stopped = false;
 
   /** Low watermark and end of what READ_COMMITTED may read. */
@@ -1491,7 +1506,8 @@ export async function readRecordsAt(
       const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
       for (const m of visible) {
         if (unique.has(m.offset)) {
-          found.set(m.offset, toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
+          const record = toPartitionRecord(topic, partition, m as unknown as KafkaMessage);
+          found.set(m.offset, withBatchTimestampType(record, m));
         }
       }
       let end = start;
@@ -1537,6 +1553,14 @@ export async function readRecordsAt(
   } finally {
     stopped = true;
     clearTimeout(timer);
-    await cluster.disconnect().catch(() => undefined);
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      cluster.disconnect().catch(() => undefined),
+      new Promise((resolve) => {
+        waited = setTimeout(resolve, RECORDS_AT_DISCONNECT_WAIT_MS);
+        waited.unref();
+      }),
+    ]);
+    clearTimeout(waited);
   }
 }
