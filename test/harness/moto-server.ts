@@ -23,6 +23,8 @@ export interface MotoServer {
   readonly region: string;
   /** File with moto's output. */
   readonly logFile: string;
+  /** PID of the moto_server process (undefined once it exited). */
+  pid(): number | undefined;
   /** Kills moto by PID; idempotent. */
   stop(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startMotoServer(opts: { dir: string }): Promise<MotoServer
       endpoint,
       region: MOTO_REGION,
       logFile,
+      pid: () => (isRunning(child) ? child.pid : undefined),
       stop: () => killByPid(child, 5_000),
     };
   }

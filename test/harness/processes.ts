@@ -1,17 +1,44 @@
 /**
  * Child-process bookkeeping shared by the broker and moto launchers: free loopback ports, killing by PID
  * (also when the test process exits or a test fails), and reading the tail of a log file.
+ *
+ * Every tracked child is also registered with this process's orphan watchdog (watchdog.ts, Linux), which
+ * stops it within seconds if this process dies without running its 'exit' handlers (SIGKILL, OOM kill,
+ * an unhandled SIGTERM). The watchdog is spawned on the first tracked child and told to exit (pipe closed)
+ * when the last one is untracked.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { processStartTime, spawnWatchdog, type Watchdog } from './watchdog.js';
 
 const live = new Set<number>();
 let exitHookInstalled = false;
+let watchdog: Watchdog | undefined;
 
-/** Registers a child PID to be SIGKILLed if this process exits before the child was stopped. */
+/** The running watchdog, spawning one (registered with every live child) when there is none. */
+function currentWatchdog(): Watchdog | undefined {
+  if (watchdog?.isRunning()) return watchdog;
+  watchdog = spawnWatchdog();
+  if (watchdog) {
+    for (const pid of live) {
+      const startTime = processStartTime(pid);
+      if (startTime !== undefined) watchdog.watch(pid, startTime);
+    }
+  }
+  return watchdog;
+}
+
+/**
+ * Registers a child PID to be SIGKILLed if this process exits before the child was stopped, and with the
+ * orphan watchdog (SIGTERM, then SIGKILL after 3 s) if this process dies without exiting normally.
+ * Call it right after spawn: the child cannot have been reaped yet, so its start time identifies it.
+ */
 export function trackPid(pid: number): void {
+  const dog = currentWatchdog();
   live.add(pid);
+  const startTime = processStartTime(pid);
+  if (startTime !== undefined) dog?.watch(pid, startTime);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
@@ -26,9 +53,19 @@ export function trackPid(pid: number): void {
   }
 }
 
-/** Forgets a child PID (after it exited). */
+/** Forgets a child PID (after it exited); the watchdog exits once no child is tracked any more. */
 export function untrackPid(pid: number): void {
   live.delete(pid);
+  watchdog?.unwatch(pid);
+  if (live.size === 0 && watchdog) {
+    watchdog.close();
+    watchdog = undefined;
+  }
+}
+
+/** PID of this process's orphan watchdog while one runs (none before the first or after the last child). */
+export function watchdogPid(): number | undefined {
+  return watchdog?.isRunning() ? watchdog.pid : undefined;
 }
 
 /** Finds `count` distinct free TCP ports on 127.0.0.1 (bind to :0, read the port, release). */

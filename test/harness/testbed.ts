@@ -54,6 +54,10 @@ export interface TestBed extends TestBedInfo {
     /** PID of the broker JVM (undefined while stopped). */
     pid(): number | undefined;
   };
+  readonly moto: TestBedInfo['moto'] & {
+    /** PID of the moto_server process (undefined once it exited). */
+    pid(): number | undefined;
+  };
   /** Kills broker and moto by PID and removes the bed's directory (kept when KEEP_TEST_BED=1). */
   stop(): Promise<void>;
 }
@@ -73,7 +77,7 @@ export function toTestBedInfo(bed: TestBed): TestBedInfo {
     kafka: { plaintext, ssl, saslSsl, logFile },
     pki: bed.pki,
     scram: bed.scram,
-    moto: bed.moto,
+    moto: { endpoint: bed.moto.endpoint, region: bed.moto.region, logFile: bed.moto.logFile },
     dir: bed.dir,
     timings: bed.timings,
   };
@@ -133,7 +137,7 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
     },
     pki,
     scram,
-    moto: { endpoint: moto.endpoint, region: moto.region, logFile: moto.logFile },
+    moto: { endpoint: moto.endpoint, region: moto.region, logFile: moto.logFile, pid: () => moto.pid() },
     dir,
     timings: { totalMs: Date.now() - t0, pkiMs, kafkaMs, motoMs },
     async stop() {
