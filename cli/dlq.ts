@@ -57,6 +57,10 @@ const QUEUE_NAME_MARK: Readonly<Record<DlqKind, string>> = { enrichment: 'Enrich
 /** How long received messages stay hidden while we work on them. */
 export const DLQ_VISIBILITY_SECONDS = 120;
 const SQS_BATCH = 10;
+/** Topic-partitions re-read from Kafka at once by `--from-kafka` (each read is bounded by 30 s). */
+const REREAD_PARALLEL_PARTITIONS = 4;
+/** Extra hidden time of received messages when replay first re-reads truncated entries from Kafka. */
+const REREAD_VISIBILITY_MARGIN_SECONDS = 600;
 
 /** A message as the CLI sees it, parsed. */
 export type ParsedDlqMessage =
@@ -456,7 +460,8 @@ type Reread = { readonly record: PartitionRecord | null } | { readonly error: st
 
 /**
  * Reads the records of every truncated enrichment entry among `messages` from Kafka, one
- * readRecordsAt call per topic-partition (not one connection per entry). Keyed by messageId.
+ * readRecordsAt call per topic-partition (not one connection per entry), a few partitions at once.
+ * Keyed by messageId.
  */
 async function rereadTruncated(
   kafka: KafkaRecordReader,
@@ -475,16 +480,21 @@ async function rereadTruncated(
     g.entries.push(m);
   }
   const out = new Map<string, Reread>();
-  for (const g of groups.values()) {
-    const offsetOf = (m: DlqMessage) => (m.parsed.kind === 'enrichment' ? m.parsed.entry.offset : '');
-    try {
-      const found = await kafka.readRecordsAt(g.topic, g.partition, g.entries.map(offsetOf));
-      for (const m of g.entries) out.set(m.messageId, { record: found.get(offsetOf(m)) ?? null });
-    } catch (e) {
-      const error = `cannot re-read ${g.topic}-${g.partition} from Kafka: ${(e as Error).message}`;
-      for (const m of g.entries) out.set(m.messageId, { error });
+  const offsetOf = (m: DlqMessage) => (m.parsed.kind === 'enrichment' ? m.parsed.entry.offset : '');
+  const pending = [...groups.values()];
+  const worker = async () => {
+    for (let g = pending.shift(); g; g = pending.shift()) {
+      const { topic, partition, entries } = g;
+      try {
+        const found = await kafka.readRecordsAt(topic, partition, entries.map(offsetOf));
+        for (const m of entries) out.set(m.messageId, { record: found.get(offsetOf(m)) ?? null });
+      } catch (e) {
+        const error = `cannot re-read ${topic}-${partition} from Kafka: ${(e as Error).message}`;
+        for (const m of entries) out.set(m.messageId, { error });
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(REREAD_PARALLEL_PARTITIONS, pending.length) }, worker));
   return out;
 }
 
@@ -535,7 +545,8 @@ export async function replayDlq(o: ReplayOptions): Promise<ReplaySummary> {
   // Keep the messages hidden for the whole run (a slow --rate must not let them reappear mid-replay).
   const visibility = Math.min(
     43_200,
-    Math.max(DLQ_VISIBILITY_SECONDS, Math.ceil(o.max / (o.ratePerSecond ?? 1_000)) + 60),
+    Math.max(DLQ_VISIBILITY_SECONDS, Math.ceil(o.max / (o.ratePerSecond ?? 1_000)) + 60) +
+      (o.kafka ? REREAD_VISIBILITY_MARGIN_SECONDS : 0),
   );
   const messages = await receiveMessages(o.sqs, o.queueUrl, o.max, visibility);
   const reread = o.kafka ? await rereadTruncated(o.kafka, messages) : new Map<string, Reread>();

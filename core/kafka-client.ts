@@ -1365,6 +1365,15 @@ export const RECORDS_AT_TIMEOUT_MS = 30_000;
 /** The records asked for exist already: a fetch need not wait for new data. */
 const RECORDS_AT_FETCH_MAX_WAIT_MS = 100;
 const RECORDS_AT_DEFAULT_MAX_BYTES_PER_FETCH = 4 * 1024 * 1024;
+/**
+ * Fetch sizing: the broker always returns the whole first record batch, so a fetch only needs the bytes up
+ * to the furthest wanted offset it should cover. Wanted offsets are covered by the same fetch while the gap
+ * to the next one is below RECORDS_AT_GAP_BYTES (reading a gap costs more than another request beyond
+ * that); the first fetch, before the log's bytes per offset are known, asks for RECORDS_AT_FIRST_FETCH_BYTES.
+ */
+const RECORDS_AT_GAP_BYTES = 128 * 1024;
+const RECORDS_AT_FIRST_FETCH_BYTES = 256 * 1024;
+const RECORDS_AT_MIN_FETCH_BYTES = 16 * 1024;
 /** Failed fetches in a row (leader move, connection reset) before giving up. */
 const RECORDS_AT_FAILURES_MAX = 6;
 /** Longest the final disconnect is awaited (kafkajs waits for requests still in flight). */
@@ -1447,7 +1456,24 @@ export async function readRecordsAt(
     return { low: await read(true), high: await read(false) };
   };
 
-  const fetchFrom = async (start: bigint) => {
+  /** Bytes per offset seen in the last fetch (null until one returned records). */
+  let bytesPerOffset: number | null = null;
+  /** Partition bytes for a fetch from wanted[i]: enough to reach the wanted offsets worth covering. */
+  const fetchBytes = (i: number): number => {
+    if (bytesPerOffset === null) return Math.min(maxBytes, RECORDS_AT_FIRST_FETCH_BYTES);
+    const start = wanted[i] as bigint;
+    const cost = (from: bigint, to: bigint) => Number(to - from + 1n) * (bytesPerOffset as number);
+    let j = i;
+    while (j + 1 < wanted.length) {
+      const next = wanted[j + 1] as bigint;
+      if (cost(wanted[j] as bigint, next) > RECORDS_AT_GAP_BYTES || cost(start, next) > maxBytes) break;
+      j++;
+    }
+    const need = Math.ceil(cost(start, wanted[j] as bigint) * 1.25);
+    return Math.min(maxBytes, Math.max(RECORDS_AT_MIN_FETCH_BYTES, need));
+  };
+
+  const fetchFrom = async (start: bigint, partitionMaxBytes: number) => {
     const leaders = cluster.findLeaderForPartitions(topic, [partition]);
     const nodeId = Object.keys(leaders)[0];
     if (nodeId === undefined) {
@@ -1459,7 +1485,12 @@ export async function readRecordsAt(
       maxWaitTime: RECORDS_AT_FETCH_MAX_WAIT_MS,
       minBytes: 1,
       maxBytes,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: start.toString(), maxBytes }] }],
+      topics: [
+        {
+          topic,
+          partitions: [{ partition, fetchOffset: start.toString(), maxBytes: partitionMaxBytes }],
+        },
+      ],
     });
     return responses[0]?.partitions.find((p) => p.partition === partition) ?? null;
   };
@@ -1480,7 +1511,7 @@ export async function readRecordsAt(
       const start = wanted[i] as bigint;
       let data: Awaited<ReturnType<typeof fetchFrom>>;
       try {
-        data = await fetchFrom(start);
+        data = await fetchFrom(start, fetchBytes(i));
       } catch (error) {
         if (isOffsetOutOfRange(error)) {
           // Deleted by retention (below the low watermark) or beyond the log end: those are absent.
@@ -1529,6 +1560,13 @@ export async function readRecordsAt(
         continue;
       }
       failures = 0;
+      const first = data.messages[0]?.batchContext?.firstOffset;
+      const from = first !== undefined ? BigInt(first) : start;
+      if (end > from) {
+        let bytes = 0;
+        for (const m of data.messages) bytes += approxRecordBytes(m);
+        bytesPerOffset = Math.max(1, bytes / Number(end - from));
+      }
       while (i < wanted.length && (wanted[i] as bigint) < end) i++;
     }
     return found;
