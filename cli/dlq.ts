@@ -917,7 +917,7 @@ export async function dlqReplayCommand(
       '--rules',
       'rules',
       'replaying the enrichment DLQ re-runs the current rules, and none are known for a queue URL',
-      'pass --rules <file> (and --partition-key), or the source name instead of the queue URL',
+      'pass --rules <file> (and --partition-key), or the source name instead of the queue URL (or --source <name>)',
     );
   }
   const kafka = flags.fromKafka ? await fromKafkaReader(sourceRef, source, flags, aws) : undefined;

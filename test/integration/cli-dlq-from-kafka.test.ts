@@ -357,11 +357,17 @@ operations:
     expect(await visible(queueUrl)).toBe(3);
   });
 
-  it('--from-kafka --dry-run reads Kafka over mTLS and changes nothing', async () => {
+  it('--from-kafka --dry-run with the queue URL and --source reads Kafka over mTLS and changes nothing', async () => {
     // Arrange
     writeFileSync(rulesFile, RULES_V2);
     // Act
-    const run = await replay('--from-kafka', '--dry-run');
+    const run = await cli(
+      [
+        ...['--json', '--sources-dir', dir, 'dlq', 'replay', queueUrl],
+        ...['--source', name, '--env', 'test', '--from-kafka', '--dry-run'],
+      ],
+      { aws: cliAws },
+    );
     // Assert
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);

@@ -139,7 +139,7 @@ describe('kafka-pipes dlq replay flags', () => {
     [
       ['https://sqs.local/1/q', '--stream', 's'],
       'error --rules: rules: replaying the enrichment DLQ re-runs the current rules, and none are known for a queue URL. ' +
-        'Fix: pass --rules <file> (and --partition-key), or the source name instead of the queue URL\n',
+        'Fix: pass --rules <file> (and --partition-key), or the source name instead of the queue URL (or --source <name>)\n',
     ],
     [
       ['https://sqs.local/1/q', '--queue', 'sink'],
