@@ -7,7 +7,9 @@
  *   DeadLetterConfig the body is the original event and the error is in message attributes. Both are read.
  *
  * inspect never consumes: messages are received (which hides them), summarized and then made visible again
- * with ChangeMessageVisibility 0. Replay deletes a message only after its delivery succeeded.
+ * with ChangeMessageVisibility 0. Replay deletes a message only after its delivery succeeded. Enrichment
+ * entries whose value was truncated to fit SQS are replayed with `--from-kafka`: the record is re-read at
+ * the entry's offset (no consumer group, nothing committed) and checked against the entry's sha-256.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
