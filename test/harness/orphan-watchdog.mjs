@@ -13,7 +13,10 @@
  * /proc/<pid>/stat start time still matches (no PID reuse) gets SIGTERM, then SIGKILL after the grace period;
  * the watchdog exits once they are gone (a zombie counts as gone: it holds no memory, ports or CPU).
  *
- * Argument: `--grace-ms <n>` (SIGTERM → SIGKILL grace, default 3000).
+ * Arguments: `--grace-ms <n>` (SIGTERM → SIGKILL grace, default 3000); `--owner-parent <pid> <starttime>`:
+ * also reap when that process (the parent of the owner) is gone, checked every 500 ms. The owner passes it
+ * when it is a forked IPC child (a vitest fork worker): such a worker outlives a SIGKILLed vitest main process
+ * as a busy orphan (vitest-dev/vitest#8800, #9123), so its pipe would never close.
  */
 import { readFileSync } from 'node:fs';
 
@@ -23,8 +26,16 @@ const POLL_MS = 100;
 /** After SIGKILL, how long to wait for the kernel to tear the processes down before giving up. */
 const AFTER_KILL_MS = 5_000;
 
+/** How often the owner's parent is checked when `--owner-parent` is given. */
+const OWNER_PARENT_POLL_MS = 500;
+
 const graceArg = process.argv.indexOf('--grace-ms');
 const graceMs = graceArg > 0 ? Number(process.argv[graceArg + 1]) : DEFAULT_GRACE_MS;
+const ownerParentArg = process.argv.indexOf('--owner-parent');
+const ownerParent =
+  ownerParentArg > 0
+    ? { pid: Number(process.argv[ownerParentArg + 1]), startTime: process.argv[ownerParentArg + 2] }
+    : undefined;
 
 /** @type {Map<number, string>} pid → start time (clock ticks since boot) */
 const watched = new Map();
@@ -124,3 +135,8 @@ process.stdin.on('data', (chunk) => {
 process.stdin.on('end', reap);
 process.stdin.on('close', reap);
 process.stdin.on('error', reap);
+if (ownerParent) {
+  setInterval(() => {
+    if (liveStartTime(ownerParent.pid) !== ownerParent.startTime) reap();
+  }, OWNER_PARENT_POLL_MS);
+}

@@ -42,6 +42,12 @@ export interface Watchdog {
 export interface WatchdogOptions {
   /** Grace between SIGTERM and SIGKILL when the watchdog stops orphans (default 3000 ms). */
   readonly termGraceMs?: number;
+  /**
+   * Also stop the watched processes when this process's parent dies (polled every 500 ms, start-time
+   * checked). Default: when this process is a forked IPC child (a vitest fork worker), which vitest leaves
+   * running as a busy orphan when its main process is SIGKILLed (vitest-dev/vitest#8800, #9123).
+   */
+  readonly watchParent?: boolean;
 }
 
 /**
@@ -88,14 +94,19 @@ export function isProcessAlive(pid: number): boolean {
  */
 export function spawnWatchdog(opts: WatchdogOptions = {}): Watchdog | undefined {
   if (process.platform !== 'linux') return undefined;
+  const args = [
+    `--max-old-space-size=${WATCHDOG_HEAP_MB}`,
+    WATCHDOG_SCRIPT,
+    '--grace-ms',
+    String(opts.termGraceMs ?? 3_000),
+  ];
+  const parentStartTime = processStartTime(process.ppid);
+  if ((opts.watchParent ?? process.channel !== undefined) && parentStartTime !== undefined) {
+    args.push('--owner-parent', String(process.ppid), parentStartTime);
+  }
   const child = spawn(
     process.execPath,
-    [
-      `--max-old-space-size=${WATCHDOG_HEAP_MB}`,
-      WATCHDOG_SCRIPT,
-      '--grace-ms',
-      String(opts.termGraceMs ?? 3_000),
-    ],
+    args,
     // No inherited env: NODE_OPTIONS of a test runner (loaders, inspectors) must not slow it down.
     { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: {} },
   );

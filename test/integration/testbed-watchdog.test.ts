@@ -17,9 +17,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { killByPid, trackPid, waitFor, watchdogPid } from '../harness/processes.js';
 import { isProcessAlive, processStartTime, spawnWatchdog } from '../harness/watchdog.js';
 import type { WatchdogFixtureReport } from '../harness/watchdog-fixture.js';
+import type { WatchdogForkFixtureReport } from '../harness/watchdog-fork-fixture.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURE = join(REPO_ROOT, 'test', 'harness', 'watchdog-fixture.ts');
+const FORK_FIXTURE = join(REPO_ROOT, 'test', 'harness', 'watchdog-fork-fixture.ts');
 /** Bound for the bed's processes to be gone after the SIGKILL of their owner. */
 const REAP_BOUND_MS = 15_000;
 /** Timeout of the cases that need no bed (they take well under a second). */
@@ -59,9 +61,12 @@ async function msUntilGone(pid: number, since: number, boundMs: number): Promise
   return Date.now() - since;
 }
 
-/** Starts the fixture and resolves with its JSON report line; rejects with its stderr if it exits first. */
-function startFixture(): Promise<{ child: ChildProcess; report: WatchdogFixtureReport }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+/**
+ * Runs a fixture script (`node --import tsx <script>`) and resolves with its JSON report line; rejects with its
+ * stderr if it exits first.
+ */
+function startFixture<R>(script: string): Promise<{ child: ChildProcess; report: R }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,13 +77,13 @@ function startFixture(): Promise<{ child: ChildProcess; report: WatchdogFixtureR
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const nl = out.indexOf('\n');
-      if (nl >= 0) resolve({ child, report: JSON.parse(out.slice(0, nl)) as WatchdogFixtureReport });
+      if (nl >= 0) resolve({ child, report: JSON.parse(out.slice(0, nl)) as R });
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       err += chunk.toString();
     });
     child.once('exit', (code, signal) =>
-      reject(new Error(`watchdog fixture exited (${code ?? signal}) before reporting:\n${err}`)),
+      reject(new Error(`${script} exited (${code ?? signal}) before reporting:\n${err}`)),
     );
   });
 }
@@ -111,7 +116,7 @@ describe.runIf(process.platform === 'linux')('test bed orphan watchdog', () => {
     'reaps the restarted broker JVM and moto within 15 s of a SIGKILL of the bed owner, then exits',
     async () => {
       // Arrange
-      const { child, report } = await startFixture();
+      const { child, report } = await startFixture<WatchdogFixtureReport>(FIXTURE);
       dirsToRemove.push(report.dir);
       for (const pid of [report.brokerPid, report.motoPid, report.watchdogPid]) remember(pid);
       expect(cmdline(report.brokerPid)).toContain('kafka.Kafka');
@@ -141,6 +146,36 @@ describe.runIf(process.platform === 'linux')('test bed orphan watchdog', () => {
       expect(await connectRefused(report.motoEndpoint)).toBe(true);
     },
     FIXTURE_START_TIMEOUT_MS + REAP_BOUND_MS,
+  );
+
+  it(
+    "stops a forked worker's children when the worker's parent is SIGKILLed and the worker lives on",
+    async () => {
+      // Arrange
+      const { child, report } = await startFixture<WatchdogForkFixtureReport>(FORK_FIXTURE);
+      for (const pid of [report.workerPid, report.childPid, report.watchdogPid]) remember(pid);
+      expect(cmdline(report.watchdogPid)).toContain(`--owner-parent ${report.orchestratorPid} `);
+
+      // Act
+      const killedAt = Date.now();
+      child.kill('SIGKILL');
+      const [sleepGone, watchdogGone] = await Promise.all(
+        [report.childPid, report.watchdogPid].map((pid) => msUntilGone(pid, killedAt, REAP_BOUND_MS)),
+      );
+
+      console.log(
+        `[watchdog] gone after SIGKILL of the worker's parent: sleep ${sleepGone} ms, watchdog ${watchdogGone} ms`,
+      );
+
+      // Assert
+      expect({ sleepGone, watchdogGone }).toEqual({
+        sleepGone: expect.any(Number),
+        watchdogGone: expect.any(Number),
+      });
+      expect(isProcessAlive(report.workerPid)).toBe(true);
+      process.kill(report.workerPid, 'SIGKILL');
+    },
+    NO_BED_TIMEOUT_MS + REAP_BOUND_MS,
   );
 
   it('exits by itself once the last tracked child was stopped normally', async () => {
