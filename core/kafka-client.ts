@@ -245,6 +245,18 @@ function singlePartitionAssigner(topic: string, partition: number): PartitionAss
   });
 }
 
+/**
+ * Timestamp type of a fetched record. In the v2 record format (Kafka ≥ 0.11) it is a bit of the BATCH
+ * attributes, which kafkajs exposes as `batchContext.timestampType` (0 CreateTime, 1 LogAppendTime); the
+ * record's own attributes are unused there. Legacy message sets (v0/v1) carry it in the message
+ * attributes (bit 3).
+ */
+function timestampTypeOf(m: KafkaMessage): PartitionRecord['timestampType'] {
+  const batchType = (m as { batchContext?: { timestampType?: number } }).batchContext?.timestampType;
+  if (batchType !== undefined) return batchType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME';
+  return (m.attributes & 0x08) !== 0 ? 'LOG_APPEND_TIME' : 'CREATE_TIME';
+}
+
 function toPartitionRecord(topic: string, partition: number, m: KafkaMessage): PartitionRecord {
   const headers: { name: string; value: Buffer }[] = [];
   for (const [name, raw] of Object.entries(m.headers ?? {})) {
@@ -259,8 +271,7 @@ function toPartitionRecord(topic: string, partition: number, m: KafkaMessage): P
     partition,
     offset: m.offset,
     timestamp: m.timestamp,
-    // Record attribute bit 3 = timestamp type (0 CreateTime, 1 LogAppendTime).
-    timestampType: (m.attributes & 0x08) !== 0 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+    timestampType: timestampTypeOf(m),
     key: m.key,
     value: m.value,
     headers,
@@ -1394,17 +1405,6 @@ export interface ReadRecordsAtOptions {
   readonly maxBytesPerFetch?: number;
 }
 
-/**
- * The record with its batch's timestamp type. In the v2 record format the type is a bit of the BATCH
- * attributes (kafkajs puts it in `batchContext.timestampType`: 0 CreateTime, 1 LogAppendTime); the
- * per-record attributes that toPartitionRecord reads are unused and always 0.
- */
-function withBatchTimestampType(r: PartitionRecord, m: InternalFetchedMessage): PartitionRecord {
-  const type = (m.batchContext as { timestampType?: number } | undefined)?.timestampType;
-  if (type === 1 && r.timestampType !== 'LOG_APPEND_TIME') return { ...r, timestampType: 'LOG_APPEND_TIME' };
-  return r;
-}
-
 function isOffsetOutOfRange(error: unknown): boolean {
   const e = error as { type?: string; name?: string };
   return e?.type === 'OFFSET_OUT_OF_RANGE' || e?.name === 'KafkaJSOffsetOutOfRange';
@@ -1538,7 +1538,7 @@ export async function readRecordsAt(
       for (const m of visible) {
         if (unique.has(m.offset)) {
           const record = toPartitionRecord(topic, partition, m as unknown as KafkaMessage);
-          found.set(m.offset, withBatchTimestampType(record, m));
+          found.set(m.offset, record);
         }
       }
       let end = start;

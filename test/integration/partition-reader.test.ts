@@ -9,12 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import {
   createKafka,
+  createTopic,
   type KafkaConnection,
   openPartitionSession,
   type PartitionRecord,
   type PartitionSession,
 } from '../../core/kafka-client.js';
-import { createTopic, kafkaConnections, uniqueName } from '../harness/kafka.js';
+import { kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 
 const bed = inject('testbed');
@@ -144,6 +145,42 @@ describe('partition reader against the broker', () => {
         expect(stats.peakBufferedBytes).toBeLessThanOrEqual(prefetchBytes + lanes * maxBatchBytes);
       }
       console.info(`reader, ${lanes} lane(s): ${JSON.stringify(stats)}`);
+    },
+  );
+
+  it.each<{ type: 'CreateTime' | 'LogAppendTime'; expected: PartitionRecord['timestampType'] }>([
+    { type: 'CreateTime', expected: 'CREATE_TIME' },
+    { type: 'LogAppendTime', expected: 'LOG_APPEND_TIME' },
+  ])(
+    'reports the timestamp type of a $type topic (a batch attribute in the v2 format)',
+    async ({ type, expected }) => {
+      // Arrange: producer timestamps far in the past, so a LogAppendTime broker visibly replaces them
+      const topic = uniqueName('reader-ts');
+      await createTopic(conns.plaintext, topic, 1, { configEntries: { 'message.timestamp.type': type } });
+      const produced = Date.now();
+      await produceMessages(
+        conns.plaintext,
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `v${i}`, timestamp: String(1_000 + i) })),
+      );
+      // Act
+      const session = await openPartitionSession(conns.mtls, {
+        topic,
+        partition: 0,
+        groupId: `reader-${randomUUID()}`,
+        startingPosition: 'TRIM_HORIZON',
+      });
+      let got: PartitionRecord[];
+      try {
+        got = await readAll(session, 5);
+      } finally {
+        await session.close();
+      }
+      // Assert
+      expect(got.map((r) => r.timestampType)).toEqual(Array(5).fill(expected));
+      if (type === 'CreateTime')
+        expect(got.map((r) => r.timestamp)).toEqual(['1000', '1001', '1002', '1003', '1004']);
+      else expect(got.every((r) => Number(r.timestamp) >= produced - 60_000)).toBe(true);
     },
   );
 
