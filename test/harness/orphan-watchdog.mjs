@@ -9,16 +9,20 @@
  * Protocol on stdin, one command a line:
  *   watch <pid> <starttime>   starttime = field 22 of /proc/<pid>/stat, read by the parent right after spawn
  *   unwatch <pid>
+ *   dir <absolute path>       a bed's temp dir (basename kpt-testbed-*), removed after the processes are gone
+ *   undir <absolute path>
  * On EOF (parent gone, or parent closed it after a normal stop): every still-watched process whose
  * /proc/<pid>/stat start time still matches (no PID reuse) gets SIGTERM, then SIGKILL after the grace period;
- * the watchdog exits once they are gone (a zombie counts as gone: it holds no memory, ports or CPU).
+ * once they are gone (a zombie counts as gone: it holds no memory, ports or CPU) the registered temp dirs are
+ * removed and the watchdog exits.
  *
  * Arguments: `--grace-ms <n>` (SIGTERM → SIGKILL grace, default 3000); `--owner-parent <pid> <starttime>`:
  * also reap when that process (the parent of the owner) is gone, checked every 500 ms. The owner passes it
  * when it is a forked IPC child (a vitest fork worker): such a worker outlives a SIGKILLed vitest main process
  * as a busy orphan (vitest-dev/vitest#8800, #9123), so its pipe would never close.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { basename, isAbsolute } from 'node:path';
 
 const DEFAULT_GRACE_MS = 3_000;
 /** How often the reaper re-checks the processes it signalled. */
@@ -39,6 +43,8 @@ const ownerParent =
 
 /** @type {Map<number, string>} pid → start time (clock ticks since boot) */
 const watched = new Map();
+/** @type {Set<string>} temp dirs to remove on EOF */
+const dirs = new Set();
 /** Received text not yet ending in a newline. */
 let buffered = '';
 
@@ -87,6 +93,15 @@ function signalAll(pids, signal) {
 
 /** @param {string} line */
 function handle(line) {
+  const dirCmd = /^(dir|undir) (.+)$/.exec(line);
+  if (dirCmd) {
+    const [, cmd, path] = /** @type {[string, string, string]} */ (dirCmd);
+    // Only a bed's own temp dir, never an arbitrary path.
+    if (!isAbsolute(path) || !basename(path).startsWith('kpt-testbed-')) return;
+    if (cmd === 'dir') dirs.add(path);
+    else dirs.delete(path);
+    return;
+  }
   const [cmd, pidText, startTime] = line.trim().split(/\s+/);
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return;
@@ -96,13 +111,28 @@ function handle(line) {
 
 let reaping = false;
 
+/**
+ * Removes the registered temp dirs and exits.
+ * @param {number} code
+ */
+function finish(code) {
+  for (const dir of dirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // best effort: a temp dir
+    }
+  }
+  process.exit(code);
+}
+
 /** The parent is gone (or done): stop every process still watched, then exit. */
 function reap() {
   if (reaping) return;
   reaping = true;
   if (buffered) handle(buffered);
   let targets = [...watched.keys()].filter(isSame);
-  if (targets.length === 0) process.exit(0);
+  if (targets.length === 0) finish(0);
   signalAll(targets, 'SIGTERM');
   const killAt = Date.now() + graceMs;
   const giveUpAt = killAt + AFTER_KILL_MS;
@@ -111,7 +141,7 @@ function reap() {
     targets = targets.filter(isSame);
     if (targets.length === 0) {
       clearInterval(timer);
-      process.exit(0);
+      finish(0);
     }
     const now = Date.now();
     if (!killed && now >= killAt) {
@@ -119,7 +149,7 @@ function reap() {
       signalAll(targets, 'SIGKILL');
     } else if (now >= giveUpAt) {
       clearInterval(timer);
-      process.exit(1);
+      finish(1);
     }
   }, POLL_MS);
 }

@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { processStartTime, spawnWatchdog, type Watchdog } from './watchdog.js';
 
 const live = new Set<number>();
+const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 let watchdog: Watchdog | undefined;
 
@@ -25,8 +26,17 @@ function currentWatchdog(): Watchdog | undefined {
       const startTime = processStartTime(pid);
       if (startTime !== undefined) watchdog.watch(pid, startTime);
     }
+    for (const dir of liveDirs) watchdog.watchDir(dir);
   }
   return watchdog;
+}
+
+/** Lets the watchdog exit (pipe closed) once nothing is tracked any more. */
+function releaseWatchdogIfIdle(): void {
+  if (live.size === 0 && liveDirs.size === 0 && watchdog) {
+    watchdog.close();
+    watchdog = undefined;
+  }
 }
 
 /**
@@ -53,17 +63,30 @@ export function trackPid(pid: number): void {
   }
 }
 
-/** Forgets a child PID (after it exited); the watchdog exits once no child is tracked any more. */
+/** Forgets a child PID (after it exited); the watchdog exits once no child or dir is tracked any more. */
 export function untrackPid(pid: number): void {
   live.delete(pid);
   watchdog?.unwatch(pid);
-  if (live.size === 0 && watchdog) {
-    watchdog.close();
-    watchdog = undefined;
-  }
+  releaseWatchdogIfIdle();
 }
 
-/** PID of this process's orphan watchdog while one runs (none before the first or after the last child). */
+/**
+ * Registers a bed's temp dir (absolute, basename `kpt-testbed-*`) with the orphan watchdog, which removes it
+ * after the tracked processes are gone if this process dies or exits without {@link untrackDir}.
+ */
+export function trackDir(dir: string): void {
+  liveDirs.add(dir);
+  currentWatchdog()?.watchDir(dir);
+}
+
+/** Forgets a temp dir (removed by the bed itself, or kept on purpose). */
+export function untrackDir(dir: string): void {
+  liveDirs.delete(dir);
+  watchdog?.unwatchDir(dir);
+  releaseWatchdogIfIdle();
+}
+
+/** PID of this process's orphan watchdog while one runs (none before the first or after the last child/dir). */
 export function watchdogPid(): number | undefined {
   return watchdog?.isRunning() ? watchdog.pid : undefined;
 }

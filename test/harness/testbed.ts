@@ -15,6 +15,7 @@ import { ensureInstalled } from './install-paths.js';
 import { type KafkaBroker, type ScramUser, startKafkaBroker } from './kafka-broker.js';
 import { type MotoServer, startMotoServer } from './moto-server.js';
 import { generatePki, type PkiMaterial } from './pki.js';
+import { trackDir, untrackDir } from './processes.js';
 
 export type { ScramUser } from './kafka-broker.js';
 export type { PkiMaterial } from './pki.js';
@@ -92,6 +93,9 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
   const t0 = Date.now();
   ensureInstalled();
   const dir = await mkdtemp(join(opts.parentDir ?? tmpdir(), 'kpt-testbed-'));
+  // Removed by stop(); by the orphan watchdog if this process dies first (not when KEEP_TEST_BED=1).
+  const keepDir = process.env.KEEP_TEST_BED === '1';
+  if (!keepDir) trackDir(dir);
   const scram: ScramUser = { username: 'test-user', password: `scram-${randomBytes(12).toString('hex')}` };
   let pkiMs = 0;
   let kafkaMs = 0;
@@ -120,6 +124,7 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
   if (k.status === 'rejected' || m.status === 'rejected') {
     if (k.status === 'fulfilled') await k.value.broker.stop();
     if (m.status === 'fulfilled') await m.value.stop();
+    untrackDir(dir); // kept for its logs, as before
     throw k.status === 'rejected' ? k.reason : (m as PromiseRejectedResult).reason;
   }
   const { pki, broker }: { pki: PkiMaterial; broker: KafkaBroker } = k.value;
@@ -144,7 +149,10 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
       if (stopped) return;
       stopped = true;
       await Promise.all([broker.stop(), moto.stop()]);
-      if (process.env.KEEP_TEST_BED !== '1') await rm(dir, { recursive: true, force: true });
+      if (!keepDir) {
+        await rm(dir, { recursive: true, force: true });
+        untrackDir(dir);
+      }
     },
   };
 }

@@ -28,6 +28,13 @@ export interface Watchdog {
   /** Forgets a process (it was stopped normally). */
   unwatch(pid: number): void;
   /**
+   * Registers a bed's temp dir (absolute, basename `kpt-testbed-*`; anything else is ignored) to be removed
+   * on EOF once the watched processes are gone.
+   */
+  watchDir(dir: string): void;
+  /** Forgets a temp dir (it was removed normally, or is to be kept). */
+  unwatchDir(dir: string): void;
+  /**
    * Closes this process's end of the pipe: the watchdog stops whatever is still watched and exits. After a
    * normal stop nothing is watched any more, so it just exits.
    */
@@ -138,6 +145,8 @@ export function spawnWatchdog(opts: WatchdogOptions = {}): Watchdog | undefined 
     pid,
     watch: (p, startTime) => send(`watch ${p} ${startTime}`),
     unwatch: (p) => send(`unwatch ${p}`),
+    watchDir: (dir) => send(`dir ${dir}`),
+    unwatchDir: (dir) => send(`undir ${dir}`),
     close: () => {
       stdin.end();
     },

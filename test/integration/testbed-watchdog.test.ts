@@ -1,16 +1,17 @@
 /**
  * The orphan watchdog (test/harness/watchdog.ts + orphan-watchdog.mjs): a bed's broker JVM and moto die
  * within seconds of the Node process that started them being SIGKILLed, also after a broker restart; the
- * watchdog exits by itself after a normal stop, never signals a process whose start time changed (PID reuse),
- * and escalates to SIGKILL for a child that ignores SIGTERM.
+ * watchdog removes the bed's temp dir (and no other path), exits by itself after a normal stop, never signals a
+ * process whose start time changed (PID reuse), and escalates to SIGKILL for a child that ignores SIGTERM.
  *
  * The bed case runs a real bed in a separate Node process (test/harness/watchdog-fixture.ts); the other cases
  * use `sleep` children and need no bed. Linux only (the watchdog needs /proc).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,7 +114,7 @@ function spawnSleep(ignoreTerm = false): ChildProcess & { pid: number } {
 
 describe.runIf(process.platform === 'linux')('test bed orphan watchdog', () => {
   it(
-    'reaps the restarted broker JVM and moto within 15 s of a SIGKILL of the bed owner, then exits',
+    'reaps the restarted broker JVM and moto within 15 s of a SIGKILL of the bed owner, removes the bed dir, exits',
     async () => {
       // Arrange
       const { child, report } = await startFixture<WatchdogFixtureReport>(FIXTURE);
@@ -142,6 +143,7 @@ describe.runIf(process.platform === 'linux')('test bed orphan watchdog', () => {
         moto: expect.any(Number),
         watchdog: expect.any(Number),
       });
+      expect(existsSync(report.dir)).toBe(false);
       expect(await connectRefused(report.plaintext)).toBe(true);
       expect(await connectRefused(report.motoEndpoint)).toBe(true);
     },
@@ -219,6 +221,34 @@ describe.runIf(process.platform === 'linux')('test bed orphan watchdog', () => {
       expect({ exitCode, ownedSignal }).toEqual({ exitCode: 0, ownedSignal: 'SIGTERM' });
       expect(isProcessAlive(reused.pid)).toBe(true);
       await killByPid(reused, 1_000);
+    },
+    NO_BED_TIMEOUT_MS,
+  );
+
+  it(
+    'removes registered kpt-testbed-* dirs on EOF and ignores any other path',
+    async () => {
+      // Arrange
+      const bedDir = await mkdtemp(join(tmpdir(), 'kpt-testbed-watchdog-'));
+      const otherDir = await mkdtemp(join(tmpdir(), 'kpt-watchdog-other-'));
+      dirsToRemove.push(bedDir, otherDir);
+      const dog = spawnWatchdog();
+      if (!dog) throw new Error('spawnWatchdog returned undefined on Linux');
+      remember(dog.pid);
+      dog.watchDir(bedDir);
+      dog.watchDir(otherDir);
+      dog.watchDir('kpt-testbed-relative');
+
+      // Act
+      dog.close();
+      const exitCode = await dog.exited;
+
+      // Assert
+      expect({ exitCode, bedDir: existsSync(bedDir), otherDir: existsSync(otherDir) }).toEqual({
+        exitCode: 0,
+        bedDir: false,
+        otherDir: true,
+      });
     },
     NO_BED_TIMEOUT_MS,
   );
