@@ -114,6 +114,7 @@ let reaping = false;
 /**
  * Removes the registered temp dirs and exits.
  * @param {number} code
+ * @returns {never}
  */
 function finish(code) {
   for (const dir of dirs) {
@@ -132,7 +133,7 @@ function reap() {
   reaping = true;
   if (buffered) handle(buffered);
   let targets = [...watched.keys()].filter(isSame);
-  if (targets.length === 0) finish(0);
+  if (targets.length === 0) return finish(0);
   signalAll(targets, 'SIGTERM');
   const killAt = Date.now() + graceMs;
   const giveUpAt = killAt + AFTER_KILL_MS;
@@ -141,7 +142,7 @@ function reap() {
     targets = targets.filter(isSame);
     if (targets.length === 0) {
       clearInterval(timer);
-      finish(0);
+      return finish(0);
     }
     const now = Date.now();
     if (!killed && now >= killAt) {

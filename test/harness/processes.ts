@@ -4,8 +4,8 @@
  *
  * Every tracked child is also registered with this process's orphan watchdog (watchdog.ts, Linux), which
  * stops it within seconds if this process dies without running its 'exit' handlers (SIGKILL, OOM kill,
- * an unhandled SIGTERM). The watchdog is spawned on the first tracked child and told to exit (pipe closed)
- * when the last one is untracked.
+ * an unhandled SIGTERM), and removes the tracked bed temp dirs after them. The watchdog is spawned on the first
+ * tracked child or dir and told to exit (pipe closed) when the last one is untracked.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
