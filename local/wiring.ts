@@ -17,7 +17,7 @@ import {
 } from '../enrichment/index.js';
 import { createRulesLoader } from '../enrichment/rules-loader.js';
 import { deliverBatch } from '../targets/deliver-batch.js';
-import { type AsyncInvoker, createAsyncInvoker } from './async-invoke.js';
+import { type AsyncInvoker, createAsyncInvoker, type InvocationRecord } from './async-invoke.js';
 import type { EnrichFn, PipeTarget } from './pipe-runner.js';
 import type { LocalSourcePlan } from './plan.js';
 
@@ -102,6 +102,19 @@ export function kinesisTarget(kinesis: KinesisClient, streamName: string): PipeT
 }
 
 /**
+ * An SQS on-failure destination: sends the Lambda invocation record as the message body, as Lambda's
+ * on-failure destination does (the body `dlq inspect | replay --queue sink` parses).
+ */
+export function sqsOnFailureDestination(
+  sqs: SQSClient,
+  queueUrl: string,
+): (record: InvocationRecord) => Promise<void> {
+  return async (record) => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }));
+  };
+}
+
+/**
  * The Pipe's FIRE_AND_FORGET Lambda target: an async invoke of the sink (deliverBatch to the stream,
  * as targets/sink-handler.ts) with the source's retries and the Lambda invocation record in the DLQ.
  */
@@ -121,9 +134,7 @@ export function lambdaTarget(
     maxEventAgeSeconds: t.maxEventAgeSeconds,
     retryDelaysMs: [60_000 * retryScale, 120_000 * retryScale],
     handler: async (event) => deliverBatch(event, port),
-    onFailure: async (record) => {
-      await sqs.send(new SendMessageCommand({ QueueUrl: targetDlqUrl, MessageBody: JSON.stringify(record) }));
-    },
+    onFailure: sqsOnFailureDestination(sqs, targetDlqUrl),
   });
   return {
     invoker,

@@ -1,6 +1,9 @@
 /**
- * Narrow unit case: replaying the sink DLQ by re-invoking the sink Lambda (moto cannot run Lambdas here),
- * with the SQS and Lambda clients mocked. Deletion only after a successful invoke.
+ * Narrow unit case of `dlq replay --to lambda`: the exact text of the failure detail, which quotes the
+ * sink's error payload capped at 300 characters (SQS and Lambda clients mocked). The replay itself —
+ * invoke, deletion after success, the message left visible on failure, --dry-run invoking nothing — is
+ * proven end to end with the real LambdaClient and the real sink handler in
+ * test/integration/cli-dlq-lambda-replay.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,13 +20,10 @@ import { replayDlq } from '../../../cli/dlq.js';
 
 const fixtures = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'dlq-messages.json'), 'utf8'),
-) as {
-  sinkDestination: { requestPayload: unknown };
-};
+) as { sinkDestination: unknown };
 
 const sqsMock = mockClient(SQSClient);
 const lambdaMock = mockClient(LambdaClient);
-const QUEUE = 'https://sqs.local/123/KafkaPipes-prod-OrdersTargetDlq';
 
 beforeEach(() => {
   sqsMock.reset();
@@ -40,48 +40,36 @@ beforeEach(() => {
 
 /** An Invoke response payload (the SDK's Uint8Array blob with transformToString). */
 const payload = (text: string) => Object.assign(Buffer.from(text), { transformToString: () => text });
+const SHORT = '{"errorType":"RetriableError","errorMessage":"stream throttled"}';
+const LONG = JSON.stringify({ errorType: 'RetriableError', errorMessage: 'x'.repeat(400) });
 
-const replay = () =>
-  replayDlq({
-    sqs: new SQSClient({ region: 'us-east-1' }),
-    queueUrl: QUEUE,
-    target: {
-      type: 'lambda',
-      functionName: 'orders-sink',
-      lambda: new LambdaClient({ region: 'us-east-1' }),
-    },
-    dryRun: false,
-    max: 10,
-  });
-
-describe('dlq replay --to lambda', () => {
-  it('re-invokes the sink with the original batch and deletes the message after success', async () => {
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload('{"delivered":2}') });
-    const summary = await replay();
-    expect(summary).toMatchObject({ messages: 1, outcomes: { delivered: 1 }, recordsDelivered: 2 });
-    const invoke = lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input;
-    expect(invoke).toMatchObject({ FunctionName: 'orders-sink', InvocationType: 'RequestResponse' });
-    expect(JSON.parse(Buffer.from(invoke?.Payload as Uint8Array).toString('utf8'))).toEqual(
-      fixtures.sinkDestination.requestPayload,
-    );
-    expect(sqsMock.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual([
-      'r1',
-    ]);
-  });
-
-  it('leaves the message in place when the sink fails again', async () => {
-    lambdaMock.on(InvokeCommand).resolves({
-      StatusCode: 200,
-      FunctionError: 'Unhandled',
-      Payload: payload('{"errorType":"RetriableError","errorMessage":"stream throttled"}'),
+describe('dlq replay --to lambda: failure detail', () => {
+  it.each([
+    ['a short error payload whole', SHORT, `sink function failed (Unhandled): ${SHORT}`],
+    [
+      'a long error payload cut to 300 characters',
+      LONG,
+      `sink function failed (Unhandled): ${LONG.slice(0, 300)}`,
+    ],
+  ])('quotes %s', async (_case, errorPayload, detail) => {
+    // Arrange
+    lambdaMock
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload(errorPayload) });
+    // Act
+    const summary = await replayDlq({
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: 'https://sqs.local/123/KafkaPipes-prod-OrdersTargetDlq',
+      target: {
+        type: 'lambda',
+        functionName: 'orders-sink',
+        lambda: new LambdaClient({ region: 'us-east-1' }),
+      },
+      dryRun: false,
+      max: 10,
     });
-    const summary = await replay();
-    expect(summary.outcomes).toEqual({ failed: 1 });
-    expect(summary.problems[0]?.detail).toBe(
-      'sink function failed (Unhandled): {"errorType":"RetriableError","errorMessage":"stream throttled"}',
-    );
+    // Assert
+    expect(summary.problems).toEqual([{ messageId: 'm1', outcome: 'failed', detail }]);
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
-    const released = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand)[0]?.args[0].input.Entries;
-    expect(released).toEqual([{ Id: '0', ReceiptHandle: 'r1', VisibilityTimeout: 0 }]);
   });
 });
