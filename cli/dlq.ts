@@ -886,7 +886,7 @@ export async function dlqReplayCommand(
         '--stream',
         'stream',
         'the target stream is not known',
-        'pass --stream <name>, or a source name with --env <environment> (stream <streamName or name-events>-<env>)',
+        'pass --stream <name>, or a source name (with a queue URL: --source <name>) and --env <environment> (stream <streamName or name-events>-<env>)',
       );
     }
     target = { type: 'kinesis', streamName, port: createKinesisSink(aws.kinesis, streamName) };

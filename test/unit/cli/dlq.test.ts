@@ -143,7 +143,7 @@ describe('kafka-pipes dlq replay flags', () => {
     ],
     [
       ['https://sqs.local/1/q', '--queue', 'sink'],
-      'error --stream: stream: the target stream is not known. Fix: pass --stream <name>, or a source name with --env <environment> (stream <streamName or name-events>-<env>)\n',
+      'error --stream: stream: the target stream is not known. Fix: pass --stream <name>, or a source name (with a queue URL: --source <name>) and --env <environment> (stream <streamName or name-events>-<env>)\n',
     ],
     [
       ['https://sqs.local/1/q', '--queue', 'both'],
