@@ -156,6 +156,8 @@ beforeAll(async () => {
     now: () => new Date(Date.UTC(2026, 0, 1, 0, 1)),
   });
   records = outcome.records;
+  if (records.length !== RECORD_COUNT || outcome.dlq.length > 0)
+    throw new Error(`the enrichment gave ${records.length} record(s) and ${outcome.dlq.length} DLQ entries`);
 });
 
 afterAll(async () => {
@@ -169,10 +171,6 @@ afterAll(async () => {
 });
 
 describe('dlq replay --to lambda (real sink handler behind a local Invoke endpoint, moto SQS + Kinesis)', () => {
-  it('the enrichment gives the sink a batch of canonical records', () => {
-    expect(records).toHaveLength(RECORD_COUNT);
-  });
-
   it('an async invoke whose retries fail puts the Lambda invocation record into the sink DLQ', async () => {
     // Act: the Pipe's FIRE_AND_FORGET target, while the stream does not exist
     const res = await pipeLambda.send(
@@ -333,18 +331,25 @@ describe('local Invoke endpoint through the SDK LambdaClient', () => {
     expect(doc.trace[0]).toMatch(/Error: Sink event must be an array of records, received object$/);
   });
 
-  it('rejects an unknown function with the SDK ResourceNotFoundException (404)', async () => {
+  it.each([
+    ['an unknown function', 'no-such-fn', undefined, 'no-such-fn'],
+    ['an unpublished version of the sink', SINK, '3', `${SINK}:3`],
+    ['an unknown alias in the ARN', `${SINK}:prod`, undefined, `${SINK}:prod`],
+  ])('rejects %s with the SDK ResourceNotFoundException (404)', async (_case, fn, qualifier, missing) => {
+    // Arrange
+    const before = endpoint.requests.length;
     // Act
     const error = await pipeLambda
-      .send(new InvokeCommand({ FunctionName: 'no-such-fn', Payload: Buffer.from('[]') }))
+      .send(new InvokeCommand({ FunctionName: fn, Qualifier: qualifier, Payload: Buffer.from('[]') }))
       .catch((e: unknown) => e);
     // Assert
     expect(error).toBeInstanceOf(ResourceNotFoundException);
     expect(error).toMatchObject({
       name: 'ResourceNotFoundException',
-      message: `Function not found: ${endpoint.functionArn('no-such-fn')}`,
+      message: `Function not found: ${endpoint.functionArn(missing)}`,
       Type: 'User',
       $metadata: { httpStatusCode: 404 },
     });
+    expect(endpoint.requests.slice(before).map((r) => r.status)).toEqual([404]);
   });
 });
