@@ -39,7 +39,7 @@ import {
   parsePartitionKeySpec,
   reasonCode,
 } from '../enrichment/index.js';
-import { type SourceConfig, streamPhysicalName } from '../pipes/source-schema.js';
+import { SOURCE_TAG_KEY, type SourceConfig, streamPhysicalName } from '../pipes/source-schema.js';
 import { deliverBatch } from '../targets/deliver-batch.js';
 import type { CliAwsClients } from './aws.js';
 import { type CheckFlags, planCheck } from './check.js';
@@ -53,9 +53,12 @@ export const DLQ_KINDS = { enrichment: 'enrichment', sink: 'sink' } as const;
 export type DlqKind = (typeof DLQ_KINDS)[keyof typeof DLQ_KINDS];
 
 /** Tag the stack puts on every resource of a source (pipes/kafka-pipe.construct.ts). */
-export const SOURCE_TAG = 'kafka-pipes:source';
-/** Construct ids the queue names start with (CDK-generated names contain them). */
-const QUEUE_NAME_MARK: Readonly<Record<DlqKind, string>> = { enrichment: 'EnrichmentDlq', sink: 'TargetDlq' };
+export const SOURCE_TAG = SOURCE_TAG_KEY;
+/** Construct ids in the CDK-generated queue names: a Pipe's enrichment DLQ, a poller's, a Pipe's target DLQ. */
+const QUEUE_NAME_MARKS: Readonly<Record<DlqKind, readonly string[]>> = {
+  enrichment: ['EnrichmentDlq', 'PollerDlq'],
+  sink: ['TargetDlq'],
+};
 /** How long received messages stay hidden while we work on them. */
 export const DLQ_VISIBILITY_SECONDS = 120;
 const SQS_BATCH = 10;
@@ -321,7 +324,9 @@ export async function findSourceQueue(sqs: SQSClient, sourceName: string, kind: 
     urls.push(...(res.QueueUrls ?? []));
     token = res.NextToken;
   } while (token);
-  for (const url of urls.filter((u) => u.slice(u.lastIndexOf('/') + 1).includes(QUEUE_NAME_MARK[kind]))) {
+  const named = (u: string) =>
+    QUEUE_NAME_MARKS[kind].some((m) => u.slice(u.lastIndexOf('/') + 1).includes(m));
+  for (const url of urls.filter(named)) {
     const tags = await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }));
     if (tags.Tags?.[SOURCE_TAG] === sourceName) return url;
   }

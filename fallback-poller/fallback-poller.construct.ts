@@ -367,6 +367,16 @@ export class FallbackPoller extends Construct {
         periods: streak,
       },
       {
+        id: 'EnrichmentDlqDepthAlarm',
+        description: `${sourceName}: records the enrichment could not normalize are waiting in the poller's DLQ`,
+        metric: props.enrichmentDlq.metricApproximateNumberOfMessagesVisible({
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        periods: 1,
+      },
+      {
         id: 'LagAlarm',
         description: `${sourceName}: consumer lag above ${props.lagAlarmThreshold ?? 100_000} records for 15 minutes`,
         metric: this.metric(POLLER_METRICS.lag, 'Maximum', Duration.minutes(5), sourceName),

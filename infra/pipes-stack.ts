@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { Annotations, Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Duration, type RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -27,7 +27,13 @@ import { ConfigError, formatIssues } from '../core/errors.js';
 import { parseRules } from '../enrichment/rules/parse.js';
 import { DLQ_RETENTION_DAYS, KafkaPipe, sourceConstructId } from '../pipes/kafka-pipe.construct.js';
 import type { LoadedSource } from '../pipes/load-sources.js';
-import { DEFAULTS, type SourceConfig, streamKeyOf, streamPhysicalName } from '../pipes/source-schema.js';
+import {
+  DEFAULTS,
+  SOURCE_TAG_KEY,
+  type SourceConfig,
+  streamKeyOf,
+  streamPhysicalName,
+} from '../pipes/source-schema.js';
 import { RulesAppConfig } from './rules-appconfig.construct.js';
 
 /** The FallbackPoller construct's constructor, loaded only when `fallback-poller/fallback-poller.construct.ts` exists. */
@@ -146,6 +152,9 @@ export class KafkaPipesStack extends Stack {
           retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
           removalPolicy: props.removalPolicy,
         });
+        // Tagged like a Pipe's enrichment DLQ: `kafka-pipes dlq <source>` finds it by this tag.
+        for (const [key, value] of Object.entries(source.tags ?? {})) Tags.of(dlq).add(key, value);
+        Tags.of(dlq).add(SOURCE_TAG_KEY, source.name);
         this.pollerDlqs.set(source.name, dlq);
         this.pollers.set(
           source.name,

@@ -46,7 +46,7 @@ import {
   KinesisStreamTarget,
 } from './pipe-targets.construct.js';
 import { replacementSnapshot } from './replacement-fields.js';
-import type { SourceConfig } from './source-schema.js';
+import { SOURCE_TAG_KEY, type SourceConfig } from './source-schema.js';
 
 /** Metadata key under which each Pipe records its replacement-relevant fields (read back at next synth). */
 export const SOURCE_SNAPSHOT_METADATA_KEY = 'KafkaPipes::SourceSnapshot';
@@ -302,7 +302,7 @@ export class KafkaPipe extends Construct {
       replacementSnapshot(source),
     );
     for (const [key, value] of Object.entries(source.tags ?? {})) Tags.of(this).add(key, value);
-    Tags.of(this).add('kafka-pipes:source', source.name);
+    Tags.of(this).add(SOURCE_TAG_KEY, source.name);
 
     this.createAlarms(props.alarmTopic);
   }

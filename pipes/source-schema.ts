@@ -77,6 +77,9 @@ export function streamKeyOf(source: Pick<SourceConfig, 'name' | 'target'>): stri
   return source.target.streamName ?? `${source.name}-events`;
 }
 
+/** Tag the stack puts on a source's resources (its DLQs included), with the source name as value. */
+export const SOURCE_TAG_KEY = 'kafka-pipes:source';
+
 /**
  * Physical name of the source's Kinesis stream in an environment, as the stack creates it.
  * @example streamPhysicalName({ name: 'orders', target: { type: 'kinesis' } }, 'prod') // → 'orders-events-prod'

@@ -21,6 +21,28 @@ describe('engine: poller sources', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
+  it("tags the poller's DLQ with its source (kafka-pipes dlq finds it by name) and alarms on its depth", () => {
+    // Arrange
+    const dlq = synth.stack.pollerDlqs.get('onprem-long-chain');
+    if (!dlq) throw new Error('no poller DLQ');
+    const dlqId = logicalId(synth.stack, dlq);
+    // Assert
+    expect(synth.template.toJSON().Resources[dlqId].Properties.Tags).toEqual(
+      expect.arrayContaining([{ Key: 'kafka-pipes:source', Value: 'onprem-long-chain' }]),
+    );
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmDescription:
+        "onprem-long-chain: records the enrichment could not normalize are waiting in the poller's DLQ",
+    });
+  });
+
   it('keeps one Pipe per engine-pipe source and no Pipe for the poller source', () => {
     synth.template.resourceCountIs('AWS::Pipes::Pipe', 5);
     expect(synth.stack.pipes.has('onprem-long-chain')).toBe(false);

@@ -5,7 +5,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CliAwsClients } from '../../cli/aws.js';
-import type { DlqSummary, ReplaySummary } from '../../cli/dlq.js';
+import { type DlqSummary, findSourceQueue, type ReplaySummary } from '../../cli/dlq.js';
 import { consumeMessages } from '../../core/kafka-client.js';
 import {
   buildPipeKafkaRecord,
@@ -280,4 +280,32 @@ describe('kafka-pipes dlq (real broker, moto SQS + Kinesis)', () => {
     );
     expect(ids).toEqual(expect.arrayContaining(['e0', 'e1']));
   });
+
+  it.each([
+    { stackId: 'EnrichmentDlq', kind: 'enrichment' as const },
+    { stackId: 'PollerDlq', kind: 'enrichment' as const },
+    { stackId: 'TargetDlq', kind: 'sink' as const },
+  ])(
+    'finds the $kind DLQ named after $stackId by its tag, not an untagged or other-source queue',
+    async ({ stackId, kind }) => {
+      // Arrange: the stack's generated names (<stack>-<id><hash>), one tagged for the source, decoys around it
+      const source = uniqueName('find').toLowerCase();
+      const create = async (queueName: string, tagged: string | null) =>
+        (
+          await aws.sqs.send(
+            new CreateQueueCommand({
+              QueueName: queueName,
+              ...(tagged ? { tags: { 'kafka-pipes:source': tagged } } : {}),
+            }),
+          )
+        ).QueueUrl as string;
+      await create(`KafkaPipes-test-${source}x${stackId}9Z8Y7X`, null);
+      await create(`KafkaPipes-test-${source}y${stackId}6W5V4U`, `${source}-other`);
+      const wanted = await create(`KafkaPipes-test-${source}${stackId}1A2B3C`, source);
+      // Act
+      const found = await findSourceQueue(aws.sqs, source, kind);
+      // Assert
+      expect(found).toBe(wanted);
+    },
+  );
 });
