@@ -1,6 +1,8 @@
 /**
- * AWS SDK v3 clients for the CLI, created lazily. `--endpoint-url` (or AWS_ENDPOINT_URL) points them at a local
- * emulator; the Kinesis client then uses HTTP/1.1 (NodeHttpHandler), which emulators need.
+ * AWS SDK v3 clients for the CLI, created lazily. `--endpoint-url` points every client at a local emulator.
+ * Without it the SDK itself reads AWS_ENDPOINT_URL_<SERVICE> and then AWS_ENDPOINT_URL, in that order, so
+ * one service can go to one emulator and the rest to another. With an emulator endpoint (either way), S3
+ * uses path-style addressing and Kinesis HTTP/1.1 (NodeHttpHandler), which emulators need.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -25,11 +27,14 @@ export interface CliAwsClients {
 }
 
 /** Creates the clients on first use, so commands that need none never resolve credentials. */
-export function cliAwsClients(opts: AwsOptions = {}): CliAwsClients {
+export function cliAwsClients(opts: AwsOptions = {}, env: NodeJS.ProcessEnv = process.env): CliAwsClients {
   const base = {
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
   };
+  /** Whether `service` (the SDK's env suffix, e.g. KINESIS) is sent to a custom (emulator) endpoint. */
+  const emulated = (service: string) =>
+    Boolean(opts.endpointUrl || env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL);
   const cache = new Map<string, unknown>();
   const lazy = <T>(key: string, make: () => T): T => {
     if (!cache.has(key)) cache.set(key, make());
@@ -40,10 +45,7 @@ export function cliAwsClients(opts: AwsOptions = {}): CliAwsClients {
       return lazy('sm', () => new SecretsManagerClient(base));
     },
     get s3() {
-      return lazy(
-        's3',
-        () => new S3Client({ ...base, ...(opts.endpointUrl ? { forcePathStyle: true } : {}) }),
-      );
+      return lazy('s3', () => new S3Client({ ...base, ...(emulated('S3') ? { forcePathStyle: true } : {}) }));
     },
     get sqs() {
       return lazy('sqs', () => new SQSClient(base));
@@ -54,7 +56,7 @@ export function cliAwsClients(opts: AwsOptions = {}): CliAwsClients {
         () =>
           new KinesisClient({
             ...base,
-            ...(opts.endpointUrl ? { requestHandler: new NodeHttpHandler() } : {}),
+            ...(emulated('KINESIS') ? { requestHandler: new NodeHttpHandler() } : {}),
           }),
       );
     },

@@ -62,7 +62,10 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
     .option('--json', 'machine-readable JSON on stdout')
     .option('--no-color', 'no ANSI colours (also NO_COLOR=1; colours are only used on a TTY)')
     .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
-    .addOption(new Option('--endpoint-url <url>', 'AWS endpoint (local emulators)').env('AWS_ENDPOINT_URL'))
+    .option(
+      '--endpoint-url <url>',
+      'AWS endpoint for every client (local emulators); without it the SDK reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>',
+    )
     .option('--sources-dir <dir>', 'source catalogue directory', 'pipes/sources')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
