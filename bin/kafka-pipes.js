@@ -2,6 +2,7 @@
 // Shim for the `kafka-pipes` bin: runs the TypeScript CLI through tsx (resolved from this package, so it
 // works from any working directory) and hands back its exit code.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('../cli/index.ts', import.meta.url));
@@ -14,5 +15,6 @@ const child = spawn(
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
-  process.exitCode = code ?? (signal ? 128 + 1 : 3);
+  // Killed by a signal: 128 + its number, as a shell reports it (130 for SIGINT, 143 for SIGTERM).
+  process.exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 1) : 3);
 });

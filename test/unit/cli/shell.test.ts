@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOutput, EXIT_CODES } from '../../../cli/output.js';
@@ -89,5 +90,41 @@ describe('setEngine', () => {
       'engine: pipe\npoller:\n  iterations: 99\n',
     );
     expect(() => setEngine(withPoller, 'orders.yaml', 'poller')).toThrow(/poller\.iterations/);
+  });
+});
+
+describe('bin/kafka-pipes.js shim', () => {
+  it('exits 128 + the signal number when the CLI process is killed by a signal (137 for SIGKILL)', async () => {
+    // Arrange: an SQS endpoint that accepts connections and never answers, so `dlq inspect` waits
+    const hold = createServer(() => undefined);
+    await new Promise<void>((resolve) => hold.listen(0, '127.0.0.1', resolve));
+    const port = (hold.address() as { port: number }).port;
+    const shim = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'kafka-pipes.js'), 'dlq', 'inspect', `http://127.0.0.1:${port}/123456789012/q`],
+      {
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+        },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => shim.on('exit', (code) => resolve(code)));
+    try {
+      // Wait until the CLI (the shim's child) has connected to the endpoint
+      await new Promise<void>((resolve) => hold.once('connection', () => resolve()));
+      const child = execFileSync('pgrep', ['-P', String(shim.pid)], { encoding: 'utf8' }).trim();
+      // Act
+      process.kill(Number(child.split('\n')[0]), 'SIGKILL');
+      // Assert
+      expect(await exited).toBe(137);
+    } finally {
+      shim.kill('SIGKILL');
+      hold.close();
+    }
   });
 });
