@@ -31,6 +31,13 @@ const filter = process.argv[2];
 const modules = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts') && (filter === undefined || f.includes(filter)))
   .sort();
+if (modules.length === 0) {
+  const all = readdirSync(dir).filter((f) => f.endsWith('.bench.ts'));
+  console.error(
+    `[bench] no bench module matches "${filter}"; available: ${all.map((f) => f.replace('.bench.ts', '')).join(', ')}`,
+  );
+  process.exit(2);
+}
 
 const rows: (BenchResult & { module: string })[] = [];
 let failed = 0;
