@@ -93,7 +93,7 @@ export class FallbackPoller extends Construct {
   readonly stateMachine: StateMachine;
   /** The one-minute schedule. */
   readonly schedule: Rule;
-  /** Alarms: 503 answers, 203 streak, lag, failed executions. */
+  /** Alarms: 503 answers, 203 streak, enrichment DLQ depth, lag, failed executions. */
   readonly alarms: Alarm[] = [];
   /** The ASL definition as deployed. */
   readonly definition: Record<string, unknown>;

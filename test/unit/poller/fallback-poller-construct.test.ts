@@ -125,7 +125,7 @@ describe('FallbackPoller construct', () => {
     });
   });
 
-  it('alarms on 503s, 203 streaks, lag and failed executions, to the alarm topic', () => {
+  it('alarms on 503s, 203 streaks, lag, enrichment DLQ depth and failed executions, to the alarm topic', () => {
     for (const metric of ['PollerCompletelyFailed', 'PollerPartitionLocked', 'PollerLag']) {
       built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
@@ -133,8 +133,13 @@ describe('FallbackPoller construct', () => {
         AlarmActions: Match.anyValue(),
       });
     }
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      AlarmActions: Match.anyValue(),
+    });
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
-    expect(built.poller.alarms).toHaveLength(4);
+    expect(built.poller.alarms).toHaveLength(5);
   });
 
   it.each([
