@@ -37,6 +37,7 @@ import {
   KAFKA_EVENT_SOURCE,
   type PartitionKeySpec,
   parsePartitionKeySpec,
+  pipeInputOf,
   reasonCode,
 } from '../enrichment/index.js';
 import { SOURCE_TAG_KEY, type SourceConfig, streamPhysicalName } from '../pipes/source-schema.js';
@@ -448,18 +449,12 @@ export function pipeRecordFromEntry(e: DlqEntry) {
  * from Kafka, the cluster from the entry, so the eventId stays the same.
  */
 export function pipeRecordFromKafka(e: DlqEntry, r: PartitionRecord) {
-  return buildPipeKafkaRecord({
-    eventSource: e.cluster.startsWith('arn:') ? KAFKA_EVENT_SOURCE.msk : KAFKA_EVENT_SOURCE.selfManaged,
-    cluster: e.cluster,
-    topic: r.topic,
-    partition: r.partition,
-    offset: r.offset,
-    timestamp: r.timestamp,
-    timestampType: r.timestampType,
-    key: r.key,
-    value: r.value,
-    headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
-  });
+  return buildPipeKafkaRecord(
+    pipeInputOf(r, {
+      eventSource: e.cluster.startsWith('arn:') ? KAFKA_EVENT_SOURCE.msk : KAFKA_EVENT_SOURCE.selfManaged,
+      cluster: e.cluster,
+    }),
+  );
 }
 
 /** What re-reading a truncated entry from Kafka gave: the record, nothing (gone), or an error text. */

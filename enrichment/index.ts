@@ -54,7 +54,13 @@ export {
 } from './kafka-event.js';
 export { type JsonObject, type JsonValue, type NormalizeResult, normalizeApicEvent } from './normalize.js';
 export { choosePartitionKey, type PartitionKeySpec, parsePartitionKeySpec } from './partition-key.js';
-export { buildPipeKafkaRecord, type KafkaHeaderInput, type PipeKafkaRecordInput } from './pipe-record.js';
+export {
+  buildPipeKafkaRecord,
+  type KafkaHeaderInput,
+  type PipeKafkaRecordInput,
+  pipeInputOf,
+  type ReadKafkaRecord,
+} from './pipe-record.js';
 export {
   type CompiledRules,
   type CompileRulesOptions,

@@ -23,6 +23,40 @@ export interface PipeKafkaRecordInput {
   readonly headers?: KafkaHeaderInput;
 }
 
+/** A record as the Kafka readers of core/kafka-client.ts hand it out (structurally: no import of kafkajs). */
+export interface ReadKafkaRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly timestampType: string;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly { readonly name: string; readonly value: Uint8Array }[];
+}
+
+/**
+ * The Pipe record input of a record read from Kafka, for the cluster it was read from: what the poller,
+ * the local Pipe runner and `dlq replay --from-kafka` feed the enrichment, so all three build it alike.
+ */
+export function pipeInputOf(
+  r: ReadKafkaRecord,
+  at: { readonly eventSource: KafkaEventSource; readonly cluster: string },
+): PipeKafkaRecordInput {
+  return {
+    eventSource: at.eventSource,
+    cluster: at.cluster,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: Number(r.timestamp),
+    timestampType: r.timestampType,
+    key: r.key,
+    value: r.value,
+    headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
+  };
+}
+
 function toBytes(v: Uint8Array | string): Buffer {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }

@@ -8,6 +8,7 @@ import {
   InvalidEventError,
   type PartitionKeySpec,
   type PipeKafkaRecordInput,
+  pipeInputOf,
   type SerializedEnrichOutcome,
 } from '../enrichment/index.js';
 import {
@@ -372,18 +373,7 @@ async function processChunk(
   // the records, DLQ entries and order one enrichment of the whole chunk gives.
   // The Pipe form of these records is what enrichBatch would get (buildPipeKafkaRecord); the direct
   // path skips its base64 round trip and keeps the serialized bytes the enrichment produced.
-  const inputs: PipeKafkaRecordInput[] = records.map((r) => ({
-    eventSource: settings.eventSource,
-    cluster: settings.cluster,
-    topic: r.topic,
-    partition: r.partition,
-    offset: r.offset,
-    timestamp: Number(r.timestamp),
-    timestampType: r.timestampType,
-    key: r.key,
-    value: r.value,
-    headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
-  }));
+  const inputs: PipeKafkaRecordInput[] = records.map((r) => pipeInputOf(r, settings));
   for (let start = 0; start < inputs.length; start += ENRICH_SLICE_RECORDS) {
     if (start > 0) await yieldToEventLoop();
     let outcome: SerializedEnrichOutcome;

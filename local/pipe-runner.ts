@@ -11,7 +11,7 @@
  */
 import type { GroupMember, KafkaConnection, PartitionRecord } from '../core/kafka-client.js';
 import { joinConsumerGroup } from '../core/kafka-client.js';
-import { buildPipeKafkaRecord, type CanonicalRecord } from '../enrichment/index.js';
+import { buildPipeKafkaRecord, type CanonicalRecord, pipeInputOf } from '../enrichment/index.js';
 import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
 import { PipeBatcher } from './pipe-batcher.js';
 import type { LocalSourcePlan } from './plan.js';
@@ -133,20 +133,7 @@ export async function startPipeRunner(deps: PipeRunnerDeps): Promise<PipeRunner>
 
   async function processBatch(batch: PartitionRecord[]): Promise<void> {
     const passing = batch.filter((r) => passesFilters(filters, filterView(r.key, r.value)));
-    const event = passing.map((r) =>
-      buildPipeKafkaRecord({
-        eventSource: plan.eventSource,
-        cluster: plan.cluster,
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.offset,
-        timestamp: r.timestamp,
-        timestampType: r.timestampType,
-        key: r.key,
-        value: r.value,
-        headers: r.headers.map((h) => ({ key: h.name, value: h.value })),
-      }),
-    );
+    const event = passing.map((r) => buildPipeKafkaRecord(pipeInputOf(r, plan)));
     for (let attempt = 1; ; attempt++) {
       try {
         let out: CanonicalRecord[] = [];

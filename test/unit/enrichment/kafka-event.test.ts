@@ -5,6 +5,7 @@ import {
   decodeKafkaEvent,
   InvalidEventError,
   normalizeCluster,
+  pipeInputOf,
 } from '../../../enrichment/index.js';
 import { isValidPipeRecordFast, pipeEventSchema } from '../../../enrichment/kafka-event.js';
 import { MSK_ARN, pipeRecord, SMK_CLUSTER } from './support.js';
@@ -265,5 +266,53 @@ describe('isValidPipeRecordFast (hot-path check that skips zod)', () => {
   it('accepts the records Pipes and buildPipeKafkaRecord produce', () => {
     expect(isValidPipeRecordFast(pipeRecord({ a: 1 }, { key: 'k' }))).toBe(true);
     expect(isValidPipeRecordFast(pipeRecord(null, { msk: true, offset: '9007199254740993' }))).toBe(true);
+  });
+});
+
+describe('pipeInputOf (records read from Kafka → Pipe record input)', () => {
+  it('keeps coordinates, timestamp (as a number), type, bytes and repeated headers in wire order', () => {
+    // Arrange
+    const read = {
+      topic: 'orders',
+      partition: 2,
+      offset: '9007199254740993',
+      timestamp: '1700000000123',
+      timestampType: 'LOG_APPEND_TIME',
+      key: Buffer.from('k'),
+      value: Buffer.from('{"a":1}'),
+      headers: [
+        { name: 'h', value: Buffer.from('1') },
+        { name: 'x', value: Buffer.from('2') },
+        { name: 'h', value: Buffer.from('3') },
+      ],
+    };
+    // Act
+    const input = pipeInputOf(read, { eventSource: 'SelfManagedKafka', cluster: SMK_CLUSTER });
+    const record = buildPipeKafkaRecord(input);
+    // Assert
+    expect(input).toEqual({
+      eventSource: 'SelfManagedKafka',
+      cluster: SMK_CLUSTER,
+      topic: 'orders',
+      partition: 2,
+      offset: '9007199254740993',
+      timestamp: 1_700_000_000_123,
+      timestampType: 'LOG_APPEND_TIME',
+      key: read.key,
+      value: read.value,
+      headers: [
+        { key: 'h', value: read.headers[0]?.value },
+        { key: 'x', value: read.headers[1]?.value },
+        { key: 'h', value: read.headers[2]?.value },
+      ],
+    });
+    expect(record).toMatchObject({
+      topic: 'orders',
+      partition: '2', // the self-managed Pipe shape (design.md §2)
+      offset: '9007199254740993',
+      timestamp: 1_700_000_000_123,
+      timestampType: 'LOG_APPEND_TIME',
+      headers: [{ h: [49] }, { x: [50] }, { h: [51] }],
+    });
   });
 });
