@@ -430,6 +430,63 @@ export function internalCluster(kafka: Kafka): InternalCluster {
 
 const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]);
 
+/** One partition's data in a Fetch response (kafkajs 2.2.4 decoding). */
+type FetchedPartitionData = Awaited<
+  ReturnType<InternalBroker['fetch']>
+>['responses'][number]['partitions'][number];
+
+/**
+ * Decodes one partition of a Fetch response that asked for `start` (the partition reader and
+ * readRecordsAt share it):
+ * - `records`: the visible records at or after `start` (a fetch returns whole batches, so records before
+ *   it are dropped; so are aborted transactions and control records);
+ * - `end`: one past the last offset the response covered, counting the batch's compacted tail
+ *   (`start` when it covered nothing);
+ * - `from`: the first offset it carried (base of its first batch), `bytes` its approximate size and
+ *   `skipped` the records before `start`: for sizing later fetches;
+ * - `readableEnd`: the last stable offset (READ_COMMITTED), or the high watermark before fetch v4.
+ */
+function decodeFetchedPartition(
+  topic: string,
+  partition: number,
+  start: bigint,
+  data: FetchedPartitionData,
+): {
+  records: PartitionRecord[];
+  end: bigint;
+  from: bigint;
+  bytes: number;
+  skipped: number;
+  highWatermark: bigint;
+  readableEnd: bigint;
+} {
+  const within = data.messages.filter((m) => BigInt(m.offset) >= start);
+  const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
+  let end = start;
+  const last = data.messages.at(-1);
+  if (last) {
+    end = maxBig(end, BigInt(last.offset) + 1n);
+    const ctx = last.batchContext;
+    if (ctx?.firstOffset !== undefined && ctx.lastOffsetDelta !== undefined) {
+      end = maxBig(end, BigInt(ctx.firstOffset) + BigInt(ctx.lastOffsetDelta) + 1n);
+    }
+  }
+  const first = data.messages[0]?.batchContext?.firstOffset;
+  let bytes = 0;
+  for (const m of data.messages) bytes += approxRecordBytes(m);
+  const highWatermark = BigInt(data.highWatermark);
+  const lso = data.lastStableOffset !== undefined ? BigInt(data.lastStableOffset) : -1n;
+  return {
+    records: visible.map((m) => toPartitionRecord(topic, partition, m as unknown as KafkaMessage)),
+    end,
+    from: first !== undefined ? BigInt(first) : start,
+    bytes,
+    skipped: data.messages.length - within.length,
+    highWatermark,
+    readableEnd: lso >= 0n ? lso : highWatermark,
+  };
+}
+
 /** Record overhead on the wire besides key, value and headers (length, attributes, deltas; batch share). */
 const RECORD_OVERHEAD_BYTES = 16;
 
@@ -593,29 +650,9 @@ export async function openPartitionSession(
     });
     const data = responses[0]?.partitions.find((p) => p.partition === partition);
     if (!data) return null;
-    const hw = BigInt(data.highWatermark);
-    const lso = data.lastStableOffset !== undefined ? BigInt(data.lastStableOffset) : -1n;
-    // A fetch may return records before the requested offset (whole compressed batches): drop them.
-    const within = data.messages.filter((m) => BigInt(m.offset) >= start);
-    const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
-    let end = start;
-    const last = within.at(-1);
-    if (last) {
-      end = BigInt(last.offset) + 1n;
-      // The batch's last offset covers records compaction removed from its tail.
-      const ctx = last.batchContext;
-      if (ctx?.firstOffset !== undefined && ctx.lastOffsetDelta !== undefined) {
-        end = maxBig(end, BigInt(ctx.firstOffset) + BigInt(ctx.lastOffsetDelta) + 1n);
-      }
-    }
-    const records = visible.map((m) => toPartitionRecord(topic, partition, m as unknown as KafkaMessage));
-    const first = data.messages[0];
-    const from =
-      first?.batchContext?.firstOffset !== undefined ? BigInt(first.batchContext.firstOffset) : start;
-    let bytes = 0;
-    for (const m of data.messages) bytes += approxRecordBytes(m);
-    const piece = { start, end, records, from, bytes, skipped: data.messages.length - within.length };
-    return { piece, hw, readable: lso >= 0n ? lso : hw };
+    const d = decodeFetchedPartition(topic, partition, start, data);
+    const piece = { start, end: d.end, records: d.records, from: d.from, bytes: d.bytes, skipped: d.skipped };
+    return { piece, hw: d.highWatermark, readable: d.readableEnd };
   };
 
   const laneCluster = (lane: number): Promise<InternalCluster> => {
@@ -1532,41 +1569,21 @@ export async function readRecordsAt(
         failed(new Error(`the fetch response has no data for ${where}`));
         continue;
       }
-      // A fetch may return records before the requested offset (whole compressed batches): drop them.
-      const within = data.messages.filter((m) => BigInt(m.offset) >= start);
-      const visible = filterAborted(within, data.abortedTransactions).filter((m) => !m.isControlRecord);
-      for (const m of visible) {
-        if (unique.has(m.offset)) {
-          const record = toPartitionRecord(topic, partition, m as unknown as KafkaMessage);
-          found.set(m.offset, record);
-        }
-      }
-      let end = start;
-      const last = data.messages.at(-1);
-      if (last) {
-        end = maxBig(end, BigInt(last.offset) + 1n);
-        // The batch's last offset covers records compaction removed from its tail.
-        const ctx = last.batchContext;
-        if (ctx?.firstOffset !== undefined && ctx.lastOffsetDelta !== undefined) {
-          end = maxBig(end, BigInt(ctx.firstOffset) + BigInt(ctx.lastOffsetDelta) + 1n);
-        }
-      }
+      const { records, end, from, bytes, readableEnd } = decodeFetchedPartition(
+        topic,
+        partition,
+        start,
+        data,
+      );
+      for (const r of records) if (unique.has(r.offset)) found.set(r.offset, r);
       if (end === start) {
         // Nothing at or after `start`: it is at the end of what READ_COMMITTED may read.
-        const lso = data.lastStableOffset !== undefined ? BigInt(data.lastStableOffset) : -1n;
-        const readableEnd = lso >= 0n ? lso : BigInt(data.highWatermark);
         if (start >= readableEnd) break;
         failed(new Error(`no record returned at ${where}@${start} below the readable end ${readableEnd}`));
         continue;
       }
       failures = 0;
-      const first = data.messages[0]?.batchContext?.firstOffset;
-      const from = first !== undefined ? BigInt(first) : start;
-      if (end > from) {
-        let bytes = 0;
-        for (const m of data.messages) bytes += approxRecordBytes(m);
-        bytesPerOffset = Math.max(1, bytes / Number(end - from));
-      }
+      if (end > from) bytesPerOffset = Math.max(1, bytes / Number(end - from));
       while (i < wanted.length && (wanted[i] as bigint) < end) i++;
     }
     return found;
