@@ -9,16 +9,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { NonRetriableError } from '../core/errors.js';
 import { DEFAULT_RULES } from '../enrichment/index.js';
 import { createRulesLoader, type RulesLoader } from '../enrichment/rules-loader.js';
+import { createPollerAwsClients } from './aws-clients.js';
 import { readPollerEnv } from './config.js';
 import { createPoller } from './create-poller.js';
 import { POLLER_METRICS, pollerMetricValues } from './metrics.js';
@@ -27,15 +22,7 @@ import type { PollInput, PollResponse } from './poll-partition.js';
 const config = readPollerEnv(process.env);
 const logger = new Logger({ serviceName: 'fallback-poller', persistentKeys: { source: config.sourceName } });
 const metrics = new Metrics({ namespace: 'KafkaPipes', serviceName: 'fallback-poller' });
-const clients = {
-  kinesis: new KinesisClient({
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
-  }),
-  sqs: new SQSClient({}),
-  s3: new S3Client({}),
-  secretsManager: new SecretsManagerClient({}),
-  dynamodb: new DynamoDBClient({}),
-};
+const clients = createPollerAwsClients();
 const appConfig = config.rulesAppConfig
   ? new AppConfigProvider({
       application: config.rulesAppConfig.application,

@@ -4,12 +4,7 @@
  * its engine while a producer writes API Connect events and poison records, waits until the pipeline is
  * drained, reads every stream and DLQ back and returns the summary.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   createTopic,
   fetchGroupLag,
@@ -17,6 +12,7 @@ import {
   type LongLivedProducer,
   openProducer,
 } from '../core/kafka-client.js';
+import { createPollerAwsClients } from '../fallback-poller/aws-clients.js';
 import { loadSourceEntries } from '../pipes/load-sources.js';
 import type { SourceConfig } from '../pipes/source-schema.js';
 import { readAllRecords } from '../test/harness/kinesis.js';
@@ -122,16 +118,9 @@ export interface RunIo {
   readonly signal?: AbortSignal;
 }
 
+/** Against external AWS: the clients the poller Lambda creates (same timeouts). */
 function awsFromEnv(): LocalAwsClients {
-  return {
-    kinesis: new KinesisClient({
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
-    }),
-    sqs: new SQSClient({}),
-    s3: new S3Client({}),
-    secretsManager: new SecretsManagerClient({}),
-    dynamodb: new DynamoDBClient({}),
-  };
+  return createPollerAwsClients();
 }
 
 /**
@@ -155,24 +144,13 @@ export function serializePutsForMoto(kinesis: KinesisClient): KinesisClient {
 }
 
 function awsForMoto(endpoint: string, region: string): LocalAwsClients {
-  const base = {
+  const clients = createPollerAwsClients({
     endpoint,
     region,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 3,
-  };
-  return {
-    kinesis: serializePutsForMoto(
-      new KinesisClient({
-        ...base,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
-      }),
-    ),
-    sqs: new SQSClient(base),
-    s3: new S3Client({ ...base, forcePathStyle: true }),
-    secretsManager: new SecretsManagerClient(base),
-    dynamodb: new DynamoDBClient(base),
-  };
+  });
+  return { ...clients, kinesis: serializePutsForMoto(clients.kinesis) };
 }
 
 function selectSources(all: readonly SourceConfig[], names: readonly string[] | null): SourceConfig[] {
