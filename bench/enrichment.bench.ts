@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { createApicGenerator } from '../core/apic-generator.js';
+import { createApicGenerator } from '../devkit/apic-generator.js';
 import {
   buildPipeKafkaRecord,
   compileRules,

@@ -12,14 +12,14 @@
  *   invocation, 4 iterations a minute = 1,200 records per minute and partition).
  */
 import { randomUUID } from 'node:crypto';
-import { createApicGenerator } from '../core/apic-generator.js';
 import { drainPartitionRaw, type KafkaConnection, openPartitionSession } from '../core/kafka-client.js';
+import { createApicGenerator } from '../devkit/apic-generator.js';
+import { createTopic, kafkaConnections, produceMessages } from '../devkit/testbed/kafka.js';
+import { startTestBed } from '../devkit/testbed/testbed.js';
 import { type CompiledRules, compileRules, DEFAULT_RULES } from '../enrichment/index.js';
 import { createMemoryLock } from '../fallback-poller/lock.js';
 import { pollPartition } from '../fallback-poller/poll-partition.js';
 import type { PollPorts, SinkEntryResult } from '../fallback-poller/ports.js';
-import { createTopic, kafkaConnections, produceMessages } from '../test/harness/kafka.js';
-import { startTestBed } from '../test/harness/testbed.js';
 import type { BenchResult } from './run.js';
 
 const RECORDS = 20_000;

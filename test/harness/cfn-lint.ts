@@ -1,7 +1,7 @@
 /** Runs cfn-lint (from the test bed's venv) on a CloudFormation template. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ensureInstalled, venvBin } from './install-paths.js';
+import { ensureInstalled, venvBin } from '../../devkit/testbed/install-paths.js';
 
 const execFileAsync = promisify(execFile);
 

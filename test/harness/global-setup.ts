@@ -8,8 +8,8 @@
  * Tests that must restart or break the broker start their own bed with startTestBed().
  */
 import type { TestProject } from 'vitest/node';
-import { tailFile } from './processes.js';
-import { startTestBed, type TestBed, type TestBedInfo, toTestBedInfo } from './testbed.js';
+import { tailFile } from '../../devkit/testbed/processes.js';
+import { startTestBed, type TestBed, type TestBedInfo, toTestBedInfo } from '../../devkit/testbed/testbed.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

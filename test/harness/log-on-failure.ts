@@ -1,6 +1,6 @@
 /** vitest hook: print the tail of the broker log when a test fails. */
 import { afterEach } from 'vitest';
-import { tailFile } from './processes.js';
+import { tailFile } from '../../devkit/testbed/processes.js';
 
 /**
  * Registers an `afterEach` that prints the last `lines` lines of the broker log when the test failed.

@@ -4,8 +4,8 @@
  * between the test and the bed's owner). Starts a bed, restarts its broker once (the new JVM must be watched
  * too), prints one JSON line {@link WatchdogFixtureReport} on stdout, then waits until it is killed.
  */
-import { watchdogPid } from './processes.js';
-import { startTestBed } from './testbed.js';
+import { watchdogPid } from '../../devkit/testbed/processes.js';
+import { startTestBed } from '../../devkit/testbed/testbed.js';
 
 /** What the fixture prints (one JSON line) once its bed runs. */
 export interface WatchdogFixtureReport {

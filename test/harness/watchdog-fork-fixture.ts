@@ -7,7 +7,7 @@
  */
 import { fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { trackPid, watchdogPid } from './processes.js';
+import { trackPid, watchdogPid } from '../../devkit/testbed/processes.js';
 
 /** What the fixture prints (one JSON line) once the worker's child runs. */
 export interface WatchdogForkFixtureReport {

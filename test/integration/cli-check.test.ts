@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CliAwsClients } from '../../cli/aws.js';
 import type { CheckReport, CheckStep } from '../../cli/check.js';
 import { joinConsumerGroup } from '../../core/kafka-client.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
-import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 
 const bed = inject('testbed');

@@ -25,6 +25,9 @@ import {
   type PartitionRecord,
   readRecordsAt,
 } from '../../core/kafka-client.js';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
+import { kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import { readAllRecords } from '../../devkit/testbed/kinesis.js';
 import {
   buildPipeKafkaRecord,
   compileRules,
@@ -35,9 +38,6 @@ import {
   parseRules,
   SQS_MESSAGE_LIMIT_BYTES,
 } from '../../enrichment/index.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
-import { kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
-import { readAllRecords } from '../harness/kinesis.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 

@@ -1,7 +1,7 @@
 /**
  * `kafka-pipes dlq replay --to lambda` end to end through the real SDK v3 LambdaClient: the REAL sink
  * handler (targets/sink-handler.ts, env pointed at moto) served by the local Invoke endpoint
- * (test/harness/lambda-endpoint.ts), SQS and Kinesis on moto, and the CLI run as an operator runs it
+ * (devkit/testbed/lambda-endpoint.ts), SQS and Kinesis on moto, and the CLI run as an operator runs it
  * (bin/kafka-pipes.js in a child process; the SDK's service-specific AWS_ENDPOINT_URL_SQS /
  * AWS_ENDPOINT_URL_LAMBDA env vars send each client to its endpoint).
  *
@@ -16,7 +16,13 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ReplaySummary, receiveMessages, releaseMessages } from '../../cli/dlq.js';
-import { createApicGenerator } from '../../core/apic-generator.js';
+import { createApicGenerator } from '../../devkit/apic-generator.js';
+import { ensureQueue, ensureStream } from '../../devkit/local/aws-resources.js';
+import { sqsOnFailureDestination } from '../../devkit/local/wiring.js';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
+import { uniqueName } from '../../devkit/testbed/kafka.js';
+import { readAllRecords } from '../../devkit/testbed/kinesis.js';
+import { type LambdaEndpoint, startLambdaEndpoint } from '../../devkit/testbed/lambda-endpoint.js';
 import {
   buildPipeKafkaRecord,
   type CanonicalRecord,
@@ -25,13 +31,7 @@ import {
   enrichBatch,
   serializeCanonical,
 } from '../../enrichment/index.js';
-import { ensureQueue, ensureStream } from '../../local/aws-resources.js';
-import { sqsOnFailureDestination } from '../../local/wiring.js';
 import { toStreamEntries } from '../../targets/deliver-batch.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
-import { uniqueName } from '../harness/kafka.js';
-import { readAllRecords } from '../harness/kinesis.js';
-import { type LambdaEndpoint, startLambdaEndpoint } from '../harness/lambda-endpoint.js';
 
 const bed = inject('testbed');
 const ROOT = join(import.meta.dirname, '..', '..');

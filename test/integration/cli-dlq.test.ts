@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CliAwsClients } from '../../cli/aws.js';
 import { type DlqSummary, findSourceQueue, type ReplaySummary } from '../../cli/dlq.js';
 import { consumeMessages } from '../../core/kafka-client.js';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import { readAllRecords } from '../../devkit/testbed/kinesis.js';
 import {
   buildPipeKafkaRecord,
   compileRules,
@@ -15,9 +18,6 @@ import {
   enrichBatch,
   parseRules,
 } from '../../enrichment/index.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
-import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
-import { readAllRecords } from '../harness/kinesis.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 
 const bed = inject('testbed');

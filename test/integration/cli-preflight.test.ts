@@ -6,8 +6,8 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CliAwsClients } from '../../cli/aws.js';
 import type { PreflightCheck, PreflightReport } from '../../cli/preflight.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
-import { uniqueName } from '../harness/kafka.js';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
+import { uniqueName } from '../../devkit/testbed/kafka.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 
 const bed = inject('testbed');

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 
 const bed = inject('testbed');

@@ -12,8 +12,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
 import { createSqsDlqSink, type DlqEntry, enrichBatch } from '../../enrichment/index.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
 import { apicEvent, defaultRules, pipeRecord } from '../unit/enrichment/support.js';
 
 const bed = inject('testbed');

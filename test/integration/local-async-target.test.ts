@@ -5,13 +5,13 @@
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
-import { ensureQueue, ensureStream } from '../../local/aws-resources.js';
-import { planSource } from '../../local/plan.js';
-import { lambdaTarget } from '../../local/wiring.js';
+import { ensureQueue, ensureStream } from '../../devkit/local/aws-resources.js';
+import { planSource } from '../../devkit/local/plan.js';
+import { lambdaTarget } from '../../devkit/local/wiring.js';
+import { awsClients } from '../../devkit/testbed/aws.js';
+import { uniqueName } from '../../devkit/testbed/kafka.js';
+import { readAllRecords } from '../../devkit/testbed/kinesis.js';
 import { parseSourceFile } from '../../pipes/load-sources.js';
-import { awsClients } from '../harness/aws.js';
-import { uniqueName } from '../harness/kafka.js';
-import { readAllRecords } from '../harness/kinesis.js';
 
 const bed = inject('testbed');
 

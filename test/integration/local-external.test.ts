@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import type { LocalRunSummary } from '../../local/run.js';
-import { uniqueName } from '../harness/kafka.js';
+import type { LocalRunSummary } from '../../devkit/local/run.js';
+import { uniqueName } from '../../devkit/testbed/kafka.js';
 
 const bed = inject('testbed');
 
@@ -45,7 +45,7 @@ describe('npm start against "real" services (KAFKA_BROKERS + AWS settings)', () 
       [
         '--import',
         'tsx',
-        'local/start.ts',
+        'devkit/local/start.ts',
         '--sources-dir',
         dir,
         '--records',

@@ -6,14 +6,14 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { fetchGroupLag, openProducer } from '../../core/kafka-client.js';
+import { ensureQueue } from '../../devkit/local/aws-resources.js';
+import { emptyStats, startPipeRunner } from '../../devkit/local/pipe-runner.js';
+import { planSource } from '../../devkit/local/plan.js';
+import { createLocalEnrichment, quietLogger } from '../../devkit/local/wiring.js';
+import { awsClients } from '../../devkit/testbed/aws.js';
+import { createTopic, kafkaConnections, uniqueName } from '../../devkit/testbed/kafka.js';
 import type { CanonicalRecord } from '../../enrichment/index.js';
-import { ensureQueue } from '../../local/aws-resources.js';
-import { emptyStats, startPipeRunner } from '../../local/pipe-runner.js';
-import { planSource } from '../../local/plan.js';
-import { createLocalEnrichment, quietLogger } from '../../local/wiring.js';
 import { parseSourceFile } from '../../pipes/load-sources.js';
-import { awsClients } from '../harness/aws.js';
-import { createTopic, kafkaConnections, uniqueName } from '../harness/kafka.js';
 
 const bed = inject('testbed');
 const conns = kafkaConnections(bed);

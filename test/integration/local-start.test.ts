@@ -1,5 +1,5 @@
 /**
- * `npm start` end to end, as a child process (`npx tsx local/start.ts --records 300 --json`): its own test
+ * `npm start` end to end, as a child process (`npx tsx devkit/local/start.ts --records 300 --json`): its own test
  * bed, every example source on its engine, the summary asserted — zero missing records, poison records in
  * the DLQs with their count and reasons, every record accounted for, and both engines' canonical records
  * byte-identical for the same Kafka records. A second run is interrupted with SIGINT and must stop every
@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { LocalRunSummary } from '../../local/run.js';
+import type { LocalRunSummary } from '../../devkit/local/run.js';
 
 const RECORDS = 300;
 const POISON_SHARE = 0.02;
@@ -29,7 +29,7 @@ function run(
   // `npx tsx …` as documented; `node --import tsx …` (what tsx runs) when a signal must reach the run
   // itself rather than the npx wrapper.
   const [cmd, pre] = how === 'npx' ? ['npx', ['tsx']] : [process.execPath, ['--import', 'tsx']];
-  const child = spawn(cmd, [...pre, 'local/start.ts', ...args], {
+  const child = spawn(cmd, [...pre, 'devkit/local/start.ts', ...args], {
     cwd: process.cwd(),
     env: { ...process.env, KAFKA_BROKERS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

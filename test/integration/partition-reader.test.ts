@@ -15,7 +15,7 @@ import {
   type PartitionRecord,
   type PartitionSession,
 } from '../../core/kafka-client.js';
-import { kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
+import { kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 
 const bed = inject('testbed');

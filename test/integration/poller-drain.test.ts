@@ -7,10 +7,10 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runPreflight } from '../../cli/preflight.js';
 import { fetchGroupLag } from '../../core/kafka-client.js';
+import { awsClients } from '../../devkit/testbed/aws.js';
+import { kafkaConnections } from '../../devkit/testbed/kafka.js';
 import { POLL_STATUS } from '../../fallback-poller/constants.js';
 import type { PartitionSession } from '../../fallback-poller/ports.js';
-import { awsClients } from '../harness/aws.js';
-import { kafkaConnections } from '../harness/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 import {
   digest,

@@ -9,8 +9,12 @@ import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { createApicGenerator } from '../../core/apic-generator.js';
 import type { KafkaConnection } from '../../core/kafka-client.js';
+import { createApicGenerator } from '../../devkit/apic-generator.js';
+import type { AwsClients } from '../../devkit/testbed/aws.js';
+import { createTopic, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import { readAllRecords } from '../../devkit/testbed/kinesis.js';
+import type { TestBedInfo } from '../../devkit/testbed/testbed.js';
 import {
   buildPipeKafkaRecord,
   compileRules,
@@ -22,10 +26,6 @@ import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { type CreatePollerOptions, createPoller } from '../../fallback-poller/create-poller.js';
 import type { PollInput, PollResponse } from '../../fallback-poller/poll-partition.js';
 import type { SinkPort } from '../../fallback-poller/ports.js';
-import type { AwsClients } from '../harness/aws.js';
-import { createTopic, produceMessages, uniqueName } from '../harness/kafka.js';
-import { readAllRecords } from '../harness/kinesis.js';
-import type { TestBedInfo } from '../harness/testbed.js';
 
 /** Rules compiled once (the bundled default, as both engines use it without AppConfig). */
 export const RULES = compileRules(DEFAULT_RULES);

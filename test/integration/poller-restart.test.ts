@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchGroupLag } from '../../core/kafka-client.js';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
+import { kafkaConnections } from '../../devkit/testbed/kafka.js';
+import { startTestBed, type TestBed } from '../../devkit/testbed/testbed.js';
 import type { PollResponse } from '../../fallback-poller/poll-partition.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
-import { kafkaConnections } from '../harness/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
-import { startTestBed, type TestBed } from '../harness/testbed.js';
 import {
   digest,
   duplicateCount,

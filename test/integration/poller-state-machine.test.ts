@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fetchGroupLag } from '../../core/kafka-client.js';
+import { awsClients } from '../../devkit/testbed/aws.js';
+import { kafkaConnections } from '../../devkit/testbed/kafka.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { runPollerDefinitionLocally } from '../../fallback-poller/run-local.js';
 import { buildPollerDefinition, scheduleInput } from '../../fallback-poller/state-machine.js';
-import { awsClients } from '../harness/aws.js';
-import { kafkaConnections } from '../harness/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 import {
   digest,

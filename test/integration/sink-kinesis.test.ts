@@ -11,9 +11,9 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RetriableError } from '../../core/errors.js';
 import { createKinesisSink } from '../../core/kinesis-delivery.js';
+import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
+import { readAllRecords } from '../../devkit/testbed/kinesis.js';
 import { deliverBatch } from '../../targets/deliver-batch.js';
-import { type AwsClients, awsClients } from '../harness/aws.js';
-import { readAllRecords } from '../harness/kinesis.js';
 
 const bed = inject('testbed');
 let clients: AwsClients;

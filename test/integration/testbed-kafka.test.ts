@@ -4,7 +4,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { consumeMessages, fetchClusterMetadata, type KafkaConnection } from '../../core/kafka-client.js';
-import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 
 const bed = inject('testbed');

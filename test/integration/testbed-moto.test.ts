@@ -1,5 +1,5 @@
 /**
- * Smoke tests of the test bed's moto server through the SDK v3 clients of test/harness/aws.ts.
+ * Smoke tests of the test bed's moto server through the SDK v3 clients of devkit/testbed/aws.ts.
  */
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { awsClients } from '../harness/aws.js';
-import { uniqueName } from '../harness/kafka.js';
-import { readAllRecords } from '../harness/kinesis.js';
+import { awsClients } from '../../devkit/testbed/aws.js';
+import { uniqueName } from '../../devkit/testbed/kafka.js';
+import { readAllRecords } from '../../devkit/testbed/kinesis.js';
 
 const bed = inject('testbed');
 const aws = awsClients(bed.moto.endpoint, bed.moto.region);

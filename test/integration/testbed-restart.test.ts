@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeMessages } from '../../core/kafka-client.js';
-import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../harness/kafka.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import { startTestBed, type TestBed } from '../../devkit/testbed/testbed.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
-import { startTestBed, type TestBed } from '../harness/testbed.js';
 
 let bed: TestBed;
 beforeAll(async () => {

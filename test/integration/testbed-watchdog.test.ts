@@ -1,5 +1,5 @@
 /**
- * The orphan watchdog (test/harness/watchdog.ts + orphan-watchdog.mjs): a bed's broker JVM and moto die
+ * The orphan watchdog (devkit/testbed/watchdog.ts + orphan-watchdog.mjs): a bed's broker JVM and moto die
  * within seconds of the Node process that started them being SIGKILLed, also after a broker restart; the
  * watchdog removes the bed's temp dir (and no other path), exits by itself after a normal stop, never signals a
  * process whose start time changed (PID reuse), and escalates to SIGKILL for a child that ignores SIGTERM.
@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killByPid, trackPid, waitFor, watchdogPid } from '../harness/processes.js';
-import { isProcessAlive, processStartTime, spawnWatchdog } from '../harness/watchdog.js';
+import { killByPid, trackPid, waitFor, watchdogPid } from '../../devkit/testbed/processes.js';
+import { isProcessAlive, processStartTime, spawnWatchdog } from '../../devkit/testbed/watchdog.js';
 import type { WatchdogFixtureReport } from '../harness/watchdog-fixture.js';
 import type { WatchdogForkFixtureReport } from '../harness/watchdog-fork-fixture.js';
 

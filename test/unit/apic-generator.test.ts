@@ -1,5 +1,5 @@
 /**
- * The API Connect event generator (core/apic-generator.ts): deterministic per seed, seed-000 populations and
+ * The API Connect event generator (devkit/apic-generator.ts): deterministic per seed, seed-000 populations and
  * anomaly share, API Connect v10 field types, ~3.5 KB of JSON per record.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import {
   type ApicEvent,
   createApicGenerator,
   isApicAnomaly,
-} from '../../core/apic-generator.js';
+} from '../../devkit/apic-generator.js';
 
 const goldenSeed42 = JSON.parse(
   readFileSync(new URL('./fixtures/apic-generator/seed-42-first-2.json', import.meta.url), 'utf8'),

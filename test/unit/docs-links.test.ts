@@ -15,7 +15,7 @@ const DOC_FILES = [
   ...readdirSync(join(ROOT, 'docs'))
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),
-  ...['fallback-poller/README.md', 'test/harness/README.md'].filter((f) => existsSync(join(ROOT, f))),
+  ...['fallback-poller/README.md', 'devkit/testbed/README.md'].filter((f) => existsSync(join(ROOT, f))),
 ];
 
 /** Top-level folders whose paths, quoted in a code span, must exist. */

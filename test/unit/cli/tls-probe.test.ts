@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnoseTls } from '../../../cli/check.js';
 import { tlsKafkaProbe } from '../../../cli/net-probe.js';
 import type { KafkaTlsMaterial } from '../../../core/kafka-client.js';
-import { generatePki, type PkiMaterial } from '../../harness/pki.js';
+import { generatePki, type PkiMaterial } from '../../../devkit/testbed/pki.js';
 
 let pki: PkiMaterial;
 let dir: string;

@@ -1,5 +1,5 @@
 /**
- * Where test/harness/install.sh puts the test bed's tools, and a once-per-process call of that installer
+ * Where devkit/testbed/install.sh puts the test bed's tools, and a once-per-process call of that installer
  * (a no-op taking ~0.3 s when the cache is warm), so `npx vitest run --project integration` works without
  * `npm test`'s pretest having run first.
  */
@@ -32,7 +32,7 @@ export function venvBin(name: string): string {
 let installed = false;
 
 /**
- * Runs test/harness/install.sh once per process (idempotent; fast when the cache is warm).
+ * Runs devkit/testbed/install.sh once per process (idempotent; fast when the cache is warm).
  * Throws with the installer's message (naming what to install) when it fails.
  */
 export function ensureInstalled(): void {
@@ -42,13 +42,13 @@ export function ensureInstalled(): void {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (res.error)
-    throw new Error(`could not run test/harness/install.sh: ${res.error.message}`, { cause: res.error });
+    throw new Error(`could not run devkit/testbed/install.sh: ${res.error.message}`, { cause: res.error });
   if (res.status !== 0) {
     throw new Error(`test bed install failed (exit ${res.status}):\n${res.stdout}${res.stderr}`.trimEnd());
   }
   if (!existsSync(join(kafkaLibsDir(), 'kafka_2.13-3.9.1.jar')) || !existsSync(venvBin('moto_server'))) {
     throw new Error(
-      `test bed install finished but ${cacheDir()} is incomplete; delete it and re-run test/harness/install.sh`,
+      `test bed install finished but ${cacheDir()} is incomplete; delete it and re-run devkit/testbed/install.sh`,
     );
   }
   installed = true;

@@ -1,7 +1,7 @@
 /**
  * Drops the AWS SDK's NodeVersionSupportWarning (a notice about future SDK releases needing Node 22) so
  * the local run's progress stays readable. Every other warning is emitted as usual. Imported first by
- * local/start.ts.
+ * devkit/local/start.ts.
  */
 const original = process.emitWarning.bind(process);
 process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {

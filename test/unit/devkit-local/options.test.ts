@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_RUN_DEFAULTS, OptionsError, parseLocalRunArgs } from '../../../local/options.js';
+import { LOCAL_RUN_DEFAULTS, OptionsError, parseLocalRunArgs } from '../../../devkit/local/options.js';
 
 describe('parseLocalRunArgs', () => {
   it('uses the defaults without arguments', () => {

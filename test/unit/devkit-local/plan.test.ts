@@ -7,7 +7,7 @@ import {
   planSource,
   secretNameOf,
   secretValue,
-} from '../../../local/plan.js';
+} from '../../../devkit/local/plan.js';
 import { loadSources } from '../../../pipes/load-sources.js';
 
 const sources = loadSources('pipes/sources');

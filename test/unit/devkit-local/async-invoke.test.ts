@@ -3,7 +3,7 @@ import {
   ASYNC_PAYLOAD_LIMIT_BYTES,
   createAsyncInvoker,
   type InvocationRecord,
-} from '../../../local/async-invoke.js';
+} from '../../../devkit/local/async-invoke.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:sink-local';
 

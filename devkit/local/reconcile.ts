@@ -3,7 +3,7 @@
  * stream, its DLQs and its filters; latency percentiles; and the engine-parity check that both engines
  * wrote the same canonical bytes for the same Kafka records.
  */
-import { eventIdOf, normalizeCluster } from '../enrichment/index.js';
+import { eventIdOf, normalizeCluster } from '../../enrichment/index.js';
 
 /** A produced record as the reconciliation needs it (no payload). */
 export interface ProducedRef {

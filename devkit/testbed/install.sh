@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test bed needs, through the registries, into a cache outside the work tree:
-#   $CACHE/kafka-3.9.1/libs/*.jar   Apache Kafka broker jars (Maven Central, from test/harness/pom.xml)
-#   $CACHE/venv/                    Python venv with moto[server] and cfn-lint (PyPI, test/harness/requirements.txt)
+#   $CACHE/kafka-3.9.1/libs/*.jar   Apache Kafka broker jars (Maven Central, from devkit/testbed/pom.xml)
+#   $CACHE/venv/                    Python venv with moto[server] and cfn-lint (PyPI, devkit/testbed/requirements.txt)
 # CACHE = $KAFKA_PIPES_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/kafka-pipes-template.
 #
 # Idempotent: each part writes a marker holding the sha256 of its input file (pom.xml / requirements.txt);

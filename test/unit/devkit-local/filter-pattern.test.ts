@@ -6,7 +6,7 @@ import {
   type PatternJson,
   passesFilters,
   UnsupportedPatternError,
-} from '../../../local/filter-pattern.js';
+} from '../../../devkit/local/filter-pattern.js';
 import cases from './fixtures/filter-cases.json' with { type: 'json' };
 
 type Case = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PipeBatcher } from '../../../local/pipe-batcher.js';
+import { PipeBatcher } from '../../../devkit/local/pipe-batcher.js';
 
 const size = (s: string) => s.length;
 

@@ -1,5 +1,5 @@
 /**
- * Command-line options of `npm start` (local/start.ts), parsed with node:util parseArgs. Pure.
+ * Command-line options of `npm start` (devkit/local/start.ts), parsed with node:util parseArgs. Pure.
  */
 import { parseArgs } from 'node:util';
 

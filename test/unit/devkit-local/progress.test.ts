@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProgressLine, formatProgressTable, type ProgressRow } from '../../../local/progress.js';
+import { formatProgressLine, formatProgressTable, type ProgressRow } from '../../../devkit/local/progress.js';
 
 const row: ProgressRow = {
   source: 'onprem',

@@ -5,14 +5,14 @@
  * (createPoller, what fallback-poller/handler.ts runs) over the mTLS listener, the client certificate
  * from Secrets Manager and the long trust bundle from S3.
  */
-import type { KafkaConnection } from '../core/kafka-client.js';
-import { DEFAULT_RULES, DEFAULT_RULES_FILE, loadRulesFile } from '../enrichment/index.js';
-import { createRulesLoader } from '../enrichment/rules-loader.js';
-import type { PollerRuntimeConfig } from '../fallback-poller/config.js';
-import { createPoller } from '../fallback-poller/create-poller.js';
-import type { PollInput, PollResponse } from '../fallback-poller/poll-partition.js';
-import { runPollerDefinitionLocally } from '../fallback-poller/run-local.js';
-import { buildPollerDefinition, scheduleInput } from '../fallback-poller/state-machine.js';
+import type { KafkaConnection } from '../../core/kafka-client.js';
+import { DEFAULT_RULES, DEFAULT_RULES_FILE, loadRulesFile } from '../../enrichment/index.js';
+import { createRulesLoader } from '../../enrichment/rules-loader.js';
+import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
+import { createPoller } from '../../fallback-poller/create-poller.js';
+import type { PollInput, PollResponse } from '../../fallback-poller/poll-partition.js';
+import { runPollerDefinitionLocally } from '../../fallback-poller/run-local.js';
+import { buildPollerDefinition, scheduleInput } from '../../fallback-poller/state-machine.js';
 import type { LocalAwsClients } from './aws-resources.js';
 import type { EngineStats } from './pipe-runner.js';
 import type { LocalSourcePlan } from './plan.js';

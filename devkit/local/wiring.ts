@@ -5,8 +5,8 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createKinesisSink } from '../core/kinesis-delivery.js';
-import { createEnrichmentHandler } from '../enrichment/create-handler.js';
+import { createKinesisSink } from '../../core/kinesis-delivery.js';
+import { createEnrichmentHandler } from '../../enrichment/create-handler.js';
 import {
   type CanonicalRecord,
   createSqsDlqSink,
@@ -14,9 +14,9 @@ import {
   DEFAULT_RULES_FILE,
   loadRulesFile,
   parsePartitionKeySpec,
-} from '../enrichment/index.js';
-import { createRulesLoader } from '../enrichment/rules-loader.js';
-import { deliverBatch } from '../targets/deliver-batch.js';
+} from '../../enrichment/index.js';
+import { createRulesLoader } from '../../enrichment/rules-loader.js';
+import { deliverBatch } from '../../targets/deliver-batch.js';
 import { type AsyncInvoker, createAsyncInvoker, type InvocationRecord } from './async-invoke.js';
 import type { EnrichFn, PipeTarget } from './pipe-runner.js';
 import type { LocalSourcePlan } from './plan.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { planSource } from '../../../devkit/local/plan.js';
+import { pollerConfigOf } from '../../../devkit/local/poller-engine.js';
 import { pollerRuntimeSchema } from '../../../fallback-poller/config.js';
-import { planSource } from '../../../local/plan.js';
-import { pollerConfigOf } from '../../../local/poller-engine.js';
 import { loadSources } from '../../../pipes/load-sources.js';
 
 describe('pollerConfigOf', () => {

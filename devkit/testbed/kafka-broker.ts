@@ -76,7 +76,7 @@ function toProperties(entries: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
-/** Connection descriptors for the readiness probe (and reused by test/harness/kafka.ts). */
+/** Connection descriptors for the readiness probe (and reused by devkit/testbed/kafka.ts). */
 export function brokerConnections(
   b: { plaintext: string; ssl: string; saslSsl: string },
   pki: Pick<PkiMaterial, 'caChain' | 'clientCert' | 'clientKey'>,

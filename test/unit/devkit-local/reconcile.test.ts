@@ -7,7 +7,7 @@ import {
   type ProducedRef,
   reconcileSource,
   type SourceIdentity,
-} from '../../../local/reconcile.js';
+} from '../../../devkit/local/reconcile.js';
 
 const src: SourceIdentity = { name: 's1', topic: 't', eventSource: 'SelfManagedKafka', cluster: 'B:1,a:2' };
 const produced: ProducedRef[] = Array.from({ length: 6 }, (_, i) => ({

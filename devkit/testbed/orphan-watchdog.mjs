@@ -1,6 +1,6 @@
 /**
  * Orphan watchdog of the test bed (Linux). Plain JavaScript on purpose: it runs as `node orphan-watchdog.mjs`
- * without a TypeScript loader, so it starts in ~40 ms. Spawned (detached, own session) by test/harness/watchdog.ts.
+ * without a TypeScript loader, so it starts in ~40 ms. Spawned (detached, own session) by devkit/testbed/watchdog.ts.
  *
  * Its stdin is one end of a socket pair whose other end only the spawning Node process holds (libuv opens it
  * close-on-exec, so the broker, moto and other children never inherit it). The kernel closes that end when the

@@ -1,10 +1,10 @@
 /**
- * The records a local run produces (pure): API Connect events from core/apic-generator.ts (with its 5 %
+ * The records a local run produces (pure): API Connect events from devkit/apic-generator.ts (with its 5 %
  * anomalies) and, at a configurable share, poison records a Pipe must not stall on: not JSON, not UTF-8,
  * JSON with wrong types. Every record carries a `local-seq` header; half of them carry a key (the
  * transaction id) so key filters and record-key partition keys see both cases.
  */
-import { type ApicGenerator, createApicGenerator, isApicAnomaly } from '../core/apic-generator.js';
+import { type ApicGenerator, createApicGenerator, isApicAnomaly } from '../apic-generator.js';
 
 /** Kinds of produced records. */
 export const RECORD_KINDS = [

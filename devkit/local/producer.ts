@@ -1,10 +1,10 @@
 /**
- * The producer of a local run: writes each topic's record source (local/records.ts) at a steady rate to
+ * The producer of a local run: writes each topic's record source (devkit/local/records.ts) at a steady rate to
  * explicit partitions (round robin), stamps each record's CreateTime at send, and keeps a payload-free
  * reference of every record (topic, partition, offset, timestamp, kind, which pipe filters drop it) for
  * the reconciliation.
  */
-import type { LongLivedProducer, PartitionedMessage } from '../core/kafka-client.js';
+import type { LongLivedProducer, PartitionedMessage } from '../../core/kafka-client.js';
 import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
 import type { ProducedRef } from './reconcile.js';
 import { createRecordSource, type LocalRecord } from './records.js';

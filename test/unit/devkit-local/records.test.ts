@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { createRecordSource, isPoison, type RecordKind } from '../../../local/records.js';
+import { createRecordSource, isPoison, type RecordKind } from '../../../devkit/local/records.js';
 
 describe('local records', () => {
   it.each([

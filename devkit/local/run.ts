@@ -1,5 +1,5 @@
 /**
- * The local end-to-end run behind `npm start` (local/start.ts): starts (or skips, with KAFKA_BROKERS) the
+ * The local end-to-end run behind `npm start` (devkit/local/start.ts): starts (or skips, with KAFKA_BROKERS) the
  * test bed, provisions topics / streams / queues / secrets / truststore, runs every selected source on
  * its engine while a producer writes API Connect events and poison records, waits until the pipeline is
  * drained, reads every stream and DLQ back and returns the summary.
@@ -11,12 +11,12 @@ import {
   type KafkaConnection,
   type LongLivedProducer,
   openProducer,
-} from '../core/kafka-client.js';
-import { createPollerAwsClients } from '../fallback-poller/aws-clients.js';
-import { loadSourceEntries } from '../pipes/load-sources.js';
-import type { SourceConfig } from '../pipes/source-schema.js';
-import { readAllRecords } from '../test/harness/kinesis.js';
-import { startTestBed, type TestBed } from '../test/harness/testbed.js';
+} from '../../core/kafka-client.js';
+import { createPollerAwsClients } from '../../fallback-poller/aws-clients.js';
+import { loadSourceEntries } from '../../pipes/load-sources.js';
+import type { SourceConfig } from '../../pipes/source-schema.js';
+import { readAllRecords } from '../testbed/kinesis.js';
+import { startTestBed, type TestBed } from '../testbed/testbed.js';
 import type { AsyncInvoker } from './async-invoke.js';
 import {
   drainQueue,

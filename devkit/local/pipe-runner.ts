@@ -2,16 +2,16 @@
  * The local Pipe runner: runs one `engine: pipe` source with an EventBridge Pipe's semantics
  * (design.md §2):
  *  - a member of the source's consumer group (kafkajs via core/kafka-client.ts), auto-commit off;
- *  - batches by batchSize / batchingWindowSeconds / 6 MB (local/pipe-batcher.ts);
- *  - filters on value (JSON) / key (local/filter-pattern.ts): filtered records are committed, not delivered;
+ *  - batches by batchSize / batchingWindowSeconds / 6 MB (devkit/local/pipe-batcher.ts);
+ *  - filters on value (JSON) / key (devkit/local/filter-pattern.ts): filtered records are committed, not delivered;
  *  - the flat-array event of design.md §2, built with buildPipeKafkaRecord;
  *  - the enrichment (the same function the enrichment Lambda handler calls, with a real SQS DLQ sink);
  *  - the target; any enrichment or target error retries the WHOLE batch (no DLQ for Kafka sources),
  *    and offsets are committed only after the target succeeded.
  */
-import type { GroupMember, KafkaConnection, PartitionRecord } from '../core/kafka-client.js';
-import { joinConsumerGroup } from '../core/kafka-client.js';
-import { buildPipeKafkaRecord, type CanonicalRecord, pipeInputOf } from '../enrichment/index.js';
+import type { GroupMember, KafkaConnection, PartitionRecord } from '../../core/kafka-client.js';
+import { joinConsumerGroup } from '../../core/kafka-client.js';
+import { buildPipeKafkaRecord, type CanonicalRecord, pipeInputOf } from '../../enrichment/index.js';
 import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
 import { PipeBatcher } from './pipe-batcher.js';
 import type { LocalSourcePlan } from './plan.js';

@@ -24,9 +24,9 @@
  *   "Function not found: <arn>" (`ResourceNotFoundException$` = {error: client, httpError: 404}, members
  *   Type and Message; body as seen in github.com/aarondfrancis/sidecar/issues/23).
  *
- * Asynchronous invokes (Event) reuse the `npm start` emulation (local/async-invoke.ts): accepted at once,
+ * Asynchronous invokes (Event) reuse the `npm start` emulation (devkit/local/async-invoke.ts): accepted at once,
  * then run with the function's retries and, when they are exhausted, the Lambda invocation record sent to
- * the on-failure destination (local/wiring.ts `sqsOnFailureDestination` writes it to an SQS queue).
+ * the on-failure destination (devkit/local/wiring.ts `sqsOnFailureDestination` writes it to an SQS queue).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -37,7 +37,7 @@ import {
   createAsyncInvoker,
   type InvocationRecord,
   LAMBDA_RETRY_DELAYS_MS,
-} from '../../local/async-invoke.js';
+} from '../local/async-invoke.js';
 
 /** Synchronous invoke payload limit (6 MB request and response). */
 export const SYNC_PAYLOAD_LIMIT_BYTES = 6_291_456;
@@ -69,7 +69,7 @@ export interface LambdaFunctionSpec {
     readonly maxEventAgeSeconds: number;
     /** Delays between attempts (default Lambda's 1 min, 2 min; tests pass small ones). */
     readonly retryDelaysMs?: readonly number[];
-    /** On-failure destination (e.g. `sqsOnFailureDestination(sqs, queueUrl)` from local/wiring.ts). */
+    /** On-failure destination (e.g. `sqsOnFailureDestination(sqs, queueUrl)` from devkit/local/wiring.ts). */
     readonly onFailure?: (record: InvocationRecord) => Promise<void>;
   };
 }
