@@ -25,7 +25,7 @@ const REPO_DIRS = [
   'cli',
   'core',
   'infra',
-  'local',
+  'devkit',
   'fallback-poller',
   'targets',
   'test',
