@@ -6,13 +6,13 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { type AwsOptions, type CliAwsClients, cliAwsClients } from './aws.js';
-import { checkCommand } from './check.js';
-import { dlqInspectCommand, dlqReplayCommand } from './dlq.js';
-import { onboardCommand } from './onboard.js';
-import { createOutput, EXIT_CODES, type ExitCode, type OutputStreams, reportError } from './output.js';
-import { preflightCommand } from './preflight-command.js';
-import { rulesPreviewCommand } from './rules-preview.js';
+import { checkCommand } from './check/engine.js';
+import { dlqInspectCommand, dlqReplayCommand } from './dlq/replay.js';
+import { onboardCommand } from './onboard/command.js';
+import { preflightCommand } from './preflight/command.js';
+import { rulesPreviewCommand } from './rules/preview.js';
+import { type AwsOptions, type CliAwsClients, cliAwsClients } from './shared/aws.js';
+import { createOutput, EXIT_CODES, type ExitCode, type OutputStreams, reportError } from './shared/output.js';
 
 /** What a CLI run may be given (tests inject streams and AWS clients). */
 export interface CliDeps extends Partial<OutputStreams> {

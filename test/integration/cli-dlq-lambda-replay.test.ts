@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ReplaySummary, receiveMessages, releaseMessages } from '../../cli/dlq.js';
+import { type ReplaySummary, receiveMessages, releaseMessages } from '../../cli/dlq/replay.js';
 import { createApicGenerator } from '../../devkit/apic-generator.js';
 import { ensureQueue, ensureStream } from '../../devkit/local/aws-resources.js';
 import { sqsOnFailureDestination } from '../../devkit/local/wiring.js';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cliAwsClients } from '../../../cli/aws.js';
+import { cliAwsClients } from '../../../cli/shared/aws.js';
 import { cli } from './run-cli.js';
 
 interface Recorder {

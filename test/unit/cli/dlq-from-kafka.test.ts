@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type KafkaRecordReader, type ReplaySummary, replayDlq } from '../../../cli/dlq.js';
+import { type KafkaRecordReader, type ReplaySummary, replayDlq } from '../../../cli/dlq/replay.js';
 import type { PartitionRecord } from '../../../core/kafka-client.js';
 import type { SinkEntry, SinkPort } from '../../../core/kinesis-delivery.js';
 import {

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { replayDlq } from '../../../cli/dlq.js';
+import { replayDlq } from '../../../cli/dlq/replay.js';
 
 const fixtures = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'dlq-messages.json'), 'utf8'),

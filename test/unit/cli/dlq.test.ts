@@ -7,7 +7,7 @@ import {
   pipeRecordFromEntry,
   reasonOf,
   summarize,
-} from '../../../cli/dlq.js';
+} from '../../../cli/dlq/replay.js';
 import {
   compileRules,
   type DlqEntry,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PreflightInput, type PreflightMaterial, runPreflight } from '../../../cli/preflight.js';
+import { type PreflightInput, type PreflightMaterial, runPreflight } from '../../../cli/preflight/engine.js';
 import { makeUnitPki, type UnitPki } from './pki-fixture.js';
 
 let pki: UnitPki;

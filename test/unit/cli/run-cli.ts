@@ -5,8 +5,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliAwsClients } from '../../../cli/aws.js';
 import { type CliDeps, runCli } from '../../../cli/index.js';
+import type { CliAwsClients } from '../../../cli/shared/aws.js';
 
 /** Output and exit code of one run. */
 export interface CliRun {

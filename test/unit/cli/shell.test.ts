@@ -2,8 +2,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOutput, EXIT_CODES } from '../../../cli/output.js';
-import { setEngine } from '../../../cli/preflight-command.js';
+import { setEngine } from '../../../cli/preflight/command.js';
+import { createOutput, EXIT_CODES } from '../../../cli/shared/output.js';
 import { cli } from './run-cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');

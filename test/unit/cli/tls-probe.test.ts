@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server, type TlsOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnoseTls } from '../../../cli/check.js';
-import { tlsKafkaProbe } from '../../../cli/net-probe.js';
+import { diagnoseTls } from '../../../cli/check/engine.js';
+import { tlsKafkaProbe } from '../../../cli/check/net-probe.js';
 import type { KafkaTlsMaterial } from '../../../core/kafka-client.js';
 import { generatePki, type PkiMaterial } from '../../../devkit/testbed/pki.js';
 

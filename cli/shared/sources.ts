@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SOURCES_DIR, parseSourceFile } from '../pipes/load-sources.js';
-import type { SourceConfig } from '../pipes/source-schema.js';
+import { DEFAULT_SOURCES_DIR, parseSourceFile } from '../../pipes/load-sources.js';
+import type { SourceConfig } from '../../pipes/source-schema.js';
 import { usageError } from './output.js';
 
 /** A source file read from disk and validated. */

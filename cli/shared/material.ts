@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { NonRetriableError, RetriableError } from '../core/errors.js';
-import type { SourceConfig } from '../pipes/source-schema.js';
+import { NonRetriableError, RetriableError } from '../../core/errors.js';
+import type { SourceConfig } from '../../pipes/source-schema.js';
+import type { PemInput, PreflightMaterial } from '../preflight/engine.js';
 import { usageError } from './output.js';
-import type { PemInput, PreflightMaterial } from './preflight.js';
 
 /** Flags that override or complete what the source file points to. */
 export interface MaterialFlags {

@@ -4,7 +4,7 @@
  * entries and per-rule counts. Samples come from a JSON / NDJSON file or from the source's topic.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { consumeMessages, type KafkaConnection } from '../core/kafka-client.js';
+import { consumeMessages, type KafkaConnection } from '../../core/kafka-client.js';
 import {
   buildPipeKafkaRecord,
   type CompiledRules,
@@ -18,12 +18,12 @@ import {
   parsePartitionKeySpec,
   parseRules,
   serializeCanonical,
-} from '../enrichment/index.js';
-import type { CliAwsClients } from './aws.js';
-import { planCheck } from './check.js';
-import { readSecret } from './material.js';
-import { EXIT_CODES, type ExitCode, type Output, usageError } from './output.js';
-import { resolveSource } from './sources.js';
+} from '../../enrichment/index.js';
+import { planCheck } from '../check/engine.js';
+import type { CliAwsClients } from '../shared/aws.js';
+import { readSecret } from '../shared/material.js';
+import { EXIT_CODES, type ExitCode, type Output, usageError } from '../shared/output.js';
+import { resolveSource } from '../shared/sources.js';
 
 /** Flags of `rules preview`. */
 export interface RulesPreviewFlags {

@@ -4,12 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { parseSourceFile } from '../pipes/load-sources.js';
-import type { CliAwsClients } from './aws.js';
-import { loadMaterial, type MaterialFlags } from './material.js';
-import { EXIT_CODES, type ExitCode, marker, type Output } from './output.js';
-import { type Engine, type PreflightReport, runPreflight } from './preflight.js';
-import { resolveSource } from './sources.js';
+import { parseSourceFile } from '../../pipes/load-sources.js';
+import type { CliAwsClients } from '../shared/aws.js';
+import { loadMaterial, type MaterialFlags } from '../shared/material.js';
+import { EXIT_CODES, type ExitCode, marker, type Output } from '../shared/output.js';
+import { resolveSource } from '../shared/sources.js';
+import { type Engine, type PreflightReport, runPreflight } from './engine.js';
 
 /** Flags of `preflight`. */
 export interface PreflightFlags extends MaterialFlags {

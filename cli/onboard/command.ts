@@ -7,11 +7,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Document } from 'yaml';
-import type { ConfigIssue } from '../core/errors.js';
-import { listSourceFiles, validateSourceTexts } from '../pipes/load-sources.js';
-import { AUTH_BY_KIND } from '../pipes/source-rules.js';
-import { AUTH_TYPES, DEFAULTS, SOURCE_KINDS, STARTING_POSITIONS } from '../pipes/source-schema.js';
-import { EXIT_CODES, type ExitCode, type Output, UsageError, usageError } from './output.js';
+import type { ConfigIssue } from '../../core/errors.js';
+import { listSourceFiles, validateSourceTexts } from '../../pipes/load-sources.js';
+import { AUTH_BY_KIND } from '../../pipes/source-rules.js';
+import { AUTH_TYPES, DEFAULTS, SOURCE_KINDS, STARTING_POSITIONS } from '../../pipes/source-schema.js';
+import { EXIT_CODES, type ExitCode, type Output, UsageError, usageError } from '../shared/output.js';
 
 /** Flags of `onboard` (all optional; missing ones are asked for unless --non-interactive). */
 export interface OnboardFlags {

@@ -1,6 +1,6 @@
 /**
  * `preflight` core: looks at the TLS material a source points to and decides whether an EventBridge Pipe can
- * take it or the fallback poller is needed. PURE: the material comes in as strings (cli/material.ts loads it
+ * take it or the fallback poller is needed. PURE: the material comes in as strings (cli/shared/material.ts loads it
  * from files, S3 or Secrets Manager), the clock is injected.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';

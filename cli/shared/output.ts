@@ -4,7 +4,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import picocolors from 'picocolors';
-import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
+import { ConfigError, type ConfigIssue, formatIssues } from '../../core/errors.js';
 
 /** Documented exit codes (docs/cli.md). */
 export const EXIT_CODES = {

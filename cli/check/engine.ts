@@ -12,10 +12,13 @@ import {
   type KafkaSaslCredentials,
   type KafkaTlsMaterial,
   openAdminProbe,
-} from '../core/kafka-client.js';
-import { didYouMean } from '../pipes/load-sources.js';
-import type { CliAwsClients } from './aws.js';
-import { loadMaterial, type MaterialFlags } from './material.js';
+} from '../../core/kafka-client.js';
+import { didYouMean } from '../../pipes/load-sources.js';
+import { hostOf } from '../preflight/engine.js';
+import type { CliAwsClients } from '../shared/aws.js';
+import { loadMaterial, type MaterialFlags } from '../shared/material.js';
+import { EXIT_CODES, type ExitCode, marker, type Output, usageError } from '../shared/output.js';
+import { resolveSource } from '../shared/sources.js';
 import {
   ProbeTimeoutError,
   plaintextKafkaProbe,
@@ -25,9 +28,6 @@ import {
   tlsKafkaProbe,
   withTimeout,
 } from './net-probe.js';
-import { EXIT_CODES, type ExitCode, marker, type Output, usageError } from './output.js';
-import { hostOf } from './preflight.js';
-import { resolveSource } from './sources.js';
 
 /** Default bound of each step. */
 export const CHECK_STEP_TIMEOUT_MS = 10_000;

@@ -24,8 +24,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type KafkaConnection, type PartitionRecord, readRecordsAt } from '../core/kafka-client.js';
-import { createKinesisSink, type SinkPort } from '../core/kinesis-delivery.js';
+import { type KafkaConnection, type PartitionRecord, readRecordsAt } from '../../core/kafka-client.js';
+import { createKinesisSink, type SinkPort } from '../../core/kinesis-delivery.js';
 import {
   buildPipeKafkaRecord,
   type CompiledRules,
@@ -39,14 +39,14 @@ import {
   parsePartitionKeySpec,
   pipeInputOf,
   reasonCode,
-} from '../enrichment/index.js';
-import { SOURCE_TAG_KEY, type SourceConfig, streamPhysicalName } from '../pipes/source-schema.js';
-import { deliverBatch } from '../targets/deliver-batch.js';
-import type { CliAwsClients } from './aws.js';
-import { type CheckFlags, planCheck } from './check.js';
-import { EXIT_CODES, type ExitCode, type Output, startProgress, usageError } from './output.js';
-import { compileRulesFile } from './rules-preview.js';
-import { resolveSource } from './sources.js';
+} from '../../enrichment/index.js';
+import { SOURCE_TAG_KEY, type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
+import { deliverBatch } from '../../targets/deliver-batch.js';
+import { type CheckFlags, planCheck } from '../check/engine.js';
+import { compileRulesFile } from '../rules/preview.js';
+import type { CliAwsClients } from '../shared/aws.js';
+import { EXIT_CODES, type ExitCode, type Output, startProgress, usageError } from '../shared/output.js';
+import { resolveSource } from '../shared/sources.js';
 
 /** The two DLQs of a source. */
 export const DLQ_KINDS = { enrichment: 'enrichment', sink: 'sink' } as const;
