@@ -33,9 +33,7 @@ export interface FallbackPollerProps {
   /** The validated source (`engine: poller`, with a `poller` block and `brokers`). */
   readonly source: SourceConfig;
   /** Kinesis stream the canonical records go to. */
-  readonly targetStream?: IStream;
-  /** Same as `targetStream` (the stack's factory passes this name). One of the two is required. */
-  readonly stream?: IStream;
+  readonly targetStream: IStream;
   /** The enrichment DLQ (poison records, `enrichment-dlq/v1`). */
   readonly enrichmentDlq: IQueue;
   /** Existing truststore bucket; absent = one is created (KMS, SSL-only, versioned, no public access). */
@@ -77,7 +75,6 @@ export function validateFallbackPollerProps(props: FallbackPollerProps): void {
     problems.push('auth type iam is not supported by the poller engine (kafkajs has no MSK IAM)');
   if (source.auth.type !== 'none' && !source.auth.secret)
     problems.push(`auth.secret is required for auth type ${source.auth.type}`);
-  if (!props.targetStream && !props.stream) problems.push('targetStream is required');
   if (problems.length > 0) throw new Error(`Source "${source.name}": ${problems.join('; ')}`);
 }
 
@@ -105,7 +102,7 @@ export class FallbackPoller extends Construct {
     validateFallbackPollerProps(props);
     const { source } = props;
     const poller = source.poller as NonNullable<SourceConfig['poller']>;
-    const stream = (props.targetStream ?? props.stream) as IStream;
+    const stream = props.targetStream;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const projectRoot = props.projectRoot ?? process.cwd();

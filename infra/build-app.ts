@@ -7,7 +7,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { FallbackPoller } from '../fallback-poller/fallback-poller.construct.js';
 import { SOURCE_SNAPSHOT_METADATA_KEY } from '../pipes/kafka-pipe.construct.js';
 import { DEFAULT_SOURCES_DIR, type LoadedSource, loadSourceEntries } from '../pipes/load-sources.js';
 import {
@@ -18,7 +17,7 @@ import {
 } from '../pipes/replacement-fields.js';
 import { assertEnvironment, ENVIRONMENTS, stackName } from './environments.js';
 import { applyNagSuppressions } from './nag-suppressions.js';
-import { type FallbackPollerFactory, KafkaPipesStack } from './pipes-stack.js';
+import { KafkaPipesStack } from './pipes-stack.js';
 
 /** Repository root (this file is infra/build-app.ts). */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,8 +42,6 @@ export interface BuildAppOptions {
   readonly previousOutdir?: string;
   /** Extra context. */
   readonly context?: Record<string, unknown>;
-  /** Poller factory override; default {@link fallbackPollerFactory}; `null` skips poller sources (tests). */
-  readonly fallbackPoller?: FallbackPollerFactory | null;
   /** Alarm topic override; default from the environment settings. */
   readonly alarmTopic?: boolean;
 }
@@ -53,12 +50,6 @@ export interface BuildAppOptions {
 export interface BuiltApp {
   readonly app: App;
   readonly stack: KafkaPipesStack;
-}
-
-/** The factory that builds the FallbackPoller engine for `engine: poller` sources. */
-export function fallbackPollerFactory(projectRoot: string): FallbackPollerFactory {
-  return (scope, id, { stream, ...props }) =>
-    new FallbackPoller(scope, id, { ...props, targetStream: stream, projectRoot });
 }
 
 /** The `context` of cdk.json (feature flags), so in-process builds match `npx cdk synth`. */
@@ -104,10 +95,6 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<BuiltApp>
   );
   const sources =
     options.sources ?? loadSourceEntries(options.sourcesDir ?? join(projectRoot, DEFAULT_SOURCES_DIR));
-  const fallbackPoller =
-    options.fallbackPoller === null
-      ? undefined
-      : (options.fallbackPoller ?? fallbackPollerFactory(projectRoot));
   const settings = ENVIRONMENTS[environment];
   const stack = new KafkaPipesStack(app, stackName(environment), {
     environment,
@@ -115,7 +102,6 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<BuiltApp>
     projectRoot,
     alarmTopic: options.alarmTopic ?? settings.alarmTopic,
     removalPolicy: settings.removalPolicy,
-    ...(fallbackPoller ? { fallbackPoller } : {}),
   });
 
   const previous = previousSnapshots(

@@ -124,7 +124,8 @@ export const POLLER_NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
 /** Resolves `<fn>` in an acknowledgement id to the poller function's logical id. */
 function resolvePollerId(stack: KafkaPipesStack, id: string, target: IConstruct): string {
   if (!id.includes('<fn>')) return id;
-  const poller = target.node.scopes.find((s) => [...stack.pollers.values()].includes(s));
+  const pollers: readonly IConstruct[] = [...stack.pollers.values()];
+  const poller = target.node.scopes.find((s) => pollers.includes(s));
   const fn = poller?.node.tryFindChild('Function')?.node.defaultChild as CfnElement | undefined;
   return fn ? id.replace('<fn>', `<${stack.getLogicalId(fn)}.Arn>`) : id;
 }

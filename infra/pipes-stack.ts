@@ -1,11 +1,11 @@
 /**
  * One stack per environment: a KMS key, the data-lake streams, one {@link KafkaPipe} per `engine: pipe`
- * source, the fallback poller for `engine: poller` sources (when its construct exists), alarms, one
- * dashboard and an optional SNS alarm topic.
+ * source, one {@link FallbackPoller} per `engine: poller` source, alarms, one dashboard and an optional
+ * SNS alarm topic.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { Annotations, Duration, type RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -25,6 +25,7 @@ import type { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, formatIssues } from '../core/errors.js';
 import { parseRules } from '../enrichment/rules/parse.js';
+import { FallbackPoller } from '../fallback-poller/fallback-poller.construct.js';
 import { DLQ_RETENTION_DAYS, KafkaPipe, sourceConstructId } from '../pipes/kafka-pipe.construct.js';
 import type { LoadedSource } from '../pipes/load-sources.js';
 import {
@@ -35,21 +36,6 @@ import {
   streamPhysicalName,
 } from '../pipes/source-schema.js';
 import { RulesAppConfig } from './rules-appconfig.construct.js';
-
-/** The FallbackPoller construct's constructor, loaded only when `fallback-poller/fallback-poller.construct.ts` exists. */
-export type FallbackPollerFactory = (
-  scope: Construct,
-  id: string,
-  props: {
-    source: SourceConfig;
-    stream: Stream;
-    enrichmentDlq: Queue;
-    alarmTopic?: Topic;
-    environment: string;
-    removalPolicy: RemovalPolicy;
-    rulesAppConfig?: { application: string; environment: string; profile: string };
-  },
-) => Construct;
 
 /** Properties of {@link KafkaPipesStack}. */
 export interface KafkaPipesStackProps extends StackProps {
@@ -63,8 +49,6 @@ export interface KafkaPipesStackProps extends StackProps {
   readonly alarmTopic: boolean;
   /** Removal policy of stateful resources. */
   readonly removalPolicy: RemovalPolicy;
-  /** Builds the poller for `engine: poller` sources; absent = those sources are skipped with a warning. */
-  readonly fallbackPoller?: FallbackPollerFactory;
 }
 
 /** The Kafka ingestion stack of one environment. */
@@ -75,12 +59,10 @@ export class KafkaPipesStack extends Stack {
   readonly streams = new Map<string, Stream>();
   /** One KafkaPipe per pipe source, by source name. */
   readonly pipes = new Map<string, KafkaPipe>();
-  /** Poller constructs by source name. */
-  readonly pollers = new Map<string, Construct>();
+  /** Fallback pollers by source name. */
+  readonly pollers = new Map<string, FallbackPoller>();
   /** Enrichment DLQs of the poller sources, by source name. */
   readonly pollerDlqs = new Map<string, Queue>();
-  /** Sources skipped at synth (with the reason). */
-  readonly skipped: { name: string; reason: string }[] = [];
   /** Alarm topic, when enabled. */
   readonly alarmTopic?: Topic;
   /** The dashboard of all sources. */
@@ -135,16 +117,6 @@ export class KafkaPipesStack extends Stack {
       const cid = sourceConstructId(source.name);
       const rules = this.rulesFor(entry, props.projectRoot, environment, cid);
       if (source.engine === 'poller') {
-        if (!props.fallbackPoller) {
-          const reason =
-            'engine poller: fallback-poller/fallback-poller.construct.ts is not available, source skipped';
-          this.skipped.push({ name: source.name, reason });
-          Annotations.of(this).addWarningV2(
-            'kafka-pipes:poller-skipped',
-            `Source "${source.name}": ${reason}`,
-          );
-          continue;
-        }
         const dlq = new Queue(this, `${cid}PollerDlq`, {
           encryption: QueueEncryption.KMS,
           encryptionMasterKey: this.dataKey,
@@ -158,10 +130,11 @@ export class KafkaPipesStack extends Stack {
         this.pollerDlqs.set(source.name, dlq);
         this.pollers.set(
           source.name,
-          props.fallbackPoller(this, `${cid}Poller`, {
+          new FallbackPoller(this, `${cid}Poller`, {
             source,
-            stream,
+            targetStream: stream,
             enrichmentDlq: dlq,
+            projectRoot: props.projectRoot,
             environment,
             removalPolicy: props.removalPolicy,
             ...(rules ? { rulesAppConfig: rules.coordinates } : {}),

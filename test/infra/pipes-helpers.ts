@@ -16,10 +16,7 @@ export interface Synthesized {
   readonly templatePath: string;
 }
 
-/**
- * Builds and synthesizes one environment in a temp outdir, without bundling. The fallback poller is
- * wired when fallback-poller/fallback-poller.construct.ts exists (pass `fallbackPoller: null` to skip it).
- */
+/** Builds and synthesizes one environment in a temp outdir, without bundling. */
 export async function synthEnvironment(options: BuildAppOptions = {}): Promise<Synthesized> {
   const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'kafka-pipes-cdk-'));
   const { app, stack } = await buildApp({

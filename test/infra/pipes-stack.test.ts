@@ -5,7 +5,7 @@ import { arnOf, logicalId, policyStatements, type Synthesized, synthEnvironment 
 let dev: Synthesized;
 
 beforeAll(async () => {
-  dev = await synthEnvironment({ environment: 'dev', fallbackPoller: null });
+  dev = await synthEnvironment({ environment: 'dev' });
 });
 
 const pipeOf = (name: string): KafkaPipe => {
@@ -49,7 +49,7 @@ const ENI_STATEMENT = {
 };
 
 describe('one Pipe per example source (dev)', () => {
-  it('synthesizes one Pipe per engine-pipe source and skips the poller source with a warning', () => {
+  it('synthesizes one Pipe per engine-pipe source and a fallback poller for the poller source', () => {
     // Assert
     dev.template.resourceCountIs('AWS::Pipes::Pipe', 5);
     expect([...dev.stack.pipes.keys()].sort()).toEqual([
@@ -59,13 +59,8 @@ describe('one Pipe per example source (dev)', () => {
       'onprem-confluent-apic',
       'partner-scram',
     ]);
-    expect(dev.stack.skipped).toEqual([
-      {
-        name: 'onprem-long-chain',
-        reason:
-          'engine poller: fallback-poller/fallback-poller.construct.ts is not available, source skipped',
-      },
-    ]);
+    expect([...dev.stack.pollers.keys()]).toEqual(['onprem-long-chain']);
+    expect(dev.stack.pipes.has('onprem-long-chain')).toBe(false);
   });
 
   it('on-prem Confluent: smk:// source, extra brokers, mTLS, private root CA, VPC, filter, Kinesis key path', () => {
