@@ -1,11 +1,34 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
 import { parsePartitionKeySpec } from '../enrichment/index.js';
+import { CLIENT_AUTH_KINDS } from '../pipes/kinds/registry.js';
 
 /** Environment variable holding the source's poller settings (JSON, written by the construct). */
 export const POLLER_CONFIG_ENV = 'POLLER_CONFIG';
 
 const secretRef = z.string().min(1);
+
+/**
+ * The poller's `auth`: an auth type its Kafka client supports (`pipes/kinds/registry.ts`), with `secret`
+ * exactly when the type reads one.
+ */
+const authSchema = z
+  .strictObject({
+    type: z.enum(CLIENT_AUTH_KINDS.map((k) => k.type) as [string, ...string[]]),
+    secret: secretRef.optional(),
+  })
+  .superRefine((auth, ctx) => {
+    const readsSecret = CLIENT_AUTH_KINDS.find((k) => k.type === auth.type)?.secret !== undefined;
+    if (readsSecret !== (auth.secret !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret'],
+        message: readsSecret
+          ? `auth type ${auth.type} needs its secret`
+          : `auth type ${auth.type} takes no secret`,
+      });
+    }
+  });
 
 /** Runtime settings of a poller Lambda (one source), validated at init. */
 export const pollerRuntimeSchema = z.strictObject({
@@ -24,11 +47,7 @@ export const pollerRuntimeSchema = z.strictObject({
     z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
     z.strictObject({ type: z.literal('default') }),
   ]),
-  auth: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('none') }),
-    z.strictObject({ type: z.literal('mtls'), secret: secretRef }),
-    z.strictObject({ type: z.enum(['sasl-scram-256', 'sasl-scram-512', 'basic']), secret: secretRef }),
-  ]),
+  auth: authSchema,
   partitionKey: z.string().refine((v) => parsePartitionKeySpec(v) !== null, {
     message: 'must be record-key, topic-partition or field:<path>',
   }),

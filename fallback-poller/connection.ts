@@ -1,6 +1,8 @@
 import { createPrivateKey } from 'node:crypto';
 import { ConfigError, NonRetriableError, RetriableError } from '../core/errors.js';
 import type { KafkaConnection } from '../core/kafka-client.js';
+import { authKind } from '../pipes/kinds/registry.js';
+import type { SecretFieldReader } from '../pipes/kinds/types.js';
 
 /** Where the truststore (PEM bundle of trusted CA certificates) comes from. */
 export type TruststoreSpec =
@@ -9,11 +11,14 @@ export type TruststoreSpec =
   | { readonly type: 'file'; readonly path: string }
   | { readonly type: 'default' };
 
-/** Authentication of the poller to the brokers (secrets in the Pipes JSON formats). */
-export type AuthSpec =
-  | { readonly type: 'none' }
-  | { readonly type: 'mtls'; readonly secret: string }
-  | { readonly type: 'sasl-scram-256' | 'sasl-scram-512' | 'basic'; readonly secret: string };
+/**
+ * Authentication of the poller to the brokers: an auth type of `pipes/kinds/registry.ts` and, for the
+ * types that read one, its secret (in the Pipes JSON format).
+ */
+export interface AuthSpec {
+  readonly type: string;
+  readonly secret?: string;
+}
 
 /** Brokers + TLS/auth material references. */
 export interface ConnectionSpec {
@@ -123,19 +128,27 @@ async function secretJson(ports: MaterialPorts, secretId: string): Promise<Recor
   return json;
 }
 
-function requireString(json: Record<string, unknown>, field: string, secretId: string): string {
-  const v = json[field];
-  if (typeof v !== 'string' || v === '') {
-    throw new NonRetriableError(`secret ${secretId} has no "${field}" string`);
-  }
-  return v;
+/** Reads the fields of a secret's JSON; a missing field is a NonRetriableError naming the secret. */
+function secretFields(json: Record<string, unknown>, secretId: string): SecretFieldReader {
+  const optional = (field: string) => {
+    const v = json[field];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  return {
+    optional,
+    required: (field) => {
+      const v = optional(field);
+      if (v === undefined) throw new NonRetriableError(`secret ${secretId} has no "${field}" string`);
+      return v;
+    },
+  };
 }
 
 /**
  * Resolves a connection spec into a KafkaConnection: truststore from S3 / Secrets Manager / a bundled
- * file, mTLS client certificate + key from a secret in the Pipes format
- * `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory), SASL/SCRAM or
- * basic credentials from `{username, password}`. `rejectUnauthorized` stays true (core/kafka-client.ts).
+ * file, and what the auth type's module reads from its secret (`pipes/kinds/auth/`): a client certificate +
+ * key from `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory), or
+ * SASL credentials from `{username, password}`. `rejectUnauthorized` stays true (core/kafka-client.ts).
  */
 export async function resolveKafkaConnection(
   spec: ConnectionSpec,
@@ -151,42 +164,25 @@ export async function resolveKafkaConnection(
       },
     ]);
   }
-  if (!spec.tls && spec.auth.type === 'mtls') {
-    throw new NonRetriableError('mtls authentication needs TLS');
+  const auth = authKind(spec.auth.type);
+  if (!auth.client.supported) {
+    throw new NonRetriableError(`${auth.type} authentication is not supported: ${auth.client.reason}`);
   }
+  if (!spec.tls && auth.requiresTls) throw new NonRetriableError(`${auth.type} authentication needs TLS`);
   const ca = spec.tls ? await loadTruststore(spec.truststore, ports) : undefined;
   const base: KafkaConnection = {
     brokers: [...spec.brokers],
     clientId: spec.clientId ?? 'kafka-pipes-poller',
     ...(spec.tls ? { tls: { ...(ca ? { ca } : {}) } } : {}),
   };
-  switch (spec.auth.type) {
-    case 'none':
-      return base;
-    case 'mtls': {
-      const json = await secretJson(ports, spec.auth.secret);
-      const cert = requireString(json, 'certificate', spec.auth.secret);
-      const rawKey = requireString(json, 'privateKey', spec.auth.secret);
-      const password =
-        typeof json.privateKeyPassword === 'string' && json.privateKeyPassword !== ''
-          ? json.privateKeyPassword
-          : undefined;
-      const key = decryptPrivateKey(rawKey, password, spec.auth.secret);
-      return { ...base, tls: { ...base.tls, cert, key } };
-    }
-    default: {
-      const json = await secretJson(ports, spec.auth.secret);
-      const username = requireString(json, 'username', spec.auth.secret);
-      const password = requireString(json, 'password', spec.auth.secret);
-      const mechanism =
-        spec.auth.type === 'sasl-scram-256'
-          ? 'scram-sha-256'
-          : spec.auth.type === 'sasl-scram-512'
-            ? 'scram-sha-512'
-            : 'plain';
-      return { ...base, sasl: { mechanism, username, password } };
-    }
-  }
+  const secretId = auth.secret ? spec.auth.secret : undefined;
+  if (auth.secret && !secretId) throw new NonRetriableError(`${auth.type} authentication needs a secret`);
+  const fields = secretId ? secretFields(await secretJson(ports, secretId), secretId) : undefined;
+  const { sasl, clientCertificate } = auth.client.clientAuth(fields);
+  if (!clientCertificate) return { ...base, ...(sasl ? { sasl } : {}) };
+  const { cert, passphrase } = clientCertificate;
+  const key = decryptPrivateKey(clientCertificate.key, passphrase, secretId as string);
+  return { ...base, tls: { ...base.tls, cert, key }, ...(sasl ? { sasl } : {}) };
 }
 
 /**

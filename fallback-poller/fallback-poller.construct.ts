@@ -22,6 +22,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { authKind, kafkaClientSettings } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
 import type { SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
@@ -71,9 +72,10 @@ export function validateFallbackPollerProps(props: FallbackPollerProps): void {
   if (!source.brokers || source.brokers.length === 0) {
     problems.push('brokers are required by the poller engine: list the bootstrap brokers (host:port)');
   }
-  if (source.auth.type === 'iam')
-    problems.push('auth type iam is not supported by the poller engine (kafkajs has no MSK IAM)');
-  if (source.auth.type !== 'none' && !source.auth.secret)
+  const auth = authKind(source.auth.type);
+  if (!auth.client.supported)
+    problems.push(`auth type ${auth.type} is not supported by the poller engine (${auth.client.reason})`);
+  if (auth.secret && !source.auth.secret)
     problems.push(`auth.secret is required for auth type ${source.auth.type}`);
   if (problems.length > 0) throw new Error(`Source "${source.name}": ${problems.join('; ')}`);
 }
@@ -146,14 +148,13 @@ export class FallbackPoller extends Construct {
         ? { type: 'secret', secret: source.rootCaSecret }
         : { type: 'default' };
     const brokers = source.brokers as string[];
-    const auth: PollerRuntimeConfig['auth'] =
-      source.auth.type === 'none' || source.auth.type === 'iam'
-        ? { type: 'none' }
-        : source.auth.type === 'mtls'
-          ? { type: 'mtls', secret: source.auth.secret as string }
-          : { type: source.auth.type, secret: source.auth.secret as string };
-    // A private CA / mTLS / SASL means TLS; a plain `none` source without truststore is PLAINTEXT.
-    const tls = auth.type !== 'none' || truststore.type !== 'default' || source.kind !== 'self-managed';
+    // TLS when the auth type or the kind implies it, or with a private CA (pipes/kinds/registry.ts).
+    const client = kafkaClientSettings(source, truststore.type !== 'default');
+    const auth: PollerRuntimeConfig['auth'] = {
+      type: source.auth.type,
+      ...(client.auth.secret ? { secret: source.auth.secret as string } : {}),
+    };
+    const tls = client.tls;
 
     const logGroup = new LogGroup(this, 'FunctionLogs', { retention, removalPolicy });
     const role = new Role(this, 'FunctionRole', {
@@ -177,8 +178,8 @@ export class FallbackPoller extends Construct {
       topic: source.topic,
       groupId: source.consumerGroupId,
       startingPosition: source.startingPosition,
-      eventSource: source.kind === 'self-managed' ? 'SelfManagedKafka' : 'aws:kafka',
-      cluster: source.kind === 'self-managed' ? brokers.join(',') : (source.clusterArn as string),
+      eventSource: client.eventSource,
+      cluster: client.cluster,
       brokers,
       tls,
       truststore,
@@ -250,7 +251,7 @@ export class FallbackPoller extends Construct {
     this.lockTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     if (truststore.type === 's3') this.truststoreBucket.grantRead(this.function, truststore.key);
     const secrets = [
-      ...(auth.type !== 'none' ? [auth.secret] : []),
+      ...(auth.secret ? [auth.secret] : []),
       ...(truststore.type === 'secret' ? [truststore.secret] : []),
     ];
     if (secrets.length > 0) {

@@ -1,7 +1,39 @@
 /**
  * Runtime-safe public API of the source catalogue (no aws-cdk-lib): schema, loader, rules, replacement
- * diff. The constructs live in `*.construct.ts` and are imported directly by infra/.
+ * diff, and the kind registry (`pipes/kinds/registry.ts`). The constructs live in `*.construct.ts` and
+ * are imported directly by infra/.
  */
+
+export {
+  AUTH_BY_KIND,
+  AUTH_KINDS,
+  authKind,
+  CLIENT_AUTH_KINDS,
+  checkServiceRules,
+  clientAuthOf,
+  findAuthKind,
+  findSourceKind,
+  findTargetKind,
+  type KafkaClientSettings,
+  kafkaClientSettings,
+  SOURCE_KIND_MODULES,
+  serviceRulesOf,
+  sourceKind,
+  TARGET_KINDS,
+  TARGET_TYPES,
+  type TargetType,
+  targetKind,
+} from './kinds/registry.js';
+export type {
+  AuthKind,
+  GrantSpec,
+  KafkaClientAuth,
+  RuleContext,
+  SecretFieldReader,
+  ServiceRule,
+  SourceKindModule,
+  TargetKind,
+} from './kinds/types.js';
 export {
   DEFAULT_SOURCES_DIR,
   didYouMean,
@@ -21,7 +53,7 @@ export {
   type ReplacementSnapshot,
   replacementSnapshot,
 } from './replacement-fields.js';
-export { AUTH_BY_KIND, checkCatalogueRules, checkSourceRules, formatValue } from './source-rules.js';
+export { checkCatalogueRules, checkSourceRules, formatValue } from './source-rules.js';
 export {
   AUTH_TYPES,
   type AuthType,

@@ -4,11 +4,14 @@
  */
 import type { IPipe, ISource, SourceConfig as PipeSourceConfig } from '@aws-cdk/aws-pipes-alpha';
 import { ArnFormat, Stack } from 'aws-cdk-lib';
-import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnPipe } from 'aws-cdk-lib/aws-pipes';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { AUTH_BY_KIND } from './source-rules.js';
+import { toPolicyStatement } from './grant-statement.construct.js';
+import { authKind, sourceKind } from './kinds/registry.js';
+import type { GrantSpec, KafkaSourceSpec } from './kinds/types.js';
 import { type AuthType, LIMITS, type SourceKind } from './source-schema.js';
+
+export { parseClusterArn } from './kinds/sources/managed.js';
 
 /** VPC placement of the Pipe's ENIs (self-managed sources). */
 export interface KafkaSourceVpc {
@@ -19,49 +22,32 @@ export interface KafkaSourceVpc {
 }
 
 /** Properties of a {@link KafkaSource}. */
-export interface KafkaSourceProps {
+export interface KafkaSourceProps extends KafkaSourceSpec {
   /** Kind of cluster. */
   readonly kind: SourceKind;
-  /** `host:port` bootstrap brokers (self-managed only, 1–3). The first one makes the `smk://` source. */
-  readonly brokers?: readonly string[];
-  /** MSK / MSK Serverless cluster ARN (msk kinds only). */
-  readonly clusterArn?: string;
-  /** Topic to read. */
-  readonly topic: string;
-  /** Consumer group id. */
-  readonly consumerGroupId: string;
-  /** TRIM_HORIZON or LATEST. */
-  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
-  /** Records per batch (1–10000). */
-  readonly batchSize: number;
-  /** Batching window in seconds (0–300). */
-  readonly batchingWindowSeconds: number;
   /** Authentication type. */
   readonly authType: AuthType;
-  /** Credentials secret: ARN or name (required for mtls, sasl-scram-*, basic). */
-  readonly authSecret?: string;
-  /** Customer managed KMS key ARN encrypting the secrets (adds kms:Decrypt via Secrets Manager). */
-  readonly secretsKmsKeyArn?: string;
-  /** Secret with the server root CA (self-managed only): ARN or name. */
-  readonly rootCaSecret?: string;
   /** VPC placement (self-managed only). */
   readonly vpc?: KafkaSourceVpc;
 }
 
 const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:/;
 
-/** Splits an MSK cluster ARN `arn:<p>:kafka:<r>:<a>:cluster/<name>/<uuid>` into its parts. */
-export function parseClusterArn(arn: string): { prefix: string; clusterName: string; clusterUuid: string } {
-  const match = /^(arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}):cluster\/([^/]+)\/([^/]+)$/.exec(arn);
-  if (!match) {
-    throw new Error(
-      `Cluster ARN must look like arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>, received ${arn}`,
-    );
-  }
-  return { prefix: match[1] as string, clusterName: match[2] as string, clusterUuid: match[3] as string };
-}
+/** ENI management for sources the Pipe reaches through a VPC (EC2 does not scope Describe* to resources). */
+const PIPE_ENI_GRANT: GrantSpec = {
+  sid: 'ManagePipeEnis',
+  actions: [
+    'ec2:CreateNetworkInterface',
+    'ec2:DeleteNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeVpcs',
+  ],
+  resources: ['*'],
+};
 
-/** Validates construct props (design.md §5: construct-level checks with the received value). */
+/** Validates construct props: batching limits, then the kind's and the auth type's own checks. */
 export function validateKafkaSourceProps(props: KafkaSourceProps): string[] {
   const errors: string[] = [];
   const { BATCH_SIZE_MIN, BATCH_SIZE_MAX, BATCHING_WINDOW_SECONDS_MIN, BATCHING_WINDOW_SECONDS_MAX } = LIMITS;
@@ -80,22 +66,14 @@ export function validateKafkaSourceProps(props: KafkaSourceProps): string[] {
       `Batching window must be between ${BATCHING_WINDOW_SECONDS_MIN} and ${BATCHING_WINDOW_SECONDS_MAX} seconds, received ${w}`,
     );
   }
-  if (!AUTH_BY_KIND[props.kind].includes(props.authType)) {
+  const kind = sourceKind(props.kind);
+  if (!kind.authTypes.includes(props.authType)) {
     errors.push(`Auth type ${props.authType} is not supported for kind ${props.kind}`);
   }
-  if (props.kind === 'self-managed') {
-    const n = props.brokers?.length ?? 0;
-    if (n < 1 || n > LIMITS.BROKERS_MAX) {
-      errors.push(`A self-managed source needs 1 to ${LIMITS.BROKERS_MAX} brokers, received ${n}`);
-    }
-  } else {
-    if (!props.clusterArn) errors.push(`A ${props.kind} source needs clusterArn`);
-    if (props.rootCaSecret) errors.push(`rootCaSecret is not supported for kind ${props.kind}`);
-    if (props.vpc) errors.push(`vpc is not supported for kind ${props.kind}`);
-    if (props.brokers?.length) errors.push(`brokers are not supported for kind ${props.kind}`);
+  errors.push(...kind.validateSpec(props));
+  if (authKind(props.authType).secret && !props.authSecret) {
+    errors.push(`Auth type ${props.authType} needs authSecret`);
   }
-  const needsSecret = ['mtls', 'basic', 'sasl-scram-256', 'sasl-scram-512'].includes(props.authType);
-  if (needsSecret && !props.authSecret) errors.push(`Auth type ${props.authType} needs authSecret`);
   return errors;
 }
 
@@ -120,8 +98,7 @@ export class KafkaSource implements ISource {
     const errors = validateKafkaSourceProps(props);
     if (errors.length > 0) throw new Error(`Invalid KafkaSource: ${errors.join('; ')}`);
     this.scope = scope;
-    this.sourceArn =
-      props.kind === 'self-managed' ? `smk://${props.brokers?.[0]}` : (props.clusterArn as string);
+    this.sourceArn = sourceKind(props.kind).sourceArn(props);
   }
 
   /** Resolves a secret reference (ARN or name) to the ARN given to the Pipe. */
@@ -140,46 +117,18 @@ export class KafkaSource implements ISource {
     return SECRET_ARN_PATTERN.test(ref) ? ref : `${this.secretArn(ref)}-??????`;
   }
 
-  /** Credentials union for the Pipe (exactly one member, or none for `none` / `iam`). */
+  /** Credentials union for the Pipe (exactly one member, or none for auth types without a secret). */
   private credentials(): Record<string, string> | undefined {
     const { authType, authSecret } = this.props;
-    if (!authSecret) return undefined;
-    const arn = this.secretArn(authSecret);
-    switch (authType) {
-      case 'mtls':
-        return { clientCertificateTlsAuth: arn };
-      case 'sasl-scram-512':
-        return { saslScram512Auth: arn };
-      case 'sasl-scram-256':
-        return { saslScram256Auth: arn };
-      case 'basic':
-        return { basicAuth: arn };
-      default:
-        return undefined;
-    }
+    const member = authKind(authType).pipeCredential;
+    return member && authSecret ? { [member]: this.secretArn(authSecret) } : undefined;
   }
 
-  /** Source parameters for the Pipe. */
+  /** Source parameters for the Pipe: the shared ones, completed by the kind module. */
   bind(_pipe: IPipe): PipeSourceConfig {
     const p = this.props;
     const credentials = this.credentials();
-    if (p.kind === 'self-managed') {
-      const params: CfnPipe.PipeSourceSelfManagedKafkaParametersProperty = {
-        topicName: p.topic,
-        startingPosition: p.startingPosition,
-        batchSize: p.batchSize,
-        maximumBatchingWindowInSeconds: p.batchingWindowSeconds,
-        consumerGroupId: p.consumerGroupId,
-        ...((p.brokers?.length ?? 0) > 1 ? { additionalBootstrapServers: p.brokers?.slice(1) } : {}),
-        ...(credentials ? { credentials } : {}),
-        ...(p.rootCaSecret ? { serverRootCaCertificate: this.secretArn(p.rootCaSecret) } : {}),
-        ...(p.vpc
-          ? { vpc: { subnets: [...p.vpc.subnetIds], securityGroup: [...p.vpc.securityGroupIds] } }
-          : {}),
-      };
-      return { sourceParameters: { selfManagedKafkaParameters: params } };
-    }
-    const params: CfnPipe.PipeSourceManagedStreamingKafkaParametersProperty = {
+    const shared = {
       topicName: p.topic,
       startingPosition: p.startingPosition,
       batchSize: p.batchSize,
@@ -187,7 +136,8 @@ export class KafkaSource implements ISource {
       consumerGroupId: p.consumerGroupId,
       ...(credentials ? { credentials } : {}),
     };
-    return { sourceParameters: { managedStreamingKafkaParameters: params } };
+    const params = sourceKind(p.kind).pipeParameters(p, shared, (ref) => this.secretArn(ref));
+    return { sourceParameters: params };
   }
 
   /** The secret references this source reads. */
@@ -197,7 +147,7 @@ export class KafkaSource implements ISource {
 
   /** Whether the Pipe creates ENIs (VPC self-managed sources and every MSK source). */
   get usesVpc(): boolean {
-    return this.props.kind !== 'self-managed' || this.props.vpc !== undefined;
+    return sourceKind(this.props.kind).usesVpc(this.props);
   }
 
   /**
@@ -210,80 +160,32 @@ export class KafkaSource implements ISource {
    *   `DescribeGroup`/`AlterGroup` on the consumer group.
    */
   grantRead(grantee: IRole): void {
+    for (const grant of this.grants()) grantee.addToPrincipalPolicy(toPolicyStatement(grant));
+  }
+
+  /** The statements of {@link grantRead}, as data: secrets, KMS, ENIs, then the kind's and auth type's. */
+  grants(): GrantSpec[] {
     const p = this.props;
-    const add = (statement: PolicyStatement) => grantee.addToPrincipalPolicy(statement);
     const secrets = this.secretRefs;
+    const grants: GrantSpec[] = [];
     if (secrets.length > 0) {
-      add(
-        new PolicyStatement({
-          sid: 'ReadKafkaSecrets',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: secrets.map((s) => this.secretPolicyResource(s)),
-        }),
-      );
+      grants.push({
+        sid: 'ReadKafkaSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secrets.map((s) => this.secretPolicyResource(s)),
+      });
       if (p.secretsKmsKeyArn) {
-        add(
-          new PolicyStatement({
-            sid: 'DecryptKafkaSecrets',
-            actions: ['kms:Decrypt'],
-            resources: [p.secretsKmsKeyArn],
-            conditions: {
-              StringEquals: {
-                'kms:ViaService': `secretsmanager.${Stack.of(this.scope).region}.amazonaws.com`,
-              },
-            },
-          }),
-        );
+        const region = Stack.of(this.scope).region;
+        grants.push({
+          sid: 'DecryptKafkaSecrets',
+          actions: ['kms:Decrypt'],
+          resources: [p.secretsKmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+        });
       }
     }
-    if (this.usesVpc) {
-      add(
-        new PolicyStatement({
-          sid: 'ManagePipeEnis',
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DeleteNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSecurityGroups',
-            'ec2:DescribeSubnets',
-            'ec2:DescribeVpcs',
-          ],
-          resources: ['*'],
-        }),
-      );
-    }
-    if (p.kind !== 'self-managed' && p.clusterArn) {
-      add(
-        new PolicyStatement({
-          sid: 'DescribeMskCluster',
-          actions: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
-          resources: [p.clusterArn],
-        }),
-      );
-      if (p.authType === 'iam') {
-        const { prefix, clusterName, clusterUuid } = parseClusterArn(p.clusterArn);
-        add(
-          new PolicyStatement({
-            sid: 'ConnectMskCluster',
-            actions: ['kafka-cluster:Connect'],
-            resources: [p.clusterArn],
-          }),
-        );
-        add(
-          new PolicyStatement({
-            sid: 'ReadMskTopic',
-            actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-            resources: [`${prefix}:topic/${clusterName}/${clusterUuid}/${p.topic}`],
-          }),
-        );
-        add(
-          new PolicyStatement({
-            sid: 'UseMskConsumerGroup',
-            actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
-            resources: [`${prefix}:group/${clusterName}/${clusterUuid}/${p.consumerGroupId}`],
-          }),
-        );
-      }
-    }
+    if (this.usesVpc) grants.push(PIPE_ENI_GRANT);
+    grants.push(...sourceKind(p.kind).pipeGrants(p), ...authKind(p.authType).pipeGrants(p));
+    return grants;
   }
 }

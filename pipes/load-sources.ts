@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
+import { checkServiceRules } from './kinds/registry.js';
 import { fieldDoc, renderPath } from './source-fields.js';
 import { checkCatalogueRules, checkSourceRules, formatValue } from './source-rules.js';
 import { defaultConsumerGroupId, type SourceConfig, sourceFileSchema } from './source-schema.js';
@@ -292,7 +293,10 @@ function parseYaml(text: string, file: string): { raw?: unknown; issues: ConfigI
   return { raw, issues: [] };
 }
 
-/** Validates one file's parsed content without cross-file rules. */
+/**
+ * Validates one file's parsed content without cross-file rules: the schema and the cross-field rules
+ * (every problem at once), then, on a valid source, the AWS service rules of its kinds.
+ */
 function validateOne(raw: unknown, file: string): { source?: SourceConfig; issues: ConfigIssue[] } {
   const result = sourceFileSchema.safeParse(raw, { reportInput: true });
   const issues: ConfigIssue[] = result.success
@@ -301,10 +305,9 @@ function validateOne(raw: unknown, file: string): { source?: SourceConfig; issue
   issues.push(...checkSourceRules(raw, file));
   if (!result.success || issues.length > 0) return { issues };
   const data = result.data;
-  return {
-    source: { ...data, consumerGroupId: data.consumerGroupId ?? defaultConsumerGroupId(data.name) },
-    issues,
-  };
+  const source = { ...data, consumerGroupId: data.consumerGroupId ?? defaultConsumerGroupId(data.name) };
+  const ruleIssues = checkServiceRules(source, { file });
+  return ruleIssues.length > 0 ? { issues: ruleIssues } : { source, issues };
 }
 
 /**

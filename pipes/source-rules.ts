@@ -3,52 +3,16 @@
  * schema-valid input) so that one validation run reports every problem at once.
  */
 import type { ConfigIssue } from '../core/errors.js';
-import { defaultConsumerGroupId, LIMITS, type SourceKind } from './source-schema.js';
+import { formatValue } from './format-value.js';
+import { DEFAULT_AUTH_TYPE, findAuthKind, findSourceKind } from './kinds/registry.js';
+import type { AddIssue, RawSource } from './kinds/types.js';
+import { defaultConsumerGroupId, LIMITS } from './source-schema.js';
 
-/** Auth types each kind accepts (Pipes credentials union; MSK Serverless is IAM only). */
-export const AUTH_BY_KIND: Readonly<Record<SourceKind, readonly string[]>> = {
-  'self-managed': ['none', 'sasl-scram-256', 'sasl-scram-512', 'basic', 'mtls'],
-  msk: ['none', 'iam', 'mtls', 'sasl-scram-512'],
-  'msk-serverless': ['iam'],
-};
-
-const AUTH_FIX_BY_KIND: Readonly<Record<SourceKind, string>> = {
-  'self-managed': 'use sasl-scram-512, sasl-scram-256, basic or mtls with a secret, or none',
-  msk: 'use sasl-scram-512 or mtls with a secret, iam, or none',
-  'msk-serverless': 'set auth.type to iam (MSK Serverless only supports IAM authentication)',
-};
-
-const SECRET_CONTENT: Readonly<Record<string, string>> = {
-  mtls: 'the client certificate secret',
-  'sasl-scram-256': 'the username/password secret',
-  'sasl-scram-512': 'the username/password secret',
-  basic: 'the username/password secret',
-};
-
-const SECRET_FIX: Readonly<Record<string, string>> = {
-  mtls: 'set auth.secret to the secret holding {"certificate", "privateKey", "privateKeyPassword"?}',
-  'sasl-scram-256': 'set auth.secret to the secret holding {"username", "password"}',
-  'sasl-scram-512': 'set auth.secret to the secret holding {"username", "password"}',
-  basic: 'set auth.secret to the secret holding {"username", "password"}',
-};
-
-/** Renders a value for a message: JSON, cut at 80 characters. */
-export function formatValue(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+export { formatValue } from './format-value.js';
+export { AUTH_BY_KIND } from './kinds/registry.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isKind(value: unknown): value is SourceKind {
-  return value === 'self-managed' || value === 'msk' || value === 'msk-serverless';
 }
 
 /**
@@ -58,88 +22,60 @@ function isKind(value: unknown): value is SourceKind {
 export function checkSourceRules(raw: unknown, file: string): ConfigIssue[] {
   if (!isRecord(raw)) return [];
   const issues: ConfigIssue[] = [];
-  const add = (field: string, message: string, fix: string) => issues.push({ file, field, message, fix });
-  const kind = raw.kind;
-  const auth = isRecord(raw.auth) ? raw.auth : undefined;
-  const authType = auth?.type ?? 'none';
+  const add: AddIssue = (field, message, fix) => issues.push({ file, field, message, fix });
+  checkKindRules(raw, add);
+  checkAuthSecret(raw, add);
+  checkEngineRules(raw, add);
+  checkFilterSizes(raw, add);
+  return issues;
+}
 
-  if (isKind(kind)) {
-    if (kind === 'self-managed') {
-      if (raw.brokers === undefined) {
-        add(
-          'brokers',
-          'Brokers are required for kind self-managed',
-          'list 1-3 bootstrap brokers as host:port',
-        );
-      }
-      if (raw.clusterArn !== undefined) {
-        add(
-          'clusterArn',
-          `Cluster ARN is not allowed for kind self-managed, received ${formatValue(raw.clusterArn)}`,
-          'remove clusterArn, or set kind to msk / msk-serverless',
-        );
-      }
-    } else {
-      if (raw.brokers !== undefined) {
-        add(
-          'brokers',
-          `Brokers are not allowed for kind ${kind}, received ${formatValue(raw.brokers)}`,
-          'remove brokers: Pipes discovers MSK brokers from clusterArn',
-        );
-      }
-      if (raw.clusterArn === undefined) {
-        add(
-          'clusterArn',
-          `Cluster ARN is required for kind ${kind}`,
-          'set clusterArn to the MSK cluster ARN, e.g. arn:aws:kafka:us-east-1:123456789012:cluster/my-cluster/abcd-1234',
-        );
-      }
-      if (raw.rootCaSecret !== undefined) {
-        add(
-          'rootCaSecret',
-          `Root CA secret is not allowed for kind ${kind}, received ${formatValue(raw.rootCaSecret)}`,
-          'remove rootCaSecret: MSK broker certificates chain to a public CA',
-        );
-      }
-      if (raw.vpc !== undefined) {
-        add(
-          'vpc',
-          `VPC is not allowed for kind ${kind}, received ${formatValue(raw.vpc)}`,
-          "remove vpc: Pipes reaches MSK through the cluster's own subnets and security groups",
-        );
-      }
-    }
-    if (typeof authType === 'string' && !AUTH_BY_KIND[kind].includes(authType)) {
-      add(
-        'auth.type',
-        `Auth type "${authType}" is not supported for kind ${kind} (${kind} accepts ${AUTH_BY_KIND[kind].join(', ')})`,
-        AUTH_FIX_BY_KIND[kind],
-      );
-    }
+/** The raw `auth.type` (the default when `auth` is absent). */
+function rawAuthType(raw: RawSource): unknown {
+  return isRecord(raw.auth) ? (raw.auth.type ?? DEFAULT_AUTH_TYPE) : DEFAULT_AUTH_TYPE;
+}
+
+/** The kind module's own field rules, then the auth types the kind accepts. */
+function checkKindRules(raw: RawSource, add: AddIssue): void {
+  const kind = findSourceKind(raw.kind);
+  if (!kind) return;
+  kind.checkRaw(raw, add);
+  const authType = rawAuthType(raw);
+  if (typeof authType === 'string' && !kind.authTypes.includes(authType)) {
+    add(
+      'auth.type',
+      `Auth type "${authType}" is not supported for kind ${kind.kind} (${kind.kind} accepts ${kind.authTypes.join(', ')})`,
+      kind.authFix,
+    );
   }
+}
 
-  if (typeof authType === 'string') {
-    const needsSecret = SECRET_CONTENT[authType];
-    if (needsSecret !== undefined && auth?.secret === undefined) {
-      add(
-        'auth.secret',
-        `Auth type "${authType}" requires auth.secret (${needsSecret})`,
-        SECRET_FIX[authType] ?? 'set auth.secret',
-      );
-    }
-    if (
-      needsSecret === undefined &&
-      auth?.secret !== undefined &&
-      (authType === 'none' || authType === 'iam')
-    ) {
-      add(
-        'auth.secret',
-        `auth.secret is not used with auth type "${authType}", received ${formatValue(auth.secret)}`,
-        'remove auth.secret, or choose an auth type that uses a secret (mtls, sasl-scram-*, basic)',
-      );
-    }
+/** `auth.secret` is required by the auth types that read a secret, and refused by the others. */
+function checkAuthSecret(raw: RawSource, add: AddIssue): void {
+  const auth = findAuthKind(rawAuthType(raw));
+  if (!auth) return;
+  const secret = isRecord(raw.auth) ? raw.auth.secret : undefined;
+  if (auth.secret && secret === undefined) {
+    add(
+      'auth.secret',
+      `Auth type "${auth.type}" requires auth.secret (${auth.secret.content})`,
+      auth.secret.fix,
+    );
   }
+  if (!auth.secret && secret !== undefined) {
+    add(
+      'auth.secret',
+      `auth.secret is not used with auth type "${auth.type}", received ${formatValue(secret)}`,
+      `remove auth.secret, or choose an auth type that uses a secret (${SECRET_AUTH_TYPES})`,
+    );
+  }
+}
 
+/** The auth types that read a secret, for messages (`mtls, sasl-scram-*, basic`). */
+const SECRET_AUTH_TYPES = 'mtls, sasl-scram-*, basic';
+
+/** The poller section needs engine poller; the poller engine needs an auth type its Kafka client supports. */
+function checkEngineRules(raw: RawSource, add: AddIssue): void {
   const engine = raw.engine ?? 'pipe';
   if (raw.poller !== undefined && engine !== 'poller') {
     add(
@@ -148,12 +84,9 @@ export function checkSourceRules(raw: unknown, file: string): ConfigIssue[] {
       'set engine: poller, or remove the poller section',
     );
   }
-  if (engine === 'poller' && authType === 'iam') {
-    add(
-      'engine',
-      'Engine poller does not support auth type "iam"',
-      'use engine: pipe for IAM-authenticated clusters (MSK Serverless, MSK with IAM)',
-    );
+  const auth = findAuthKind(rawAuthType(raw));
+  if (engine === 'poller' && auth && !auth.client.supported) {
+    add('engine', `Engine poller does not support auth type "${auth.type}"`, auth.client.pollerFix);
   }
   const poller = isRecord(raw.poller) ? raw.poller : undefined;
   if (poller && typeof poller.lockTtlSeconds === 'number') {
@@ -166,20 +99,21 @@ export function checkSourceRules(raw: unknown, file: string): ConfigIssue[] {
       );
     }
   }
+}
 
-  if (Array.isArray(raw.filters)) {
-    raw.filters.forEach((filter, index) => {
-      const chars = JSON.stringify(filter ?? null).length;
-      if (chars > LIMITS.FILTER_PATTERN_CHARS_MAX) {
-        add(
-          `filters[${index}]`,
-          `Filter pattern is ${chars} characters long; the limit is ${LIMITS.FILTER_PATTERN_CHARS_MAX}`,
-          'simplify the pattern or split it into several filters (at most 5)',
-        );
-      }
-    });
-  }
-  return issues;
+/** Each filter pattern within the Pipes pattern size limit. */
+function checkFilterSizes(raw: RawSource, add: AddIssue): void {
+  if (!Array.isArray(raw.filters)) return;
+  raw.filters.forEach((filter, index) => {
+    const chars = JSON.stringify(filter ?? null).length;
+    if (chars > LIMITS.FILTER_PATTERN_CHARS_MAX) {
+      add(
+        `filters[${index}]`,
+        `Filter pattern is ${chars} characters long; the limit is ${LIMITS.FILTER_PATTERN_CHARS_MAX}`,
+        'simplify the pattern or split it into several filters (at most 5)',
+      );
+    }
+  });
 }
 
 /** What the catalogue rules need to know about one parsed source. */

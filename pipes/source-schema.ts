@@ -9,16 +9,19 @@
  * This module is runtime-safe: it never imports aws-cdk-lib.
  */
 import { z } from 'zod';
+import { AUTH_TYPES, DEFAULT_AUTH_TYPE, SOURCE_KINDS, targetSchema } from './kinds/registry.js';
+import { DEFAULTS, LIMITS } from './source-limits.js';
 
-/** Kafka deployment kinds a source can point at. */
-export const SOURCE_KINDS = ['self-managed', 'msk', 'msk-serverless'] as const;
-/** A Kafka deployment kind. */
-export type SourceKind = (typeof SOURCE_KINDS)[number];
-
-/** Authentication mechanisms (Pipes credentials union, or IAM / none). */
-export const AUTH_TYPES = ['none', 'sasl-scram-256', 'sasl-scram-512', 'basic', 'mtls', 'iam'] as const;
-/** An authentication mechanism. */
-export type AuthType = (typeof AUTH_TYPES)[number];
+export {
+  AUTH_TYPES,
+  type AuthType,
+  SOURCE_KINDS,
+  type SourceKind,
+  TARGET_TYPES,
+  type TargetType,
+  targetSchema,
+} from './kinds/registry.js';
+export { DEFAULTS, LIMITS } from './source-limits.js';
 
 /** Starting positions Pipes accepts for Kafka (no AT_TIMESTAMP). */
 export const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST'] as const;
@@ -28,41 +31,6 @@ export const LOG_LEVELS = ['OFF', 'ERROR', 'INFO', 'TRACE'] as const;
 export const DESIRED_STATES = ['RUNNING', 'STOPPED'] as const;
 /** Ingestion engines: an EventBridge Pipe, or the fallback poller (long trust chains). */
 export const ENGINES = ['pipe', 'poller'] as const;
-
-/** Limits (units in the names). */
-export const LIMITS = {
-  BATCH_SIZE_MIN: 1,
-  BATCH_SIZE_MAX: 10_000,
-  BATCHING_WINDOW_SECONDS_MIN: 0,
-  BATCHING_WINDOW_SECONDS_MAX: 300,
-  BROKERS_MAX: 3,
-  RETRY_ATTEMPTS_MIN: 0,
-  RETRY_ATTEMPTS_MAX: 2,
-  MAX_EVENT_AGE_SECONDS_MIN: 60,
-  MAX_EVENT_AGE_SECONDS_MAX: 21_600,
-  FILTER_PATTERN_CHARS_MAX: 4096,
-  FILTERS_MAX: 5,
-  NAME_CHARS_MAX: 40,
-  DESCRIPTION_CHARS_MAX: 512,
-  SHARDS_MIN: 1,
-  SHARDS_MAX: 500,
-  LOG_RETENTION_DAYS_DEFAULT: 30,
-} as const;
-
-/** Default values applied by the loader. */
-export const DEFAULTS = {
-  startingPosition: 'TRIM_HORIZON',
-  batchSize: 100,
-  batchingWindowSeconds: 1,
-  engine: 'pipe',
-  logLevel: 'ERROR',
-  desiredState: 'RUNNING',
-  rules: 'enrichment/rules/default.rules.yaml',
-  partitionKey: 'record-key',
-  retryAttempts: 2,
-  maxEventAgeSeconds: 3600,
-  consumerGroupPrefix: 'kafka-pipes-',
-} as const;
 
 /** The consumer group id used when a source does not set one: stable, derived from the name. */
 export function defaultConsumerGroupId(name: string): string {
@@ -98,7 +66,6 @@ const MSK_CLUSTER_ARN_PATTERN =
   /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
 const SECRET_REF_PATTERN =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
-const PARTITION_KEY_PATTERN = /^(record-key|topic-partition|field:[A-Za-z0-9_.[\]-]+)$/;
 const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 const int = () => z.number().int();
@@ -148,50 +115,6 @@ export const filterSchema = z
     key: z.unknown().optional().meta({ description: 'Pattern on the record key.' }),
   })
   .meta({ description: 'EventBridge filter pattern on value/key; records that match none are dropped.' });
-
-const partitionKeySchema = z
-  .string()
-  .regex(PARTITION_KEY_PATTERN)
-  .meta({ description: "'record-key' | 'topic-partition' | 'field:<dotted.path>' into the record value." });
-
-/** Kinesis target. */
-export const kinesisTargetSchema = z.strictObject({
-  type: z.literal('kinesis'),
-  streamName: z
-    .string()
-    .regex(/^[a-zA-Z0-9_.-]{1,128}$/)
-    .optional()
-    .meta({
-      description: 'Stream name; sources naming the same stream share it. Default: generated per source.',
-    }),
-  partitionKey: partitionKeySchema.default(DEFAULTS.partitionKey),
-  shards: int()
-    .min(LIMITS.SHARDS_MIN)
-    .max(LIMITS.SHARDS_MAX)
-    .optional()
-    .meta({ description: 'Provisioned shard count. Absent = on-demand.' }),
-});
-
-/** Lambda (FIRE_AND_FORGET sink) target; the sink writes to the data-lake stream. */
-export const lambdaTargetSchema = z.strictObject({
-  type: z.literal('lambda'),
-  streamName: kinesisTargetSchema.shape.streamName,
-  partitionKey: partitionKeySchema.default(DEFAULTS.partitionKey),
-  shards: kinesisTargetSchema.shape.shards,
-  retryAttempts: int()
-    .min(LIMITS.RETRY_ATTEMPTS_MIN)
-    .max(LIMITS.RETRY_ATTEMPTS_MAX)
-    .default(DEFAULTS.retryAttempts)
-    .meta({ description: 'Async invoke retries before the DLQ (0-2).' }),
-  maxEventAgeSeconds: int()
-    .min(LIMITS.MAX_EVENT_AGE_SECONDS_MIN)
-    .max(LIMITS.MAX_EVENT_AGE_SECONDS_MAX)
-    .default(DEFAULTS.maxEventAgeSeconds)
-    .meta({ description: 'Max age of an async event before the DLQ (60-21600 s).' }),
-});
-
-/** `target` block. */
-export const targetSchema = z.discriminatedUnion('type', [kinesisTargetSchema, lambdaTargetSchema]);
 
 /** Truststore for the poller engine. */
 export const truststoreSchema = z.union([
@@ -252,7 +175,7 @@ export const sourceFileSchema = z
       .min(LIMITS.BATCHING_WINDOW_SECONDS_MIN)
       .max(LIMITS.BATCHING_WINDOW_SECONDS_MAX)
       .default(DEFAULTS.batchingWindowSeconds),
-    auth: authSchema.default({ type: 'none' }),
+    auth: authSchema.default({ type: DEFAULT_AUTH_TYPE }),
     rootCaSecret: secretRefSchema
       .optional()
       .meta({ description: 'Secret {certificate} with the private root CA (self-managed only).' }),

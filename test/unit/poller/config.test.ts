@@ -32,6 +32,15 @@ describe('readPollerEnv', () => {
       { POLLER_CONFIG: JSON.stringify({ ...valid, partitionKey: 'random', lockTtlSeconds: 5 }) },
       /POLLER_CONFIG\.partitionKey: must be record-key, topic-partition or field:<path>[\s\S]*POLLER_CONFIG\.lockTtlSeconds/,
     ],
+    [
+      { POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'mtls' } }) },
+      '<env>: POLLER_CONFIG.auth.secret: auth type mtls needs its secret. Fix: fix POLLER_CONFIG.auth.secret',
+    ],
+    [
+      { POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'none', secret: 's' } }) },
+      '<env>: POLLER_CONFIG.auth.secret: auth type none takes no secret. Fix: fix POLLER_CONFIG.auth.secret',
+    ],
+    [{ POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'iam' } }) }, /POLLER_CONFIG\.auth\.type: /],
   ])('rejects %j', (env, message) => {
     expect(() => readPollerEnv(env)).toThrow(message);
   });

@@ -153,7 +153,7 @@ describe('FallbackPoller construct', () => {
     ],
     [
       { ...source, auth: { type: 'iam' as const } },
-      'Source "onprem-long-chain": auth type iam is not supported by the poller engine (kafkajs has no MSK IAM)',
+      'Source "onprem-long-chain": auth type iam is not supported by the poller engine (kafkajs has no AWS_MSK_IAM mechanism)',
     ],
   ])('rejects invalid props (%#)', (src, message) => {
     const stack = new Stack();

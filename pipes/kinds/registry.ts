@@ -1,0 +1,185 @@
+/**
+ * The registry of kinds: every auth type, source kind and target type is one module listed here, and the
+ * rest of the code dispatches through these lists and lookups instead of switching on kind strings.
+ *
+ * Adding a kind is one module (see `pipes/kinds/types.ts` for what it provides) plus one line in the list
+ * below; the source-file schema (`pipes/source-schema.ts`), its JSON Schema, the cross-field rules, the
+ * Pipe constructs, the poller's Kafka connection and the CLI all follow. Target types whose CDK resources
+ * differ keep their construct code in `pipes/kinds/targets/<type>.construct.ts`, registered in
+ * `pipes/kinds/target-constructs.ts` (constructs are not runtime-safe, so they stay out of this file).
+ *
+ * Runtime-safe: the poller Lambda and the CLI import this file.
+ */
+import { z } from 'zod';
+import type { ConfigIssue } from '../../core/errors.js';
+import type { SourceConfig } from '../source-schema.js';
+import { basicAuth } from './auth/basic.js';
+import { iamAuth } from './auth/iam.js';
+import { mtlsAuth } from './auth/mtls.js';
+import { noneAuth } from './auth/none.js';
+import { scramSha256Auth } from './auth/sasl-scram-256.js';
+import { scramSha512Auth } from './auth/sasl-scram-512.js';
+import { mskKind } from './sources/msk.js';
+import { mskServerlessKind } from './sources/msk-serverless.js';
+import { selfManagedKind } from './sources/self-managed.js';
+import { kinesisTarget } from './targets/kinesis.js';
+import { lambdaTarget } from './targets/lambda.js';
+import type {
+  AuthKind,
+  KafkaClientAuth,
+  RuleContext,
+  SecretFieldReader,
+  ServiceRule,
+  SourceKindModule,
+  TargetKind,
+} from './types.js';
+
+/** Auth types, in the order the schema and the messages list them. */
+export const AUTH_KINDS = [
+  noneAuth,
+  scramSha256Auth,
+  scramSha512Auth,
+  basicAuth,
+  mtlsAuth,
+  iamAuth,
+] as const satisfies readonly AuthKind[];
+
+/** Source kinds. */
+export const SOURCE_KIND_MODULES = [
+  selfManagedKind,
+  mskKind,
+  mskServerlessKind,
+] as const satisfies readonly SourceKindModule[];
+
+/** Target types. */
+export const TARGET_KINDS = [kinesisTarget, lambdaTarget] as const satisfies readonly TargetKind[];
+
+/** An authentication type (`auth.type`). */
+export type AuthType = (typeof AUTH_KINDS)[number]['type'];
+/** A Kafka deployment kind (`kind`). */
+export type SourceKind = (typeof SOURCE_KIND_MODULES)[number]['kind'];
+/** A target type (`target.type`). */
+export type TargetType = (typeof TARGET_KINDS)[number]['type'];
+
+/** Every auth type (for `z.enum`). */
+export const AUTH_TYPES = AUTH_KINDS.map((k) => k.type) as unknown as readonly [AuthType, ...AuthType[]];
+/** Every source kind (for `z.enum`). */
+export const SOURCE_KINDS = SOURCE_KIND_MODULES.map((k) => k.kind) as unknown as readonly [
+  SourceKind,
+  ...SourceKind[],
+];
+/** Every target type. */
+export const TARGET_TYPES = TARGET_KINDS.map((k) => k.type) as unknown as readonly [
+  TargetType,
+  ...TargetType[],
+];
+/** The auth type of a source file without `auth`. */
+export const DEFAULT_AUTH_TYPE = noneAuth.type;
+
+type TargetSchema = (typeof TARGET_KINDS)[number]['schema'];
+
+/** The `target` block of the source file: one member per target type. */
+export const targetSchema = z.discriminatedUnion(
+  'type',
+  TARGET_KINDS.map((k) => k.schema) as unknown as [TargetSchema, ...TargetSchema[]],
+);
+
+const byKey = <T, K extends keyof T>(list: readonly T[], key: K) =>
+  new Map<unknown, T>(list.map((item) => [item[key], item]));
+const AUTH = byKey<AuthKind, 'type'>(AUTH_KINDS, 'type');
+const SOURCES = byKey<SourceKindModule, 'kind'>(SOURCE_KIND_MODULES, 'kind');
+const TARGETS = byKey<TargetKind, 'type'>(TARGET_KINDS, 'type');
+
+/** The module of an auth type, or undefined for a value that is not one. */
+export function findAuthKind(type: unknown): AuthKind | undefined {
+  return AUTH.get(type);
+}
+/** The module of a source kind, or undefined for a value that is not one. */
+export function findSourceKind(kind: unknown): SourceKindModule | undefined {
+  return SOURCES.get(kind);
+}
+/** The module of a target type, or undefined for a value that is not one. */
+export function findTargetKind(type: unknown): TargetKind | undefined {
+  return TARGETS.get(type);
+}
+
+function known<T>(found: T | undefined, what: string, value: string, all: readonly string[]): T {
+  if (found === undefined) throw new Error(`Unknown ${what} "${value}": use one of ${all.join(', ')}`);
+  return found;
+}
+/** The module of an auth type. @throws Error for an unknown type. */
+export function authKind(type: string): AuthKind {
+  return known(findAuthKind(type), 'auth type', type, AUTH_TYPES);
+}
+/** The module of a source kind. @throws Error for an unknown kind. */
+export function sourceKind(kind: string): SourceKindModule {
+  return known(findSourceKind(kind), 'source kind', kind, SOURCE_KINDS);
+}
+/** The module of a target type. @throws Error for an unknown type. */
+export function targetKind(type: string): TargetKind {
+  return known(findTargetKind(type), 'target type', type, TARGET_TYPES);
+}
+
+/** Auth types each source kind accepts. */
+export const AUTH_BY_KIND: Readonly<Record<SourceKind, readonly string[]>> = Object.fromEntries(
+  SOURCE_KIND_MODULES.map((k) => [k.kind, k.authTypes]),
+) as Record<SourceKind, readonly string[]>;
+
+/** The auth types the project's Kafka client (poller, `check`, `dlq replay --from-kafka`) can use. */
+export const CLIENT_AUTH_KINDS: readonly AuthKind[] = AUTH_KINDS.filter((k) => k.client.supported);
+
+/** What a Kafka client of a source needs to know, from its kind and auth modules. */
+export interface KafkaClientSettings {
+  /** The Pipe event's `eventSource`. */
+  readonly eventSource: 'SelfManagedKafka' | 'aws:kafka';
+  /** The cluster identity in event ids (bootstrap servers, or the cluster ARN). */
+  readonly cluster: string;
+  /** TLS on: the auth type or the kind implies it, or the source names trust material. */
+  readonly tls: boolean;
+  /** The auth module. */
+  readonly auth: AuthKind;
+}
+
+/**
+ * The Kafka client settings of a source.
+ * @param hasTrustMaterial the source names a root CA or truststore (a private CA means TLS).
+ */
+export function kafkaClientSettings(
+  source: Pick<SourceConfig, 'kind' | 'brokers' | 'clusterArn' | 'auth'>,
+  hasTrustMaterial: boolean,
+): KafkaClientSettings {
+  const kind = sourceKind(source.kind);
+  const auth = authKind(source.auth.type);
+  return {
+    eventSource: kind.eventSource,
+    cluster: kind.clusterIdentity(source),
+    tls: auth.tlsByDefault || kind.tlsByDefault || hasTrustMaterial,
+    auth,
+  };
+}
+
+/**
+ * The SASL / TLS client certificate options of an auth type, from its secret's fields.
+ * @throws Error when the project's Kafka client cannot use the auth type (the module says why).
+ */
+export function clientAuthOf(type: string, secret: SecretFieldReader | undefined): KafkaClientAuth {
+  const auth = authKind(type);
+  if (!auth.client.supported) {
+    throw new Error(`auth type ${type} cannot be used by the Kafka client: ${auth.client.reason}`);
+  }
+  return auth.client.clientAuth(auth.secret ? secret : undefined);
+}
+
+/** The AWS service rules that apply to a source: its kind's, its auth type's and its target type's. */
+export function serviceRulesOf(source: Pick<SourceConfig, 'kind' | 'auth' | 'target'>): ServiceRule[] {
+  return [
+    ...(findSourceKind(source.kind)?.rules ?? []),
+    ...(findAuthKind(source.auth.type)?.rules ?? []),
+    ...(findTargetKind(source.target.type)?.rules ?? []),
+  ];
+}
+
+/** Runs every applicable service rule on a validated source. */
+export function checkServiceRules(source: SourceConfig, context: RuleContext): ConfigIssue[] {
+  return serviceRulesOf(source).flatMap((rule) => rule.check(source, context));
+}

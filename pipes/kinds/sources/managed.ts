@@ -1,0 +1,89 @@
+/**
+ * What the two Amazon MSK kinds (`msk`, `msk-serverless`) share: the cluster ARN as the Pipe's source,
+ * brokers discovered by Pipes, TLS listeners, `eventSource` `aws:kafka`, and `kafka:DescribeClusterV2` /
+ * `kafka:GetBootstrapBrokers` on the cluster for the Pipe role.
+ */
+import { formatValue } from '../../format-value.js';
+import type { SourceKindModule } from '../types.js';
+
+/** Splits an MSK cluster ARN `arn:<p>:kafka:<r>:<a>:cluster/<name>/<uuid>` into its parts. */
+export function parseClusterArn(arn: string): { prefix: string; clusterName: string; clusterUuid: string } {
+  const match = /^(arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}):cluster\/([^/]+)\/([^/]+)$/.exec(arn);
+  if (!match) {
+    throw new Error(
+      `Cluster ARN must look like arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>, received ${arn}`,
+    );
+  }
+  return { prefix: match[1] as string, clusterName: match[2] as string, clusterUuid: match[3] as string };
+}
+
+/** Builds an MSK source kind accepting `authTypes`. */
+export function managedKafkaKind<K extends string>(
+  kind: K,
+  o: { authTypes: readonly string[]; authFix: string; defaultAuth: string },
+): SourceKindModule<K> {
+  return {
+    kind,
+    ...o,
+    eventSource: 'aws:kafka',
+    tlsByDefault: true,
+    fields: ['clusterArn'],
+    clusterIdentity: (source) => source.clusterArn as string,
+    sourceArn: (spec) => spec.clusterArn as string,
+    pipeParameters: (_spec, shared) => ({ managedStreamingKafkaParameters: shared }),
+    usesVpc: () => true,
+    pipeGrants: (spec) =>
+      spec.clusterArn
+        ? [
+            {
+              sid: 'DescribeMskCluster',
+              actions: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
+              resources: [spec.clusterArn],
+            },
+          ]
+        : [],
+    checkRaw: (raw, add) => checkManagedRaw(kind, raw, add),
+    validateSpec: (spec) => [
+      ...(spec.clusterArn ? [] : [`A ${kind} source needs clusterArn`]),
+      ...(spec.rootCaSecret ? [`rootCaSecret is not supported for kind ${kind}`] : []),
+      ...(spec.vpc ? [`vpc is not supported for kind ${kind}`] : []),
+      ...(spec.brokers?.length ? [`brokers are not supported for kind ${kind}`] : []),
+    ],
+    rules: [],
+  };
+}
+
+function checkManagedRaw(
+  kind: string,
+  raw: Readonly<Record<string, unknown>>,
+  add: (field: string, message: string, fix: string) => void,
+): void {
+  if (raw.brokers !== undefined) {
+    add(
+      'brokers',
+      `Brokers are not allowed for kind ${kind}, received ${formatValue(raw.brokers)}`,
+      'remove brokers: Pipes discovers MSK brokers from clusterArn',
+    );
+  }
+  if (raw.clusterArn === undefined) {
+    add(
+      'clusterArn',
+      `Cluster ARN is required for kind ${kind}`,
+      'set clusterArn to the MSK cluster ARN, e.g. arn:aws:kafka:us-east-1:123456789012:cluster/my-cluster/abcd-1234',
+    );
+  }
+  if (raw.rootCaSecret !== undefined) {
+    add(
+      'rootCaSecret',
+      `Root CA secret is not allowed for kind ${kind}, received ${formatValue(raw.rootCaSecret)}`,
+      'remove rootCaSecret: MSK broker certificates chain to a public CA',
+    );
+  }
+  if (raw.vpc !== undefined) {
+    add(
+      'vpc',
+      `VPC is not allowed for kind ${kind}, received ${formatValue(raw.vpc)}`,
+      "remove vpc: Pipes reaches MSK through the cluster's own subnets and security groups",
+    );
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The contracts of the kind modules: one module per auth type (`pipes/kinds/auth/`), per source kind
+ * (`pipes/kinds/sources/`) and per target type (`pipes/kinds/targets/`), listed in `pipes/kinds/registry.ts`.
+ *
+ * A kind module holds data and small pure functions only: its part of the source-file schema and its
+ * cross-field rules, the Pipe parameters and IAM grants it needs (as plain data the constructs turn into
+ * `CfnPipe` props and `PolicyStatement`s), the Kafka client options it implies, what the CLI reads, asks and
+ * replays for it, and the AWS service rules it must satisfy. Runtime-safe: no aws-cdk-lib value imports.
+ */
+import type { CfnPipe } from 'aws-cdk-lib/aws-pipes';
+import type { z } from 'zod';
+import type { ConfigIssue } from '../../core/errors.js';
+import type { SourceConfig } from '../source-schema.js';
+
+/** One IAM policy statement as plain data (the constructs make it a `PolicyStatement`). */
+export interface GrantSpec {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** Where a source is validated: the file it came from, and the stack's account/Region when known. */
+export interface RuleContext {
+  readonly file: string;
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/**
+ * A rule an AWS service applies when it creates or updates a resource, checked before deployment.
+ * `check` returns `file: field: message. Fix: …` issues (empty when the source satisfies the rule).
+ */
+export interface ServiceRule {
+  /** Stable id, e.g. `kinesis-batch-size`. */
+  readonly id: string;
+  /** The AWS documentation page the rule comes from. */
+  readonly doc: string;
+  check(source: SourceConfig, context: RuleContext): ConfigIssue[];
+}
+
+/** Reports one problem of a raw (possibly invalid) source file. */
+export type AddIssue = (field: string, message: string, fix: string) => void;
+
+/** A parsed source file, valid or not. */
+export type RawSource = Readonly<Record<string, unknown>>;
+
+/** The settings of a Kafka source the Pipe source parameters and grants are made from. */
+export interface KafkaSourceSpec {
+  /** Kind of cluster. */
+  readonly kind: string;
+  /** `host:port` bootstrap brokers (self-managed only, 1–3). The first one makes the `smk://` source. */
+  readonly brokers?: readonly string[];
+  /** MSK / MSK Serverless cluster ARN (msk kinds only). */
+  readonly clusterArn?: string;
+  /** Topic to read. */
+  readonly topic: string;
+  /** Consumer group id. */
+  readonly consumerGroupId: string;
+  /** TRIM_HORIZON or LATEST. */
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** Records per batch (1–10000). */
+  readonly batchSize: number;
+  /** Batching window in seconds (0–300). */
+  readonly batchingWindowSeconds: number;
+  /** Authentication type. */
+  readonly authType: string;
+  /** Credentials secret: ARN or name (required by the auth types that read a secret). */
+  readonly authSecret?: string;
+  /** Customer managed KMS key ARN encrypting the secrets (adds kms:Decrypt via Secrets Manager). */
+  readonly secretsKmsKeyArn?: string;
+  /** Secret with the server root CA (self-managed only): ARN or name. */
+  readonly rootCaSecret?: string;
+  /** VPC placement (self-managed only). */
+  readonly vpc?: {
+    readonly subnetIds: readonly string[];
+    readonly securityGroupIds: readonly string[];
+  };
+}
+
+/** The Pipe's Kafka source parameters (exactly one member). */
+export type PipeKafkaSourceParameters =
+  | { readonly selfManagedKafkaParameters: CfnPipe.PipeSourceSelfManagedKafkaParametersProperty }
+  | { readonly managedStreamingKafkaParameters: CfnPipe.PipeSourceManagedStreamingKafkaParametersProperty };
+
+/** Reads the fields of a credentials secret (JSON); each caller raises its own error for a missing field. */
+export interface SecretFieldReader {
+  /** A non-empty string field, or the caller's error. */
+  required(field: string): string;
+  /** A non-empty string field, or undefined. */
+  optional(field: string): string | undefined;
+}
+
+/** SASL mechanisms of the Kafka client. */
+export type SaslMechanism = 'scram-sha-256' | 'scram-sha-512' | 'plain';
+
+/** What an auth type adds to a Kafka client connection. */
+export interface KafkaClientAuth {
+  readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
+  /** TLS client certificate chain and key (PEM; the key possibly encrypted with `passphrase`). */
+  readonly clientCertificate?: { readonly cert: string; readonly key: string; readonly passphrase?: string };
+}
+
+/** The credentials secret of an auth type. */
+export interface AuthSecret {
+  /** The JSON fields the secret holds (Pipes format), required ones first. */
+  readonly fields: readonly string[];
+  /** Which shape of material it is: what `preflight` and the CLI read from it. */
+  readonly material: 'client-certificate' | 'username-password';
+  /** Names the secret in messages, e.g. `the client certificate secret`. */
+  readonly content: string;
+  /** Fix when the secret is missing. */
+  readonly fix: string;
+  /** `onboard`'s prompt for the secret. */
+  readonly prompt: string;
+}
+
+/** How the Kafka clients of this project (poller, `check`, `dlq replay --from-kafka`, local run) authenticate. */
+export type AuthClient =
+  | {
+      readonly supported: true;
+      /** Builds the client auth from the secret (undefined for auth types without a secret). */
+      clientAuth(secret: SecretFieldReader | undefined): KafkaClientAuth;
+    }
+  | {
+      readonly supported: false;
+      /** Why the Kafka client cannot use it. */
+      readonly reason: string;
+      /** Fix for a source that runs it on the poller engine. */
+      readonly pollerFix: string;
+      /** What to check instead (`check`). */
+      readonly checkFix: string;
+    };
+
+/** One authentication type. */
+export interface AuthKind<T extends string = string> {
+  /** The `auth.type` value. */
+  readonly type: T;
+  /** The Pipes credentials union member that carries the secret ARN, when the Pipe takes a secret. */
+  readonly pipeCredential?:
+    | 'basicAuth'
+    | 'saslScram256Auth'
+    | 'saslScram512Auth'
+    | 'clientCertificateTlsAuth';
+  /** The secret it reads; absent = `auth.secret` is not allowed. */
+  readonly secret?: AuthSecret;
+  /** TLS is mandatory (the client certificate is presented in the TLS handshake). */
+  readonly requiresTls: boolean;
+  /** Clients turn TLS on for it unless told otherwise (SASL_SSL, mTLS, IAM listeners). */
+  readonly tlsByDefault: boolean;
+  /** The Kafka client options it implies. */
+  readonly client: AuthClient;
+  /** IAM grants of the Pipe role beyond reading the secret. */
+  pipeGrants(spec: KafkaSourceSpec): GrantSpec[];
+  /** AWS service rules. */
+  readonly rules: readonly ServiceRule[];
+}
+
+/** One Kafka deployment kind. */
+export interface SourceKindModule<K extends string = string> {
+  /** The `kind` value. */
+  readonly kind: K;
+  /** Auth types it accepts (Pipes credentials union). */
+  readonly authTypes: readonly string[];
+  /** Fix for an auth type it does not accept. */
+  readonly authFix: string;
+  /** The `eventSource` of the Pipe's Kafka events. */
+  readonly eventSource: 'SelfManagedKafka' | 'aws:kafka';
+  /** Clients use TLS even with auth `none` (MSK listeners are TLS). */
+  readonly tlsByDefault: boolean;
+  /** Source fields it uses (what `onboard` asks). */
+  readonly fields: readonly ('brokers' | 'clusterArn' | 'rootCaSecret' | 'vpc')[];
+  /** The auth type `onboard` proposes. */
+  readonly defaultAuth: string;
+  /** The cluster identity in event ids: the bootstrap servers or the cluster ARN. */
+  clusterIdentity(source: Pick<KafkaSourceSpec, 'brokers' | 'clusterArn'>): string;
+  /** The Pipe's `Source`. */
+  sourceArn(spec: KafkaSourceSpec): string;
+  /** The Pipe's source parameters, from the parameters every kind shares. */
+  pipeParameters(
+    spec: KafkaSourceSpec,
+    shared: CfnPipe.PipeSourceManagedStreamingKafkaParametersProperty,
+    secretArn: (ref: string) => string,
+  ): PipeKafkaSourceParameters;
+  /** Whether the Pipe creates ENIs. */
+  usesVpc(spec: KafkaSourceSpec): boolean;
+  /** IAM grants of the Pipe role for the cluster itself. */
+  pipeGrants(spec: KafkaSourceSpec): GrantSpec[];
+  /** Cross-field rules on the raw file (kind vs brokers / clusterArn / rootCaSecret / vpc). */
+  checkRaw(raw: RawSource, add: AddIssue): void;
+  /** Construct-prop checks (messages name the received value). */
+  validateSpec(spec: KafkaSourceSpec): string[];
+  /** AWS service rules. */
+  readonly rules: readonly ServiceRule[];
+}
+
+/** One target type. */
+export interface TargetKind<T extends string = string, S extends z.ZodType = z.ZodType> {
+  /** The `target.type` value. */
+  readonly type: T;
+  /** Its `target` block of the source-file schema (`type` is the discriminator). */
+  readonly schema: S;
+  /**
+   * How `dlq replay` handles it: where records are re-delivered by default (the data-lake stream, or the
+   * target function), and whether the target has a sink DLQ (`--queue sink`).
+   */
+  readonly replay: { readonly destination: 'stream' | 'function'; readonly sinkQueue: boolean };
+  /** AWS service rules. */
+  readonly rules: readonly ServiceRule[];
+}
