@@ -3,9 +3,11 @@
  * engine decision and, with `--write`, sets `engine` in the source file (comments preserved).
  */
 import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { parseSourceFile } from '../../pipes/load-sources.js';
 import type { CliAwsClients } from '../shared/aws.js';
+import { type ActionWrapper, materialOptions, SOURCE_ARGUMENT } from '../shared/commander.js';
 import { loadMaterial, type MaterialFlags } from '../shared/material.js';
 import { EXIT_CODES, type ExitCode, marker, type Output } from '../shared/output.js';
 import { resolveSource } from '../shared/sources.js';
@@ -16,6 +18,27 @@ export interface PreflightFlags extends MaterialFlags {
   /** Write the decided engine into the source file. */
   readonly write?: boolean;
   readonly sourcesDir?: string;
+}
+
+/** Adds `preflight`. */
+export function registerPreflight(program: Command, action: ActionWrapper, now?: () => Date): void {
+  materialOptions(
+    program
+      .command('preflight')
+      .description('check the certificate material of a source and decide the engine (pipe or poller)')
+      .argument(SOURCE_ARGUMENT.name, SOURCE_ARGUMENT.description),
+  )
+    .option('--server-cert <file>', 'broker certificate PEM, to check its chain and SAN against the brokers')
+    .option('--write', 'set `engine` in the source file to the decision (comments kept)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 no failure (warnings allowed) · 1 a check failed · 2 bad flags/file · 3 AWS error',
+    )
+    .action(
+      action(async ({ flags, out, aws }, ref: string, opts: PreflightFlags) =>
+        preflightCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws, now),
+      ),
+    );
 }
 
 /**

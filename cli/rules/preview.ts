@@ -1,9 +1,9 @@
 /**
- * `kafka-pipes rules preview`: applies a rules file to sample records through the SAME code path as the
- * enrichment Lambda (parseRules → compileRules → enrichBatch) and prints the canonical output, the DLQ
- * entries and per-rule counts. Samples come from a JSON / NDJSON file or from the source's topic.
+ * The `rules preview` engine: applies a rules file to sample records through the SAME code path as the
+ * enrichment Lambda (parseRules → compileRules → enrichBatch) and returns the canonical records, the DLQ
+ * entries and the counts per rule. Samples come from a JSON / NDJSON file or from the source's topic.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { consumeMessages, type KafkaConnection } from '../../core/kafka-client.js';
 import {
   buildPipeKafkaRecord,
@@ -17,12 +17,11 @@ import {
   type PartitionKeySpec,
   parsePartitionKeySpec,
   parseRules,
-  serializeCanonical,
 } from '../../enrichment/index.js';
-import { planCheck } from '../check/engine.js';
+import { planCheck } from '../check/plan.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { readSecret } from '../shared/material.js';
-import { EXIT_CODES, type ExitCode, type Output, usageError } from '../shared/output.js';
+import { usageError } from '../shared/output.js';
 import { resolveSource } from '../shared/sources.js';
 
 /** Flags of `rules preview`. */
@@ -40,12 +39,6 @@ export interface RulesPreviewFlags {
   readonly partitionKey?: string;
   /** HMAC key for `redact mode: hash` (else read from the secret named by hmacKey). */
   readonly hmacKey?: string;
-  /** How many canonical records to print (default 5; --json prints all). */
-  readonly show?: string;
-  /** Write all canonical records as NDJSON to this file. */
-  readonly output?: string;
-  /** Exit 1 when any record ends in the DLQ (CI gate for rule changes). */
-  readonly failOnDlq?: boolean;
   readonly sourcesDir?: string;
   // connection flags (used with --from-topic)
   readonly brokers?: string;
@@ -60,7 +53,6 @@ export interface RulesPreviewFlags {
 const PREVIEW_CLUSTER = 'preview:9092';
 const PREVIEW_TOPIC = 'preview';
 const DEFAULT_TOPIC_SAMPLES = 20;
-const DEFAULT_SHOW = 5;
 const TOPIC_READ_TIMEOUT_MS = 15_000;
 
 function isPipeRecord(v: unknown): v is KafkaEventRecord {
@@ -254,56 +246,4 @@ export async function runRulesPreview(
     outputLimitBytes: Number.MAX_SAFE_INTEGER,
   });
   return { rulesFile, ruleVersion: rules.ruleVersion, ruleIds: rules.ruleIds, samples, outcome };
-}
-
-/** Runs `rules preview` and prints the result. */
-export async function rulesPreviewCommand(
-  flags: RulesPreviewFlags,
-  out: Output,
-  aws: CliAwsClients,
-): Promise<ExitCode> {
-  const show = flags.show === undefined ? DEFAULT_SHOW : Number(flags.show);
-  if (!Number.isInteger(show) || show < 0) {
-    throw usageError(
-      '--show',
-      'show',
-      `must be a whole number ≥ 0, received ${flags.show}`,
-      'pass e.g. --show 10',
-    );
-  }
-  const r = await runRulesPreview(flags, aws);
-  const { outcome } = r;
-  if (flags.output)
-    writeFileSync(flags.output, outcome.records.map((rec) => `${serializeCanonical(rec)}\n`).join(''));
-  const failed = flags.failOnDlq === true && outcome.dlq.length > 0;
-  if (out.json) {
-    out.result({
-      rulesFile: r.rulesFile,
-      ruleVersion: r.ruleVersion,
-      samples: r.samples,
-      counts: outcome.counts,
-      records: outcome.records,
-      dlq: outcome.dlq.map(({ value: _v, key: _k, headers: _h, ...rest }) => rest),
-    });
-    return failed ? EXIT_CODES.failed : EXIT_CODES.ok;
-  }
-  const c = out.color;
-  const { counts } = outcome;
-  out.line(
-    `${c.bold('rules')} ${r.ruleVersion} ${c.dim(`(${r.rulesFile})`)} on ${counts.in} record(s) from ${r.samples}`,
-  );
-  for (const rec of outcome.records.slice(0, show)) out.line(serializeCanonical(rec));
-  if (outcome.records.length > show) {
-    out.line(c.dim(`… ${outcome.records.length - show} more (--show N, --output file.ndjson or --json)`));
-  }
-  out.line(c.bold('per rule'));
-  const width = Math.max(8, ...r.ruleIds.map((i) => i.length));
-  for (const id of r.ruleIds)
-    out.line(`  ${id.padEnd(width)} ${String(counts.perRule[id] ?? 0).padStart(6)}`);
-  out.line(`in ${counts.in} · out ${counts.out} · dropped ${counts.dropped} · dlq ${counts.dlq}`);
-  for (const d of outcome.dlq) {
-    out.line(`  ${c.red('dlq')} ${d.topic}-${d.partition}@${d.offset}: ${d.reason}`);
-  }
-  if (flags.output) out.line(`wrote ${outcome.records.length} record(s) to ${flags.output}`);
-  return failed ? EXIT_CODES.failed : EXIT_CODES.ok;
 }

@@ -15,7 +15,8 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DlqSummary, ReplaySummary } from '../../cli/dlq/replay.js';
+import type { DlqSummary } from '../../cli/dlq/messages.js';
+import type { ReplaySummary } from '../../cli/dlq/replay.js';
 import type { CliAwsClients } from '../../cli/shared/aws.js';
 import { NonRetriableError, RetriableError } from '../../core/errors.js';
 import {

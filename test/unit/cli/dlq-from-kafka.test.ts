@@ -15,7 +15,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type KafkaRecordReader, type ReplaySummary, replayDlq } from '../../../cli/dlq/replay.js';
+import { type ReplaySummary, replayDlq } from '../../../cli/dlq/replay.js';
+import type { KafkaRecordReader } from '../../../cli/dlq/reread.js';
+import { streamReplayTarget } from '../../../cli/dlq/targets.js';
 import type { PartitionRecord } from '../../../core/kafka-client.js';
 import type { SinkEntry, SinkPort } from '../../../core/kinesis-delivery.js';
 import {
@@ -136,7 +138,7 @@ async function replay(kafka: KafkaRecordReader | undefined, stream: SinkPort, dr
   return replayDlq({
     sqs: new SQSClient({ region: 'us-east-1' }),
     queueUrl: QUEUE,
-    target: { type: 'kinesis', streamName: 'orders-events-test', port: stream },
+    target: streamReplayTarget('orders-events-test', stream),
     enrich: { rules: compileRules(parseRules(FIXED_RULES, 'r.yaml')), partitionKey },
     ...(kafka ? { kafka } : {}),
     dryRun,
@@ -219,7 +221,7 @@ describe('dlq replay of a truncated enrichment entry', () => {
     const summary = await replayDlq({
       sqs: new SQSClient({ region: 'us-east-1' }),
       queueUrl: QUEUE,
-      target: { type: 'kinesis', streamName: 'orders-events-test', port: stream.port },
+      target: streamReplayTarget('orders-events-test', stream.port),
       enrich: { rules: compileRules(parseRules(FIXED_RULES, 'r.yaml')), partitionKey },
       ...(port ? { kafka: port.port } : {}),
       dryRun: false,

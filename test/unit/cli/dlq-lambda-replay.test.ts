@@ -17,6 +17,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { replayDlq } from '../../../cli/dlq/replay.js';
+import { functionReplayTarget } from '../../../cli/dlq/targets.js';
 
 const fixtures = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'dlq-messages.json'), 'utf8'),
@@ -60,11 +61,7 @@ describe('dlq replay --to lambda: failure detail', () => {
     const summary = await replayDlq({
       sqs: new SQSClient({ region: 'us-east-1' }),
       queueUrl: 'https://sqs.local/123/KafkaPipes-prod-OrdersTargetDlq',
-      target: {
-        type: 'lambda',
-        functionName: 'orders-sink',
-        lambda: new LambdaClient({ region: 'us-east-1' }),
-      },
+      target: functionReplayTarget('orders-sink', new LambdaClient({ region: 'us-east-1' })),
       dryRun: false,
       max: 10,
     });

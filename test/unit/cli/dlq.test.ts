@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  type DlqMessage,
-  parseDlqMessage,
-  pipeRecordFromEntry,
-  reasonOf,
-  summarize,
-} from '../../../cli/dlq/replay.js';
+import { type DlqMessage, parseDlqMessage, reasonOf, summarize } from '../../../cli/dlq/messages.js';
+import { pipeRecordFromEntry } from '../../../cli/dlq/reread.js';
 import {
   compileRules,
   type DlqEntry,

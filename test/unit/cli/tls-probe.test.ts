@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server, type TlsOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnoseTls } from '../../../cli/check/engine.js';
+import { diagnoseTls } from '../../../cli/check/diagnose.js';
 import { tlsKafkaProbe } from '../../../cli/check/net-probe.js';
 import type { KafkaTlsMaterial } from '../../../core/kafka-client.js';
 import { generatePki, type PkiMaterial } from '../../../devkit/testbed/pki.js';

@@ -1,0 +1,79 @@
+/** `kafka-pipes check <source>`: commander wiring, the plan, live step lines and the verdict. */
+import { type Command, Option } from 'commander';
+import type { CliAwsClients } from '../shared/aws.js';
+import { type ActionWrapper, materialOptions, SOURCE_ARGUMENT } from '../shared/commander.js';
+import { EXIT_CODES, type ExitCode, marker, type Output } from '../shared/output.js';
+import { type CheckStep, runCheck } from './engine.js';
+import { type CheckFlags, planCheck } from './plan.js';
+
+/** Adds `check`. */
+export function registerCheck(program: Command, action: ActionWrapper): void {
+  materialOptions(
+    program
+      .command('check')
+      .description(
+        'connect to the live cluster step by step: DNS, TCP, TLS, SASL, metadata, topic, partitions, group and lag',
+      )
+      .argument(SOURCE_ARGUMENT.name, SOURCE_ARGUMENT.description),
+  )
+    .option('--brokers <list>', 'host:port[,host:port] instead of the source brokers (required for MSK)')
+    .addOption(
+      new Option('--tls <mode>', 'use TLS: auto (from auth / root CA), on, off')
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
+    .option('--username <name>', 'SASL user (instead of the auth.secret)')
+    .addOption(
+      new Option('--password <password>', 'SASL password (instead of the auth.secret)').env(
+        'KAFKA_PIPES_PASSWORD',
+      ),
+    )
+    .option('--timeout <ms>', 'bound of each step in ms', '10000')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every step passed · 1 a step failed (cause and fix printed) · 2 bad flags/file · 3 AWS error',
+    )
+    .action(
+      action(async ({ flags, out, aws }, ref: string, opts: CheckFlags) =>
+        checkCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws),
+      ),
+    );
+}
+
+/** Prints one step line. */
+export function printStep(out: Output, s: CheckStep): void {
+  const c = out.color;
+  const where = s.target ? c.dim(` ${s.target}`) : '';
+  out.line(
+    `  ${marker(out, s.status)} ${s.step.padEnd(10)} ${c.dim(`${String(s.ms).padStart(5)} ms`)}${where}  ${s.message}`,
+  );
+  if (s.cause && s.status !== 'pass' && s.status !== 'skip') out.line(`    ${c.dim('cause:')} ${s.cause}`);
+  else if (s.cause) out.line(`    ${c.dim('note:')} ${s.cause}`);
+  if (s.fix && (s.status === 'fail' || s.status === 'warn')) out.line(`    ${c.dim('fix:')}   ${s.fix}`);
+}
+
+/** Runs `check`; exit 0 when no step failed, 1 otherwise. */
+export async function checkCommand(
+  ref: string,
+  flags: CheckFlags,
+  out: Output,
+  aws: CliAwsClients,
+): Promise<ExitCode> {
+  const plan = await planCheck(ref, flags, aws);
+  if (!out.json) {
+    out.line(
+      `${out.color.bold('check')} ${plan.sourceName}: ${plan.brokers.join(', ')} topic ${plan.topic} group ${plan.groupId}`,
+    );
+  }
+  const report = await runCheck(plan, (s) => {
+    if (!out.json) printStep(out, s);
+  });
+  out.result(report);
+  if (!out.json)
+    out.line(
+      report.ok
+        ? out.color.green('all checks passed')
+        : out.color.red('check failed: see the cause and fix above'),
+    );
+  return report.ok ? EXIT_CODES.ok : EXIT_CODES.failed;
+}

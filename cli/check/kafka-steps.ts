@@ -1,0 +1,129 @@
+/**
+ * The Kafka steps of `check`, run on the connected admin probe: metadata (advertised listeners), topic
+ * (with the closest existing name), partitions (leaders, replication) and the consumer group with its lag.
+ */
+import type { AdminProbe } from '../../core/kafka-client.js';
+import { didYouMean } from '../../pipes/load-sources.js';
+import { diagnoseKafka } from './diagnose.js';
+import { type StepLog, timed } from './engine.js';
+import { withTimeout } from './net-probe.js';
+import type { CheckPlan } from './plan.js';
+
+/** Runs metadata → topic → partitions → group; skips the rest once metadata or the topic fails. */
+export async function kafkaSteps(plan: CheckPlan, probe: AdminProbe, log: StepLog): Promise<void> {
+  if (!(await metadataStep(plan, probe, log))) return log.skipFrom('topic', 'no metadata');
+  if (!(await topicStep(plan, probe, log))) return log.skipFrom('partitions', 'topic unknown');
+  await partitionsStep(plan, probe, log);
+  await groupStep(plan, probe, log);
+}
+
+async function metadataStep(plan: CheckPlan, probe: AdminProbe, log: StepLog): Promise<boolean> {
+  const md = await timed(() => withTimeout(probe.describeCluster(), plan.stepTimeoutMs, 'describe cluster'));
+  if (md.error || !md.value) {
+    log.push({ step: 'metadata', status: 'fail', ms: md.ms, ...diagnoseKafka('metadata', md.error, plan) });
+    return false;
+  }
+  const advertised = md.value.brokers.map((b) => `${b.host}:${b.port}`);
+  const unknownHosts = advertised.filter((a) => !plan.brokers.includes(a));
+  log.push({
+    step: 'metadata',
+    status: 'pass',
+    ms: md.ms,
+    message: `cluster ${md.value.clusterId}, ${md.value.brokers.length} broker(s) advertised: ${advertised.join(', ')}`,
+    ...(unknownHosts.length > 0
+      ? {
+          cause: `clients continue on the advertised addresses (${unknownHosts.join(', ')}); they must be reachable from the Pipe's subnets too`,
+        }
+      : {}),
+    details: md.value,
+  });
+  return true;
+}
+
+async function topicStep(plan: CheckPlan, probe: AdminProbe, log: StepLog): Promise<boolean> {
+  const topics = await timed(() => withTimeout(probe.listTopics(), plan.stepTimeoutMs, 'list topics'));
+  if (topics.error || !topics.value) {
+    log.push({ step: 'topic', status: 'fail', ms: topics.ms, ...diagnoseKafka('topic', topics.error, plan) });
+    return false;
+  }
+  if (topics.value.includes(plan.topic)) {
+    log.push({ step: 'topic', status: 'pass', ms: topics.ms, message: `topic ${plan.topic} exists` });
+    return true;
+  }
+  const guess = didYouMean(plan.topic, topics.value);
+  log.push({
+    step: 'topic',
+    status: 'fail',
+    ms: topics.ms,
+    message: `topic ${plan.topic} does not exist (or the principal cannot describe it)`,
+    cause: guess
+      ? `a similar topic exists: ${guess}`
+      : `${topics.value.length} topic(s) visible, none named ${plan.topic}`,
+    fix: guess
+      ? `set topic: ${guess} in the source file`
+      : `create the topic, fix topic in the source file, or grant Describe on ${plan.topic}`,
+  });
+  return false;
+}
+
+async function partitionsStep(plan: CheckPlan, probe: AdminProbe, log: StepLog): Promise<void> {
+  const T = plan.stepTimeoutMs;
+  const parts = await timed(() => withTimeout(probe.topicPartitions(plan.topic), T, 'topic metadata'));
+  if (parts.error || !parts.value) {
+    const diagnosis = diagnoseKafka('partitions', parts.error, plan);
+    log.push({ step: 'partitions', status: 'fail', ms: parts.ms, ...diagnosis });
+    return;
+  }
+  const leaderless = parts.value.filter((p) => p.leader < 0).map((p) => p.partition);
+  const underReplicated = parts.value.filter((p) => p.isr < p.replicas).map((p) => p.partition);
+  log.push({
+    step: 'partitions',
+    status: leaderless.length > 0 ? 'fail' : underReplicated.length > 0 ? 'warn' : 'pass',
+    ms: parts.ms,
+    message:
+      `${parts.value.length} partition(s)` +
+      (leaderless.length > 0 ? `; no leader for ${leaderless.join(', ')}` : '') +
+      (underReplicated.length > 0 ? `; under-replicated: ${underReplicated.join(', ')}` : ''),
+    ...(leaderless.length > 0
+      ? {
+          cause: 'brokers holding those partitions are down',
+          fix: 'bring the brokers back; records there cannot be read',
+        }
+      : {}),
+    details: parts.value,
+  });
+}
+
+async function groupStep(plan: CheckPlan, probe: AdminProbe, log: StepLog): Promise<void> {
+  const T = plan.stepTimeoutMs;
+  const group = await timed(async () => {
+    const g = await withTimeout(probe.describeGroup(plan.groupId), T, 'describe group');
+    const lag = await withTimeout(probe.groupLag(plan.groupId, plan.topic), T, 'group offsets');
+    return { g, lag };
+  });
+  if (group.error || !group.value) {
+    log.push({ step: 'group', status: 'fail', ms: group.ms, ...diagnoseKafka('group', group.error, plan) });
+    return;
+  }
+  const { g, lag } = group.value;
+  const total = lag.reduce((a, p) => a + BigInt(p.lag), 0n);
+  const committed = lag.filter((p) => p.committed !== null).length;
+  const pollerBusy = plan.engine === 'poller' && g.members > 0;
+  log.push({
+    step: 'group',
+    status: pollerBusy ? 'warn' : 'pass',
+    ms: group.ms,
+    message:
+      g.state !== 'Dead'
+        ? `group ${plan.groupId}: ${g.state}, ${g.members} member(s), offsets committed on ${committed}/${lag.length} partition(s), lag ${total}`
+        : `group ${plan.groupId} does not exist yet: the first run starts at the starting position (lag ${total})`,
+    ...(pollerBusy
+      ? {
+          cause:
+            'the poller commits its offsets without joining the group (an OffsetCommit with no member id), which Kafka refuses while the group has active members',
+          fix: `stop the other consumers of ${plan.groupId}, or give the source its own consumerGroupId`,
+        }
+      : {}),
+    details: { state: g.state, members: g.members, lag },
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * What `dlq replay` does with one DLQ message, decided without any I/O: the records to deliver, the
+ * updated entry to requeue, a drop, or why the message is skipped or failed. cli/dlq/replay.ts carries the
+ * decision out (deliver, requeue, delete) and counts the outcomes.
+ */
+import {
+  type CompiledRules,
+  type DlqEntry,
+  enrichBatch,
+  type PartitionKeySpec,
+} from '../../enrichment/index.js';
+import type { ParsedDlqMessage } from './messages.js';
+import { pipeRecordFromEntry, pipeRecordFromKafka, type Reread, recordMismatch } from './reread.js';
+
+/** The CURRENT rules and partition key that enrichment DLQ entries are re-run with. */
+export interface ReplayEnrichment {
+  readonly rules: CompiledRules;
+  readonly partitionKey: PartitionKeySpec;
+}
+
+/** What to do with one message. `detail` is the line reported for it. */
+export type ReplayAction =
+  /** Write `records` to the target, then delete the message. */
+  | { readonly action: 'deliver'; readonly records: readonly unknown[]; readonly detail: string }
+  /** The entry still fails: send the updated `entry` to the same DLQ, then delete the message. */
+  | { readonly action: 'requeue'; readonly entry: DlqEntry; readonly detail: string }
+  /** The current rules drop the record: delete the message, write nothing. */
+  | { readonly action: 'drop'; readonly detail: string }
+  /** Cannot be replayed: leave the message in place. */
+  | { readonly action: 'skip'; readonly detail: string }
+  /** Something is wrong (Kafka unreadable, eventId changed, no rules): leave the message in place. */
+  | { readonly action: 'fail'; readonly detail: string };
+
+/** The action, and whether the record was re-read from Kafka (a truncated entry found and matching). */
+export interface ReplayDecision {
+  readonly act: ReplayAction;
+  readonly readFromKafka: boolean;
+}
+
+const DROP_DETAIL = 'the current rules drop it';
+
+/**
+ * Decides what to do with a parsed DLQ message.
+ * @param reread what `--from-kafka` found for this message (undefined without --from-kafka or when the
+ *   entry was not truncated)
+ */
+export function planReplay(
+  p: ParsedDlqMessage,
+  enrich: ReplayEnrichment | undefined,
+  reread: Reread | undefined,
+  now?: () => Date,
+): ReplayDecision {
+  if (p.kind === 'unknown') return { act: { action: 'skip', detail: p.reason }, readFromKafka: false };
+  if (p.kind === 'sink') return { act: planSinkBatch(p.payload), readFromKafka: false };
+  const source = pipeRecordOf(p.entry, reread);
+  if ('act' in source) return { act: source.act, readFromKafka: false };
+  const readFromKafka = p.entry.valueTruncated === true;
+  if (!enrich) {
+    const detail = 'enrichment DLQ entries need the rules (--source or --rules)';
+    return { act: { action: 'fail', detail }, readFromKafka };
+  }
+  return { act: reenrich(p.entry, source.record, enrich, now), readFromKafka };
+}
+
+/** A sink batch is delivered as it is. */
+function planSinkBatch(payload: unknown): ReplayAction {
+  const records = Array.isArray(payload) ? payload : [];
+  if (records.length === 0) return { action: 'skip', detail: 'the payload is not an array of records' };
+  return { action: 'deliver', records, detail: `${records.length} record(s)` };
+}
+
+type PipeRecord = ReturnType<typeof pipeRecordFromEntry>;
+
+/** The Pipe record to re-enrich: from the entry, or (value truncated) from the record re-read in Kafka. */
+function pipeRecordOf(
+  e: DlqEntry,
+  reread: Reread | undefined,
+): { record: PipeRecord } | { act: ReplayAction } {
+  if (!e.valueTruncated) return { record: pipeRecordFromEntry(e) };
+  const where = `${e.topic}-${e.partition}@${e.offset}`;
+  if (!reread) {
+    const detail = `value truncated in the DLQ (${e.valueBytes ?? '?'} bytes): pass --from-kafka to re-read ${where} from Kafka`;
+    return { act: { action: 'skip', detail } };
+  }
+  if ('error' in reread) return { act: { action: 'fail', detail: reread.error } };
+  if (!reread.record)
+    return { act: { action: 'skip', detail: `record ${where} is no longer in Kafka (retention)` } };
+  const differs = recordMismatch(e, reread.record);
+  if (differs) {
+    const detail = `record ${where} in Kafka differs from the DLQ entry (${differs}): the topic may have been recreated; replay it by hand`;
+    return { act: { action: 'skip', detail } };
+  }
+  return { record: pipeRecordFromKafka(e, reread.record) };
+}
+
+/** Runs the current rules on the record under the entry's own source name. */
+function reenrich(
+  e: DlqEntry,
+  record: PipeRecord,
+  enrich: ReplayEnrichment,
+  now: (() => Date) | undefined,
+): ReplayAction {
+  const outcome = enrichBatch([record], { ...enrich, sourceName: e.source, ...(now ? { now } : {}) });
+  const canonical = outcome.records[0];
+  const failed = outcome.dlq[0];
+  if (canonical) {
+    if (canonical.eventId !== e.eventId)
+      return { action: 'fail', detail: `eventId changed on replay (${e.eventId} → ${canonical.eventId})` };
+    const where = `${e.topic}-${e.partition}@${e.offset}`;
+    const detail = `1 record ${where}${e.valueTruncated ? ' (re-read from Kafka)' : ''}`;
+    return { action: 'deliver', records: [canonical], detail };
+  }
+  if (failed) return { action: 'requeue', entry: failed, detail: failed.reason };
+  return { action: 'drop', detail: DROP_DETAIL };
+}

@@ -1,0 +1,103 @@
+/**
+ * The targets `dlq replay` writes to: the source's Kinesis stream (through the sink's own deliverBatch: same
+ * bytes, same retries) or the sink Lambda, invoked RequestResponse so a failure is seen.
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { createKinesisSink, type SinkPort } from '../../core/kinesis-delivery.js';
+import { type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
+import { deliverBatch } from '../../targets/deliver-batch.js';
+import type { CliAwsClients } from '../shared/aws.js';
+import { usageError } from '../shared/output.js';
+import type { ReplayTarget } from './replay.js';
+
+/** Characters of a failed sink function's error payload quoted in the failure detail. */
+const ERROR_PAYLOAD_SHOWN = 300;
+
+/** Writes replayed records to a Kinesis stream. */
+export function streamReplayTarget(streamName: string, port: SinkPort): ReplayTarget {
+  return {
+    label: `stream ${streamName}`,
+    json: { stream: streamName },
+    deliver: async (records) => (records.length === 0 ? 0 : (await deliverBatch(records, port)).delivered),
+  };
+}
+
+/** {@link streamReplayTarget} over the SDK's Kinesis client. */
+export function kinesisStreamTarget(
+  kinesis: Parameters<typeof createKinesisSink>[0],
+  streamName: string,
+): ReplayTarget {
+  return streamReplayTarget(streamName, createKinesisSink(kinesis, streamName));
+}
+
+/** Re-invokes the sink Lambda with the replayed batch. */
+export function functionReplayTarget(functionName: string, lambda: LambdaClient): ReplayTarget {
+  return {
+    label: `function ${functionName}`,
+    json: { function: functionName },
+    async deliver(records) {
+      if (records.length === 0) return 0;
+      const res = await lambda.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'RequestResponse',
+          Payload: Buffer.from(JSON.stringify(records)),
+        }),
+      );
+      if (res.FunctionError) {
+        const text = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
+        throw new Error(`sink function failed (${res.FunctionError}): ${text.slice(0, ERROR_PAYLOAD_SHOWN)}`);
+      }
+      return records.length;
+    },
+  };
+}
+
+/** The flags that choose the replay target. */
+export interface ReplayTargetFlags {
+  readonly to?: string;
+  readonly stream?: string;
+  readonly env?: string;
+  readonly function?: string;
+}
+
+/**
+ * The target of `--to` (default: lambda when `--function` is given, else kinesis): the stream from
+ * `--stream` or the source's stream name suffixed with `-<env>`, or the function of `--function`.
+ */
+export function replayTargetFor(
+  flags: ReplayTargetFlags,
+  source: SourceConfig | undefined,
+  aws: Pick<CliAwsClients, 'kinesis' | 'lambda'>,
+): ReplayTarget {
+  const to = flags.to ?? (flags.function ? 'lambda' : 'kinesis');
+  if (to === 'lambda') {
+    if (!flags.function)
+      throw usageError(
+        '--function',
+        'function',
+        '--to lambda needs the sink function',
+        'pass --function <name or ARN> of the sink Lambda',
+      );
+    return functionReplayTarget(flags.function, aws.lambda);
+  }
+  if (to === 'kinesis') {
+    const streamName =
+      flags.stream ?? (source && flags.env ? streamPhysicalName(source, flags.env) : undefined);
+    if (!streamName) {
+      throw usageError(
+        '--stream',
+        'stream',
+        'the target stream is not known',
+        'pass --stream <name>, or a source name (with a queue URL: --source <name>) and --env <environment> (stream <streamName or name-events>-<env>)',
+      );
+    }
+    return kinesisStreamTarget(aws.kinesis, streamName);
+  }
+  throw usageError(
+    '--to',
+    'to',
+    `must be kinesis or lambda, received ${to}`,
+    'pass --to kinesis (write the stream) or --to lambda (re-invoke the sink)',
+  );
+}

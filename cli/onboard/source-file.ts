@@ -1,0 +1,64 @@
+/**
+ * The source file `onboard` writes, built from the flat answers (pure): nested fields, lists split on commas,
+ * numbers parsed, the YAML text with its schema hint, and the commands to run next.
+ */
+import { Document } from 'yaml';
+import type { Answers } from './questions.js';
+
+const LIST_FIELDS = new Set(['brokers', 'vpc.subnetIds', 'vpc.securityGroupIds']);
+const NUMBER_FIELDS = new Set([
+  'batchSize',
+  'batchingWindowSeconds',
+  'target.shards',
+  'target.retryAttempts',
+]);
+
+/** Turns a flat answer into the YAML value: lists split on commas, numbers parsed (else kept as text). */
+function toValue(field: string, text: string): unknown {
+  if (LIST_FIELDS.has(field)) {
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (NUMBER_FIELDS.has(field) && /^-?\d+(\.\d+)?$/.test(text.trim())) return Number(text);
+  return text;
+}
+
+/** Builds the source object (nested) from flat answers, leaving out empty optional answers. */
+export function buildSourceObject(answers: Answers): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, text] of Object.entries(answers)) {
+    if (text === undefined || text === '') continue;
+    const path = field.split('.');
+    let node = out;
+    for (const seg of path.slice(0, -1)) {
+      node[seg] = (node[seg] as Record<string, unknown> | undefined) ?? {};
+      node = node[seg] as Record<string, unknown>;
+    }
+    node[path[path.length - 1] as string] = toValue(field, text);
+  }
+  return out;
+}
+
+/** Renders the source file with a header comment (schema hint for editors). */
+export function renderSourceYaml(obj: Record<string, unknown>): string {
+  const doc = new Document(obj);
+  doc.commentBefore =
+    ' yaml-language-server: $schema=../source.schema.json\n Written by `kafka-pipes onboard`; reference: docs/sources.md';
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** Next commands to run after writing a source. */
+export function nextCommands(obj: Record<string, unknown>): string[] {
+  const auth = (obj.auth as { type?: string } | undefined)?.type;
+  const tls = auth === 'mtls' || obj.rootCaSecret !== undefined;
+  return [
+    ...(tls
+      ? [`kafka-pipes preflight ${obj.name} --write   # checks the certificates and picks pipe or poller`]
+      : []),
+    `kafka-pipes check ${obj.name}   # connects to the cluster step by step`,
+    'npx cdk synth   # validates the whole catalogue and synthesizes the stack',
+    'npx cdk deploy',
+  ];
+}

@@ -1,0 +1,162 @@
+/**
+ * Checks of certificate material shared by the client, trust and server parts of the preflight: the order
+ * of a chain, the validity dates of certificates and the size of a secret against the Pipes limit. Pure.
+ */
+
+import type { Origin, PreflightCheck } from './engine.js';
+import { type CertInfo, certName, isSignedBy } from './pem.js';
+
+/** Secrets Manager's (and so Pipes') maximum secret size. */
+export const SECRET_MAX_BYTES = 65_536;
+/** Certificates expiring within this many days produce a warning. */
+export const EXPIRY_WARNING_DAYS = 30;
+const MS_PER_DAY = 86_400_000;
+/** Names listed in one "expire within 30 days" warning before "and N more". */
+const EXPIRING_NAMES_SHOWN = 3;
+
+/** Checks that certs[i] is signed by certs[i+1] and the last one is a self-signed root. */
+export function chainOrderCheck(
+  id: string,
+  origin: Origin,
+  certs: CertInfo[],
+  errors: string[],
+): PreflightCheck {
+  if (errors.length > 0) {
+    return {
+      id,
+      status: 'fail',
+      message: `${origin}: ${errors.join('; ')}`,
+      fix: 'each block between BEGIN/END CERTIFICATE must be a base64 DER X.509 certificate',
+    };
+  }
+  const first = certs[0];
+  if (!first) {
+    return {
+      id,
+      status: 'fail',
+      message: `${origin}: no CERTIFICATE block found`,
+      fix: 'put the PEM chain (leaf, intermediates, root) into the certificate field',
+    };
+  }
+  if (first.isCa) {
+    return {
+      id,
+      status: 'fail',
+      message: `${origin}: the first certificate ${certName(first)} is a CA, not the client leaf`,
+      fix: 'order the chain leaf → intermediates → root',
+    };
+  }
+  for (let i = 0; i + 1 < certs.length; i++) {
+    const child = certs[i] as CertInfo;
+    const next = certs[i + 1] as CertInfo;
+    if (isSignedBy(child, next)) continue;
+    const issuerAt = certs.findIndex((c, j) => j !== i && isSignedBy(child, c));
+    return {
+      id,
+      status: 'fail',
+      message:
+        issuerAt >= 0
+          ? `${origin}: certificate ${i + 1} (${certName(child)}) is issued by certificate ${issuerAt + 1} ` +
+            `(${certName(certs[issuerAt] as CertInfo)}), not by the next one (${certName(next)}): wrong order`
+          : `${origin}: certificate ${i + 1} (${certName(child)}) is not signed by the next one ` +
+            `(${certName(next)}); its issuer is ${certName({ subject: child.issuer })}`,
+      fix: 'order the chain leaf → intermediates → root, each certificate followed by its issuer',
+    };
+  }
+  const last = certs[certs.length - 1] as CertInfo;
+  const names = certs.map(certName).join(' → ');
+  if (!last.selfSigned) {
+    return {
+      id,
+      status: 'warn',
+      message: `${origin}: chain ${names} is incomplete: ${certName(last)} is issued by ${certName({ subject: last.issuer })}, which is missing`,
+      fix: `append the issuer ${certName({ subject: last.issuer })} (and its issuers up to the root): Pipes expects leaf, intermediates and root`,
+    };
+  }
+  return { id, status: 'pass', message: `${origin}: chain ${names} is complete and in order` };
+}
+
+/**
+ * Expiry per certificate: expired or not yet valid → fail; expiring within 30 days → warn.
+ * `mode: 'any-valid'` (trust bundles) fails only when no certificate is valid, and warns for the others.
+ */
+export function expiryChecks(
+  id: string,
+  origin: Origin,
+  certs: readonly CertInfo[],
+  now: Date,
+  mode: 'all' | 'any-valid',
+): PreflightCheck[] {
+  if (certs.length === 0) return [];
+  const checks: PreflightCheck[] = [];
+  const expiring: CertInfo[] = [];
+  const anyValid = certs.some((c) => c.notAfter > now && c.notBefore <= now);
+  const soon = new Date(now.getTime() + EXPIRY_WARNING_DAYS * MS_PER_DAY);
+  for (const c of certs) {
+    const fatal = mode === 'all' || !anyValid;
+    if (c.notAfter <= now) {
+      checks.push({
+        id,
+        status: fatal ? 'fail' : 'warn',
+        message: `${origin}: ${certName(c)} expired on ${c.notAfter.toISOString()}`,
+        fix: `renew ${certName(c)} and update ${origin}`,
+      });
+    } else if (c.notBefore > now) {
+      checks.push({
+        id,
+        status: fatal ? 'fail' : 'warn',
+        message: `${origin}: ${certName(c)} is not valid before ${c.notBefore.toISOString()}`,
+        fix: 'check the issuing CA clock or wait until the certificate becomes valid',
+      });
+    } else if (c.notAfter <= soon) {
+      expiring.push(c);
+    }
+  }
+  const first = expiring.reduce<CertInfo | undefined>(
+    (a, b) => (a && a.notAfter <= b.notAfter ? a : b),
+    undefined,
+  );
+  if (first) {
+    const days = Math.floor((first.notAfter.getTime() - now.getTime()) / MS_PER_DAY);
+    const when = `${days} days (${first.notAfter.toISOString()})`;
+    const shown = expiring.slice(0, EXPIRING_NAMES_SHOWN).map(certName).join(', ');
+    const more =
+      expiring.length > EXPIRING_NAMES_SHOWN ? ` and ${expiring.length - EXPIRING_NAMES_SHOWN} more` : '';
+    checks.push({
+      id,
+      status: 'warn',
+      message:
+        expiring.length === 1
+          ? `${origin}: ${certName(first)} expires in ${when}`
+          : `${origin}: ${expiring.length} certificates expire within ${EXPIRY_WARNING_DAYS} days (${shown}${more}); the first in ${when}`,
+      fix: `renew ${expiring.length === 1 ? certName(first) : 'them'} before ${first.notAfter.toISOString().slice(0, 10)}`,
+    });
+  }
+  if (checks.length === 0) {
+    const first = certs.reduce((a, b) => (a.notAfter < b.notAfter ? a : b));
+    checks.push({
+      id,
+      status: 'pass',
+      message: `${origin}: ${certs.length} certificate(s) valid; first expiry ${certName(first)} on ${first.notAfter.toISOString().slice(0, 10)}`,
+    });
+  }
+  return checks;
+}
+
+export function sizeCheck(id: string, what: string, secret: string): PreflightCheck {
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  const size = `${bytes.toLocaleString('en-US')} bytes`;
+  return bytes > SECRET_MAX_BYTES
+    ? {
+        id,
+        status: 'warn',
+        message: `${what} is ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte secret limit`,
+        fix: 'trim the bundle to the CAs that sign the broker certificates, or run the source on the poller',
+        requiresPoller: `the ${what} is ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte limit of a Pipe secret`,
+      }
+    : {
+        id,
+        status: 'pass',
+        message: `${what} is ${size} (limit ${SECRET_MAX_BYTES.toLocaleString('en-US')})`,
+      };
+}
