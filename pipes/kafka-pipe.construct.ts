@@ -24,27 +24,16 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import {
-  Architecture,
-  type DestinationConfig,
-  type IDestination,
-  type IFunction,
-  Runtime,
-  Tracing,
-} from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { KafkaSource } from './kafka-source.construct.js';
+import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js';
+import { buildPipeTarget } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
-import {
-  FireAndForgetLambdaTarget,
-  KINESIS_PARTITION_KEY_PATH,
-  KinesisStreamTarget,
-} from './pipe-targets.construct.js';
 import { replacementSnapshot } from './replacement-fields.js';
 import { SOURCE_TAG_KEY, type SourceConfig } from './source-schema.js';
 
@@ -55,9 +44,6 @@ export const DLQ_RETENTION_DAYS = 14;
 /** Enrichment Lambda memory / timeout. */
 export const ENRICHMENT_MEMORY_MB = 512;
 export const ENRICHMENT_TIMEOUT_SECONDS = 60;
-/** Sink Lambda memory / timeout. */
-export const SINK_MEMORY_MB = 256;
-export const SINK_TIMEOUT_SECONDS = 120;
 /** Alarm period. */
 export const ALARM_PERIOD_MINUTES = 5;
 
@@ -110,32 +96,6 @@ export const SOURCE_ALARMS = [
 /** Alarm ids added for lambda targets. */
 export const SINK_ALARMS = ['TargetDlqDepth', 'SinkErrors', 'SinkThrottles'] as const;
 
-/** On-failure destination granting exactly `sqs:SendMessage` (+ KMS data key) — no wildcard actions. */
-class QueueFailureDestination implements IDestination {
-  constructor(
-    private readonly queue: IQueue,
-    private readonly key: IKey,
-  ) {}
-
-  bind(_scope: Construct, fn: IFunction): DestinationConfig {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'SendToTargetDlq',
-        actions: ['sqs:SendMessage'],
-        resources: [this.queue.queueArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'EncryptForTargetDlq',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-      }),
-    );
-    return { destination: this.queue.queueArn };
-  }
-}
-
 const LOG_RETENTION: Readonly<Record<number, RetentionDays>> = Object.fromEntries(
   Object.values(RetentionDays)
     .filter((v): v is RetentionDays => typeof v === 'number')
@@ -175,32 +135,48 @@ export class KafkaPipe extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaPipeProps) {
     super(scope, id);
-    const { source, environment, stream, dataKey, code } = props;
+    const { source, environment } = props;
     if (source.engine !== 'pipe') {
       throw new Error(`KafkaPipe needs engine pipe, received ${source.engine} for source ${source.name}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = toRetentionDays(source.logRetentionDays);
     this.pipeName = `${source.name}-${environment}`;
-
-    this.kafkaSource = new KafkaSource(this, {
-      kind: source.kind,
-      brokers: source.brokers,
-      clusterArn: source.clusterArn,
-      topic: source.topic,
-      consumerGroupId: source.consumerGroupId,
-      startingPosition: source.startingPosition,
-      batchSize: source.batchSize,
-      batchingWindowSeconds: source.batchingWindowSeconds,
-      authType: source.auth.type,
-      authSecret: source.auth.secret,
-      secretsKmsKeyArn: source.auth.kmsKeyArn,
-      rootCaSecret: source.rootCaSecret,
-      vpc: source.vpc,
+    this.kafkaSource = new KafkaSource(this, kafkaSourceProps(source));
+    this.enrichmentDlq = this.dlq('EnrichmentDlq', props.dataKey, removalPolicy);
+    this.enrichmentFunction = this.createEnrichment(props, retention, removalPolicy);
+    const built = buildPipeTarget({
+      scope: this,
+      source,
+      environment,
+      stream: props.stream,
+      dataKey: props.dataKey,
+      sinkEntry: props.code.sinkEntry,
+      retention,
+      dlq: (dlqId) => this.dlq(dlqId, props.dataKey, removalPolicy),
+      lambda: (fnId, o) =>
+        this.lambda(fnId, { ...o, projectRoot: props.code.projectRoot, retention, removalPolicy }),
     });
+    this.sinkFunction = built.sinkFunction;
+    this.targetDlq = built.targetDlq;
+    this.logGroup = new LogGroup(this, 'PipeLogs', {
+      logGroupName: `/aws/vendedlogs/pipes/${this.pipeName}`,
+      retention,
+      removalPolicy,
+    });
+    this.pipe = this.createPipe(source, built.target);
+    this.tagSource(source);
+    this.createAlarms(props.alarmTopic);
+  }
 
-    this.enrichmentDlq = this.dlq('EnrichmentDlq', dataKey, removalPolicy);
-    this.enrichmentFunction = this.lambda('Enrichment', {
+  /** The enrichment Lambda, sending to its DLQ (exact SQS and KMS actions). */
+  private createEnrichment(
+    props: KafkaPipeProps,
+    retention: RetentionDays,
+    removalPolicy: RemovalPolicy,
+  ): NodejsFunction {
+    const { source, environment, code, rulesAppConfig } = props;
+    const fn = this.lambda('Enrichment', {
       entry: code.enrichmentEntry,
       projectRoot: code.projectRoot,
       memorySize: ENRICHMENT_MEMORY_MB,
@@ -211,79 +187,37 @@ export class KafkaPipe extends Construct {
         PARTITION_KEY: source.target.partitionKey,
         DLQ_URL: this.enrichmentDlq.queueUrl,
         POWERTOOLS_SERVICE_NAME: 'kafka-pipes-enrichment',
-        ...(props.rulesAppConfig
+        ...(rulesAppConfig
           ? {
-              RULES_APPCONFIG_APPLICATION: props.rulesAppConfig.application,
-              RULES_APPCONFIG_ENVIRONMENT: props.rulesAppConfig.environment,
-              RULES_APPCONFIG_PROFILE: props.rulesAppConfig.profile,
+              RULES_APPCONFIG_APPLICATION: rulesAppConfig.application,
+              RULES_APPCONFIG_ENVIRONMENT: rulesAppConfig.environment,
+              RULES_APPCONFIG_PROFILE: rulesAppConfig.profile,
             }
           : {}),
       },
       retention,
       removalPolicy,
     });
-    this.enrichmentFunction.addToRolePolicy(
+    fn.addToRolePolicy(
       new PolicyStatement({
         sid: 'SendToEnrichmentDlq',
         actions: ['sqs:SendMessage'],
         resources: [this.enrichmentDlq.queueArn],
       }),
     );
-    this.enrichmentFunction.addToRolePolicy(
+    fn.addToRolePolicy(
       new PolicyStatement({
         sid: 'EncryptForEnrichmentDlq',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [dataKey.keyArn],
+        resources: [props.dataKey.keyArn],
       }),
     );
+    return fn;
+  }
 
-    let target: ITarget;
-    if (source.target.type === 'lambda') {
-      const t = source.target;
-      this.targetDlq = this.dlq('TargetDlq', dataKey, removalPolicy);
-      this.sinkFunction = this.lambda('Sink', {
-        entry: code.sinkEntry,
-        projectRoot: code.projectRoot,
-        memorySize: SINK_MEMORY_MB,
-        timeoutSeconds: SINK_TIMEOUT_SECONDS,
-        description: `Writes ${source.name} (${environment}) records to the data-lake stream`,
-        environment: { STREAM_NAME: stream.streamName, POWERTOOLS_SERVICE_NAME: 'kafka-pipes-sink' },
-        retention,
-        removalPolicy,
-      });
-      this.sinkFunction.addToRolePolicy(
-        new PolicyStatement({
-          sid: 'PutToStream',
-          actions: ['kinesis:PutRecords'],
-          resources: [stream.streamArn],
-        }),
-      );
-      if (stream.encryptionKey) {
-        this.sinkFunction.addToRolePolicy(
-          new PolicyStatement({
-            sid: 'EncryptForStream',
-            actions: ['kms:GenerateDataKey'],
-            resources: [stream.encryptionKey.keyArn],
-          }),
-        );
-      }
-      this.sinkFunction.configureAsyncInvoke({
-        retryAttempts: t.retryAttempts,
-        maxEventAge: Duration.seconds(t.maxEventAgeSeconds),
-        onFailure: new QueueFailureDestination(this.targetDlq, dataKey),
-      });
-      target = new FireAndForgetLambdaTarget(this.sinkFunction);
-    } else {
-      target = new KinesisStreamTarget(stream, KINESIS_PARTITION_KEY_PATH);
-    }
-
-    this.logGroup = new LogGroup(this, 'PipeLogs', {
-      logGroupName: `/aws/vendedlogs/pipes/${this.pipeName}`,
-      retention,
-      removalPolicy,
-    });
-
-    this.pipe = new Pipe(this, 'Pipe', {
+  /** The Pipe: source, filters, enrichment, target, logs; it records its replacement-relevant fields. */
+  private createPipe(source: SourceConfig, target: ITarget): Pipe {
+    const pipe = new Pipe(this, 'Pipe', {
       pipeName: this.pipeName,
       description: source.description ?? `Kafka ${source.kind} topic ${source.topic} (${source.name})`,
       source: this.kafkaSource,
@@ -297,14 +231,17 @@ export class KafkaPipe extends Construct {
       desiredState: source.desiredState === 'RUNNING' ? DesiredState.RUNNING : DesiredState.STOPPED,
       tags: source.tags,
     });
-    (this.pipe.node.defaultChild as CfnResource).addMetadata(
+    (pipe.node.defaultChild as CfnResource).addMetadata(
       SOURCE_SNAPSHOT_METADATA_KEY,
       replacementSnapshot(source),
     );
+    return pipe;
+  }
+
+  /** The source's own tags, and the source tag `kafka-pipes dlq` finds its queues by. */
+  private tagSource(source: SourceConfig): void {
     for (const [key, value] of Object.entries(source.tags ?? {})) Tags.of(this).add(key, value);
     Tags.of(this).add(SOURCE_TAG_KEY, source.name);
-
-    this.createAlarms(props.alarmTopic);
   }
 
   /** Pipe metric (namespace AWS/EventBridge/Pipes, dimension PipeName). */
@@ -428,6 +365,25 @@ export class KafkaPipe extends Construct {
       },
     });
   }
+}
+
+/** The {@link KafkaSource} props of a source. */
+function kafkaSourceProps(source: SourceConfig): KafkaSourceProps {
+  return {
+    kind: source.kind,
+    brokers: source.brokers,
+    clusterArn: source.clusterArn,
+    topic: source.topic,
+    consumerGroupId: source.consumerGroupId,
+    startingPosition: source.startingPosition,
+    batchSize: source.batchSize,
+    batchingWindowSeconds: source.batchingWindowSeconds,
+    authType: source.auth.type,
+    authSecret: source.auth.secret,
+    secretsKmsKeyArn: source.auth.kmsKeyArn,
+    rootCaSecret: source.rootCaSecret,
+    vpc: source.vpc,
+  };
 }
 
 /** Returns the stack-unique id used for a source's constructs. */

@@ -1,80 +1,38 @@
 /**
- * Least-privilege Pipe targets. The targets-alpha classes grant through `grantWrite`/`grantInvoke`, which
- * add wildcard actions (`kms:GenerateDataKey*`) and version wildcards (`fn:*`); these grant exact actions.
+ * The Pipe target of a target type, from its module's data (`pipes/kinds/targets/<type>.ts`): the target
+ * parameters and exact grants. The targets-alpha classes grant through `grantWrite`/`grantInvoke`, which add
+ * wildcard actions (`kms:GenerateDataKey*`) and version wildcards (`fn:*`); this grants exact actions.
  */
 import type { IPipe, ITarget, TargetConfig } from '@aws-cdk/aws-pipes-alpha';
-import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IStream } from 'aws-cdk-lib/aws-kinesis';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { toPolicyStatement } from './grant-statement.construct.js';
+import type { TargetKind } from './kinds/types.js';
 
-/** Kinesis partition key path into the enrichment output (the canonical record's `partitionKey`). */
-export const KINESIS_PARTITION_KEY_PATH = '$.partitionKey';
+export { KINESIS_PARTITION_KEY_PATH } from './kinds/targets/kinesis.js';
 
-/** A Kinesis Data Streams target: `kinesis:PutRecord(s)` on the stream and `kms:GenerateDataKey` on its key. */
-export class KinesisStreamTarget implements ITarget {
-  /** Stream ARN. */
-  readonly targetArn: string;
-
+/** A Pipe target: the resource's ARN (and its KMS key), with the parameters and grants of its type. */
+export class KindPipeTarget implements ITarget {
   /**
-   * @param stream the target stream (KMS-encrypted).
-   * @param partitionKey JSON path or static key; default `$.partitionKey`.
+   * @param kind the target type's module.
+   * @param targetArn the stream / function the Pipe writes to.
+   * @param keyArn the KMS key encrypting it, when the Pipe role must use it.
    */
   constructor(
-    private readonly stream: IStream,
-    private readonly partitionKey: string = KINESIS_PARTITION_KEY_PATH,
-  ) {
-    this.targetArn = stream.streamArn;
-  }
+    private readonly kind: TargetKind,
+    readonly targetArn: string,
+    private readonly keyArn?: string,
+  ) {}
 
-  /** Grants exact write actions. */
+  /** Grants the type's exact actions on the target. */
   grantPush(grantee: IRole): void {
-    grantee.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'PutToStream',
-        actions: ['kinesis:PutRecord', 'kinesis:PutRecords'],
-        resources: [this.stream.streamArn],
-      }),
-    );
-    if (this.stream.encryptionKey) {
-      grantee.addToPrincipalPolicy(
-        new PolicyStatement({
-          sid: 'EncryptForStream',
-          actions: ['kms:GenerateDataKey'],
-          resources: [this.stream.encryptionKey.keyArn],
-        }),
-      );
+    const target = { arn: this.targetArn, ...(this.keyArn ? { keyArn: this.keyArn } : {}) };
+    for (const grant of this.kind.pipeTarget.grants(target)) {
+      grantee.addToPrincipalPolicy(toPolicyStatement(grant));
     }
   }
 
-  /** Target parameters: the partition key path. */
+  /** The type's target parameters. */
   bind(_pipe: IPipe): TargetConfig {
-    return { targetParameters: { kinesisStreamParameters: { partitionKey: this.partitionKey } } };
-  }
-}
-
-/** A Lambda target invoked asynchronously (FIRE_AND_FORGET = Invoke with InvocationType Event). */
-export class FireAndForgetLambdaTarget implements ITarget {
-  /** Function ARN. */
-  readonly targetArn: string;
-
-  /** @param fn the sink function. */
-  constructor(private readonly fn: IFunction) {
-    this.targetArn = fn.functionArn;
-  }
-
-  /** Grants `lambda:InvokeFunction` on the unqualified function ARN. */
-  grantPush(grantee: IRole): void {
-    grantee.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'InvokeSink',
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.fn.functionArn],
-      }),
-    );
-  }
-
-  /** Target parameters: FIRE_AND_FORGET. */
-  bind(_pipe: IPipe): TargetConfig {
-    return { targetParameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } } };
+    return { targetParameters: this.kind.pipeTarget.parameters };
   }
 }

@@ -205,6 +205,11 @@ export interface TargetKind<T extends string = string, S extends z.ZodType = z.Z
    * target function), and whether the target has a sink DLQ (`--queue sink`).
    */
   readonly replay: { readonly destination: 'stream' | 'function'; readonly sinkQueue: boolean };
+  /** The Pipe's target parameters, and the Pipe role's grants on the target resource. */
+  readonly pipeTarget: {
+    readonly parameters: CfnPipe.PipeTargetParametersProperty;
+    grants(target: { readonly arn: string; readonly keyArn?: string }): GrantSpec[];
+  };
   /** AWS service rules. */
   readonly rules: readonly ServiceRule[];
 }

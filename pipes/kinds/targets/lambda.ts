@@ -1,10 +1,11 @@
 /**
  * Target type `lambda`: the Pipe invokes the sink Lambda FIRE_AND_FORGET (asynchronously); the sink writes
  * the data-lake stream, and batches it cannot deliver after the async retries land in the target DLQ.
+ * Its CDK side (sink Lambda, async invoke config, DLQ) is `lambda.construct.ts`.
  */
 import { z } from 'zod';
 import { DEFAULTS, LIMITS } from '../../source-limits.js';
-import type { TargetKind } from '../types.js';
+import type { GrantSpec, TargetKind } from '../types.js';
 import { streamFields } from './stream-fields.js';
 
 /** The `target` block of a Lambda (FIRE_AND_FORGET sink) target. */
@@ -32,5 +33,31 @@ export const lambdaTarget: TargetKind<'lambda', typeof lambdaTargetSchema> = {
   type: 'lambda',
   schema: lambdaTargetSchema,
   replay: { destination: 'stream', sinkQueue: true },
+  pipeTarget: {
+    parameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
+    grants: ({ arn }) => [{ sid: 'InvokeSink', actions: ['lambda:InvokeFunction'], resources: [arn] }],
+  },
   rules: [],
 };
+
+/** The sink function's grants: `kinesis:PutRecords` on the stream and `kms:GenerateDataKey` on its key. */
+export function sinkGrants(stream: { readonly arn: string; readonly keyArn?: string }): GrantSpec[] {
+  return [
+    { sid: 'PutToStream', actions: ['kinesis:PutRecords'], resources: [stream.arn] },
+    ...(stream.keyArn
+      ? [{ sid: 'EncryptForStream', actions: ['kms:GenerateDataKey'], resources: [stream.keyArn] }]
+      : []),
+  ];
+}
+
+/** The grants of the sink's on-failure destination: `sqs:SendMessage` and the queue's KMS data key. */
+export function sinkDlqGrants(queue: { readonly arn: string; readonly keyArn: string }): GrantSpec[] {
+  return [
+    { sid: 'SendToTargetDlq', actions: ['sqs:SendMessage'], resources: [queue.arn] },
+    {
+      sid: 'EncryptForTargetDlq',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [queue.keyArn],
+    },
+  ];
+}
