@@ -74,33 +74,14 @@ export class KafkaPipesStack extends Stack {
       ...props,
     });
     const { environment } = props;
-
     this.dataKey = new Key(this, 'DataKey', {
       description: `Encrypts Kafka ingestion streams, queues and alarm topic (${environment})`,
       enableKeyRotation: true,
       alias: `alias/kafka-pipes-${environment}`,
       removalPolicy: props.removalPolicy,
     });
-
-    if (props.alarmTopic) {
-      this.alarmTopic = new Topic(this, 'AlarmTopic', {
-        displayName: `Kafka ingestion alarms (${environment})`,
-        masterKey: this.dataKey,
-        enforceSSL: true,
-      });
-      this.dataKey.addToResourcePolicy(
-        new PolicyStatement({
-          sid: 'AllowCloudWatchAlarmsToPublish',
-          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-        }),
-      );
-    }
-
+    if (props.alarmTopic) this.alarmTopic = this.createAlarmTopic(environment);
     for (const { source } of props.sources) this.streamFor(source, environment, props.removalPolicy);
-
     const widgets: IWidget[][] = [
       [
         new TextWidget({
@@ -110,86 +91,117 @@ export class KafkaPipesStack extends Stack {
         }),
       ],
     ];
-
     for (const entry of props.sources) {
-      const { source } = entry;
-      const stream = this.streamFor(source, environment, props.removalPolicy);
-      const cid = sourceConstructId(source.name);
-      const rules = this.rulesFor(entry, props.projectRoot, environment, cid);
-      if (source.engine === 'poller') {
-        const dlq = new Queue(this, `${cid}PollerDlq`, {
-          encryption: QueueEncryption.KMS,
-          encryptionMasterKey: this.dataKey,
-          enforceSSL: true,
-          retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
-          removalPolicy: props.removalPolicy,
-        });
-        // Tagged like a Pipe's enrichment DLQ: `kafka-pipes dlq <source>` finds it by this tag.
-        for (const [key, value] of Object.entries(source.tags ?? {})) Tags.of(dlq).add(key, value);
-        Tags.of(dlq).add(SOURCE_TAG_KEY, source.name);
-        this.pollerDlqs.set(source.name, dlq);
-        this.pollers.set(
-          source.name,
-          new FallbackPoller(this, `${cid}Poller`, {
-            source,
-            targetStream: stream,
-            enrichmentDlq: dlq,
-            projectRoot: props.projectRoot,
-            environment,
-            removalPolicy: props.removalPolicy,
-            ...(rules ? { rulesAppConfig: rules.coordinates } : {}),
-            ...(this.alarmTopic ? { alarmTopic: this.alarmTopic } : {}),
-          }),
-        );
-        continue;
-      }
-      const kp = new KafkaPipe(this, cid, {
-        source,
-        environment,
-        stream,
-        dataKey: this.dataKey,
-        code: {
-          enrichmentEntry: join(props.projectRoot, 'enrichment/handler.ts'),
-          sinkEntry: join(props.projectRoot, 'targets/sink-handler.ts'),
-          projectRoot: props.projectRoot,
-        },
-        removalPolicy: props.removalPolicy,
-        ...(rules ? { rulesAppConfig: rules.coordinates } : {}),
-        ...(this.alarmTopic ? { alarmTopic: this.alarmTopic } : {}),
-      });
-      rules?.grantRead(kp.enrichmentFunction);
-      this.pipes.set(source.name, kp);
-      widgets.push(this.sourceRow(kp));
+      const kp = this.addSource(entry, props);
+      if (kp) widgets.push(this.sourceRow(kp));
     }
-
-    for (const [name, stream] of this.streams) {
-      const alarm = new Alarm(this, `${sourceConstructId(name)}WriteThrottledAlarm`, {
-        alarmName: `${stream.node.id}-${environment}-WriteProvisionedThroughputExceeded`.slice(0, 255),
-        alarmDescription: `Writes to stream ${name} were throttled`,
-        metric: stream.metricWriteProvisionedThroughputExceeded({
-          statistic: 'Sum',
-          period: Duration.minutes(5),
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      if (this.alarmTopic) alarm.addAlarmAction(new SnsAction(this.alarmTopic));
-      widgets.push([
-        new GraphWidget({
-          title: `Stream ${name}`,
-          left: [stream.metricIncomingRecords({ statistic: 'Sum' })],
-          right: [stream.metricWriteProvisionedThroughputExceeded({ statistic: 'Sum' })],
-          width: 24,
-        }),
-      ]);
-    }
-
+    for (const [name, stream] of this.streams) widgets.push(this.streamAlarmRow(name, stream, environment));
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `kafka-pipes-${environment}`,
       widgets,
     });
+  }
+
+  /** The alarm topic, encrypted with the data key (which CloudWatch alarms may use to publish). */
+  private createAlarmTopic(environment: string): Topic {
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: `Kafka ingestion alarms (${environment})`,
+      masterKey: this.dataKey,
+      enforceSSL: true,
+    });
+    this.dataKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    return topic;
+  }
+
+  /** One source: its rules in AppConfig, then a {@link KafkaPipe} or a {@link FallbackPoller}. */
+  private addSource(entry: LoadedSource, props: KafkaPipesStackProps): KafkaPipe | undefined {
+    const { source } = entry;
+    const { environment, removalPolicy, projectRoot } = props;
+    const stream = this.streamFor(source, environment, removalPolicy);
+    const cid = sourceConstructId(source.name);
+    const rules = this.rulesFor(entry, projectRoot, environment, cid);
+    const shared = {
+      environment,
+      removalPolicy,
+      ...(rules ? { rulesAppConfig: rules.coordinates } : {}),
+      ...(this.alarmTopic ? { alarmTopic: this.alarmTopic } : {}),
+    };
+    if (source.engine === 'poller') {
+      const dlq = this.pollerDlq(source, cid, removalPolicy);
+      this.pollers.set(
+        source.name,
+        new FallbackPoller(this, `${cid}Poller`, {
+          source,
+          targetStream: stream,
+          enrichmentDlq: dlq,
+          projectRoot,
+          ...shared,
+        }),
+      );
+      return undefined;
+    }
+    const kp = new KafkaPipe(this, cid, {
+      source,
+      stream,
+      dataKey: this.dataKey,
+      code: {
+        enrichmentEntry: join(projectRoot, 'enrichment/handler.ts'),
+        sinkEntry: join(projectRoot, 'targets/sink-handler.ts'),
+        projectRoot,
+      },
+      ...shared,
+    });
+    rules?.grantRead(kp.enrichmentFunction);
+    this.pipes.set(source.name, kp);
+    return kp;
+  }
+
+  /** The enrichment DLQ of a poller source, tagged like a Pipe's (`kafka-pipes dlq <source>` finds it). */
+  private pollerDlq(source: SourceConfig, cid: string, removalPolicy: RemovalPolicy): Queue {
+    const dlq = new Queue(this, `${cid}PollerDlq`, {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
+      removalPolicy,
+    });
+    for (const [key, value] of Object.entries(source.tags ?? {})) Tags.of(dlq).add(key, value);
+    Tags.of(dlq).add(SOURCE_TAG_KEY, source.name);
+    this.pollerDlqs.set(source.name, dlq);
+    return dlq;
+  }
+
+  /** The write-throttled alarm of a stream, and its dashboard row. */
+  private streamAlarmRow(name: string, stream: Stream, environment: string): IWidget[] {
+    const alarm = new Alarm(this, `${sourceConstructId(name)}WriteThrottledAlarm`, {
+      alarmName: `${stream.node.id}-${environment}-WriteProvisionedThroughputExceeded`.slice(0, 255),
+      alarmDescription: `Writes to stream ${name} were throttled`,
+      metric: stream.metricWriteProvisionedThroughputExceeded({
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (this.alarmTopic) alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    return [
+      new GraphWidget({
+        title: `Stream ${name}`,
+        left: [stream.metricIncomingRecords({ statistic: 'Sum' })],
+        right: [stream.metricWriteProvisionedThroughputExceeded({ statistic: 'Sum' })],
+        width: 24,
+      }),
+    ];
   }
 
   private streamFor(source: SourceConfig, environment: string, removalPolicy: RemovalPolicy): Stream {

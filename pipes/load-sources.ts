@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
 import { checkServiceRules } from './kinds/registry.js';
-import { fieldDoc, renderPath } from './source-fields.js';
+import { type FieldDoc, fieldDoc, renderPath } from './source-fields.js';
 import { checkCatalogueRules, checkSourceRules, formatValue } from './source-rules.js';
 import { defaultConsumerGroupId, type SourceConfig, sourceFileSchema } from './source-schema.js';
 
@@ -137,131 +137,133 @@ function inputAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** What every zod-issue translator gets: the issue, its field, the field's wording and the received value. */
+interface IssueInput {
+  readonly issue: ZodIssue;
+  readonly file: string;
+  readonly raw: unknown;
+  readonly field: string;
+  readonly doc: FieldDoc;
+  readonly value: unknown;
+}
+
 /** Turns one zod issue into one or more config issues. */
 function toConfigIssues(issue: ZodIssue, file: string, raw: unknown): ConfigIssue[] {
   const path = issue.path;
-  const field = renderPath(path);
-  const doc = fieldDoc(path);
-  const value = 'input' in issue ? issue.input : inputAt(raw, path);
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const known = knownKeysAt(path);
-      return issue.keys.map((key) => {
-        const keyPath = [...path, key];
-        const suggestion = didYouMean(key, known);
-        return {
-          file,
-          field: renderPath(keyPath),
-          message: `Unknown field "${key}" (value ${formatValue(inputAt(raw, keyPath))})`,
-          fix: suggestion
-            ? `did you mean "${suggestion}"? Rename the field`
-            : `remove it; allowed fields here: ${known.join(', ')}`,
-        };
-      });
-    }
-    case 'too_small':
-    case 'too_big': {
-      if (issue.origin === 'number') {
-        const { min, max } = boundsAt(path);
-        return [
-          {
-            file,
-            field,
-            message: `${doc.label} must be between ${min} and ${max}, received ${formatValue(value)}`,
-            fix: doc.fix,
-          },
-        ];
-      }
-      if (issue.origin === 'array') {
-        const n = Array.isArray(value) ? value.length : 0;
-        const bound = issue.code === 'too_big' ? `at most ${issue.maximum}` : `at least ${issue.minimum}`;
-        return [
-          { file, field, message: `${doc.label} must have ${bound} entries, received ${n}`, fix: doc.fix },
-        ];
-      }
-      return [
-        {
-          file,
-          field,
-          message: `${doc.label} is too ${issue.code === 'too_big' ? 'long' : 'short'}, received ${formatValue(value)}`,
-          fix: doc.fix,
-        },
-      ];
-    }
-    case 'invalid_type': {
-      if (value === undefined) {
-        return [{ file, field, message: `${doc.label} is required`, fix: doc.fix }];
-      }
-      const expected = issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`;
-      return [
-        {
-          file,
-          field,
-          message: `${doc.label} must be ${expected}, received ${formatValue(value)}`,
-          fix: doc.fix,
-        },
-      ];
-    }
-    case 'invalid_value': {
-      const allowed = issue.values.map(String);
-      const suggestion = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
-      return [
-        {
-          file,
-          field,
-          message: `${doc.label} must be one of ${allowed.join(' | ')}, received ${formatValue(value)}`,
-          fix: suggestion ? `did you mean "${suggestion}"? ${doc.fix}` : doc.fix,
-        },
-      ];
-    }
-    case 'invalid_format':
-      return [
-        {
-          file,
-          field,
-          message: `${doc.label} has an invalid format, received ${formatValue(value)}`,
-          fix: doc.fix,
-        },
-      ];
-    case 'invalid_union': {
-      const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
-      if (discriminator !== undefined) {
-        const discPath = path[path.length - 1] === discriminator ? path : [...path, discriminator];
-        const allowed = (options ?? []).map(String);
-        const got = inputAt(raw, discPath);
-        const suggestion = typeof got === 'string' ? didYouMean(got, allowed) : undefined;
-        const discDoc = fieldDoc(discPath);
-        return [
-          {
-            file,
-            field: renderPath(discPath),
-            message:
-              got === undefined
-                ? `${discDoc.label} is required`
-                : `${discDoc.label} must be one of ${allowed.join(' | ')}, received ${formatValue(got)}`,
-            fix: suggestion ? `did you mean "${suggestion}"? ${discDoc.fix}` : discDoc.fix,
-          },
-        ];
-      }
-      return [
-        {
-          file,
-          field,
-          message: `${doc.label} does not match any allowed shape, received ${formatValue(value)}`,
-          fix: doc.fix,
-        },
-      ];
-    }
-    default:
-      return [
-        {
-          file,
-          field,
-          message: `${doc.label}: ${issue.message}, received ${formatValue(value)}`,
-          fix: doc.fix,
-        },
-      ];
+  const input: IssueInput = {
+    issue,
+    file,
+    raw,
+    field: renderPath(path),
+    doc: fieldDoc(path),
+    value: 'input' in issue ? issue.input : inputAt(raw, path),
+  };
+  const translate = ISSUE_TRANSLATORS[issue.code] ?? otherIssue;
+  return translate(input);
+}
+
+/** One issue of the field, with the field's fix. */
+function fieldIssue({ file, field, doc }: IssueInput, message: string, fix = doc.fix): ConfigIssue[] {
+  return [{ file, field, message, fix }];
+}
+
+const ISSUE_TRANSLATORS: Partial<Record<ZodIssue['code'], (input: IssueInput) => ConfigIssue[]>> = {
+  unrecognized_keys: unknownKeys,
+  too_small: outOfBounds,
+  too_big: outOfBounds,
+  invalid_type: (input) => {
+    const { issue, doc, value } = input;
+    if (value === undefined) return fieldIssue(input, `${doc.label} is required`);
+    const { expected: type } = issue as { expected?: string };
+    const expected = type === 'int' ? 'a whole number' : `a ${type}`;
+    return fieldIssue(input, `${doc.label} must be ${expected}, received ${formatValue(value)}`);
+  },
+  invalid_value: (input) => {
+    const { doc, value } = input;
+    const allowed = (input.issue as { values: unknown[] }).values.map(String);
+    const suggestion = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
+    return fieldIssue(
+      input,
+      `${doc.label} must be one of ${allowed.join(' | ')}, received ${formatValue(value)}`,
+      suggestion ? `did you mean "${suggestion}"? ${doc.fix}` : doc.fix,
+    );
+  },
+  invalid_format: (input) =>
+    fieldIssue(input, `${input.doc.label} has an invalid format, received ${formatValue(input.value)}`),
+  invalid_union: invalidUnion,
+};
+
+/** Unknown fields, each with a "did you mean" or the allowed fields. */
+function unknownKeys({ issue, file, raw }: IssueInput): ConfigIssue[] {
+  if (issue.code !== 'unrecognized_keys') return [];
+  const known = knownKeysAt(issue.path);
+  return issue.keys.map((key) => {
+    const keyPath = [...issue.path, key];
+    const suggestion = didYouMean(key, known);
+    return {
+      file,
+      field: renderPath(keyPath),
+      message: `Unknown field "${key}" (value ${formatValue(inputAt(raw, keyPath))})`,
+      fix: suggestion
+        ? `did you mean "${suggestion}"? Rename the field`
+        : `remove it; allowed fields here: ${known.join(', ')}`,
+    };
+  });
+}
+
+/** A number out of range, an array with too few/many entries, or a string too short/long. */
+function outOfBounds(input: IssueInput): ConfigIssue[] {
+  const { issue, doc, value } = input;
+  if (issue.code !== 'too_small' && issue.code !== 'too_big') return [];
+  if (issue.origin === 'number') {
+    const { min, max } = boundsAt(issue.path);
+    return fieldIssue(
+      input,
+      `${doc.label} must be between ${min} and ${max}, received ${formatValue(value)}`,
+    );
   }
+  if (issue.origin === 'array') {
+    const n = Array.isArray(value) ? value.length : 0;
+    const bound =
+      issue.code === 'too_big'
+        ? `at most ${issue.maximum}`
+        : `at least ${(issue as { minimum: unknown }).minimum}`;
+    return fieldIssue(input, `${doc.label} must have ${bound} entries, received ${n}`);
+  }
+  const size = issue.code === 'too_big' ? 'long' : 'short';
+  return fieldIssue(input, `${doc.label} is too ${size}, received ${formatValue(value)}`);
+}
+
+/** A discriminated union with a bad discriminator (e.g. `target.type`), or a value matching no shape. */
+function invalidUnion(input: IssueInput): ConfigIssue[] {
+  const { issue, file, raw, doc, value } = input;
+  const path = issue.path;
+  const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
+  if (discriminator === undefined) {
+    return fieldIssue(input, `${doc.label} does not match any allowed shape, received ${formatValue(value)}`);
+  }
+  const discPath = path[path.length - 1] === discriminator ? path : [...path, discriminator];
+  const allowed = (options ?? []).map(String);
+  const got = inputAt(raw, discPath);
+  const suggestion = typeof got === 'string' ? didYouMean(got, allowed) : undefined;
+  const discDoc = fieldDoc(discPath);
+  return [
+    {
+      file,
+      field: renderPath(discPath),
+      message:
+        got === undefined
+          ? `${discDoc.label} is required`
+          : `${discDoc.label} must be one of ${allowed.join(' | ')}, received ${formatValue(got)}`,
+      fix: suggestion ? `did you mean "${suggestion}"? ${discDoc.fix}` : discDoc.fix,
+    },
+  ];
+}
+
+/** Any other zod issue: its own message, with the field's wording. */
+function otherIssue(input: IssueInput): ConfigIssue[] {
+  const { issue, doc, value } = input;
+  return fieldIssue(input, `${doc.label}: ${issue.message}, received ${formatValue(value)}`);
 }
 
 /** Parses YAML text into a plain value, or returns issues. */
