@@ -37,12 +37,23 @@ export {
   type EnrichCounts,
   type EnrichOutcome,
   enrichBatch,
-  enrichKafkaRecords,
+  enrichRecords,
   eventIdOf,
+  prepareFormats,
   type SerializedEnrichOutcome,
 } from './enrich-batch.js';
+export { enrichKafkaRecords } from './enrich-kafka-records.js';
 export { type EnrichmentEnv, readEnrichmentEnv } from './enrichment-env.js';
 export { InvalidEventError } from './errors.js';
+export type { DecodedKey, DecodedValue, KeyFormat, RecordFormats, ValueFormat } from './formats/format.js';
+export {
+  DEFAULT_FORMATS,
+  KEY_FORMATS,
+  type KeyFormatName,
+  recordFormatsOf,
+  VALUE_FORMATS,
+  type ValueFormatName,
+} from './formats/registry.js';
 export { compileJmespath, jmespathSearch } from './jmespath.js';
 export {
   type DecodedKafkaRecord,
