@@ -1,6 +1,8 @@
 import type { CanonicalRecord } from './canonical.js';
 import { reasonCode } from './dlq-entry.js';
-import { enrichBatch } from './enrich-batch.js';
+import { enrichRecords, prepareFormats } from './enrich-batch.js';
+import type { RecordFormats } from './formats/format.js';
+import { decodeKafkaEvent } from './kafka-event.js';
 import type { PartitionKeySpec } from './partition-key.js';
 import type { RulesLoader, RulesLoaderLogger } from './rules-loader.js';
 import type { DlqSink } from './sqs-dlq-sink.js';
@@ -24,6 +26,8 @@ export interface EnrichmentMetrics {
 export interface EnrichmentHandlerPorts {
   readonly sourceName: string;
   readonly partitionKey: PartitionKeySpec;
+  /** How values and keys are decoded (formats/registry.ts); default JSON values, text keys. */
+  readonly formats?: RecordFormats;
   readonly rules: RulesLoader;
   readonly dlq: DlqSink;
   readonly logger: RulesLoaderLogger;
@@ -32,9 +36,11 @@ export interface EnrichmentHandlerPorts {
 }
 
 /**
- * Builds the Pipe enrichment handler: rules in force → enrichBatch (pure) → DLQ entries to SQS →
- * metrics → the canonical records (the Pipe sends them to the target). Throws only on a malformed
- * event (InvalidEventError) or an unreachable DLQ (RetriableError), so the Pipe retries the batch.
+ * Builds the Pipe enrichment handler: rules in force → the event's records → the value format's batch
+ * preparation → enrichRecords (pure; what enrichBatch does) → DLQ entries to SQS → metrics → the
+ * canonical records (the Pipe sends them to the target). Throws only on a malformed event
+ * (InvalidEventError), a failed format preparation or an unreachable DLQ (RetriableError), so the Pipe
+ * retries the batch.
  * Logs counts and coordinates, never payloads.
  */
 export function createEnrichmentHandler(
@@ -42,12 +48,16 @@ export function createEnrichmentHandler(
 ): (event: unknown) => Promise<CanonicalRecord[]> {
   return async (event) => {
     const rules = await ports.rules.current();
-    const outcome = enrichBatch(event, {
+    const ctx = {
       rules,
       sourceName: ports.sourceName,
       partitionKey: ports.partitionKey,
+      ...(ports.formats ? { formats: ports.formats } : {}),
       ...(ports.now ? { now: ports.now } : {}),
-    });
+    };
+    const records = decodeKafkaEvent(event);
+    await prepareFormats(records, ctx);
+    const outcome = enrichRecords(records, ctx);
     if (outcome.dlq.length > 0) {
       ports.logger.warn('records sent to dlq', {
         ruleVersion: rules.ruleVersion,

@@ -1,5 +1,13 @@
 import * as z from 'zod/mini';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
+import {
+  isKeyFormatName,
+  isValueFormatName,
+  KEY_FORMATS,
+  type KeyFormatName,
+  VALUE_FORMATS,
+  type ValueFormatName,
+} from './formats/registry.js';
 import { type PartitionKeySpec, parsePartitionKeySpec } from './partition-key.js';
 import './zod.js';
 
@@ -18,10 +26,20 @@ export interface EnrichmentEnv {
     readonly profile: string;
   };
   readonly rulesCacheTtlSeconds: number;
+  /** How values and keys are decoded (formats/registry.ts); default JSON values, text keys. */
+  readonly formats: { readonly value: ValueFormatName; readonly key: KeyFormatName };
 }
 
 const TTL_MESSAGE = 'must be a whole number of seconds between 0 and 3600';
+const ttlSchema = z.optional(
+  z.string().check(
+    z.regex(/^\d{1,4}$/, TTL_MESSAGE),
+    z.refine((v) => Number(v) <= 3600, TTL_MESSAGE),
+  ),
+);
 const optionalName = z.optional(z.string().check(z.minLength(1)));
+const formatName = (names: readonly string[], isName: (v: string) => boolean) =>
+  z.optional(z.string().check(z.refine(isName, `must be one of ${names.join(', ')}`)));
 const envSchema = z.object({
   SOURCE_NAME: z
     .string()
@@ -38,13 +56,35 @@ const envSchema = z.object({
   RULES_APPCONFIG_APPLICATION: optionalName,
   RULES_APPCONFIG_ENVIRONMENT: optionalName,
   RULES_APPCONFIG_PROFILE: optionalName,
-  RULES_CACHE_TTL_SECONDS: z.optional(
-    z.string().check(
-      z.regex(/^\d{1,4}$/, TTL_MESSAGE),
-      z.refine((v) => Number(v) <= 3600, TTL_MESSAGE),
-    ),
-  ),
+  RULES_CACHE_TTL_SECONDS: ttlSchema,
+  VALUE_FORMAT: formatName(Object.keys(VALUE_FORMATS), isValueFormatName),
+  KEY_FORMAT: formatName(Object.keys(KEY_FORMATS), isKeyFormatName),
 });
+
+function issueOf(env: Record<string, string | undefined>, name: string, message: string): ConfigIssue {
+  const value = env[name];
+  return {
+    file: '<env>',
+    field: name,
+    message: `${value === undefined ? 'is not set' : `${message}, received ${JSON.stringify(value)}`}`,
+    fix: value === undefined ? `set ${name}` : `fix ${name}`,
+  };
+}
+
+function ttlSeconds(text: string | undefined): number {
+  return text === undefined ? DEFAULT_RULES_CACHE_TTL_SECONDS : Number(text);
+}
+
+/**
+ * Reads RULES_CACHE_TTL_SECONDS (how long the AppConfig rules and the HMAC key are cached; default
+ * 45). Both Lambda handlers read it. Throws ConfigError when it is not a whole number from 0 to 3600.
+ */
+export function readRulesCacheTtlSeconds(env: Record<string, string | undefined>): number {
+  const parsed = ttlSchema.safeParse(env.RULES_CACHE_TTL_SECONDS);
+  if (parsed.success) return ttlSeconds(parsed.data);
+  const issues = [issueOf(env, 'RULES_CACHE_TTL_SECONDS', TTL_MESSAGE)];
+  throw new ConfigError(`Invalid environment:\n${formatIssues(issues)}`, issues);
+}
 
 /**
  * Reads and validates the Lambda environment once (at init). Throws ConfigError naming every bad
@@ -54,16 +94,7 @@ export function readEnrichmentEnv(env: Record<string, string | undefined>): Enri
   const parsed = envSchema.safeParse(env);
   const issues: ConfigIssue[] = [];
   if (!parsed.success) {
-    for (const i of parsed.error.issues) {
-      const name = String(i.path[0]);
-      const value = env[name];
-      issues.push({
-        file: '<env>',
-        field: name,
-        message: `${value === undefined ? 'is not set' : `${i.message}, received ${JSON.stringify(value)}`}`,
-        fix: value === undefined ? `set ${name}` : `fix ${name}`,
-      });
-    }
+    for (const i of parsed.error.issues) issues.push(issueOf(env, String(i.path[0]), i.message));
   }
   const appConfigVars = [
     'RULES_APPCONFIG_APPLICATION',
@@ -96,9 +127,10 @@ export function readEnrichmentEnv(env: Record<string, string | undefined>): Enri
           },
         }
       : {}),
-    rulesCacheTtlSeconds:
-      e.RULES_CACHE_TTL_SECONDS === undefined
-        ? DEFAULT_RULES_CACHE_TTL_SECONDS
-        : Number(e.RULES_CACHE_TTL_SECONDS),
+    rulesCacheTtlSeconds: ttlSeconds(e.RULES_CACHE_TTL_SECONDS),
+    formats: {
+      value: (e.VALUE_FORMAT ?? 'json') as ValueFormatName,
+      key: (e.KEY_FORMAT ?? 'text') as KeyFormatName,
+    },
   };
 }

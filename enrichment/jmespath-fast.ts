@@ -3,10 +3,10 @@
  * field paths (`api.status.code`, `"quoted-name".x`), literals (`` `500` ``, `'text'`), comparisons
  * (`==`, `!=`, `<`, `<=`, `>`, `>=`), `&&`, `||`, `!` and parentheses. It compiles to plain closures
  * with the JMESPath semantics of Powertools JMESPath (missing field → null, ordering comparisons on
- * non-numbers → null where Powertools gives undefined — both falsy, and `set` writes null for either —,
- * deep equality, JMESPath truthiness). Anything outside the subset returns null
- * and the caller falls back to Powertools; test/unit/enrichment/jmespath-fast.test.ts checks that both
- * agree on random expressions and records.
+ * non-numbers → null, deep equality, JMESPath truthiness), so it returns exactly what the plain path
+ * (jmespath.ts compilePlainJmespath) returns. Anything outside the subset returns null and the caller
+ * takes the plain path; test/unit/enrichment/jmespath-fast.test.ts checks that both agree on random
+ * expressions and records.
  */
 
 /** A compiled expression. */

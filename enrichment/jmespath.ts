@@ -33,11 +33,24 @@ export function jmespathSearch(expression: string, data: unknown): unknown {
 }
 
 /**
+ * The plain evaluation of an expression: Powertools JMESPath on every call, with `undefined` (what
+ * Powertools gives for an ordering comparison on non-numbers) returned as null, as every caller
+ * (rule conditions, `set`, partition-key fields) treats both alike.
+ *
+ * @example compilePlainJmespath("api.status.code >= `400`")(record) // → true | false | null
+ */
+export function compilePlainJmespath(expression: string): CompiledExpression {
+  return (data) => jmespathSearch(expression, data) ?? null;
+}
+
+/**
  * Compiles an expression once: the common subset (paths, literals, comparisons, &&, ||, !) runs as
- * plain closures, anything else through Powertools JMESPath. Same results either way.
+ * plain closures (jmespath-fast.ts), anything else through {@link compilePlainJmespath}. Both give the
+ * same value for every expression of the subset (test/unit/enrichment/jmespath-fast.test.ts checks it
+ * on random expressions and records).
  *
  * @example const isError = compileJmespath("api.status.code >= `400`"); isError(record)
  */
 export function compileJmespath(expression: string): CompiledExpression {
-  return compileFastJmespath(expression) ?? ((data) => jmespathSearch(expression, data));
+  return compileFastJmespath(expression) ?? compilePlainJmespath(expression);
 }

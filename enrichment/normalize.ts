@@ -29,13 +29,27 @@ function wrongType(field: string, expected: string, value: unknown): NormalizeRe
 }
 
 /**
- * Shape cache for the `api` object. V8 turns an object into a slow "dictionary mode" object once more
- * than a dozen properties are added through computed keys (`api[dst] = v`), and JSON.stringify of a
- * dictionary-mode object is far slower than of a fast one. So the canonical key sequences seen so far
- * live in a trie; each sequence has a fast template object (built by JSON.parse, which gives fast
- * objects), and `api` is a shallow copy of the template with the values filled in. Same keys, same
- * order, same values: the serialized bytes are exactly those of the plain build. The trie is bounded;
- * past the bound, objects are built the plain way.
+ * Builds the canonical `api` object of one event from its canonical keys and values, in order. Two
+ * builders give the same object (same keys, same order, same values, so the same serialized bytes):
+ * {@link plainApiBuilder} and {@link shapedApiBuilder}; test/unit/enrichment/normalize.test.ts checks it
+ * on random events.
+ */
+export type ApiBuilder = (keys: readonly string[], values: readonly JsonValue[], count: number) => JsonObject;
+
+/** Assigns each key in turn to a new object. */
+export const plainApiBuilder: ApiBuilder = (keys, values, count) => {
+  const api: JsonObject = {};
+  for (let i = 0; i < count; i++) api[keys[i] as string] = values[i] as JsonValue;
+  return api;
+};
+
+/**
+ * Shape cache. V8 turns an object into a slow "dictionary mode" object once more than a dozen
+ * properties are added through computed keys (`api[dst] = v`), and JSON.stringify of a dictionary-mode
+ * object is far slower than of a fast one. So the canonical key sequences seen so far live in a trie;
+ * each sequence has a fast template object (built by JSON.parse, which gives fast objects), and `api` is
+ * a shallow copy of the template with the values filled in. The trie is bounded; past the bound, objects
+ * are built the plain way.
  */
 interface ShapeNode {
   readonly kids: Map<string, ShapeNode>;
@@ -60,30 +74,28 @@ function childShape(node: ShapeNode, key: string): ShapeNode | null {
   return child;
 }
 
+function templateOf(node: ShapeNode): JsonObject {
+  // Canonical names never include "__proto__", so JSON text and plain stores agree.
+  node.template ??= JSON.parse(
+    `{${node.keys.map((k) => `${JSON.stringify(k)}:null`).join(',')}}`,
+  ) as JsonObject;
+  return node.template;
+}
+
+/** Copies the cached template of the key sequence, then fills in the values (the plain way past the bound). */
+export const shapedApiBuilder: ApiBuilder = (keys, values, count) => {
+  let node: ShapeNode | null = shapeRoot;
+  for (let i = 0; i < count && node !== null; i++) node = childShape(node, keys[i] as string);
+  if (node === null) return plainApiBuilder(keys, values, count);
+  const api: JsonObject = { ...templateOf(node) };
+  for (let i = 0; i < count; i++) api[keys[i] as string] = values[i] as JsonValue;
+  return api;
+};
+
 // Scratch lists of one normalization (normalizeApicEvent is synchronous and never re-entered), reused
 // so a record does not allocate and grow two arrays.
 const scratchKeys: string[] = [];
 const scratchValues: JsonValue[] = [];
-
-function buildApi(node: ShapeNode | null, count: number): JsonObject {
-  let api: JsonObject;
-  if (node === null) {
-    api = {};
-  } else {
-    if (node.template === null) {
-      // Canonical names never include "__proto__", so JSON text and plain stores agree.
-      node.template = JSON.parse(
-        `{${node.keys.map((k) => `${JSON.stringify(k)}:null`).join(',')}}`,
-      ) as JsonObject;
-    }
-    api = { ...node.template };
-  }
-  for (let i = 0; i < count; i++) {
-    api[scratchKeys[i] as string] = scratchValues[i] as JsonValue;
-    scratchValues[i] = null;
-  }
-  return api;
-}
 
 /**
  * Normalizes a parsed API Connect API event into the canonical `api` object and the `extra` bag, both in
@@ -95,9 +107,11 @@ function buildApi(node: ShapeNode | null, count: number): JsonObject {
  * @example normalizeApicEvent({status_code: '200 OK', bytes_sent: '1590'})
  * // → {ok: true, api: {bytes_sent: 1590, status: {code: 200, reason: 'OK'}}, extra: {}}
  */
-export function normalizeApicEvent(event: JsonObject): NormalizeResult {
+export function normalizeApicEvent(
+  event: JsonObject,
+  buildApi: ApiBuilder = shapedApiBuilder,
+): NormalizeResult {
   let count = 0;
-  let shape: ShapeNode | null = shapeRoot;
   const extra: JsonObject = {};
   // One pass over the event's own keys (input order, so the same bytes give the same layout).
   for (const src of Object.keys(event)) {
@@ -144,7 +158,8 @@ export function normalizeApicEvent(event: JsonObject): NormalizeResult {
     scratchKeys[count] = dst;
     scratchValues[count] = out;
     count++;
-    if (shape !== null) shape = childShape(shape, dst);
   }
-  return { ok: true, api: buildApi(shape, count), extra };
+  const api = buildApi(scratchKeys, scratchValues, count);
+  scratchValues.fill(null, 0, count);
+  return { ok: true, api, extra };
 }

@@ -1,18 +1,17 @@
 /**
- * Fallback poller Lambda. Thin: validates POLLER_CONFIG once at init, creates the AWS clients and the
- * rules loader, asserts the event, calls createPoller → pollPartition, emits metrics, maps errors.
+ * Fallback poller Lambda. Thin: validates POLLER_CONFIG (and RULES_CACHE_TTL_SECONDS) once at init,
+ * creates the AWS clients, takes the logger, metrics and rules loader from the bootstrap both Lambda
+ * handlers share (enrichment/lambda-bootstrap.ts), asserts the event, calls createPoller →
+ * pollPartition, emits metrics, maps errors.
  *
- * Event: `{kafka_partition, iteration, source?}` (seed 000), `{type: 'health'}` (smoke test, no Kafka)
+ * Event: `{kafka_partition, iteration, source?}` (the input of the original poller design),
+ * `{type: 'health'}` (smoke test, no Kafka)
  * or `{type: 'describe'}` (partition discovery for `partitions: auto`).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
 import type { Context } from 'aws-lambda';
 import { NonRetriableError } from '../core/errors.js';
-import { DEFAULT_RULES } from '../enrichment/index.js';
-import { createRulesLoader, type RulesLoader } from '../enrichment/rules-loader.js';
+import { readRulesCacheTtlSeconds } from '../enrichment/enrichment-env.js';
+import { createLambdaBootstrap } from '../enrichment/lambda-bootstrap.js';
 import { createPollerAwsClients } from './aws-clients.js';
 import { readPollerEnv } from './config.js';
 import { createPoller } from './create-poller.js';
@@ -20,41 +19,14 @@ import { POLLER_METRICS, pollerMetricValues } from './metrics.js';
 import type { PollInput, PollResponse } from './poll-partition.js';
 
 const config = readPollerEnv(process.env);
-const logger = new Logger({ serviceName: 'fallback-poller', persistentKeys: { source: config.sourceName } });
-const metrics = new Metrics({ namespace: 'KafkaPipes', serviceName: 'fallback-poller' });
+const boot = createLambdaBootstrap('fallback-poller', config.sourceName, {
+  ...(config.rulesAppConfig ? { appConfig: config.rulesAppConfig } : {}),
+  cacheTtlSeconds: readRulesCacheTtlSeconds(process.env),
+});
 const clients = createPollerAwsClients();
-const appConfig = config.rulesAppConfig
-  ? new AppConfigProvider({
-      application: config.rulesAppConfig.application,
-      environment: config.rulesAppConfig.environment,
-    })
-  : undefined;
+const metrics = boot.metrics;
 
-type Extra = Record<string, unknown>;
-const log = {
-  debug: (m: string, e: Extra = {}) => logger.debug(m, e as LogAttributes),
-  info: (m: string, e: Extra = {}) => logger.info(m, e as LogAttributes),
-  warn: (m: string, e: Extra = {}) => logger.warn(m, e as LogAttributes),
-  error: (m: string, e: Extra = {}) => logger.error(m, e as LogAttributes),
-};
-
-let rulesLoader: Promise<RulesLoader> | undefined;
-function rules() {
-  rulesLoader ??= createRulesLoader({
-    bundled: DEFAULT_RULES,
-    ...(appConfig && config.rulesAppConfig
-      ? {
-          documentName: `appconfig:${config.rulesAppConfig.application}/${config.rulesAppConfig.environment}/${config.rulesAppConfig.profile}`,
-          fetchDocument: () =>
-            appConfig.get(config.rulesAppConfig?.profile as string, { maxAge: 45, transform: 'json' }),
-        }
-      : {}),
-    logger: log,
-  });
-  return rulesLoader.then((l) => l.current());
-}
-
-const poll = createPoller({ config, clients, rules, logger: log });
+const poll = createPoller({ config, clients, rules: boot.rules, logger: boot.log });
 
 function assertEvent(event: unknown): PollInput {
   if (event !== null && typeof event === 'object') {
@@ -81,11 +53,7 @@ export const handler = async (
     // Dimensions {service, source}: alarms aggregate over partitions (Maximum lag, Sum of 503/203).
     metrics.addDimensions({ source: config.sourceName });
     for (const [name, value] of Object.entries(pollerMetricValues(response))) {
-      metrics.addMetric(
-        name,
-        name === POLLER_METRICS.durationMs ? MetricUnit.Milliseconds : MetricUnit.Count,
-        value,
-      );
+      metrics.addMetric(name, name === POLLER_METRICS.durationMs ? 'Milliseconds' : 'Count', value);
     }
     metrics.publishStoredMetrics();
   }

@@ -122,92 +122,113 @@ export function ruleVersionOf(rules: Rules): string {
 }
 
 type Step = (record: JsonObject) => 'changed' | 'unchanged' | 'drop' | { error: string };
+type OpOf<K extends RuleOperation['op']> = Extract<RuleOperation, { op: K }>;
+type HmacKey = string | Uint8Array | undefined;
 
-function compileStep(op: RuleOperation, hmacKey: string | Uint8Array | undefined): Step {
+function renameStep(op: OpOf<'rename'>): Step {
+  const from = splitPath(op.from);
+  const to = splitPath(op.to);
+  return (r) => {
+    const got = getAt(r, from);
+    if (!got.found) return 'unchanged';
+    const err = setAt(r, to, got.value as JsonValue);
+    if (err !== null) return { error: err };
+    deleteAt(r, from);
+    return 'changed';
+  };
+}
+
+function setStep(op: OpOf<'set'>): Step {
+  const segs = splitPath(op.field);
+  if (op.expr !== undefined) {
+    const expr = compileJmespath(op.expr);
+    return (r) => {
+      const v = expr(r) as JsonValue | undefined;
+      // Objects are copied so a later operation on one place cannot change the other (and a
+      // cyclic result fails here, as a rule error, not later at serialization).
+      const value =
+        v === undefined
+          ? null
+          : typeof v === 'object' && v !== null
+            ? (JSON.parse(JSON.stringify(v)) as JsonValue)
+            : v;
+      const err = setAt(r, segs, value);
+      return err === null ? 'changed' : { error: err };
+    };
+  }
+  const json = JSON.stringify(op.value as JsonValue);
+  return (r) => {
+    const err = setAt(r, segs, JSON.parse(json) as JsonValue);
+    return err === null ? 'changed' : { error: err };
+  };
+}
+
+function removeStep(op: OpOf<'remove'>): Step {
+  const segs = splitPath(op.field);
+  return (r) => (deleteAt(r, segs) ? 'changed' : 'unchanged');
+}
+
+function redactStep(op: OpOf<'redact'>, hmacKey: HmacKey): Step {
+  const segs = splitPath(op.field);
+  const replace =
+    op.mode === 'hash'
+      ? hashReplacement(hmacKey)
+      : maskReplacement(op.mask ?? DEFAULT_MASK, op.keepLast ?? 0);
+  return (r) => {
+    const got = getAt(r, segs);
+    if (!got.found || got.value === null || got.value === '') return 'unchanged';
+    setAt(r, segs, replace(got.value as JsonValue));
+    return 'changed';
+  };
+}
+
+function hashReplacement(key: HmacKey): (v: JsonValue) => string {
+  if (key === undefined) throw new Error('redact mode hash needs an HMAC key');
+  return (v) =>
+    createHmac('sha256', key)
+      .update(typeof v === 'string' ? v : JSON.stringify(v))
+      .digest('hex');
+}
+
+function maskReplacement(mask: string, keepLast: number): (v: JsonValue) => string {
+  return (v) =>
+    mask + (keepLast > 0 && typeof v === 'string' && v.length > keepLast ? v.slice(-keepLast) : '');
+}
+
+function tagStep(op: OpOf<'tag'>): Step {
+  const tag = op.tag;
+  return (r) => {
+    const tags = r.tags as JsonValue[];
+    if (tags.includes(tag)) return 'unchanged';
+    tags.push(tag);
+    return 'changed';
+  };
+}
+
+function routeStep(op: OpOf<'route'>): Step {
+  const route = op.route;
+  return (r) => {
+    r.route = route;
+    return 'changed';
+  };
+}
+
+function compileStep(op: RuleOperation, hmacKey: HmacKey): Step {
   switch (op.op) {
-    case 'rename': {
-      const from = splitPath(op.from);
-      const to = splitPath(op.to);
-      return (r) => {
-        const got = getAt(r, from);
-        if (!got.found) return 'unchanged';
-        const err = setAt(r, to, got.value as JsonValue);
-        if (err !== null) return { error: err };
-        deleteAt(r, from);
-        return 'changed';
-      };
-    }
-    case 'set': {
-      const segs = splitPath(op.field);
-      if (op.expr !== undefined) {
-        const expr = compileJmespath(op.expr);
-        return (r) => {
-          const v = expr(r) as JsonValue | undefined;
-          // Objects are copied so a later operation on one place cannot change the other (and a
-          // cyclic result fails here, as a rule error, not later at serialization).
-          const value =
-            v === undefined
-              ? null
-              : typeof v === 'object' && v !== null
-                ? (JSON.parse(JSON.stringify(v)) as JsonValue)
-                : v;
-          const err = setAt(r, segs, value);
-          return err === null ? 'changed' : { error: err };
-        };
-      }
-      const literal = op.value as JsonValue;
-      const json = JSON.stringify(literal);
-      return (r) => {
-        const err = setAt(r, segs, JSON.parse(json) as JsonValue);
-        return err === null ? 'changed' : { error: err };
-      };
-    }
-    case 'remove': {
-      const segs = splitPath(op.field);
-      return (r) => (deleteAt(r, segs) ? 'changed' : 'unchanged');
-    }
-    case 'redact': {
-      const segs = splitPath(op.field);
-      if (op.mode === 'hash') {
-        const key = hmacKey;
-        if (key === undefined) throw new Error('redact mode hash needs an HMAC key');
-        return (r) => {
-          const got = getAt(r, segs);
-          if (!got.found || got.value === null || got.value === '') return 'unchanged';
-          const text = typeof got.value === 'string' ? got.value : JSON.stringify(got.value);
-          setAt(r, segs, createHmac('sha256', key).update(text).digest('hex'));
-          return 'changed';
-        };
-      }
-      const mask = op.mask ?? DEFAULT_MASK;
-      const keepLast = op.keepLast ?? 0;
-      return (r) => {
-        const got = getAt(r, segs);
-        if (!got.found || got.value === null || got.value === '') return 'unchanged';
-        const v = got.value;
-        const kept = keepLast > 0 && typeof v === 'string' && v.length > keepLast ? v.slice(-keepLast) : '';
-        setAt(r, segs, mask + kept);
-        return 'changed';
-      };
-    }
+    case 'rename':
+      return renameStep(op);
+    case 'set':
+      return setStep(op);
+    case 'remove':
+      return removeStep(op);
+    case 'redact':
+      return redactStep(op, hmacKey);
     case 'drop':
       return () => 'drop';
-    case 'tag': {
-      const tag = op.tag;
-      return (r) => {
-        const tags = r.tags as JsonValue[];
-        if (tags.includes(tag)) return 'unchanged';
-        tags.push(tag);
-        return 'changed';
-      };
-    }
-    case 'route': {
-      const route = op.route;
-      return (r) => {
-        r.route = route;
-        return 'changed';
-      };
-    }
+    case 'tag':
+      return tagStep(op);
+    case 'route':
+      return routeStep(op);
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../core/errors.js';
-import { readEnrichmentEnv } from '../../../enrichment/enrichment-env.js';
+import { readEnrichmentEnv, readRulesCacheTtlSeconds } from '../../../enrichment/enrichment-env.js';
 import { enrichBatch, parsePartitionKeySpec } from '../../../enrichment/index.js';
 import { defaultRules, FIXED_NOW, pipeRecord } from './support.js';
 
@@ -18,6 +18,14 @@ describe('readEnrichmentEnv', () => {
       dlqUrl: base.DLQ_URL,
       partitionKey: { type: 'field', path: 'api.app_name' },
       rulesCacheTtlSeconds: 45,
+      formats: { value: 'json', key: 'text' },
+    });
+  });
+
+  it('reads the value and key formats', () => {
+    expect(readEnrichmentEnv({ ...base, VALUE_FORMAT: 'json', KEY_FORMAT: 'text' }).formats).toEqual({
+      value: 'json',
+      key: 'text',
     });
   });
 
@@ -59,6 +67,13 @@ describe('readEnrichmentEnv', () => {
       ],
     ],
     [
+      { ...base, VALUE_FORMAT: 'avro', KEY_FORMAT: 'bytes' },
+      [
+        'VALUE_FORMAT: must be one of json, received "avro". Fix: fix VALUE_FORMAT',
+        'KEY_FORMAT: must be one of text, received "bytes". Fix: fix KEY_FORMAT',
+      ],
+    ],
+    [
       { ...base, DLQ_URL: 'queue' },
       ['DLQ_URL: must be the enrichment DLQ queue URL, received "queue". Fix: fix DLQ_URL'],
     ],
@@ -78,6 +93,29 @@ describe('readEnrichmentEnv', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).message).toBe(
       `Invalid enrichment environment:\n${lines.map((l) => `<env>: ${l}`).join('\n')}`,
+    );
+  });
+});
+
+describe('readRulesCacheTtlSeconds (read by both Lambda handlers)', () => {
+  it.each([
+    [{}, 45],
+    [{ RULES_CACHE_TTL_SECONDS: '0' }, 0],
+    [{ RULES_CACHE_TTL_SECONDS: '3600' }, 3600],
+  ])('%j → %i', (env, expected) => {
+    expect(readRulesCacheTtlSeconds(env)).toBe(expected);
+  });
+
+  it.each(['7200', '-1', '1.5', 'soon'])('rejects %s naming the variable and the fix', (value) => {
+    let thrown: unknown;
+    try {
+      readRulesCacheTtlSeconds({ RULES_CACHE_TTL_SECONDS: value });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toBe(
+      `Invalid environment:\n<env>: RULES_CACHE_TTL_SECONDS: must be a whole number of seconds between 0 and 3600, received ${JSON.stringify(value)}. Fix: fix RULES_CACHE_TTL_SECONDS`,
     );
   });
 });

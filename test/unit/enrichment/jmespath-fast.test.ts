@@ -1,6 +1,7 @@
 import { search } from '@aws-lambda-powertools/jmespath';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compileJmespath, compilePlainJmespath } from '../../../enrichment/jmespath.js';
 import { compileFastJmespath } from '../../../enrichment/jmespath-fast.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
@@ -61,6 +62,10 @@ describe('compileFastJmespath agrees with Powertools JMESPath', () => {
         // Powertools answers an ordering comparison on non-numbers with undefined, the fast path with
         // null: both are falsy and both become null when written.
         expect(fast?.(data)).toEqual(search(e, data as never) ?? null);
+        // Same interface, identical output: the fast closure and the plain path (what compileJmespath
+        // falls back to) return the very same value.
+        expect(fast?.(data)).toStrictEqual(compilePlainJmespath(e)(data));
+        expect(compileJmespath(e)(data)).toStrictEqual(compilePlainJmespath(e)(data));
       }),
       { numRuns: RUNS },
     );
@@ -89,5 +94,12 @@ describe('compileFastJmespath agrees with Powertools JMESPath', () => {
     ['api.x[?y]'],
   ])('leaves %s to Powertools', (e) => {
     expect(compileFastJmespath(e)).toBeNull();
+  });
+
+  it('the plain path returns null where Powertools returns undefined (ordering on non-numbers)', () => {
+    const data = { api: { a: 'x', b: 'y' } };
+    expect(search('api.a < api.b', data as never)).toBeUndefined();
+    expect(compilePlainJmespath('api.a < api.b')(data)).toBeNull();
+    expect(compileFastJmespath('api.a < api.b')?.(data)).toBeNull();
   });
 });

@@ -1,5 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeApicEvent, parseHttpStatus, toIsoUtc } from '../../../enrichment/index.js';
+import {
+  APIC_FIELDS,
+  type JsonObject,
+  normalizeApicEvent,
+  parseHttpStatus,
+  toIsoUtc,
+} from '../../../enrichment/index.js';
+import { plainApiBuilder, shapedApiBuilder } from '../../../enrichment/normalize.js';
+import { apicEvent } from './support.js';
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 
 describe('parseHttpStatus', () => {
   it.each([
@@ -122,5 +133,53 @@ describe('normalizeApicEvent', () => {
     expect(JSON.stringify(result.extra)).toBe('{"__proto__":{"polluted":true}}');
     expect(Object.getPrototypeOf(result.extra)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('the shape cache (shapedApiBuilder) builds what the plain builder builds', () => {
+  const template = apicEvent();
+  const names = APIC_FIELDS.map(([src]) => src);
+  const event = fc
+    .record({
+      drop: fc.subarray(names, { maxLength: 8 }),
+      replace: fc.dictionary(fc.constantFrom(...names, 'other', '__proto__'), fc.jsonValue({ maxDepth: 2 }), {
+        maxKeys: 4,
+      }),
+      order: fc.constantFrom('as-is', 'reversed', 'sorted'),
+    })
+    .map((m) => {
+      const e: Record<string, unknown> = { ...template };
+      for (const f of m.drop) delete e[f];
+      for (const [k, v] of Object.entries(m.replace))
+        Object.defineProperty(e, k, { value: v, enumerable: true, writable: true, configurable: true });
+      const entries = Object.entries(e);
+      if (m.order === 'reversed') entries.reverse();
+      if (m.order === 'sorted') entries.sort(([a], [b]) => (a < b ? -1 : 1));
+      // JSON text → JSON.parse, as the record path gets it (a "__proto__" key stays an own key).
+      return JSON.parse(
+        `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`,
+      ) as JsonObject;
+    });
+
+  it('same result, same keys in the same order, same serialized bytes', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const plain = normalizeApicEvent(e, plainApiBuilder);
+        const shaped = normalizeApicEvent(e, shapedApiBuilder);
+        expect(shaped).toStrictEqual(plain);
+        if (plain.ok && shaped.ok) {
+          expect(Object.keys(shaped.api)).toEqual(Object.keys(plain.api));
+          expect(JSON.stringify(shaped)).toBe(JSON.stringify(plain));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('is what normalizeApicEvent uses by default', () => {
+    const e = apicEvent() as JsonObject;
+    expect(JSON.stringify(normalizeApicEvent(e))).toBe(
+      JSON.stringify(normalizeApicEvent(e, plainApiBuilder)),
+    );
   });
 });
