@@ -12,8 +12,10 @@
  *   invocation, 4 iterations a minute = 1,200 records per minute and partition).
  */
 import { randomUUID } from 'node:crypto';
-import { drainPartitionRaw, type KafkaConnection, openPartitionSession } from '../core/kafka-client.js';
+import type { KafkaConnection } from '../core/kafka/client.js';
+import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { createApicGenerator } from '../devkit/apic-generator.js';
+import { drainPartitionRaw } from '../devkit/bench-baselines.js';
 import { createTopic, kafkaConnections, produceMessages } from '../devkit/testbed/kafka.js';
 import { startTestBed } from '../devkit/testbed/testbed.js';
 import { type CompiledRules, compileRules, DEFAULT_RULES } from '../enrichment/index.js';

@@ -23,7 +23,7 @@ export interface PipeKafkaRecordInput {
   readonly headers?: KafkaHeaderInput;
 }
 
-/** A record as the Kafka readers of core/kafka-client.ts hand it out (structurally: no import of kafkajs). */
+/** A record as the Kafka readers of core/kafka/ hand it out (structurally: no import of kafkajs). */
 export interface ReadKafkaRecord {
   readonly topic: string;
   readonly partition: number;

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { ConfigError, NonRetriableError, RetriableError } from '../core/errors.js';
-import type { KafkaConnection } from '../core/kafka-client.js';
+import type { KafkaConnection } from '../core/kafka/client.js';
 import { authKind } from '../pipes/kinds/registry.js';
 import type { SecretFieldReader } from '../pipes/kinds/types.js';
 
@@ -148,7 +148,7 @@ function secretFields(json: Record<string, unknown>, secretId: string): SecretFi
  * Resolves a connection spec into a KafkaConnection: truststore from S3 / Secrets Manager / a bundled
  * file, and what the auth type's module reads from its secret (`pipes/kinds/auth/`): a client certificate +
  * key from `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory), or
- * SASL credentials from `{username, password}`. `rejectUnauthorized` stays true (core/kafka-client.ts).
+ * SASL credentials from `{username, password}`. `rejectUnauthorized` stays true (core/kafka/client.ts).
  */
 export async function resolveKafkaConnection(
   spec: ConnectionSpec,

@@ -5,7 +5,8 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { describeTopicPartitions, openPartitionSession } from '../core/kafka-client.js';
+import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
+import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { createKinesisSink } from '../core/kinesis-delivery.js';
 import {
   type CompiledRules,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
-import type { ReaderStats, StartingPosition } from '../core/kafka-client.js';
+import type { ReaderStats } from '../core/kafka/partition-session.js';
+import type { StartingPosition } from '../core/kafka/records.js';
 import { type BackoffOptions, deliverEntries, type SinkEntry } from '../core/kinesis-delivery.js';
 import {
   type CompiledRules,

@@ -1,12 +1,14 @@
-import type { PartitionRecord, PartitionSession, StartingPosition } from '../core/kafka-client.js';
+import type { PartitionSession } from '../core/kafka/partition-session.js';
+import type { PartitionRecord, StartingPosition } from '../core/kafka/records.js';
 import type { SinkPort } from '../core/kinesis-delivery.js';
 import type { LockPort } from './lock.js';
 
-export type { PartitionRecord, PartitionSession } from '../core/kafka-client.js';
+export type { PartitionSession } from '../core/kafka/partition-session.js';
+export type { PartitionRecord } from '../core/kafka/records.js';
 export type { SinkEntryResult, SinkPort } from '../core/kinesis-delivery.js';
 export type { LockPort } from './lock.js';
 
-/** Opens single-partition reads and lists partitions (adapter: core/kafka-client.ts). */
+/** Opens single-partition reads and lists partitions (adapter: core/kafka/partition-session.ts, core/kafka/admin-probe.ts). */
 export interface ReaderPort {
   open(request: {
     topic: string;

@@ -2,7 +2,8 @@
  * The diagnoses of `check`: a failed DNS lookup, TCP connect, TLS handshake or Kafka request mapped to the
  * message, the likely cause and the fix. Pure: they read the error and the plan only.
  */
-import { classifyKafkaError, type KafkaTlsMaterial } from '../../core/kafka-client.js';
+import type { KafkaTlsMaterial } from '../../core/kafka/client.js';
+import { classifyKafkaError } from '../../core/kafka/failures.js';
 import { hostOf, portOf } from '../shared/brokers.js';
 import type { CheckStep, CheckStepId } from './engine.js';
 import { ProbeTimeoutError, type TlsProbeError } from './net-probe.js';

@@ -5,7 +5,8 @@
  * steps are skipped once one fails.
  */
 import { performance } from 'node:perf_hooks';
-import { type AdminProbe, type KafkaConnection, openAdminProbe } from '../../core/kafka-client.js';
+import { type AdminProbe, openAdminProbe } from '../../core/kafka/admin-probe.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
 import { hostOf, portOf } from '../shared/brokers.js';
 import { diagnoseKafka, diagnoseNetwork, diagnoseTls } from './diagnose.js';
 import { kafkaSteps } from './kafka-steps.js';

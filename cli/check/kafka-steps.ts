@@ -2,7 +2,7 @@
  * The Kafka steps of `check`, run on the connected admin probe: metadata (advertised listeners), topic
  * (with the closest existing name), partitions (leaders, replication) and the consumer group with its lag.
  */
-import type { AdminProbe } from '../../core/kafka-client.js';
+import type { AdminProbe } from '../../core/kafka/admin-probe.js';
 import { didYouMean } from '../../pipes/load-sources.js';
 import { diagnoseKafka } from './diagnose.js';
 import { type StepLog, timed } from './engine.js';

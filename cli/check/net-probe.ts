@@ -7,7 +7,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import type { KafkaTlsMaterial } from '../../core/kafka-client.js';
+import type { KafkaTlsMaterial } from '../../core/kafka/client.js';
 
 /** Raised by {@link withTimeout}. */
 export class ProbeTimeoutError extends Error {

@@ -3,7 +3,7 @@
  * with: the brokers, the TLS material and SASL credentials of a source, from its file, its secrets or the
  * flags that replace them.
  */
-import type { KafkaSaslCredentials, KafkaTlsMaterial } from '../../core/kafka-client.js';
+import type { KafkaSaslCredentials, KafkaTlsMaterial } from '../../core/kafka/client.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { type ConnectionMaterial, loadMaterial, type MaterialFlags } from '../shared/material.js';

@@ -5,7 +5,9 @@
  * value is whole.
  */
 import { createHash } from 'node:crypto';
-import { type KafkaConnection, type PartitionRecord, readRecordsAt } from '../../core/kafka-client.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
+import type { PartitionRecord } from '../../core/kafka/records.js';
+import { readRecordsAt } from '../../core/kafka/records-at.js';
 import {
   buildPipeKafkaRecord,
   DLQ_KEY_HEADERS_REMOVED_NOTE,
@@ -31,7 +33,7 @@ export interface KafkaRecordReader {
   ): Promise<Map<string, PartitionRecord>>;
 }
 
-/** A {@link KafkaRecordReader} over a Kafka connection (core/kafka-client.ts readRecordsAt). */
+/** A {@link KafkaRecordReader} over a Kafka connection (core/kafka/records-at.ts readRecordsAt). */
 export function kafkaRecordReader(conn: KafkaConnection): KafkaRecordReader {
   return { readRecordsAt: (topic, partition, offsets) => readRecordsAt(conn, topic, partition, offsets) };
 }

@@ -4,7 +4,8 @@
  * entries and the counts per rule. Samples come from a JSON / NDJSON file or from the source's topic.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { consumeMessages, type KafkaConnection } from '../../core/kafka-client.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
+import { consumeMessages } from '../../core/kafka/group-member.js';
 import {
   buildPipeKafkaRecord,
   type CompiledRules,

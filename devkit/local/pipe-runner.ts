@@ -1,7 +1,7 @@
 /**
  * The local Pipe runner: runs one `engine: pipe` source with an EventBridge Pipe's semantics
  * (design.md §2):
- *  - a member of the source's consumer group (kafkajs via core/kafka-client.ts), auto-commit off;
+ *  - a member of the source's consumer group (kafkajs via core/kafka/group-member.ts), auto-commit off;
  *  - batches by batchSize / batchingWindowSeconds / 6 MB (devkit/local/pipe-batcher.ts);
  *  - filters on value (JSON) / key (devkit/local/filter-pattern.ts): filtered records are committed, not delivered;
  *  - the flat-array event of design.md §2, built with buildPipeKafkaRecord;
@@ -9,8 +9,10 @@
  *  - the target; any enrichment or target error retries the WHOLE batch (no DLQ for Kafka sources),
  *    and offsets are committed only after the target succeeded.
  */
-import type { GroupMember, KafkaConnection, PartitionRecord } from '../../core/kafka-client.js';
-import { joinConsumerGroup } from '../../core/kafka-client.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
+import type { GroupMember } from '../../core/kafka/group-member.js';
+import { joinConsumerGroup } from '../../core/kafka/group-member.js';
+import type { PartitionRecord } from '../../core/kafka/records.js';
 import { buildPipeKafkaRecord, type CanonicalRecord, pipeInputOf } from '../../enrichment/index.js';
 import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
 import { PipeBatcher } from './pipe-batcher.js';

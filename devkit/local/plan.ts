@@ -9,7 +9,7 @@
  * The events keep the source's own cluster identity (configured brokers or cluster ARN), so sources that
  * share a topic name on the single local broker still get distinct eventIds, as on distinct clusters.
  */
-import type { KafkaConnection } from '../../core/kafka-client.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
 import { type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
 
 /** A listener of the test bed. */

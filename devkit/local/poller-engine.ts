@@ -5,7 +5,7 @@
  * (createPoller, what fallback-poller/handler.ts runs) over the mTLS listener, the client certificate
  * from Secrets Manager and the long trust bundle from S3.
  */
-import type { KafkaConnection } from '../../core/kafka-client.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
 import { DEFAULT_RULES, DEFAULT_RULES_FILE, loadRulesFile } from '../../enrichment/index.js';
 import { createRulesLoader } from '../../enrichment/rules-loader.js';
 import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';

@@ -4,7 +4,7 @@
  * reference of every record (topic, partition, offset, timestamp, kind, which pipe filters drop it) for
  * the reconciliation.
  */
-import type { LongLivedProducer, PartitionedMessage } from '../../core/kafka-client.js';
+import type { LongLivedProducer, PartitionedMessage } from '../testbed/kafka.js';
 import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
 import type { ProducedRef } from './reconcile.js';
 import { createRecordSource, type LocalRecord } from './records.js';

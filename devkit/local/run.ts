@@ -5,16 +5,12 @@
  * drained, reads every stream and DLQ back and returns the summary.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import {
-  createTopic,
-  fetchGroupLag,
-  type KafkaConnection,
-  type LongLivedProducer,
-  openProducer,
-} from '../../core/kafka-client.js';
+import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
 import { createPollerAwsClients } from '../../fallback-poller/aws-clients.js';
 import { loadSourceEntries } from '../../pipes/load-sources.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
+import { createTopic, type LongLivedProducer, openProducer } from '../testbed/kafka.js';
 import { readAllRecords } from '../testbed/kinesis.js';
 import { startTestBed, type TestBed } from '../testbed/testbed.js';
 import type { AsyncInvoker } from './async-invoke.js';

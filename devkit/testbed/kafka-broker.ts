@@ -10,7 +10,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createKafka, type KafkaConnection } from '../../core/kafka-client.js';
+import { createKafka, type KafkaConnection } from '../../core/kafka/client.js';
 import { ensureInstalled, kafkaLibsDir } from './install-paths.js';
 import type { PkiMaterial } from './pki.js';
 import { freePorts, isRunning, killByPid, tailFile, trackPid, waitFor } from './processes.js';

@@ -5,7 +5,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CheckReport, CheckStep } from '../../cli/check/engine.js';
 import type { CliAwsClients } from '../../cli/shared/aws.js';
-import { joinConsumerGroup } from '../../core/kafka-client.js';
+import { joinConsumerGroup } from '../../core/kafka/group-member.js';
 import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
 import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';

@@ -19,15 +19,12 @@ import type { DlqSummary } from '../../cli/dlq/messages.js';
 import type { ReplaySummary } from '../../cli/dlq/replay.js';
 import type { CliAwsClients } from '../../cli/shared/aws.js';
 import { NonRetriableError, RetriableError } from '../../core/errors.js';
-import {
-  consumeMessages,
-  createKafka,
-  createTopic,
-  type PartitionRecord,
-  readRecordsAt,
-} from '../../core/kafka-client.js';
+import { createKafka } from '../../core/kafka/client.js';
+import { consumeMessages } from '../../core/kafka/group-member.js';
+import type { PartitionRecord } from '../../core/kafka/records.js';
+import { readRecordsAt } from '../../core/kafka/records-at.js';
 import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
-import { kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { readAllRecords } from '../../devkit/testbed/kinesis.js';
 import {
   buildPipeKafkaRecord,

@@ -8,7 +8,7 @@ import type { DlqSummary } from '../../cli/dlq/messages.js';
 import { findSourceQueue } from '../../cli/dlq/queue.js';
 import type { ReplaySummary } from '../../cli/dlq/replay.js';
 import type { CliAwsClients } from '../../cli/shared/aws.js';
-import { consumeMessages } from '../../core/kafka-client.js';
+import { consumeMessages } from '../../core/kafka/group-member.js';
 import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
 import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { readAllRecords } from '../../devkit/testbed/kinesis.js';

@@ -5,13 +5,13 @@
  * before the target succeeds.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { fetchGroupLag, openProducer } from '../../core/kafka-client.js';
+import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
 import { ensureQueue } from '../../devkit/local/aws-resources.js';
 import { emptyStats, startPipeRunner } from '../../devkit/local/pipe-runner.js';
 import { planSource } from '../../devkit/local/plan.js';
 import { createLocalEnrichment, quietLogger } from '../../devkit/local/wiring.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
-import { createTopic, kafkaConnections, uniqueName } from '../../devkit/testbed/kafka.js';
+import { createTopic, kafkaConnections, openProducer, uniqueName } from '../../devkit/testbed/kafka.js';
 import type { CanonicalRecord } from '../../enrichment/index.js';
 import { parseSourceFile } from '../../pipes/load-sources.js';
 

@@ -1,5 +1,5 @@
 /**
- * The partition reader (core/kafka-client.ts openPartitionSession) against the real broker, with small
+ * The partition reader (core/kafka/partition-session.ts openPartitionSession) against the real broker, with small
  * fetches so that a few thousand records take many fetches, read-aheads, overlaps and gap fills:
  * every record is handed out once and in order, whatever the number of lanes; transactions are read
  * READ_COMMITTED (aborted records dropped, control records skipped) across lane boundaries; an open
@@ -7,15 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import {
-  createKafka,
-  createTopic,
-  type KafkaConnection,
-  openPartitionSession,
-  type PartitionRecord,
-  type PartitionSession,
-} from '../../core/kafka-client.js';
-import { kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import { createKafka, type KafkaConnection } from '../../core/kafka/client.js';
+import { openPartitionSession, type PartitionSession } from '../../core/kafka/partition-session.js';
+import type { PartitionRecord } from '../../core/kafka/records.js';
+import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 
 const bed = inject('testbed');

@@ -9,7 +9,7 @@ import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import type { KafkaConnection } from '../../core/kafka-client.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
 import { createApicGenerator } from '../../devkit/apic-generator.js';
 import type { AwsClients } from '../../devkit/testbed/aws.js';
 import { createTopic, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';

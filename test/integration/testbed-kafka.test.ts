@@ -3,8 +3,15 @@
  * misconfigurations (wrong CA, no client certificate, wrong SCRAM password) fail fast with asserted errors.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { consumeMessages, fetchClusterMetadata, type KafkaConnection } from '../../core/kafka-client.js';
-import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import type { KafkaConnection } from '../../core/kafka/client.js';
+import { consumeMessages } from '../../core/kafka/group-member.js';
+import {
+  createTopic,
+  fetchClusterMetadata,
+  kafkaConnections,
+  produceMessages,
+  uniqueName,
+} from '../../devkit/testbed/kafka.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 
 const bed = inject('testbed');

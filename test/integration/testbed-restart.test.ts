@@ -3,7 +3,7 @@
  * PID changes (killed by PID, started again).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeMessages } from '../../core/kafka-client.js';
+import { consumeMessages } from '../../core/kafka/group-member.js';
 import { createTopic, kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { startTestBed, type TestBed } from '../../devkit/testbed/testbed.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';

@@ -18,7 +18,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type ReplaySummary, replayDlq } from '../../../cli/dlq/replay.js';
 import type { KafkaRecordReader } from '../../../cli/dlq/reread.js';
 import { streamReplayTarget } from '../../../cli/dlq/targets.js';
-import type { PartitionRecord } from '../../../core/kafka-client.js';
+import type { PartitionRecord } from '../../../core/kafka/records.js';
 import type { SinkEntry, SinkPort } from '../../../core/kinesis-delivery.js';
 import {
   buildPipeKafkaRecord,

@@ -11,7 +11,7 @@ import { createServer, type Server, type TlsOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnoseTls } from '../../../cli/check/diagnose.js';
 import { tlsKafkaProbe } from '../../../cli/check/net-probe.js';
-import type { KafkaTlsMaterial } from '../../../core/kafka-client.js';
+import type { KafkaTlsMaterial } from '../../../core/kafka/client.js';
 import { generatePki, type PkiMaterial } from '../../../devkit/testbed/pki.js';
 
 let pki: PkiMaterial;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type FetchPiece, FetchPlan, type PlannedFetch } from '../../../core/fetch-plan.js';
+import { type FetchPiece, FetchPlan, type PlannedFetch } from '../../../core/kafka/fetch-plan.js';
 
 interface Rec {
   readonly offset: string;

@@ -1,4 +1,5 @@
-import type { PartitionRecord, PartitionSession } from '../../../core/kafka-client.js';
+import type { PartitionSession } from '../../../core/kafka/partition-session.js';
+import type { PartitionRecord } from '../../../core/kafka/records.js';
 import { createMemoryLock } from '../../../fallback-poller/lock.js';
 import type { PollPorts, ReaderPort, SinkEntryResult } from '../../../fallback-poller/ports.js';
 

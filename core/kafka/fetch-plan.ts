@@ -1,6 +1,5 @@
 /**
- * Read-ahead plan of the partition reader (pure, no I/O; the "Partition reader" section of
- * core/kafka-client.ts drives it with real fetches).
+ * Read-ahead plan of the partition reader (pure, no I/O; partition-fetcher.ts drives it with real fetches).
  *
  * A Kafka broker serves the requests of one connection one at a time and encrypts a TLS response on one
  * network thread. With one fetch in flight the broker idles while the client receives and decodes a

@@ -1,0 +1,101 @@
+/**
+ * The Kafka adapter's client configuration. core/kafka/ is the only folder that imports kafkajs: kafkajs is
+ * unmaintained since 2023, so it stays behind this adapter, and the poller, the CLI and the dev kit reach
+ * Kafka only through the functions and types of core/kafka/.
+ *
+ * TLS is always verified: `rejectUnauthorized` is never false.
+ */
+import {
+  AssignerProtocol,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  type PartitionAssigner,
+  type SASLOptions,
+} from 'kafkajs';
+
+/** How to reach and authenticate to a Kafka cluster. */
+export interface KafkaConnection {
+  /** `host:port` bootstrap brokers. */
+  readonly brokers: readonly string[];
+  /** Client id shown in broker logs and consumer-group listings. */
+  readonly clientId?: string;
+  /** TLS settings; absent means PLAINTEXT. */
+  readonly tls?: KafkaTlsMaterial;
+  /** SASL authentication (over TLS in practice); absent means none. */
+  readonly sasl?: KafkaSasl;
+  /** TCP connect timeout in ms (default 5000). */
+  readonly connectionTimeoutMs?: number;
+  /** Request timeout in ms (default 15000). */
+  readonly requestTimeoutMs?: number;
+  /** kafkajs retry count for a request (default 2: fail fast, callers decide). */
+  readonly retries?: number;
+}
+
+/** PEM material for TLS / mTLS. */
+export interface KafkaTlsMaterial {
+  /** Trusted CA certificates (PEM bundle). Absent = the Node.js default (public) roots. */
+  readonly ca?: string;
+  /** Client certificate chain (PEM) for mTLS. */
+  readonly cert?: string;
+  /** Client private key (PEM, PKCS#8, possibly encrypted). */
+  readonly key?: string;
+  /** Passphrase of an encrypted client key. */
+  readonly passphrase?: string;
+  /** SNI / host name to verify when it differs from the broker address. */
+  readonly servername?: string;
+}
+
+/** SASL with a user name and password: SCRAM-SHA-256/512, or PLAIN for basic auth. */
+export interface KafkaSaslCredentials {
+  readonly mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain';
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Every SASL mechanism the adapter speaks, one member per mechanism, each in the shape kafkajs' `sasl`
+ * option takes (checked below), so the adapter hands it to kafkajs as it is. A new mechanism (for example
+ * OAUTHBEARER: `{ mechanism: 'oauthbearer', oauthBearerProvider }`) is one more member here; the callers
+ * that pass a KafkaConnection along do not change.
+ */
+export type KafkaSasl = KafkaSaslCredentials;
+
+/** Compile-time proof that every KafkaSasl member is a kafkajs SASL option. */
+const saslIsKafkajsOption = (sasl: KafkaSasl): SASLOptions => ({ ...sasl });
+
+/** Builds the kafkajs configuration (pure, exported for tests). */
+export function toKafkaConfig(conn: KafkaConnection): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId: conn.clientId ?? 'kafka-pipes-template',
+    brokers: [...conn.brokers],
+    connectionTimeout: conn.connectionTimeoutMs ?? 5_000,
+    requestTimeout: conn.requestTimeoutMs ?? 15_000,
+    retry: { retries: conn.retries ?? 2, initialRetryTime: 100, maxRetryTime: 2_000 },
+    logLevel: logLevel.NOTHING,
+  };
+  if (conn.tls) {
+    config.ssl = {
+      rejectUnauthorized: true,
+      ...(conn.tls.ca ? { ca: [conn.tls.ca] } : {}),
+      ...(conn.tls.cert ? { cert: conn.tls.cert } : {}),
+      ...(conn.tls.key ? { key: conn.tls.key } : {}),
+      ...(conn.tls.passphrase ? { passphrase: conn.tls.passphrase } : {}),
+      ...(conn.tls.servername ? { servername: conn.tls.servername } : {}),
+    };
+  }
+  if (conn.sasl) config.sasl = saslIsKafkajsOption(conn.sasl);
+  return config;
+}
+
+/**
+ * Creates a kafkajs client for the connection. The adapter's own modules use it; so does the dev kit (test
+ * bed readiness probes, test producers, the bench baseline), which never imports kafkajs itself.
+ */
+export function createKafka(conn: KafkaConnection): Kafka {
+  return new Kafka(toKafkaConfig(conn));
+}
+
+export type { Kafka, PartitionAssigner };
+/** kafkajs' group-assignment codec, for the dev kit's single-partition bench consumer (devkit/bench-baselines.ts). */
+export { AssignerProtocol };

@@ -1,0 +1,271 @@
+/**
+ * The partition reader's background fetches (partition-session.ts hands their records out).
+ *
+ * One fetch loop per lane, each lane on its own connection: lane 0 starts at the head; the others read
+ * ahead once a size-limited fetch gave the plan (fetch-plan.ts) an estimate, up to `prefetchRecords` records
+ * or `prefetchBytes` bytes ahead of the caller, so network, broker and processing overlap. Records reach the
+ * buffer strictly in offset order, each once. Only failures of head fetches count toward giving up: a failed
+ * read-ahead is planned again (or its range fetched from the head). A broker restart or leader move is
+ * ridden out with a metadata refresh and backoff, up to READER_FETCH_FAILURES_MAX head failures in a row.
+ */
+import { NonRetriableError } from '../errors.js';
+import type { Kafka } from './client.js';
+import { backoffMs, isOffsetOutOfRange, sleep } from './failures.js';
+import { FetchPlan, type FetchPlanStats, type PlannedFetch } from './fetch-plan.js';
+import { connectToTopic, disconnectQuietly, type InternalCluster, internalCluster } from './internals.js';
+import { type FetchedRecords, fetchFromLeader } from './leader-fetch.js';
+import { readPartitionWatermarks } from './offsets.js';
+import { type PartitionRecord, partitionRecordBytes } from './records.js';
+
+/** Consecutive head-fetch failures (≈ 2 s backoff each) before the reader gives up (rides out a broker restart). */
+const READER_FETCH_FAILURES_MAX = 15;
+
+/** What the fetcher reads and how much it may hold. */
+export interface FetcherSettings {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchMaxWaitMs: number;
+  readonly maxBytesPerFetch: number;
+  readonly prefetchRecords: number;
+  readonly prefetchBytes: number;
+  readonly lanes: number;
+}
+
+/** Counters of a partition session: the fetch plan's, plus the most bytes it buffered ahead of the caller. */
+export interface ReaderStats extends FetchPlanStats {
+  readonly peakBufferedBytes: number;
+}
+
+export class PartitionFetcher {
+  readonly #plan: FetchPlan<PartitionRecord>;
+  #latestHigh: bigint;
+  /**
+   * End of what READ_COMMITTED can read: the last stable offset of the latest fetch response (below the
+   * high watermark while a transaction is open), the open's high watermark until a fetch reports one.
+   */
+  #readableEnd: bigint;
+  readonly #buffer: PartitionRecord[] = [];
+  #bufferedBytes = 0;
+  #peakBufferedBytes = 0;
+  #crash: Error | null = null;
+  #closed = false;
+  #loops: Promise<void>[] | null = null;
+  #wakeReader: (() => void) | null = null;
+  readonly #fetcherWaits = new Set<() => void>();
+  /** Connections of the read-ahead lanes (lane 0 uses the head connection), opened on first use. */
+  readonly #laneClusters = new Map<number, InternalCluster>();
+  readonly #laneConnecting = new Map<number, Promise<InternalCluster>>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly head: InternalCluster,
+    private readonly settings: FetcherSettings,
+    start: bigint,
+    highWatermark: bigint,
+  ) {
+    this.#plan = new FetchPlan<PartitionRecord>(start, { lanes: settings.lanes });
+    this.#latestHigh = highWatermark;
+    this.#readableEnd = highWatermark;
+  }
+
+  get started(): boolean {
+    return this.#loops !== null;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get crash(): Error | null {
+    return this.#crash;
+  }
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+  /** Whether the head is below the readable end (records exist that were not handed out). */
+  get behind(): boolean {
+    return this.#plan.next < this.#readableEnd;
+  }
+  get latestHigh(): bigint {
+    return this.#latestHigh;
+  }
+  /** Why a poll that waited in vain expected records. */
+  behindBy(): string {
+    return `although offset ${this.#plan.next} < readable end ${this.#readableEnd}`;
+  }
+  /** Offset of the next record to hand out. */
+  nextOffset(): string {
+    return this.#buffer[0] ? this.#buffer[0].offset : this.#plan.next.toString();
+  }
+  stats(): ReaderStats {
+    return { ...this.#plan.stats, peakBufferedBytes: this.#peakBufferedBytes };
+  }
+
+  /** Starts the fetch loops (once). */
+  start(): void {
+    this.#loops ??= Array.from({ length: this.settings.lanes }, (_, lane) => this.#laneLoop(lane));
+  }
+
+  /** Records the reader as failed (the next poll reports it). */
+  fail(error: Error): void {
+    this.#crash = error;
+  }
+
+  /** Takes up to `max` records from the buffer, in offset order. */
+  take(max: number): PartitionRecord[] {
+    const out = this.#buffer.splice(0, max);
+    for (const r of out) this.#bufferedBytes -= partitionRecordBytes(r);
+    if (out.length > 0) this.#signalFetchers();
+    return out;
+  }
+
+  /** Resolves when a fetch delivered records or the reader crashed, or after `ms`. */
+  async waitForRecords(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wakeReader = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wakeReader = null;
+  }
+
+  /** Stops the loops and disconnects every lane; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signalFetchers();
+    this.#signalReader();
+    // Disconnect first: it ends an in-flight long-poll fetch (up to fetchMaxWaitMs) instead of waiting for it.
+    await Promise.all([this.head, ...this.#laneClusters.values()].map(disconnectQuietly));
+    await Promise.all((this.#loops ?? []).map((l) => l.catch(() => undefined)));
+  }
+
+  async #laneLoop(lane: number): Promise<void> {
+    let failures = 0;
+    while (!this.#closed) {
+      const fetch = this.#nextFetch(lane);
+      if (fetch === null) {
+        await new Promise<void>((resolve) => this.#fetcherWaits.add(resolve));
+        continue;
+      }
+      this.#plan.issued(lane, fetch);
+      let fetched: FetchedRecords | null;
+      try {
+        fetched = await fetchFromLeader(await this.#laneCluster(lane), this.#leaderFetch(fetch));
+      } catch (error) {
+        this.#plan.failed(lane);
+        this.#signalFetchers();
+        if (this.#closed) return;
+        const atHead = fetch.start <= this.#plan.next;
+        if (atHead && isOffsetOutOfRange(error) && (await this.#skipPastRetention())) continue;
+        failures++;
+        if (atHead && failures > READER_FETCH_FAILURES_MAX) {
+          this.#crash = error as Error;
+          this.#signalReader();
+          return;
+        }
+        // Broker restart, leader move, connection reset: refresh metadata and retry with backoff.
+        await sleep(backoffMs(failures));
+        await (lane === 0 ? this.head : this.#laneClusters.get(lane))
+          ?.refreshMetadata()
+          .catch(() => undefined);
+        continue;
+      }
+      failures = 0;
+      if (this.#closed) return;
+      if (fetched) this.#accept(lane, fetch, fetched);
+      else this.#plan.failed(lane);
+    }
+  }
+
+  /**
+   * What `lane` should fetch now, or null. The head (what the caller needs next) waits only for the caller
+   * to drain the buffer; a read-ahead also counts the pieces held back behind a gap, which only the head
+   * can release, so they never block it.
+   */
+  #nextFetch(lane: number): PlannedFetch | null {
+    const planned = this.#plan.plan(lane, this.#readableEnd);
+    if (planned === null) return null;
+    const { prefetchRecords, prefetchBytes } = this.settings;
+    const mayFetch =
+      planned.start <= this.#plan.next
+        ? this.#buffer.length < prefetchRecords && this.#bufferedBytes < prefetchBytes
+        : this.#buffer.length + this.#plan.held < prefetchRecords &&
+          this.#bufferedBytes + this.#plan.heldBytes < prefetchBytes;
+    return mayFetch ? planned : null;
+  }
+
+  #leaderFetch({ start, maxBytes: limit }: PlannedFetch) {
+    const { topic, partition, fetchMaxWaitMs, maxBytesPerFetch } = this.settings;
+    return {
+      topic,
+      partition,
+      start,
+      maxWaitMs: fetchMaxWaitMs,
+      maxBytes: maxBytesPerFetch,
+      partitionMaxBytes: Math.min(limit ?? maxBytesPerFetch, maxBytesPerFetch),
+    };
+  }
+
+  /** Retention deleted what the head was about to read: continue from the new low watermark, if it moved. */
+  async #skipPastRetention(): Promise<boolean> {
+    const { topic, partition } = this.settings;
+    const low = await readPartitionWatermarks(this.head, topic, partition).then(
+      (w) => w.low,
+      () => null,
+    );
+    if (low === null || low <= this.#plan.next) return false;
+    this.#plan.skipTo(low);
+    return true;
+  }
+
+  /** Hands a fetched piece to the plan and buffers the records that are now in order. */
+  #accept(lane: number, fetch: PlannedFetch, fetched: FetchedRecords): void {
+    if (fetched.highWatermark > this.#latestHigh) this.#latestHigh = fetched.highWatermark;
+    this.#readableEnd = fetched.readableEnd;
+    const ready = this.#plan.completed(lane, { ...fetched, start: fetch.start }, fetched.readableEnd);
+    for (const r of ready) {
+      this.#buffer.push(r);
+      this.#bufferedBytes += partitionRecordBytes(r);
+    }
+    const held = this.#bufferedBytes + this.#plan.heldBytes;
+    if (held > this.#peakBufferedBytes) this.#peakBufferedBytes = held;
+    if (ready.length > 0) this.#signalReader();
+    this.#signalFetchers();
+  }
+
+  /** The connection of `lane`; a failed connect is retried with a fresh cluster on the lane's next fetch. */
+  #laneCluster(lane: number): Promise<InternalCluster> {
+    if (lane === 0) return Promise.resolve(this.head);
+    let connecting = this.#laneConnecting.get(lane);
+    if (!connecting) {
+      const c = internalCluster(this.kafka);
+      this.#laneClusters.set(lane, c);
+      connecting = connectToTopic(c, this.settings.topic).then(async () => {
+        if (!this.#closed) return c;
+        // close() ran while this connection opened: do not leave it behind.
+        await disconnectQuietly(c);
+        throw new NonRetriableError('partition session is closed');
+      });
+      connecting.catch(() => {
+        this.#laneConnecting.delete(lane);
+        this.#laneClusters.delete(lane);
+        void disconnectQuietly(c);
+      });
+      this.#laneConnecting.set(lane, connecting);
+    }
+    return connecting;
+  }
+
+  #signalReader(): void {
+    const w = this.#wakeReader;
+    this.#wakeReader = null;
+    w?.();
+  }
+
+  #signalFetchers(): void {
+    const waiting = [...this.#fetcherWaits];
+    this.#fetcherWaits.clear();
+    for (const w of waiting) w();
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The partition reader of the fallback poller (fallback-poller/README.md explains the approach): reads
+ * exactly ONE partition from the committed offset of the source's consumer group WITHOUT becoming a member
+ * of that group (kafkajs has no `assign()`):
+ *   1. The group's committed offset (the next offset to read) and the partition's watermarks are read with
+ *      OffsetFetch and ListOffsets (offsets.ts); with no committed offset the reader starts at the low or
+ *      high watermark according to the starting position. A committed offset below the low watermark
+ *      (retention deleted it) is clamped up to the low watermark.
+ *   2. Records are read with Fetch requests sent straight to the partition leader through kafkajs' own
+ *      Cluster/Broker objects (internals.ts, leader-fetch.ts). No group is joined: no rebalance, no
+ *      group.initial.rebalance.delay.ms wait, no other reader disturbed. While behind, a second connection
+ *      reads ahead (partition-fetcher.ts, fetch-plan.ts).
+ *   3. Offsets are committed with the memberless OffsetCommit (offsets.ts): the group stays Empty, so
+ *      `kafka-consumer-groups --describe` shows "no active members" and the lag per partition. kafkajs'
+ *      admin.setOffsets is NOT used: it joins the group with a temporary consumer (≈ 5 s, and it fails while
+ *      another partition's poller is committing at the same time).
+ */
+import { NonRetriableError, RetriableError } from '../errors.js';
+import { createKafka, type KafkaConnection } from './client.js';
+import { protocolErrorType, READER_RETRIES } from './failures.js';
+import { disconnectQuietly, type InternalCluster, internalCluster } from './internals.js';
+import { MemberlessCommitter, readCommittedOffsets, readPartitionWatermarks } from './offsets.js';
+import { type FetcherSettings, PartitionFetcher, type ReaderStats } from './partition-fetcher.js';
+import type { PartitionRecord, StartingPosition } from './records.js';
+
+export type { ReaderStats } from './partition-fetcher.js';
+
+/** Options of {@link openPartitionSession}. */
+export interface OpenPartitionOptions {
+  readonly topic: string;
+  readonly partition: number;
+  /** The source's consumer group: offsets are read from and committed to it; it never gets members. */
+  readonly groupId: string;
+  /** Start when the group has no committed offset for the partition. */
+  readonly startingPosition: StartingPosition;
+  /** Longest time a broker holds a fetch open waiting for data (default 500 ms). */
+  readonly fetchMaxWaitMs?: number;
+  /** Bytes per fetch for the partition (default 4 MiB). */
+  readonly maxBytesPerFetch?: number;
+  /** Records buffered ahead of the caller before the reader stops fetching (default 2000). */
+  readonly prefetchRecords?: number;
+  /**
+   * Bytes (keys, values, headers) buffered ahead of the caller before the reader stops fetching (default
+   * 24 MiB): bounds memory when records are large. A fetch in flight may land on top of it.
+   */
+  readonly prefetchBytes?: number;
+  /**
+   * Fetches in flight at once while behind, each on its own connection (default 2; 1 = one connection,
+   * no read-ahead). At the end of the log only one long-polling fetch runs.
+   */
+  readonly fetchLanes?: number;
+}
+
+/** An open single-partition read, see {@link openPartitionSession}. */
+export interface PartitionSession {
+  /** The group's committed offset when the session opened, or null when it had none. */
+  readonly committedOffset: string | null;
+  /** First offset this session reads. */
+  readonly startOffset: string;
+  /** Low watermark when the session opened. */
+  readonly lowWatermark: string;
+  /** Log-end offset when the session opened, updated as fetches report newer ones. */
+  highWatermark(): string;
+  /** Offset of the next record this session will hand out. */
+  nextOffset(): string;
+  /**
+   * Returns up to `maxRecords` records in offset order; waits up to `maxWaitMs` when none are buffered
+   * and returns `[]` when none arrived. Rejects with RetriableError when the reader crashed.
+   */
+  poll(maxRecords: number, maxWaitMs: number): Promise<PartitionRecord[]>;
+  /** Commits `nextOffset` (the offset AFTER the last processed record) to the group (memberless OffsetCommit). */
+  commit(nextOffset: string): Promise<void>;
+  /** Fetch counters (read-aheads, records received twice by overlapping read-aheads, gaps re-fetched). */
+  stats(): ReaderStats;
+  /** Stops the reader and disconnects; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Defaults of {@link OpenPartitionOptions}; the prefetch bytes are sized for the poller's 512 MB Lambda. */
+export const READER_DEFAULTS = {
+  fetchMaxWaitMs: 500,
+  maxBytesPerFetch: 4 * 1024 * 1024,
+  prefetchRecords: 2_000,
+  prefetchBytes: 24 * 1024 * 1024,
+  fetchLanes: 2,
+} as const;
+
+/** Longest a poll waits for records it knows exist (offset below the readable end) before failing. */
+const READER_BEHIND_WAIT_MAX_MS = 30_000;
+/** While behind, a poll re-checks this often whether the reader moved. */
+const READER_BEHIND_RECHECK_MS = 250;
+
+/** Where a session starts, read when it opens. */
+interface StartOffsets {
+  readonly committed: string | null;
+  readonly start: bigint;
+  readonly low: bigint;
+  readonly high: bigint;
+}
+
+/**
+ * Opens a read of exactly one partition from the group's committed offset without joining the group
+ * (see the file comment). The caller owns the session and must `close()` it.
+ */
+export async function openPartitionSession(
+  conn: KafkaConnection,
+  opts: OpenPartitionOptions,
+): Promise<PartitionSession> {
+  const kafka = createKafka({ ...conn, retries: conn.retries ?? READER_RETRIES });
+  const head = internalCluster(kafka);
+  let offsets: StartOffsets;
+  try {
+    offsets = await readStartOffsets(head, opts);
+  } catch (error) {
+    await disconnectQuietly(head);
+    throw error;
+  }
+  const fetcher = new PartitionFetcher(kafka, head, fetcherSettings(opts), offsets.start, offsets.high);
+  return new Session(opts, offsets, fetcher, new MemberlessCommitter(head, opts.groupId));
+}
+
+function fetcherSettings(opts: OpenPartitionOptions): FetcherSettings {
+  return {
+    topic: opts.topic,
+    partition: opts.partition,
+    fetchMaxWaitMs: opts.fetchMaxWaitMs ?? READER_DEFAULTS.fetchMaxWaitMs,
+    maxBytesPerFetch: opts.maxBytesPerFetch ?? READER_DEFAULTS.maxBytesPerFetch,
+    prefetchRecords: opts.prefetchRecords ?? READER_DEFAULTS.prefetchRecords,
+    prefetchBytes: opts.prefetchBytes ?? READER_DEFAULTS.prefetchBytes,
+    lanes: opts.fetchLanes ?? READER_DEFAULTS.fetchLanes,
+  };
+}
+
+/** Connects `cluster` and reads the group's committed offset and the watermarks; decides the start. */
+async function readStartOffsets(cluster: InternalCluster, opts: OpenPartitionOptions): Promise<StartOffsets> {
+  const { topic, partition, groupId } = opts;
+  try {
+    await cluster.connect();
+  } catch (error) {
+    throw new RetriableError(`could not connect to kafka: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const [watermarks, committedBy] = await Promise.all([
+      readPartitionWatermarks(cluster, topic, partition),
+      readCommittedOffsets(cluster, groupId, topic, [partition]),
+    ]);
+    const { low, high } = watermarks;
+    const committed = committedBy.get(partition) ?? null;
+    return { committed, low, high, start: startOffset(committed, low, high, opts.startingPosition) };
+  } catch (error) {
+    if (error instanceof NonRetriableError) throw error;
+    throw new RetriableError(`could not read offsets of ${topic}/${partition}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The committed offset clamped into [low, high], or the watermark the starting position names. */
+function startOffset(
+  committed: string | null,
+  low: bigint,
+  high: bigint,
+  position: StartingPosition,
+): bigint {
+  if (committed === null) return position === 'TRIM_HORIZON' ? low : high;
+  const c = BigInt(committed);
+  return c < low ? low : c > high ? high : c;
+}
+
+class Session implements PartitionSession {
+  readonly committedOffset: string | null;
+  readonly startOffset: string;
+  readonly lowWatermark: string;
+
+  constructor(
+    private readonly opts: OpenPartitionOptions,
+    offsets: StartOffsets,
+    private readonly fetcher: PartitionFetcher,
+    private readonly committer: MemberlessCommitter,
+  ) {
+    this.committedOffset = offsets.committed;
+    this.startOffset = offsets.start.toString();
+    this.lowWatermark = offsets.low.toString();
+  }
+
+  highWatermark(): string {
+    return this.fetcher.latestHigh.toString();
+  }
+  nextOffset(): string {
+    return this.fetcher.nextOffset();
+  }
+  stats(): ReaderStats {
+    return this.fetcher.stats();
+  }
+  close(): Promise<void> {
+    return this.fetcher.close();
+  }
+
+  async poll(maxRecords: number, maxWaitMs: number): Promise<PartitionRecord[]> {
+    const f = this.fetcher;
+    if (f.closed) throw new NonRetriableError('partition session is closed');
+    if (f.buffered === 0) {
+      if (!f.started && !f.behind && maxWaitMs <= 0) return [];
+      f.start();
+      await this.#awaitRecords(maxWaitMs);
+    }
+    return f.take(maxRecords);
+  }
+
+  /**
+   * Behind the readable end, records exist: waits for them (first connection, leader move, broker restart)
+   * rather than report "caught up", and fails after READER_BEHIND_WAIT_MAX_MS. At the end of the log, waits
+   * `maxWaitMs` for new ones.
+   */
+  async #awaitRecords(maxWaitMs: number): Promise<void> {
+    const f = this.fetcher;
+    const started = Date.now();
+    while (f.buffered === 0 && !f.crash) {
+      const behind = f.behind;
+      const left = (behind ? READER_BEHIND_WAIT_MAX_MS : maxWaitMs) - (Date.now() - started);
+      if (left <= 0) {
+        if (behind)
+          f.fail(new Error(`no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms ${f.behindBy()}`));
+        break;
+      }
+      await f.waitForRecords(behind ? Math.min(left, READER_BEHIND_RECHECK_MS) : left);
+      if (!behind) break;
+    }
+    const crash = f.crash;
+    if (f.buffered === 0 && crash)
+      throw new RetriableError(`kafka reader failed: ${crash.message}`, { cause: crash });
+  }
+
+  async commit(nextOffset: string): Promise<void> {
+    const { topic, partition, groupId } = this.opts;
+    try {
+      await this.committer.commit(topic, partition, nextOffset);
+    } catch (error) {
+      const type = protocolErrorType(error);
+      const message = (error as Error).message;
+      if (type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'REBALANCE_IN_PROGRESS') {
+        throw new NonRetriableError(
+          `cannot commit offsets for group ${groupId}: it has active members (${message}); the poller needs a consumer group no other consumer uses`,
+          { cause: error },
+        );
+      }
+      throw new RetriableError(`could not commit offset ${nextOffset} of ${topic}/${partition}: ${message}`, {
+        cause: error,
+      });
+    }
+  }
+}
