@@ -1,5 +1,5 @@
 /**
- * Infrastructure faults throw errors carrying `cause` and a `retriable` flag (design.md §5).
+ * Infrastructure faults throw errors carrying `cause` and a `retriable` flag.
  * Bad data is never an exception: it is a value (`{ ok: false, reason }`).
  */
 export class InfrastructureError extends Error {

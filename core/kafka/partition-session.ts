@@ -116,7 +116,7 @@ export async function openPartitionSession(
     throw error;
   }
   const fetcher = new PartitionFetcher(kafka, head, fetcherSettings(opts), offsets.start, offsets.high);
-  return new Session(opts, offsets, fetcher, new MemberlessCommitter(head, opts.groupId));
+  return sessionOf(opts, offsets, fetcher, new MemberlessCommitter(head, opts.groupId));
 }
 
 function fetcherSettings(opts: OpenPartitionOptions): FetcherSettings {
@@ -167,86 +167,76 @@ function startOffset(
   return c < low ? low : c > high ? high : c;
 }
 
-class Session implements PartitionSession {
-  readonly committedOffset: string | null;
-  readonly startOffset: string;
-  readonly lowWatermark: string;
-
-  constructor(
-    private readonly opts: OpenPartitionOptions,
-    offsets: StartOffsets,
-    private readonly fetcher: PartitionFetcher,
-    private readonly committer: MemberlessCommitter,
-  ) {
-    this.committedOffset = offsets.committed;
-    this.startOffset = offsets.start.toString();
-    this.lowWatermark = offsets.low.toString();
-  }
-
-  highWatermark(): string {
-    return this.fetcher.latestHigh.toString();
-  }
-  nextOffset(): string {
-    return this.fetcher.nextOffset();
-  }
-  stats(): ReaderStats {
-    return this.fetcher.stats();
-  }
-  close(): Promise<void> {
-    return this.fetcher.close();
-  }
-
-  async poll(maxRecords: number, maxWaitMs: number): Promise<PartitionRecord[]> {
-    const f = this.fetcher;
-    if (f.closed) throw new NonRetriableError('partition session is closed');
-    if (f.buffered === 0) {
-      if (!f.started && !f.behind && maxWaitMs <= 0) return [];
-      f.start();
-      await this.#awaitRecords(maxWaitMs);
-    }
-    return f.take(maxRecords);
-  }
-
-  /**
-   * Behind the readable end, records exist: waits for them (first connection, leader move, broker restart)
-   * rather than report "caught up", and fails after READER_BEHIND_WAIT_MAX_MS. At the end of the log, waits
-   * `maxWaitMs` for new ones.
-   */
-  async #awaitRecords(maxWaitMs: number): Promise<void> {
-    const f = this.fetcher;
-    const started = Date.now();
-    while (f.buffered === 0 && !f.crash) {
-      const behind = f.behind;
-      const left = (behind ? READER_BEHIND_WAIT_MAX_MS : maxWaitMs) - (Date.now() - started);
-      if (left <= 0) {
-        if (behind)
-          f.fail(new Error(`no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms ${f.behindBy()}`));
-        break;
+/** The session over its fetcher (a plain object: callers may wrap it by spreading it). */
+function sessionOf(
+  opts: OpenPartitionOptions,
+  offsets: StartOffsets,
+  fetcher: PartitionFetcher,
+  committer: MemberlessCommitter,
+): PartitionSession {
+  return {
+    committedOffset: offsets.committed,
+    startOffset: offsets.start.toString(),
+    lowWatermark: offsets.low.toString(),
+    highWatermark: () => fetcher.latestHigh.toString(),
+    nextOffset: () => fetcher.nextOffset(),
+    stats: () => fetcher.stats(),
+    close: () => fetcher.close(),
+    async poll(maxRecords, maxWaitMs) {
+      if (fetcher.closed) throw new NonRetriableError('partition session is closed');
+      if (fetcher.buffered === 0) {
+        if (!fetcher.started && !fetcher.behind && maxWaitMs <= 0) return [];
+        fetcher.start();
+        await awaitRecords(fetcher, maxWaitMs);
       }
-      await f.waitForRecords(behind ? Math.min(left, READER_BEHIND_RECHECK_MS) : left);
-      if (!behind) break;
-    }
-    const crash = f.crash;
-    if (f.buffered === 0 && crash)
-      throw new RetriableError(`kafka reader failed: ${crash.message}`, { cause: crash });
-  }
+      return fetcher.take(maxRecords);
+    },
+    commit: (nextOffset) => commitOffset(committer, opts, nextOffset),
+  };
+}
 
-  async commit(nextOffset: string): Promise<void> {
-    const { topic, partition, groupId } = this.opts;
-    try {
-      await this.committer.commit(topic, partition, nextOffset);
-    } catch (error) {
-      const type = protocolErrorType(error);
-      const message = (error as Error).message;
-      if (type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'REBALANCE_IN_PROGRESS') {
-        throw new NonRetriableError(
-          `cannot commit offsets for group ${groupId}: it has active members (${message}); the poller needs a consumer group no other consumer uses`,
-          { cause: error },
-        );
-      }
-      throw new RetriableError(`could not commit offset ${nextOffset} of ${topic}/${partition}: ${message}`, {
-        cause: error,
-      });
+/**
+ * Behind the readable end, records exist: waits for them (first connection, leader move, broker restart)
+ * rather than report "caught up", and fails after READER_BEHIND_WAIT_MAX_MS. At the end of the log, waits
+ * `maxWaitMs` for new ones. Rejects with RetriableError when the reader crashed and nothing is buffered.
+ */
+async function awaitRecords(f: PartitionFetcher, maxWaitMs: number): Promise<void> {
+  const started = Date.now();
+  while (f.buffered === 0 && !f.crash) {
+    const behind = f.behind;
+    const left = (behind ? READER_BEHIND_WAIT_MAX_MS : maxWaitMs) - (Date.now() - started);
+    if (left <= 0) {
+      if (behind)
+        f.fail(new Error(`no records arrived within ${READER_BEHIND_WAIT_MAX_MS} ms ${f.behindBy()}`));
+      break;
     }
+    await f.waitForRecords(behind ? Math.min(left, READER_BEHIND_RECHECK_MS) : left);
+    if (!behind) break;
+  }
+  const crash = f.crash;
+  if (f.buffered === 0 && crash)
+    throw new RetriableError(`kafka reader failed: ${crash.message}`, { cause: crash });
+}
+
+/** Commits with the memberless commit; tells a group with active members (which refuses it) from a failure. */
+async function commitOffset(
+  committer: MemberlessCommitter,
+  { topic, partition, groupId }: OpenPartitionOptions,
+  nextOffset: string,
+): Promise<void> {
+  try {
+    await committer.commit(topic, partition, nextOffset);
+  } catch (error) {
+    const type = protocolErrorType(error);
+    const message = (error as Error).message;
+    if (type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'REBALANCE_IN_PROGRESS') {
+      throw new NonRetriableError(
+        `cannot commit offsets for group ${groupId}: it has active members (${message}); the poller needs a consumer group no other consumer uses`,
+        { cause: error },
+      );
+    }
+    throw new RetriableError(`could not commit offset ${nextOffset} of ${topic}/${partition}: ${message}`, {
+      cause: error,
+    });
   }
 }
