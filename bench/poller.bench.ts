@@ -4,7 +4,7 @@
  * - the partition reader alone (openPartitionSession → poll, counting) vs a raw kafkajs consumer
  *   (same single-partition assignment, no processing) draining the same partition in the same run
  *   → ratio (the reader: no group join, offset fetch, buffering, a read-ahead fetch on a second
- *   connection while behind, see core/fetch-plan.ts);
+ *   connection while behind, see core/kafka/fetch-plan.ts);
  * - the whole poll (pollPartition: lock, read, enrichment with the default rules, a counting Kinesis
  *   sink, DLQ, commits) vs the same raw consumer → ratio, target ≥ 0.8; and the same poll with one
  *   fetch lane (no read-ahead), to show what the read-ahead buys;
