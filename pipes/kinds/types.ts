@@ -202,9 +202,14 @@ export interface TargetKind<T extends string = string, S extends z.ZodType = z.Z
   readonly schema: S;
   /**
    * How `dlq replay` handles it: where records are re-delivered by default (the data-lake stream, or the
-   * target function), and whether the target has a sink DLQ (`--queue sink`).
+   * target function), what `dlq replay --to <this type>` writes to, and whether the target has a sink DLQ
+   * (`--queue sink`).
    */
-  readonly replay: { readonly destination: 'stream' | 'function'; readonly sinkQueue: boolean };
+  readonly replay: {
+    readonly destination: 'stream' | 'function';
+    readonly to: 'stream' | 'function';
+    readonly sinkQueue: boolean;
+  };
   /** The Pipe's target parameters, and the Pipe role's grants on the target resource. */
   readonly pipeTarget: {
     readonly parameters: CfnPipe.PipeTargetParametersProperty;

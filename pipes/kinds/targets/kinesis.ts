@@ -16,7 +16,7 @@ export const kinesisTargetSchema = z.strictObject({ type: z.literal('kinesis'), 
 export const kinesisTarget: TargetKind<'kinesis', typeof kinesisTargetSchema> = {
   type: 'kinesis',
   schema: kinesisTargetSchema,
-  replay: { destination: 'stream', sinkQueue: false },
+  replay: { destination: 'stream', to: 'stream', sinkQueue: false },
   pipeTarget: {
     parameters: { kinesisStreamParameters: { partitionKey: KINESIS_PARTITION_KEY_PATH } },
     grants: ({ arn, keyArn }) => [

@@ -32,7 +32,7 @@ export const lambdaTargetSchema = z.strictObject({
 export const lambdaTarget: TargetKind<'lambda', typeof lambdaTargetSchema> = {
   type: 'lambda',
   schema: lambdaTargetSchema,
-  replay: { destination: 'stream', sinkQueue: true },
+  replay: { destination: 'stream', to: 'function', sinkQueue: true },
   pipeTarget: {
     parameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
     grants: ({ arn }) => [{ sid: 'InvokeSink', actions: ['lambda:InvokeFunction'], resources: [arn] }],

@@ -216,8 +216,8 @@ describe('kind registry', () => {
 
   it('says how dlq replay handles each target type', () => {
     expect(TARGET_KINDS.map((k) => [k.type, k.replay])).toEqual([
-      ['kinesis', { destination: 'stream', sinkQueue: false }],
-      ['lambda', { destination: 'stream', sinkQueue: true }],
+      ['kinesis', { destination: 'stream', to: 'stream', sinkQueue: false }],
+      ['lambda', { destination: 'stream', to: 'function', sinkQueue: true }],
     ]);
   });
 });
