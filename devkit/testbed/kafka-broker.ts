@@ -169,6 +169,9 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': dataDir,
     'num.partitions': '1',
+    // No time-based retention: the generated records carry fixed timestamps (2025, devkit/apic-generator.ts),
+    // which the default 7-day retention would delete in the middle of a test. Topic configs still override it.
+    'log.retention.ms': '-1',
     'offsets.topic.replication.factor': '1',
     'offsets.topic.num.partitions': '10',
     'transaction.state.log.replication.factor': '1',
