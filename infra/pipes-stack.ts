@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { Duration, type RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, type StackProps, Tags, Token } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -27,6 +27,7 @@ import { ConfigError, formatIssues } from '../core/errors.js';
 import { parseRules } from '../enrichment/rules/parse.js';
 import { FallbackPoller } from '../fallback-poller/fallback-poller.construct.js';
 import { DLQ_RETENTION_DAYS, KafkaPipe, sourceConstructId } from '../pipes/kafka-pipe.construct.js';
+import { checkServiceRules } from '../pipes/kinds/registry.js';
 import type { LoadedSource } from '../pipes/load-sources.js';
 import {
   DEFAULTS,
@@ -74,6 +75,7 @@ export class KafkaPipesStack extends Stack {
       ...props,
     });
     const { environment } = props;
+    this.checkServiceRules(props.sources);
     this.dataKey = new Key(this, 'DataKey', {
       description: `Encrypts Kafka ingestion streams, queues and alarm topic (${environment})`,
       enableKeyRotation: true,
@@ -100,6 +102,23 @@ export class KafkaPipesStack extends Stack {
       dashboardName: `kafka-pipes-${environment}`,
       widgets,
     });
+  }
+
+  /**
+   * The AWS service rules that need the stack's account and Region (e.g. an MSK cluster in the stack's own
+   * account and Region); the loader already ran the others. Env-agnostic stacks skip them.
+   * @throws ConfigError listing every violation.
+   */
+  private checkServiceRules(sources: readonly LoadedSource[]): void {
+    if (Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) return;
+    const context = { account: this.account, region: this.region };
+    const issues = sources.flatMap(({ file, source }) => checkServiceRules(source, { file, ...context }));
+    if (issues.length > 0) {
+      throw new ConfigError(
+        `${issues.length} service rule violation${issues.length === 1 ? '' : 's'} for account ${this.account}, Region ${this.region}:\n${formatIssues(issues)}`,
+        issues,
+      );
+    }
   }
 
   /** The alarm topic, encrypted with the data key (which CloudWatch alarms may use to publish). */

@@ -169,7 +169,7 @@ describe('one Pipe per example source (dev)', () => {
     // Assert
     expect(params).toEqual({
       AdditionalBootstrapServers: ['kafka-b.partner.example.net:9096'],
-      BatchSize: 1000,
+      BatchSize: 500,
       ConsumerGroupID: 'kafka-pipes-partner-scram',
       Credentials: { SaslScram512Auth: secretByName('kafka/partner/scram') },
       MaximumBatchingWindowInSeconds: 10,

@@ -4,7 +4,8 @@
  * `kafka:GetBootstrapBrokers` on the cluster for the Pipe role.
  */
 import { formatValue } from '../../format-value.js';
-import type { SourceKindModule } from '../types.js';
+import { arnLocation, ruleIssue } from '../rule-helpers.js';
+import type { ServiceRule, SourceKindModule } from '../types.js';
 
 /** Splits an MSK cluster ARN `arn:<p>:kafka:<r>:<a>:cluster/<name>/<uuid>` into its parts. */
 export function parseClusterArn(arn: string): { prefix: string; clusterName: string; clusterUuid: string } {
@@ -17,14 +18,37 @@ export function parseClusterArn(arn: string): { prefix: string; clusterName: str
   return { prefix: match[1] as string, clusterName: match[2] as string, clusterUuid: match[3] as string };
 }
 
-/** Builds an MSK source kind accepting `authTypes`. */
+/**
+ * A Pipe reads an MSK cluster of its own account and Region: when the stack's account and Region are known,
+ * a cluster ARN elsewhere is refused.
+ */
+const sameAccountRegionRule: ServiceRule = {
+  id: 'msk-cluster-account-region',
+  doc: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-msk.html',
+  check: (source, context) => {
+    const cluster = source.clusterArn ? arnLocation(source.clusterArn) : undefined;
+    if (!cluster || !context.account || !context.region) return [];
+    if (cluster.account === context.account && cluster.region === context.region) return [];
+    return [
+      ruleIssue(
+        context,
+        'clusterArn',
+        `Cluster is in account ${cluster.account}, Region ${cluster.region}, but the stack deploys to account ${context.account}, Region ${context.region}; a Pipe reads MSK clusters of its own account and Region only`,
+        `deploy this source with a stack in account ${cluster.account}, Region ${cluster.region}`,
+      ),
+    ];
+  },
+};
+
+/** Builds an MSK source kind accepting `authTypes`, with the MSK service rules and `rules` of its own. */
 export function managedKafkaKind<K extends string>(
   kind: K,
-  o: { authTypes: readonly string[]; authFix: string; defaultAuth: string },
+  o: { authTypes: readonly string[]; authFix: string; defaultAuth: string; rules?: readonly ServiceRule[] },
 ): SourceKindModule<K> {
   return {
     kind,
     ...o,
+    rules: [sameAccountRegionRule, ...(o.rules ?? [])],
     eventSource: 'aws:kafka',
     tlsByDefault: true,
     fields: ['clusterArn'],
@@ -49,7 +73,6 @@ export function managedKafkaKind<K extends string>(
       ...(spec.vpc ? [`vpc is not supported for kind ${kind}`] : []),
       ...(spec.brokers?.length ? [`brokers are not supported for kind ${kind}`] : []),
     ],
-    rules: [],
   };
 }
 

@@ -1,0 +1,45 @@
+import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigError } from '../../core/errors.js';
+import { KafkaPipesStack } from '../../infra/pipes-stack.js';
+import { validateSourceTexts } from '../../pipes/load-sources.js';
+
+const FILE = 'pipes/sources/orders.yaml';
+const sources = validateSourceTexts([
+  {
+    file: FILE,
+    text: stringify({
+      name: 'orders',
+      kind: 'msk-serverless',
+      clusterArn: 'arn:aws:kafka:ap-northeast-1:123456789012:cluster/orders/abcd-1234',
+      topic: 'orders',
+      auth: { type: 'iam' },
+      target: { type: 'kinesis' },
+    }),
+  },
+]).sources;
+
+const stackIn = (region: string) =>
+  new KafkaPipesStack(new App(), 'Rules', {
+    env: { account: '123456789012', region },
+    environment: 'dev',
+    sources,
+    projectRoot: process.cwd(),
+    alarmTopic: false,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+
+describe('service rules that need the stack account and Region', () => {
+  it('refuses an MSK cluster in another Region than the stack, naming file, field and fix', () => {
+    expect(sources).toHaveLength(1);
+    expect(() => stackIn('us-east-1')).toThrow(ConfigError);
+    expect(() => stackIn('us-east-1')).toThrow(
+      `1 service rule violation for account 123456789012, Region us-east-1:\n${FILE}: clusterArn: Cluster is in account 123456789012, Region ap-northeast-1, but the stack deploys to account 123456789012, Region us-east-1; a Pipe reads MSK clusters of its own account and Region only. Fix: deploy this source with a stack in account 123456789012, Region ap-northeast-1`,
+    );
+  });
+
+  it('accepts the cluster in the stack Region', () => {
+    expect(stackIn('ap-northeast-1').pipes.has('orders')).toBe(true);
+  });
+});
