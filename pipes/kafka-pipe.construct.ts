@@ -34,7 +34,7 @@ import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js'
 import { buildPipeTarget } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
-import { replacementSnapshot } from './replacement-fields.js';
+import { pipeNameOf, replacementSnapshot } from './replacement-fields.js';
 import { SOURCE_TAG_KEY, type SourceConfig } from './source-schema.js';
 
 /** Metadata key under which each Pipe records its replacement-relevant fields (read back at next synth). */
@@ -116,7 +116,7 @@ export function toRetentionDays(days: number): RetentionDays {
 export class KafkaPipe extends Construct {
   /** The Pipe. */
   readonly pipe: Pipe;
-  /** Physical Pipe name (`<source>-<environment>`). */
+  /** Physical Pipe name (`<source>-<environment>-<hash of the replacement fields>`, see {@link pipeNameOf}). */
   readonly pipeName: string;
   /** The Kafka source. */
   readonly kafkaSource: KafkaSource;
@@ -141,7 +141,7 @@ export class KafkaPipe extends Construct {
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = toRetentionDays(source.logRetentionDays);
-    this.pipeName = `${source.name}-${environment}`;
+    this.pipeName = pipeNameOf(source, environment);
     this.kafkaSource = new KafkaSource(this, kafkaSourceProps(source));
     this.enrichmentDlq = this.dlq('EnrichmentDlq', props.dataKey, removalPolicy);
     this.enrichmentFunction = this.createEnrichment(props, retention, removalPolicy);

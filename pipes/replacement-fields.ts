@@ -2,6 +2,7 @@
  * Detects changes that make CloudFormation REPLACE a Pipe (a new Pipe means a new consumer: offsets restart
  * from `startingPosition`). Synth uses it to warn; operators can call it from the CLI before deploying.
  */
+import { createHash } from 'node:crypto';
 import { REPLACEMENT_FIELDS, type ReplacementField, type SourceConfig } from './source-schema.js';
 
 /** One field whose change replaces the Pipe. */
@@ -59,4 +60,17 @@ export function formatReplacementWarning(change: ReplacementChange): string {
     `Source "${change.source}": changing ${change.field} from ${change.before} to ${change.after} REPLACES the Pipe; ` +
     'the new consumer starts from startingPosition (records may be re-read or skipped)'
   );
+}
+
+/**
+ * The Pipe's physical name: `<name>-<environment>-<8 hex digits>`, the digits a hash of the fields whose
+ * change replaces the Pipe. CloudFormation cannot replace a custom-named resource under the same name, so a
+ * replacement gets a new name ("You can't perform an update that causes a custom-named resource to be
+ * replaced"; https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+ * @example pipeNameOf(source, 'prod') // 'orders-prod-3f2a9c1b'
+ */
+export function pipeNameOf(source: ReplacementSnapshot, environment: string): string {
+  const { name, ...fields } = replacementSnapshot(source);
+  const hash = createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 8);
+  return `${name}-${environment}-${hash}`;
 }

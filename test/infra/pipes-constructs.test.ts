@@ -190,7 +190,7 @@ describe('prod stack', () => {
   });
 
   it('names the Pipes with the prod suffix and retains stateful resources', () => {
-    prod.template.hasResourceProperties('AWS::Pipes::Pipe', { Name: 'msk-apic-mtls-prod' });
+    prod.template.hasResourceProperties('AWS::Pipes::Pipe', { Name: 'msk-apic-mtls-prod-4f00f2eb' });
     prod.template.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Retain' });
   });
 });

@@ -68,7 +68,7 @@ describe('one Pipe per example source (dev)', () => {
     const props = pipeProps('onprem-confluent-apic');
     // Assert
     expect(props.Source).toBe('smk://kafka-1.corp.example.com:9093');
-    expect(props.Name).toBe('onprem-confluent-apic-dev');
+    expect(props.Name).toBe('onprem-confluent-apic-dev-a253aabf');
     expect(props.DesiredState).toBe('RUNNING');
     expect(props.SourceParameters).toEqual({
       FilterCriteria: { Filters: [{ Pattern: '{"value":{"app_name":[{"prefix":"APP"}]}}' }] },
@@ -485,10 +485,10 @@ describe('alarms and dashboard', () => {
 
   it('Pipe alarms watch AWS/EventBridge/Pipes by PipeName', () => {
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'partner-scram-dev-PipeExecutionFailed',
+      AlarmName: 'partner-scram-dev-a5e12a02-PipeExecutionFailed',
       Namespace: 'AWS/EventBridge/Pipes',
       MetricName: 'ExecutionFailed',
-      Dimensions: [{ Name: 'PipeName', Value: 'partner-scram-dev' }],
+      Dimensions: [{ Name: 'PipeName', Value: 'partner-scram-dev-a5e12a02' }],
       Statistic: 'Sum',
     });
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   diffReplacementFields,
   formatReplacementWarning,
+  pipeNameOf,
   type ReplacementSnapshot,
 } from '../../../pipes/replacement-fields.js';
 
@@ -37,5 +38,26 @@ describe('diffReplacementFields', () => {
     expect(text).toBe(
       'Source "src": changing topic from "t1" to "t2" REPLACES the Pipe; the new consumer starts from startingPosition (records may be re-read or skipped)',
     );
+  });
+});
+
+describe('pipeNameOf', () => {
+  it('is <name>-<environment>-<hash of the replacement fields>', () => {
+    expect(pipeNameOf(before, 'dev')).toMatch(/^src-dev-[0-9a-f]{8}$/);
+    expect(pipeNameOf(before, 'prod').slice(-8)).toBe(pipeNameOf(before, 'dev').slice(-8));
+  });
+
+  it.each([
+    ['topic', { topic: 't2' }],
+    ['startingPosition', { startingPosition: 'LATEST' as const }],
+    ['consumerGroupId', { consumerGroupId: 'g2' }],
+    ['brokers', { brokers: ['a:9093'] }],
+  ])('changes when %s changes, so CloudFormation can replace the Pipe', (_field, patch) => {
+    expect(pipeNameOf({ ...before, ...patch }, 'dev')).not.toBe(pipeNameOf(before, 'dev'));
+  });
+
+  it('stays when a field that updates the Pipe in place changes', () => {
+    const withBatch = { ...before, batchSize: 500 } as ReplacementSnapshot;
+    expect(pipeNameOf(withBatch, 'dev')).toBe(pipeNameOf(before, 'dev'));
   });
 });
