@@ -80,7 +80,7 @@ export function validateKafkaSourceProps(props: KafkaSourceProps): string[] {
 /**
  * A Kafka source for an EventBridge Pipe, with least-privilege `grantRead`.
  *
- * @example new KafkaSource(scope, { kind: 'msk', clusterArn, topic: 't', ... })
+ * @example new KafkaSource(scope, { kind: source.kind, clusterArn, topic: 't', ... })
  */
 export class KafkaSource implements ISource {
   /** `smk://host:port` for self-managed, the cluster ARN for MSK kinds. */

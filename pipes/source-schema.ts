@@ -50,7 +50,7 @@ export const SOURCE_TAG_KEY = 'kafka-pipes:source';
 
 /**
  * Physical name of the source's Kinesis stream in an environment, as the stack creates it.
- * @example streamPhysicalName({ name: 'orders', target: { type: 'kinesis' } }, 'prod') // → 'orders-events-prod'
+ * @example streamPhysicalName({ name: 'orders', target }, 'prod') // → 'orders-events-prod' (no target.streamName)
  */
 export function streamPhysicalName(
   source: Pick<SourceConfig, 'name' | 'target'>,
