@@ -270,7 +270,7 @@ export class KafkaPipesStack extends Stack {
   }
 
   private sourceRow(kp: KafkaPipe): IWidget[] {
-    const name = kp.pipeName;
+    const name = kp.resourcePrefix;
     const row: IWidget[] = [
       new GraphWidget({
         title: `${name}: Pipe`,

@@ -118,6 +118,8 @@ export class KafkaPipe extends Construct {
   readonly pipe: Pipe;
   /** Physical Pipe name (`<source>-<environment>-<hash of the replacement fields>`, see {@link pipeNameOf}). */
   readonly pipeName: string;
+  /** `<source>-<environment>`: names the log group and alarms, which outlive a Pipe replacement. */
+  readonly resourcePrefix: string;
   /** The Kafka source. */
   readonly kafkaSource: KafkaSource;
   /** The enrichment function. */
@@ -142,6 +144,7 @@ export class KafkaPipe extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = toRetentionDays(source.logRetentionDays);
     this.pipeName = pipeNameOf(source, environment);
+    this.resourcePrefix = `${source.name}-${environment}`;
     this.kafkaSource = new KafkaSource(this, kafkaSourceProps(source));
     this.enrichmentDlq = this.dlq('EnrichmentDlq', props.dataKey, removalPolicy);
     this.enrichmentFunction = this.createEnrichment(props, retention, removalPolicy);
@@ -160,7 +163,7 @@ export class KafkaPipe extends Construct {
     this.sinkFunction = built.sinkFunction;
     this.targetDlq = built.targetDlq;
     this.logGroup = new LogGroup(this, 'PipeLogs', {
-      logGroupName: `/aws/vendedlogs/pipes/${this.pipeName}`,
+      logGroupName: `/aws/vendedlogs/pipes/${this.resourcePrefix}`,
       retention,
       removalPolicy,
     });
@@ -259,7 +262,7 @@ export class KafkaPipe extends Construct {
     const period = Duration.minutes(ALARM_PERIOD_MINUTES);
     const alarm = (id: string, metric: IMetric, description: string) => {
       const a = new Alarm(this, `${id}Alarm`, {
-        alarmName: `${this.pipeName}-${id}`,
+        alarmName: `${this.resourcePrefix}-${id}`,
         alarmDescription: description,
         metric,
         threshold: 0,

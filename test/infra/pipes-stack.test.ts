@@ -485,7 +485,7 @@ describe('alarms and dashboard', () => {
 
   it('Pipe alarms watch AWS/EventBridge/Pipes by PipeName', () => {
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'partner-scram-dev-a5e12a02-PipeExecutionFailed',
+      AlarmName: 'partner-scram-dev-PipeExecutionFailed',
       Namespace: 'AWS/EventBridge/Pipes',
       MetricName: 'ExecutionFailed',
       Dimensions: [{ Name: 'PipeName', Value: 'partner-scram-dev-a5e12a02' }],
