@@ -4,6 +4,8 @@
  */
 import type { KafkaTlsMaterial } from '../../core/kafka/client.js';
 import { classifyKafkaError } from '../../core/kafka/failures.js';
+import { AUTH_KINDS } from '../../pipes/kinds/registry.js';
+import type { AuthSecret } from '../../pipes/kinds/types.js';
 import { hostOf, portOf } from '../shared/brokers.js';
 import type { CheckStep, CheckStepId } from './engine.js';
 import { ProbeTimeoutError, type TlsProbeError } from './net-probe.js';
@@ -59,6 +61,13 @@ function networkTimeout(step: 'dns' | 'tcp', broker: string, e: ProbeTimeoutErro
         cause: 'packets are dropped: a firewall, security group or NACL blocks the port, or the host is down',
         fix: `allow TCP ${portOf(broker)} from this network to ${hostOf(broker)} (security group / firewall rules)`,
       };
+}
+
+/** The auth types whose secret holds `material` (from the registry), for fixes, e.g. `a or b`. */
+function authTypesWith(material: AuthSecret['material']): string {
+  return AUTH_KINDS.filter((k) => k.secret?.material === material)
+    .map((k) => k.type)
+    .join(' or ');
 }
 
 /** A failed TLS probe, with the names its diagnoses quote. */
@@ -171,7 +180,7 @@ function handshakeEnded(f: TlsFailure): Diagnosis {
       ? 'the listener requires a client certificate (ssl.client.auth=required) and none was sent'
       : 'the broker rejected the client certificate (its CA is not in the broker truststore, or it expired)',
     fix: noCert
-      ? 'use auth type mtls with a client certificate secret, or pass --cert and --key'
+      ? `use auth type ${authTypesWith('client-certificate')} with a client certificate secret, or pass --cert and --key`
       : "add the client certificate's CA to the broker's ssl.truststore, or renew the client certificate",
   };
 }
@@ -213,7 +222,7 @@ export function diagnoseKafka(step: CheckStepId, err: unknown, plan: CheckPlan):
     return {
       message: `SASL authentication failed: ${f.message}`,
       cause: `wrong user name or password for ${plan.sasl?.mechanism ?? 'SASL'}, or the user has no SCRAM credentials for this mechanism`,
-      fix: 'check the auth.secret {username, password} and the mechanism (sasl-scram-256 vs sasl-scram-512)',
+      fix: `check the auth.secret {username, password} and the auth type (${authTypesWith('username-password')}: the one the user has credentials for)`,
     };
   }
   if (f.type !== undefined && ACL_ERRORS.has(f.type)) {

@@ -84,7 +84,7 @@ export async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
 
 /**
  * Runs every step. `onStep` is called as each step finishes (live output).
- * @example await runCheck({ sourceName: 'orders', brokers: ['b1:9093'], tls: { ca }, authType: 'mtls', … })
+ * @example await runCheck(await planCheck('orders', {}, aws), (s) => printStep(out, s))
  */
 export async function runCheck(
   plan: CheckPlan,
@@ -98,15 +98,15 @@ export async function runCheck(
     log.skipFrom('sasl', 'no broker reachable');
     return report(false);
   }
-  if (plan.authType === 'iam') {
+  if (plan.authUnsupported) {
     log.push({
       step: 'sasl',
       status: 'skip',
       ms: 0,
-      message: 'IAM authentication cannot be checked from this CLI (kafkajs has no AWS_MSK_IAM mechanism)',
-      fix: 'check the Pipe role has kafka-cluster:Connect/DescribeGroup/AlterGroup/DescribeTopic/ReadData',
+      message: `auth type ${plan.authType} cannot be checked from this CLI (${plan.authUnsupported.reason})`,
+      fix: plan.authUnsupported.fix,
     });
-    log.skipFrom('metadata', 'IAM auth not checkable');
+    log.skipFrom('metadata', `auth type ${plan.authType} not checkable`);
     return report();
   }
   const probe = await connectStep(plan, log);

@@ -4,6 +4,8 @@
  * flags that replace them.
  */
 import type { KafkaSaslCredentials, KafkaTlsMaterial } from '../../core/kafka/client.js';
+import { authKind, clientAuthOf, kafkaClientSettings } from '../../pipes/kinds/registry.js';
+import type { SecretFieldReader } from '../../pipes/kinds/types.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { type ConnectionMaterial, loadMaterial, type MaterialFlags } from '../shared/material.js';
@@ -22,8 +24,10 @@ export interface CheckPlan {
   /** TLS material, or undefined for PLAINTEXT. */
   readonly tls?: KafkaTlsMaterial;
   readonly sasl?: KafkaSaslCredentials;
-  /** Auth type of the source (iam is reported as not checkable). */
+  /** Auth type of the source. */
   readonly authType: string;
+  /** Set when the CLI's Kafka client cannot use the auth type: why, and what to check instead. */
+  readonly authUnsupported?: { readonly reason: string; readonly fix: string };
   readonly topic: string;
   readonly groupId: string;
   readonly engine: 'pipe' | 'poller';
@@ -45,13 +49,15 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
   const stepTimeoutMs = parseTimeout(flags.timeout);
   const material = await loadMaterial(source, file, flags, aws);
   const tls = useTls(source, material, flags.tls ?? 'auto') ? tlsOf(material) : undefined;
-  const sasl = material.sasl ? { mechanism: saslMechanism(source.auth.type), ...material.sasl } : undefined;
+  const sasl = material.sasl ? clientAuthOf(source.auth.type, fieldsOf(material.sasl)).sasl : undefined;
+  const client = authKind(source.auth.type).client;
   return {
     sourceName: source.name,
     brokers,
     ...(tls ? { tls } : {}),
     ...(sasl ? { sasl } : {}),
     authType: source.auth.type,
+    ...(client.supported ? {} : { authUnsupported: { reason: client.reason, fix: client.checkFix } }),
     topic: source.topic,
     groupId: source.consumerGroupId,
     engine: source.engine,
@@ -96,20 +102,22 @@ function parseTimeout(flag: string | undefined): number {
   return timeoutMs;
 }
 
-const TLS_AUTH = new Set(['mtls', 'sasl-scram-256', 'sasl-scram-512', 'basic', 'iam']);
-
-/** `--tls auto`: TLS for TLS auth types, a root CA / truststore, or an MSK kind. */
+/** `--tls auto`: TLS when the auth type or the kind implies it, or a root CA / truststore is given. */
 function useTls(source: SourceConfig, material: ConnectionMaterial, mode: 'auto' | 'on' | 'off'): boolean {
   if (mode !== 'auto') return mode === 'on';
-  return (
-    TLS_AUTH.has(source.auth.type) || material.trustBundle !== undefined || source.kind !== 'self-managed'
-  );
+  return kafkaClientSettings(source, material.trustBundle !== undefined).tls;
 }
 
-function saslMechanism(authType: string): KafkaSaslCredentials['mechanism'] {
-  if (authType === 'sasl-scram-256') return 'scram-sha-256';
-  if (authType === 'sasl-scram-512') return 'scram-sha-512';
-  return 'plain';
+/** The SASL credentials (from `--username/--password` or the secret) as the auth module reads a secret. */
+function fieldsOf(credentials: Readonly<Record<string, string>>): SecretFieldReader {
+  return {
+    required: (field) => {
+      const value = credentials[field];
+      if (value === undefined) throw new Error(`the SASL credentials have no ${field}`);
+      return value;
+    },
+    optional: (field) => credentials[field],
+  };
 }
 
 function tlsOf(material: ConnectionMaterial): KafkaTlsMaterial {

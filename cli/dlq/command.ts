@@ -4,6 +4,7 @@ import type { ActionWrapper } from '../shared/commander.js';
 import type { DlqFlags } from './flags.js';
 import { dlqInspectCommand } from './inspect.js';
 import { type DlqReplayFlags, dlqReplayCommand } from './replay-command.js';
+import { REPLAY_TO_HELP } from './targets.js';
 
 const QUEUE_ARGUMENT = 'source name (finds the queue by its kafka-pipes:source tag) or the queue URL';
 
@@ -51,10 +52,10 @@ function registerReplay(dlq: Command, action: ActionWrapper): void {
     .option('--dry-run', 'show what would happen; change nothing')
     .option('--max <n>', 'messages to replay', '100')
     .option('--rate <n>', 'messages per second, e.g. 50 or 50/s')
-    .option('--to <target>', 'kinesis (write the stream) | lambda (re-invoke the sink function)')
+    .option('--to <target>', REPLAY_TO_HELP)
     .option('--stream <name>', 'target Kinesis stream')
     .option('--env <environment>', 'environment, to derive the stream name from the source (<stream>-<env>)')
-    .option('--function <name>', 'sink Lambda to re-invoke (with --to lambda)')
+    .option('--function <name>', 'sink Lambda to re-invoke instead of writing the stream')
     .option('--rules <file>', 'rules file (default: the source rules)')
     .option(
       '--partition-key <spec>',

@@ -3,6 +3,7 @@
  * whose DLQ is found by its tag.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { targetKind } from '../../pipes/kinds/registry.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import { usageError } from '../shared/output.js';
 import { resolveSource } from '../shared/sources.js';
@@ -60,11 +61,11 @@ export async function resolveQueue(ref: string, flags: DlqFlags, sqs: SQSClient)
   const kind = parseQueueKind(flags.queue);
   if (/^https?:\/\//.test(ref)) return { queueUrl: ref, kind };
   const { source } = resolveSource(ref, flags.sourcesDir);
-  if (kind === DLQ_KINDS.sink && source.target.type !== 'lambda') {
+  if (kind === DLQ_KINDS.sink && !targetKind(source.target.type).replay.sinkQueue) {
     throw usageError(
       '--queue',
       'target.type',
-      `source ${source.name} writes to Kinesis directly and has no sink DLQ`,
+      `source ${source.name} has target type ${source.target.type}, which has no sink DLQ`,
       'use --queue enrichment',
     );
   }

@@ -3,6 +3,7 @@
  * rate), runs the engine (cli/dlq/replay.ts) and prints its summary.
  */
 import { parsePartitionKeySpec } from '../../enrichment/index.js';
+import { authKind } from '../../pipes/kinds/registry.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import { type CheckFlags, planCheck } from '../check/plan.js';
 import { compileRulesFile } from '../rules/preview.js';
@@ -137,12 +138,13 @@ async function fromKafkaReader(
       'pass the source name instead of the queue URL, or add --source <name>',
     );
   }
-  if (source.auth.type === 'iam') {
+  const { client } = authKind(source.auth.type);
+  if (!client.supported) {
     throw usageError(
       '--from-kafka',
       'auth.type',
-      `source ${source.name} uses IAM authentication, which this CLI cannot use (kafkajs has no AWS_MSK_IAM mechanism)`,
-      'replay without --from-kafka, and re-read the truncated records with a client that supports IAM',
+      `source ${source.name} uses auth type ${source.auth.type}, which this CLI cannot use (${client.reason})`,
+      `replay without --from-kafka, and re-read the truncated records with a client that supports ${source.auth.type}`,
     );
   }
   const plan = await planCheck(sourceRef, { ...flags, tls: 'auto' }, aws);
@@ -177,7 +179,7 @@ function printReplay(
   const c = out.color;
   out.line(`${c.bold(summary.dryRun ? 'dry run' : 'replay')} ${summary.queueUrl} → ${target}`);
   const outcomes = Object.entries(summary.outcomes).map(([k, n]) => `${k} ${n}`);
-  out.line(`  ${summary.messages} message(s): ${outcomes.join(', ') || 'none'}`);
+  out.line(`  ${summary.messages} message(s)${outcomes.length > 0 ? `: ${outcomes.join(', ')}` : ''}`);
   if (!summary.dryRun)
     out.line(
       `  ${summary.recordsDelivered} record(s) delivered (eventIds unchanged: downstream can drop duplicates)`,

@@ -4,6 +4,8 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { createKinesisSink, type SinkPort } from '../../core/kinesis-delivery.js';
+import { findTargetKind, TARGET_KINDS, TARGET_TYPES, targetKind } from '../../pipes/kinds/registry.js';
+import type { TargetKind } from '../../pipes/kinds/types.js';
 import { type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
 import { deliverBatch } from '../../targets/deliver-batch.js';
 import type { CliAwsClients } from '../shared/aws.js';
@@ -61,43 +63,67 @@ export interface ReplayTargetFlags {
   readonly function?: string;
 }
 
+/** Where `dlq replay --to <target type>` writes (pipes/kinds/types.ts `TargetKind.replay.to`). */
+type ReplayDestination = TargetKind['replay']['to'];
+
+/** What each destination does, for `--to` help and messages. */
+const DESTINATION_TEXT: Readonly<Record<ReplayDestination, string>> = {
+  stream: 'write the stream',
+  function: 're-invoke the sink',
+};
+
+/** The `--to` choices, from the target registry: `<type> (what replaying to it does) | …`. */
+export const REPLAY_TO_HELP = TARGET_KINDS.map((k) => `${k.type} (${DESTINATION_TEXT[k.replay.to]})`).join(
+  ' | ',
+);
+
 /**
- * The target of `--to` (default: lambda when `--function` is given, else kinesis): the stream from
- * `--stream` or the source's stream name suffixed with `-<env>`, or the function of `--function`.
+ * The target of `--to <target type>` (default: the sink function when `--function` is given, else the
+ * destination of the source's target type, else the stream): the stream from `--stream` or the source's
+ * stream name suffixed with `-<env>`, or the function of `--function`.
  */
 export function replayTargetFor(
   flags: ReplayTargetFlags,
   source: SourceConfig | undefined,
-  aws: Pick<CliAwsClients, 'kinesis' | 'lambda'>,
+  aws: CliAwsClients,
 ): ReplayTarget {
-  const to = flags.to ?? (flags.function ? 'lambda' : 'kinesis');
-  if (to === 'lambda') {
+  const to = destinationOf(flags, source);
+  if (to === 'function') {
     if (!flags.function)
       throw usageError(
         '--function',
         'function',
-        '--to lambda needs the sink function',
+        `--to ${flags.to} needs the sink function`,
         'pass --function <name or ARN> of the sink Lambda',
       );
     return functionReplayTarget(flags.function, aws.lambda);
   }
-  if (to === 'kinesis') {
-    const streamName =
-      flags.stream ?? (source && flags.env ? streamPhysicalName(source, flags.env) : undefined);
-    if (!streamName) {
-      throw usageError(
-        '--stream',
-        'stream',
-        'the target stream is not known',
-        'pass --stream <name>, or a source name (with a queue URL: --source <name>) and --env <environment> (stream <streamName or name-events>-<env>)',
-      );
-    }
-    return kinesisStreamTarget(aws.kinesis, streamName);
+  const streamName =
+    flags.stream ?? (source && flags.env ? streamPhysicalName(source, flags.env) : undefined);
+  if (!streamName) {
+    throw usageError(
+      '--stream',
+      'stream',
+      'the target stream is not known',
+      'pass --stream <name>, or a source name (with a queue URL: --source <name>) and --env <environment> (stream <streamName or name-events>-<env>)',
+    );
   }
-  throw usageError(
-    '--to',
-    'to',
-    `must be kinesis or lambda, received ${to}`,
-    'pass --to kinesis (write the stream) or --to lambda (re-invoke the sink)',
-  );
+  return kinesisStreamTarget(aws.kinesis, streamName);
+}
+
+function destinationOf(flags: ReplayTargetFlags, source: SourceConfig | undefined): ReplayDestination {
+  if (flags.to === undefined) {
+    if (flags.function) return 'function';
+    return source ? targetKind(source.target.type).replay.destination : 'stream';
+  }
+  const kind = findTargetKind(flags.to);
+  if (!kind) {
+    throw usageError(
+      '--to',
+      'to',
+      `must be ${TARGET_TYPES.join(' or ')}, received ${flags.to}`,
+      `pass ${TARGET_KINDS.map((k) => `--to ${k.type} (${DESTINATION_TEXT[k.replay.to]})`).join(' or ')}`,
+    );
+  }
+  return kind.replay.to;
 }

@@ -8,6 +8,8 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { ConfigIssue } from '../../core/errors.js';
+import { AUTH_TYPES, SOURCE_KIND_MODULES, SOURCE_KINDS, TARGET_TYPES } from '../../pipes/kinds/registry.js';
+import type { SourceKindModule } from '../../pipes/kinds/types.js';
 import { listSourceFiles, validateSourceTexts } from '../../pipes/load-sources.js';
 import type { ActionWrapper } from '../shared/commander.js';
 import { EXIT_CODES, type ExitCode, type Output, UsageError, usageError } from '../shared/output.js';
@@ -20,6 +22,22 @@ import {
   questionFor,
 } from './questions.js';
 import { buildSourceObject, nextCommands, renderSourceYaml } from './source-file.js';
+
+/** The source kinds whose files have `field`, for help texts. */
+function kindsWith(field: SourceKindModule['fields'][number]): string {
+  return SOURCE_KIND_MODULES.filter((k) => k.fields.includes(field))
+    .map((k) => k.kind)
+    .join(', ');
+}
+
+/** The help example: a non-interactive run for the first kind of the registry with its default auth. */
+const EXAMPLE = (() => {
+  const kind = SOURCE_KIND_MODULES[0];
+  return (
+    `kafka-pipes onboard --non-interactive --name orders --kind ${kind.kind} \\\n` +
+    `    --brokers b1:9093 --topic orders --auth ${kind.defaultAuth} --auth-secret kafka/orders/client --target ${TARGET_TYPES[0]}`
+  );
+})();
 
 /** Rounds of asking again for the fields the loader rejected. */
 const RETRY_ROUNDS = 3;
@@ -35,24 +53,27 @@ export function registerOnboard(
     .description('write a new source file (asks for what is missing; all answers also as flags)')
     .option('--name <name>', 'source name: lowercase letters, digits, dashes')
     .option('--description <text>', 'free text')
-    .option('--kind <kind>', 'self-managed | msk | msk-serverless')
-    .option('--brokers <list>', 'host:port[,host:port] (self-managed, 1-3)')
+    .option('--kind <kind>', SOURCE_KINDS.join(' | '))
+    .option('--brokers <list>', `host:port[,host:port] (${kindsWith('brokers')}, 1-3)`)
     .option('--cluster-arn <arn>', 'MSK / MSK Serverless cluster ARN')
     .option('--topic <topic>', 'Kafka topic')
     .option('--consumer-group-id <id>', 'consumer group (default kafka-pipes-<name>)')
     .option('--starting-position <pos>', 'TRIM_HORIZON | LATEST')
     .option('--batch-size <n>', 'records per batch, 1-10000')
     .option('--batching-window <seconds>', 'batching window, 0-300 s')
-    .option('--auth <type>', 'none | sasl-scram-256 | sasl-scram-512 | basic | mtls | iam')
+    .option('--auth <type>', AUTH_TYPES.join(' | '))
     .option('--auth-secret <arn-or-name>', 'Secrets Manager secret with the credentials')
-    .option('--root-ca-secret <arn-or-name>', 'secret {certificate} with the private root CA (self-managed)')
+    .option(
+      '--root-ca-secret <arn-or-name>',
+      `secret {certificate} with the private root CA (${kindsWith('rootCaSecret')})`,
+    )
     .option('--subnets <ids>', 'VPC subnet ids, comma-separated')
     .option('--security-groups <ids>', 'security group ids, comma-separated')
-    .option('--target <type>', 'kinesis | lambda')
+    .option('--target <type>', TARGET_TYPES.join(' | '))
     .option('--stream-name <name>', 'Kinesis stream (default: one per source)')
     .option('--partition-key <spec>', 'record-key | topic-partition | field:<path>')
     .option('--shards <n>', 'provisioned shards (default on-demand)')
-    .option('--retry-attempts <n>', 'lambda target: async retries 0-2')
+    .option('--retry-attempts <n>', 'FIRE_AND_FORGET (sink function) target: async retries 0-2')
     .option('--engine <engine>', 'pipe | poller (preflight --write decides it for you)')
     .option('--rules <file>', 'enrichment rules file')
     .option('--output <file>', 'write here instead of <sources-dir>/<name>.yaml')
@@ -60,8 +81,7 @@ export function registerOnboard(
     .option('--dry-run', 'print the file instead of writing it')
     .addHelpText(
       'after',
-      '\nExamples:\n  kafka-pipes onboard\n  kafka-pipes onboard --non-interactive --name orders --kind self-managed \\\n' +
-        '    --brokers b1:9093 --topic orders --auth mtls --auth-secret kafka/orders/client --target kinesis\n' +
+      `\nExamples:\n  kafka-pipes onboard\n  ${EXAMPLE}\n` +
         '\nExit codes: 0 written · 2 invalid answers (same messages as the synth) or the file exists',
     )
     .action(
@@ -114,12 +134,13 @@ async function ask(
 ): Promise<string | undefined> {
   const choices = q.choices?.(a);
   const def = q.default?.(a);
+  const text = typeof q.prompt === 'function' ? q.prompt(a) : q.prompt;
   const hint = [choices ? choices.join('|') : undefined, def ? `default ${def}` : undefined]
     .filter(Boolean)
     .join(', ');
   for (;;) {
     if (issue) out.error(out.color.yellow(`  ${issue.message}. Fix: ${issue.fix}`));
-    out.prompt(`${out.color.cyan('?')} ${q.prompt}${hint ? out.color.dim(` (${hint})`) : ''}: `);
+    out.prompt(`${out.color.cyan('?')} ${text}${hint ? out.color.dim(` (${hint})`) : ''}: `);
     const line = await read();
     if (line === undefined) {
       throw usageError(

@@ -2,8 +2,16 @@
  * The questions of `onboard`, in the order they are asked, each with the source field it fills, the flag
  * that answers it, when it applies, its choices and its default (data table).
  */
-import { AUTH_BY_KIND } from '../../pipes/source-rules.js';
-import { AUTH_TYPES, DEFAULTS, SOURCE_KINDS, STARTING_POSITIONS } from '../../pipes/source-schema.js';
+import {
+  AUTH_BY_KIND,
+  AUTH_TYPES,
+  findAuthKind,
+  findSourceKind,
+  SOURCE_KINDS,
+  TARGET_TYPES,
+} from '../../pipes/kinds/registry.js';
+import type { SourceKindModule } from '../../pipes/kinds/types.js';
+import { DEFAULTS, STARTING_POSITIONS } from '../../pipes/source-schema.js';
 
 /** Flags of `onboard` (all optional; missing ones are asked for unless --non-interactive). */
 export interface OnboardFlags {
@@ -44,7 +52,8 @@ export type Answers = Record<string, string | undefined>;
 export interface Question {
   readonly field: string;
   readonly flag: keyof OnboardFlags;
-  readonly prompt: string;
+  /** The question, or a function of the answers so far. */
+  readonly prompt: string | ((a: Answers) => string);
   readonly applies?: (a: Answers) => boolean;
   readonly choices?: (a: Answers) => readonly string[];
   readonly default?: (a: Answers) => string | undefined;
@@ -52,9 +61,11 @@ export interface Question {
   readonly optional?: boolean;
 }
 
-const needsSecret = (a: Answers) =>
-  ['mtls', 'sasl-scram-256', 'sasl-scram-512', 'basic'].includes(a['auth.type'] ?? '');
-const selfManaged = (a: Answers) => a.kind === 'self-managed';
+/** The secret the chosen auth type reads, if any. */
+const secretOf = (a: Answers) => findAuthKind(a['auth.type'])?.secret;
+/** Whether the chosen kind has the source field (what its module lists). */
+const kindUses = (field: SourceKindModule['fields'][number]) => (a: Answers) =>
+  findSourceKind(a.kind)?.fields.includes(field) ?? false;
 
 /** The questions, in the order they are asked (flags fill the same fields). */
 export const QUESTIONS: readonly Question[] = [
@@ -65,40 +76,41 @@ export const QUESTIONS: readonly Question[] = [
     flag: 'kind',
     prompt: 'Kafka kind',
     choices: () => SOURCE_KINDS,
-    default: () => 'self-managed',
+    default: () => SOURCE_KINDS[0],
   },
   {
     field: 'brokers',
     flag: 'brokers',
     prompt: 'Bootstrap brokers, host:port comma-separated (1-3)',
-    applies: selfManaged,
+    applies: kindUses('brokers'),
   },
-  { field: 'clusterArn', flag: 'clusterArn', prompt: 'MSK cluster ARN', applies: (a) => !selfManaged(a) },
+  { field: 'clusterArn', flag: 'clusterArn', prompt: 'MSK cluster ARN', applies: kindUses('clusterArn') },
   { field: 'topic', flag: 'topic', prompt: 'Topic' },
   {
     field: 'auth.type',
     flag: 'auth',
     prompt: 'Authentication',
     choices: (a) => AUTH_BY_KIND[a.kind as keyof typeof AUTH_BY_KIND] ?? AUTH_TYPES,
-    default: (a) => (a.kind === 'self-managed' ? 'mtls' : 'iam'),
+    default: (a) => findSourceKind(a.kind)?.defaultAuth,
   },
   {
     field: 'auth.secret',
     flag: 'authSecret',
-    prompt: 'Secrets Manager secret (ARN or name) with the credentials',
-    applies: needsSecret,
+    prompt: (a) => secretOf(a)?.prompt ?? 'Secrets Manager secret (ARN or name) with the credentials',
+    applies: (a) => secretOf(a) !== undefined,
   },
   {
     field: 'rootCaSecret',
     flag: 'rootCaSecret',
     prompt: 'Secret with the private root CA {certificate} (empty: public CA)',
-    applies: selfManaged,
+    applies: kindUses('rootCaSecret'),
     optional: true,
   },
   {
     field: 'vpc.subnetIds',
     flag: 'subnets',
     prompt: 'VPC subnet ids, comma-separated (empty: no VPC)',
+    applies: kindUses('vpc'),
     optional: true,
   },
   {
@@ -111,8 +123,8 @@ export const QUESTIONS: readonly Question[] = [
     field: 'target.type',
     flag: 'target',
     prompt: 'Target',
-    choices: () => ['kinesis', 'lambda'],
-    default: () => 'kinesis',
+    choices: () => TARGET_TYPES,
+    default: () => TARGET_TYPES[0],
   },
   {
     field: 'target.streamName',

@@ -3,6 +3,7 @@
  * numbers parsed, the YAML text with its schema hint, and the commands to run next.
  */
 import { Document } from 'yaml';
+import { findAuthKind } from '../../pipes/kinds/registry.js';
 import type { Answers } from './questions.js';
 
 const LIST_FIELDS = new Set(['brokers', 'vpc.subnetIds', 'vpc.securityGroupIds']);
@@ -51,10 +52,10 @@ export function renderSourceYaml(obj: Record<string, unknown>): string {
 
 /** Next commands to run after writing a source. */
 export function nextCommands(obj: Record<string, unknown>): string[] {
-  const auth = (obj.auth as { type?: string } | undefined)?.type;
-  const tls = auth === 'mtls' || obj.rootCaSecret !== undefined;
+  const auth = findAuthKind((obj.auth as { type?: string } | undefined)?.type);
+  const certificates = auth?.secret?.material === 'client-certificate' || obj.rootCaSecret !== undefined;
   return [
-    ...(tls
+    ...(certificates
       ? [`kafka-pipes preflight ${obj.name} --write   # checks the certificates and picks pipe or poller`]
       : []),
     `kafka-pipes check ${obj.name}   # connects to the cluster step by step`,

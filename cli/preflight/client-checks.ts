@@ -1,5 +1,5 @@
 /**
- * Preflight checks of the client certificate material (mtls): the chain and its dates, the private key's
+ * Preflight checks of the client certificate material (auth types whose secret holds one): the chain and its dates, the private key's
  * format and encryption (Pipes takes only PKCS#8, unencrypted or PBES1), its password, that it belongs to
  * the leaf certificate, and the size of the secret. Pure.
  */
@@ -15,15 +15,15 @@ import {
   splitPem,
 } from './pem.js';
 
-/** Checks the client certificate chain, key and secret size. */
-export function checkClientMaterial(m: PreflightMaterial, now: Date): PreflightCheck[] {
+/** Checks the client certificate chain, key and secret size of a source with auth type `authType`. */
+export function checkClientMaterial(m: PreflightMaterial, now: Date, authType: string): PreflightCheck[] {
   const checks: PreflightCheck[] = [];
   let leaf: CertInfo | undefined;
   if (!m.clientCertificate) {
     checks.push({
       id: 'client-chain',
       status: 'fail',
-      message: 'auth type mtls needs a client certificate chain and none was found',
+      message: `auth type ${authType} needs a client certificate chain and none was found`,
       fix: 'store {certificate, privateKey[, privateKeyPassword]} in the auth.secret, or pass --cert and --key',
     });
   } else {
@@ -32,7 +32,7 @@ export function checkClientMaterial(m: PreflightMaterial, now: Date): PreflightC
     checks.push(chainOrderCheck('client-chain', m.clientCertificate.origin, bundle.certs, bundle.errors));
     checks.push(...expiryChecks('client-expiry', m.clientCertificate.origin, bundle.certs, now, 'all'));
   }
-  const key = checkKey(m);
+  const key = checkKey(m, authType);
   checks.push(...key.checks);
   if (leaf && key.key) checks.push(keyMatchCheck(leaf, key.key, m));
   if (m.clientCertificate && m.clientKey) {
@@ -58,14 +58,14 @@ const PBES1_FIX =
   'to stay on a Pipe re-encrypt with PBES1: openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in key.pem -out key-pbes1.pem';
 
 /** Format, encryption and password of the client key; the key itself when it can be read. */
-function checkKey(m: PreflightMaterial): KeyResult {
+function checkKey(m: PreflightMaterial, authType: string): KeyResult {
   if (!m.clientKey) {
     return {
       checks: [
         {
           id: 'client-key-format',
           status: 'fail',
-          message: 'auth type mtls needs a client private key and none was found',
+          message: `auth type ${authType} needs a client private key and none was found`,
           fix: 'store privateKey (PKCS#8 PEM) in the auth.secret, or pass --key',
         },
       ],

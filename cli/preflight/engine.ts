@@ -6,6 +6,7 @@
  * cli/preflight/cert-checks.ts.
  */
 import { isIP } from 'node:net';
+import { findAuthKind, findSourceKind, type SourceKind } from '../../pipes/kinds/registry.js';
 import { hostOf } from '../shared/brokers.js';
 import { expiryChecks, sizeCheck } from './cert-checks.js';
 import { checkClientMaterial } from './client-checks.js';
@@ -41,8 +42,8 @@ export interface PreflightMaterial {
 /** What the preflight needs to know about the source. */
 export interface PreflightInput {
   readonly sourceName: string;
-  readonly kind: 'self-managed' | 'msk' | 'msk-serverless';
-  /** `host:port` brokers (self-managed). */
+  readonly kind: SourceKind;
+  /** `host:port` brokers (kinds that name them). */
   readonly brokers: readonly string[];
   readonly authType: string;
   readonly material: PreflightMaterial;
@@ -77,22 +78,26 @@ export interface PreflightReport {
   readonly ok: boolean;
 }
 
-const MTLS_AUTH = 'mtls';
+/** Whether the auth type presents a client certificate (its secret holds one). */
+function usesClientCertificate(authType: string): boolean {
+  return findAuthKind(authType)?.secret?.material === 'client-certificate';
+}
 
 /**
  * Runs every preflight check and decides the engine.
  *
  * @example
- * const report = runPreflight({ sourceName: 'orders', kind: 'self-managed', brokers: ['kafka:9093'],
- *   authType: 'mtls', material: { clientCertificate, clientKey, trustBundle }, now: new Date() });
+ * const { source } = resolveSource('orders');
+ * const report = runPreflight({ sourceName: source.name, kind: source.kind, brokers: source.brokers ?? [],
+ *   authType: source.auth.type, material: { clientCertificate, clientKey, trustBundle }, now: new Date() });
  * report.decision // { engine: 'pipe', reason: '…' }
  */
 export function runPreflight(input: PreflightInput): PreflightReport {
   const checks: PreflightCheck[] = [];
   const m = input.material;
 
-  if (input.authType === MTLS_AUTH || m.clientCertificate || m.clientKey) {
-    checks.push(...checkClientMaterial(m, input.now));
+  if (usesClientCertificate(input.authType) || m.clientCertificate || m.clientKey) {
+    checks.push(...checkClientMaterial(m, input.now, input.authType));
   }
   checks.push(...checkTrustMaterial(input, input.now));
   if (m.serverCertificate) checks.push(...checkServerCertificate(input, input.now));
@@ -108,7 +113,7 @@ export function runPreflight(input: PreflightInput): PreflightReport {
 
 function pipeReason(input: PreflightInput, checks: readonly PreflightCheck[]): string {
   const sizes = checks.filter((c) => c.id.endsWith('-secret-size') && c.status === 'pass').length;
-  if (input.authType !== MTLS_AUTH && !input.material.trustBundle) {
+  if (!usesClientCertificate(input.authType) && !input.material.trustBundle) {
     return 'no client certificate or private CA to carry: a Pipe can connect';
   }
   return sizes > 0
@@ -122,7 +127,9 @@ function pipeReason(input: PreflightInput, checks: readonly PreflightCheck[]): s
 function checkTrustMaterial(input: PreflightInput, now: Date): PreflightCheck[] {
   const t = input.material.trustBundle;
   if (!t) {
-    if (input.kind === 'self-managed' && input.authType !== 'none') {
+    // A kind that may name a private root CA, with TLS on: say the brokers must use a public CA.
+    const rootCaField = findSourceKind(input.kind)?.fields.includes('rootCaSecret') ?? false;
+    if (rootCaField && (findAuthKind(input.authType)?.tlsByDefault ?? false)) {
       return [
         {
           id: 'trust-bundle',

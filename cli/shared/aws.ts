@@ -35,24 +35,28 @@ export function cliAwsClients(opts: AwsOptions = {}, env: NodeJS.ProcessEnv = pr
   /** Whether `service` (the SDK's env suffix, e.g. KINESIS) is sent to a custom (emulator) endpoint. */
   const emulated = (service: string) =>
     Boolean(opts.endpointUrl || env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL);
-  const cache = new Map<string, unknown>();
-  const lazy = <T>(key: string, make: () => T): T => {
+  const cache = new Map<unknown, unknown>();
+  /** One client per SDK client class, made on first use. */
+  const lazy = <T>(key: abstract new (...args: never) => T, make: () => T): T => {
     if (!cache.has(key)) cache.set(key, make());
     return cache.get(key) as T;
   };
   return {
     get secretsManager() {
-      return lazy('sm', () => new SecretsManagerClient(base));
+      return lazy(SecretsManagerClient, () => new SecretsManagerClient(base));
     },
     get s3() {
-      return lazy('s3', () => new S3Client({ ...base, ...(emulated('S3') ? { forcePathStyle: true } : {}) }));
+      return lazy(
+        S3Client,
+        () => new S3Client({ ...base, ...(emulated('S3') ? { forcePathStyle: true } : {}) }),
+      );
     },
     get sqs() {
-      return lazy('sqs', () => new SQSClient(base));
+      return lazy(SQSClient, () => new SQSClient(base));
     },
     get kinesis() {
       return lazy(
-        'kinesis',
+        KinesisClient,
         () =>
           new KinesisClient({
             ...base,
@@ -61,7 +65,7 @@ export function cliAwsClients(opts: AwsOptions = {}, env: NodeJS.ProcessEnv = pr
       );
     },
     get lambda() {
-      return lazy('lambda', () => new LambdaClient(base));
+      return lazy(LambdaClient, () => new LambdaClient(base));
     },
   };
 }

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NonRetriableError, RetriableError } from '../../core/errors.js';
+import { findAuthKind } from '../../pipes/kinds/registry.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { PemInput, PreflightMaterial } from '../preflight/engine.js';
 import { usageError } from './output.js';
@@ -160,7 +161,12 @@ export async function readS3Text(s3: S3Client, uri: string, field: string): Prom
   }
 }
 
-/** Client certificate material: flags first, else the auth.secret of an mtls source. */
+/** What the source's auth type keeps in its secret: a client certificate, a username/password, or nothing. */
+function secretMaterial(source: SourceConfig) {
+  return findAuthKind(source.auth.type)?.secret?.material;
+}
+
+/** Client certificate material: flags first, else the auth.secret of a client-certificate auth type. */
 async function loadClient(source: SourceConfig, file: string, flags: MaterialFlags, aws: MaterialClients) {
   if (flags.cert || flags.key) {
     if (!flags.cert || !flags.key) {
@@ -177,13 +183,13 @@ async function loadClient(source: SourceConfig, file: string, flags: MaterialFla
       ...(flags.keyPassword !== undefined ? { clientKeyPassword: flags.keyPassword } : {}),
     };
   }
-  if (source.auth.type !== 'mtls') return {};
+  if (secretMaterial(source) !== 'client-certificate') return {};
   const secretId = source.auth.secret;
   if (!secretId) {
     throw usageError(
       file,
       'auth.secret',
-      'auth type mtls has no secret',
+      `auth type ${source.auth.type} has no secret`,
       'set auth.secret to the Secrets Manager secret, or pass --cert and --key',
     );
   }
@@ -263,7 +269,7 @@ async function loadTrust(source: SourceConfig, file: string, flags: MaterialFlag
 
 /** SASL credentials: flags, else auth.secret {username, password}. */
 async function loadSasl(source: SourceConfig, file: string, flags: MaterialFlags, aws: MaterialClients) {
-  if (!['sasl-scram-256', 'sasl-scram-512', 'basic'].includes(source.auth.type)) return {};
+  if (secretMaterial(source) !== 'username-password') return {};
   if (flags.username !== undefined || flags.password !== undefined) {
     if (flags.username === undefined || flags.password === undefined) {
       throw usageError(

@@ -307,8 +307,8 @@ describe('kafka-pipes dlq replay --from-kafka flags', () => {
     ],
     [
       ['https://sqs.local/1/q', '--stream', 's', '--source', 'msk-serverless-iam', '--from-kafka'],
-      'error --from-kafka: auth.type: source msk-serverless-iam uses IAM authentication, which this CLI cannot use (kafkajs has no AWS_MSK_IAM mechanism). ' +
-        'Fix: replay without --from-kafka, and re-read the truncated records with a client that supports IAM\n',
+      'error --from-kafka: auth.type: source msk-serverless-iam uses auth type iam, which this CLI cannot use (kafkajs has no AWS_MSK_IAM mechanism). ' +
+        'Fix: replay without --from-kafka, and re-read the truncated records with a client that supports iam\n',
     ],
   ])('names the flag, the field and the fix: %j', async (args, stderr) => {
     // Act
