@@ -30,7 +30,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ConfigError, formatIssues } from '../core/errors.js';
 import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js';
+import { checkServiceRules } from './kinds/registry.js';
 import { buildPipeTarget } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
@@ -141,6 +143,7 @@ export class KafkaPipe extends Construct {
     if (source.engine !== 'pipe') {
       throw new Error(`KafkaPipe needs engine pipe, received ${source.engine} for source ${source.name}`);
     }
+    assertServiceRules(source);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = toRetentionDays(source.logRetentionDays);
     this.pipeName = pipeNameOf(source, environment);
@@ -367,6 +370,17 @@ export class KafkaPipe extends Construct {
         ...LAMBDA_BUNDLING,
       },
     });
+  }
+}
+
+/**
+ * The AWS service rules of the source's kinds, for props that did not come through the loader.
+ * @throws ConfigError naming each field and fix (file `<props>`).
+ */
+function assertServiceRules(source: SourceConfig): void {
+  const issues = checkServiceRules(source, { file: '<props>' });
+  if (issues.length > 0) {
+    throw new ConfigError(`Invalid KafkaPipe for source ${source.name}:\n${formatIssues(issues)}`, issues);
   }
 }
 

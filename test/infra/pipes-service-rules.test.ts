@@ -1,8 +1,11 @@
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../core/errors.js';
 import { KafkaPipesStack } from '../../infra/pipes-stack.js';
+import { KafkaPipe } from '../../pipes/kafka-pipe.construct.js';
 import { validateSourceTexts } from '../../pipes/load-sources.js';
 
 const FILE = 'pipes/sources/orders.yaml';
@@ -41,5 +44,48 @@ describe('service rules that need the stack account and Region', () => {
 
   it('accepts the cluster in the stack Region', () => {
     expect(stackIn('ap-northeast-1').pipes.has('orders')).toBe(true);
+  });
+});
+
+describe('service rules on construct props', () => {
+  it('KafkaPipe refuses a source that breaks a rule, though it did not come through the loader', () => {
+    // Arrange
+    const [loaded] = validateSourceTexts([
+      {
+        file: FILE,
+        text: stringify({
+          name: 'orders',
+          kind: 'self-managed',
+          brokers: ['kafka-1.example.com:9092'],
+          topic: 'orders',
+          target: { type: 'kinesis' },
+        }),
+      },
+    ]).sources;
+    const source = { ...(loaded as NonNullable<typeof loaded>).source, batchSize: 1000 };
+    const stack = new Stack(new App(), 'Props');
+    const props = {
+      source,
+      environment: 'dev',
+      stream: new Stream(stack, 'S'),
+      dataKey: new Key(stack, 'K'),
+      code: {
+        enrichmentEntry: 'enrichment/handler.ts',
+        sinkEntry: 'targets/sink-handler.ts',
+        projectRoot: '.',
+      },
+    };
+    // Act
+    let error: unknown;
+    try {
+      new KafkaPipe(stack, 'Orders', props);
+    } catch (e) {
+      error = e;
+    }
+    // Assert
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      'Invalid KafkaPipe for source orders:\n<props>: batchSize: Batch size 1000 is above 500, the most a Pipe delivers to a Kinesis stream target in one batch; EventBridge Pipes refuses the pipe. Fix: set batchSize to 500 or less',
+    );
   });
 });
