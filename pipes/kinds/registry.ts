@@ -4,9 +4,10 @@
  *
  * Adding a kind is one module (see `pipes/kinds/types.ts` for what it provides) plus one line in the list
  * below; the source-file schema (`pipes/source-schema.ts`), its JSON Schema, the cross-field rules, the
- * Pipe constructs, the poller's Kafka connection and the CLI all follow. Target types whose CDK resources
+ * service rules, the Pipe constructs and the poller's Kafka connection follow, and the modules carry what
+ * the CLI needs (secret material, client options, replay). Target types whose CDK resources
  * differ keep their construct code in `pipes/kinds/targets/<type>.construct.ts`, registered in
- * `pipes/kinds/target-constructs.ts` (constructs are not runtime-safe, so they stay out of this file).
+ * `pipes/kinds/targets.construct.ts` (constructs are not runtime-safe, so they stay out of this file).
  *
  * Runtime-safe: the poller Lambda and the CLI import this file.
  */
