@@ -5,9 +5,10 @@
  * Adding a kind is one module (see `pipes/kinds/types.ts` for what it provides) plus one line in the list
  * below; the source-file schema (`pipes/source-schema.ts`), its JSON Schema, the cross-field rules, the
  * service rules, the Pipe constructs and the poller's Kafka connection follow, and the modules carry what
- * the CLI needs (secret material, client options, replay). Target types whose CDK resources
- * differ keep their construct code in `pipes/kinds/targets/<type>.construct.ts`, registered in
- * `pipes/kinds/targets.construct.ts` (constructs are not runtime-safe, so they stay out of this file).
+ * the CLI needs (secret material, client options, replay). Target types differ in their CDK resources
+ * (the stream itself, or a sink Lambda with its DLQ), so each also has its construct code in
+ * `pipes/kinds/targets/<type>.construct.ts`, listed in `pipes/kinds/targets.construct.ts` (constructs are
+ * not runtime-safe, so they stay out of this file).
  *
  * Runtime-safe: the poller Lambda and the CLI import this file.
  */
