@@ -1,13 +1,12 @@
 /**
  * FallbackPoller: the engine for Kafka sources a Pipe cannot read (trust chain over 65,536 bytes,
- * PBES2-encrypted client key). Reproduces seed 000 — an EventBridge schedule every minute starts a
- * Step Functions execution that invokes the poller Lambda `iterations` × `partitions` times — with a
- * DynamoDB lock table, a KMS-encrypted SSL-only truststore bucket, log groups and alarms.
+ * PBES2-encrypted client key). As in the original poller design, an EventBridge schedule every minute
+ * starts a Step Functions execution that invokes the poller Lambda `iterations` × `partitions` times;
+ * with a DynamoDB lock table, a KMS-encrypted SSL-only truststore bucket, log groups and alarms.
  */
-import { basename, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
@@ -15,18 +14,19 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { authKind, kafkaClientSettings } from '../pipes/kinds/registry.js';
+import { authKind } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
-import type { SourceConfig } from '../pipes/source-schema.js';
+import type { PollerConfig, SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
-import { POLLER_METRICS } from './metrics.js';
+import { createPollerAlarms } from './poller-alarms.js';
+import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
 import { buildPollerDefinition, scheduleInput } from './state-machine.js';
 
 /** Properties of {@link FallbackPoller}. */
@@ -103,14 +103,49 @@ export class FallbackPoller extends Construct {
     super(scope, id);
     validateFallbackPollerProps(props);
     const { source } = props;
-    const poller = source.poller as NonNullable<SourceConfig['poller']>;
-    const stream = props.targetStream;
+    const poller = pollerSettingsOf(source);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
-    const projectRoot = props.projectRoot ?? process.cwd();
-    const stack = Stack.of(this);
 
-    this.lockTable = new Table(this, 'LockTable', {
+    this.lockTable = this.createLockTable(removalPolicy);
+    this.truststoreBucket = props.truststoreBucket ?? this.createTruststoreBucket(source.name, removalPolicy);
+    // The stream, queue, table and bucket names are tokens resolved at deploy time.
+    this.runtimeConfig = pollerRuntimeConfig(source, {
+      truststoreBucket: this.truststoreBucket.bucketName,
+      streamName: props.targetStream.streamName,
+      dlqUrl: props.enrichmentDlq.queueUrl,
+      lockTable: this.lockTable.tableName,
+      ...(props.rulesAppConfig ? { rulesAppConfig: props.rulesAppConfig } : {}),
+    });
+    this.function = this.createFunction(props, { retention, removalPolicy });
+    this.grantFunction(props);
+
+    this.definition = buildPollerDefinition({
+      functionArn: this.function.functionArn,
+      sourceName: source.name,
+      taskTimeoutSeconds: poller.timeoutSeconds + 30,
+    });
+    this.stateMachine = this.createStateMachine(source.name, { retention, removalPolicy });
+    this.schedule = this.createSchedule(source, poller);
+
+    this.alarms.push(
+      ...createPollerAlarms(this, {
+        sourceName: source.name,
+        stateMachine: this.stateMachine,
+        enrichmentDlq: props.enrichmentDlq,
+        ...(props.lagAlarmThreshold !== undefined ? { lagAlarmThreshold: props.lagAlarmThreshold } : {}),
+        ...(props.lockedStreakMinutes !== undefined
+          ? { lockedStreakMinutes: props.lockedStreakMinutes }
+          : {}),
+        ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      }),
+    );
+    this.acknowledgeNag();
+  }
+
+  /** The lock table: one item per `<topic>_<partition>` (fallback-poller/lock.ts). */
+  private createLockTable(removalPolicy: RemovalPolicy): Table {
+    return new Table(this, 'LockTable', {
       partitionKey: { name: 'topic_partition', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -118,45 +153,31 @@ export class FallbackPoller extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy,
     });
+  }
 
-    if (props.truststoreBucket) {
-      this.truststoreBucket = props.truststoreBucket;
-    } else {
-      const key = new Key(this, 'TruststoreKey', {
-        enableKeyRotation: true,
-        description: `Truststore bucket of the ${source.name} fallback poller`,
-        removalPolicy,
-      });
-      this.truststoreBucket = new Bucket(this, 'TruststoreBucket', {
-        encryption: BucketEncryption.KMS,
-        encryptionKey: key,
-        bucketKeyEnabled: true,
-        enforceSSL: true,
-        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-        versioned: true,
-        removalPolicy,
-      });
-    }
+  /** A truststore bucket with its own KMS key: SSL-only, versioned, no public access. */
+  private createTruststoreBucket(sourceName: string, removalPolicy: RemovalPolicy): Bucket {
+    const key = new Key(this, 'TruststoreKey', {
+      enableKeyRotation: true,
+      description: `Truststore bucket of the ${sourceName} fallback poller`,
+      removalPolicy,
+    });
+    return new Bucket(this, 'TruststoreBucket', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      removalPolicy,
+    });
+  }
 
-    const truststore: PollerRuntimeConfig['truststore'] = poller.truststore
-      ? 's3Key' in poller.truststore
-        ? { type: 's3', bucket: this.truststoreBucket.bucketName, key: poller.truststore.s3Key }
-        : 'secret' in poller.truststore
-          ? { type: 'secret', secret: poller.truststore.secret }
-          : { type: 'file', path: `truststore/${basename(poller.truststore.file)}` }
-      : source.rootCaSecret
-        ? { type: 'secret', secret: source.rootCaSecret }
-        : { type: 'default' };
-    const brokers = source.brokers as string[];
-    // TLS when the auth type or the kind implies it, or with a private CA (pipes/kinds/registry.ts).
-    const client = kafkaClientSettings(source, truststore.type !== 'default');
-    const auth: PollerRuntimeConfig['auth'] = {
-      type: source.auth.type,
-      ...(client.auth.secret ? { secret: source.auth.secret as string } : {}),
-    };
-    const tls = client.tls;
-
-    const logGroup = new LogGroup(this, 'FunctionLogs', { retention, removalPolicy });
+  /** The poller Lambda with its log group and role, POLLER_CONFIG, the bundled truststore, the VPC. */
+  private createFunction(props: FallbackPollerProps, logs: LogSettings): NodejsFunction {
+    const { source } = props;
+    const projectRoot = props.projectRoot ?? process.cwd();
+    const logGroup = new LogGroup(this, 'FunctionLogs', logs);
     const role = new Role(this, 'FunctionRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Fallback poller ${source.name} (execution role)`,
@@ -168,32 +189,7 @@ export class FallbackPoller extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-
-    const fileTruststore =
-      poller.truststore && 'file' in poller.truststore ? poller.truststore.file : undefined;
-    // The runtime config is completed with the function-independent values now; the stream name and
-    // table name are tokens resolved at deploy time.
-    this.runtimeConfig = {
-      sourceName: source.name,
-      topic: source.topic,
-      groupId: source.consumerGroupId,
-      startingPosition: source.startingPosition,
-      eventSource: client.eventSource,
-      cluster: client.cluster,
-      brokers,
-      tls,
-      truststore,
-      auth,
-      partitionKey: source.target.partitionKey,
-      streamName: stream.streamName,
-      dlqUrl: props.enrichmentDlq.queueUrl,
-      lockTable: this.lockTable.tableName,
-      maxRecordsPerInvocation: poller.maxRecordsPerInvocation,
-      lockTtlSeconds: poller.lockTtlSeconds,
-      ...(props.rulesAppConfig ? { rulesAppConfig: { ...props.rulesAppConfig } } : {}),
-    };
-
-    this.function = new NodejsFunction(this, 'Function', {
+    const fn = new NodejsFunction(this, 'Function', {
       entry: join(projectRoot, 'fallback-poller/handler.ts'),
       handler: 'handler',
       projectRoot,
@@ -201,52 +197,26 @@ export class FallbackPoller extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: Duration.seconds(poller.timeoutSeconds),
+      timeout: Duration.seconds(pollerSettingsOf(source).timeoutSeconds),
       description: `Kafka fallback poller for ${source.name}${props.environment ? ` (${props.environment})` : ''}`,
       environment: {
-        [POLLER_CONFIG_ENV]: stack.toJsonString(this.runtimeConfig),
+        [POLLER_CONFIG_ENV]: Stack.of(this).toJsonString(this.runtimeConfig),
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_LOG_LEVEL:
-          source.logLevel === 'TRACE' ? 'DEBUG' : source.logLevel === 'OFF' ? 'SILENT' : source.logLevel,
+        POWERTOOLS_LOG_LEVEL: powertoolsLogLevel(source.logLevel),
       },
       tracing: Tracing.ACTIVE,
       logGroup,
       role,
-      bundling: {
-        ...LAMBDA_BUNDLING,
-        ...(fileTruststore
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => [
-                  `mkdir -p "${outputDir}/truststore"`,
-                  `cp "${join(inputDir, fileTruststore)}" "${outputDir}/truststore/${basename(fileTruststore)}"`,
-                ],
-              },
-            }
-          : {}),
-      },
+      bundling: { ...LAMBDA_BUNDLING, ...truststoreBundling(pollerSettingsOf(source).truststore) },
     });
-    if (source.vpc) {
-      const cfn = this.function.node.defaultChild as CfnFunction;
-      cfn.vpcConfig = { subnetIds: source.vpc.subnetIds, securityGroupIds: source.vpc.securityGroupIds };
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          sid: 'VpcNetworkInterfaces',
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
-    }
+    if (source.vpc) placeInVpc(fn, role, source.vpc);
+    return fn;
+  }
 
-    stream.grantWrite(this.function);
+  /** Least privilege: the stream, the DLQ, the lock items, the truststore object, the secrets, the rules. */
+  private grantFunction(props: FallbackPollerProps): void {
+    const { truststore, auth } = this.runtimeConfig;
+    props.targetStream.grantWrite(this.function);
     props.enrichmentDlq.grantSendMessages(this.function);
     this.lockTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     if (truststore.type === 's3') this.truststoreBucket.grantRead(this.function, truststore.key);
@@ -254,35 +224,29 @@ export class FallbackPoller extends Construct {
       ...(auth.secret ? [auth.secret] : []),
       ...(truststore.type === 'secret' ? [truststore.secret] : []),
     ];
+    const role = this.function.role as Role;
+    const stack = Stack.of(this);
     if (secrets.length > 0) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
           sid: 'ReadKafkaSecrets',
           actions: ['secretsmanager:GetSecretValue'],
-          resources: secrets.map((s) =>
-            s.startsWith('arn:')
-              ? s
-              : stack.formatArn({
-                  service: 'secretsmanager',
-                  resource: 'secret',
-                  resourceName: `${s}-??????`,
-                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-                }),
-          ),
+          resources: secrets.map((s) => secretArnPattern(stack, s)),
         }),
       );
     }
-    if (source.auth.kmsKeyArn) {
+    if (props.source.auth.kmsKeyArn) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
           sid: 'DecryptKafkaSecrets',
           actions: ['kms:Decrypt'],
-          resources: [source.auth.kmsKeyArn],
+          resources: [props.source.auth.kmsKeyArn],
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
         }),
       );
     }
-    if (props.rulesAppConfig) {
+    const rules = props.rulesAppConfig;
+    if (rules) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
           sid: 'ReadRules',
@@ -291,31 +255,33 @@ export class FallbackPoller extends Construct {
             stack.formatArn({
               service: 'appconfig',
               resource: 'application',
-              resourceName: `${props.rulesAppConfig.application}/environment/${props.rulesAppConfig.environment}/configuration/${props.rulesAppConfig.profile}`,
+              resourceName: `${rules.application}/environment/${rules.environment}/configuration/${rules.profile}`,
             }),
           ],
         }),
       );
     }
+  }
 
-    this.definition = buildPollerDefinition({
-      functionArn: this.function.functionArn,
-      sourceName: source.name,
-      taskTimeoutSeconds: poller.timeoutSeconds + 30,
-    });
-    const sfnLogs = new LogGroup(this, 'StateMachineLogs', { retention, removalPolicy });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      definitionBody: DefinitionBody.fromString(stack.toJsonString(this.definition)),
+  /** The state machine running {@link definition}, with its logs and X-Ray, allowed to invoke the function. */
+  private createStateMachine(sourceName: string, logs: LogSettings): StateMachine {
+    const sfnLogs = new LogGroup(this, 'StateMachineLogs', logs);
+    const stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromString(Stack.of(this).toJsonString(this.definition)),
       stateMachineType: StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: { destination: sfnLogs, level: LogLevel.ALL, includeExecutionData: false },
       timeout: Duration.minutes(15),
-      comment: `Kafka fallback poller for ${source.name}`,
+      comment: `Kafka fallback poller for ${sourceName}`,
     });
-    this.function.grantInvoke(this.stateMachine);
+    this.function.grantInvoke(stateMachine);
+    return stateMachine;
+  }
 
-    this.schedule = new Rule(this, 'Schedule', {
-      description: `Every minute: poll ${source.name} (seed 000)`,
+  /** The one-minute schedule starting an execution (disabled when the source is STOPPED). */
+  private createSchedule(source: SourceConfig, poller: PollerConfig): Rule {
+    return new Rule(this, 'Schedule', {
+      description: `Every minute: poll ${source.name} (iterations x partitions)`,
       schedule: Schedule.rate(Duration.minutes(1)),
       enabled: source.desiredState === 'RUNNING',
       targets: [
@@ -331,83 +297,6 @@ export class FallbackPoller extends Construct {
         }),
       ],
     });
-
-    this.addAlarms(props, source.name);
-    this.acknowledgeNag();
-  }
-
-  private metric(name: string, statistic: string, period: Duration, sourceName: string): Metric {
-    return new Metric({
-      namespace: 'KafkaPipes',
-      metricName: name,
-      dimensionsMap: { service: 'fallback-poller', source: sourceName },
-      statistic,
-      period,
-    });
-  }
-
-  private addAlarms(props: FallbackPollerProps, sourceName: string): void {
-    const minute = Duration.minutes(1);
-    const streak = props.lockedStreakMinutes ?? 5;
-    const specs = [
-      {
-        id: 'CompletelyFailedAlarm',
-        description: `${sourceName}: a poll found records and delivered none (503)`,
-        metric: this.metric(POLLER_METRICS.status503, 'Sum', Duration.minutes(5), sourceName),
-        threshold: 1,
-        periods: 1,
-      },
-      {
-        id: 'LockedStreakAlarm',
-        description: `${sourceName}: a partition answered 203 (locked by another reader) ${streak} minutes in a row`,
-        metric: this.metric(POLLER_METRICS.status203, 'Sum', minute, sourceName),
-        threshold: 1,
-        periods: streak,
-      },
-      {
-        id: 'EnrichmentDlqDepthAlarm',
-        description: `${sourceName}: records the enrichment could not normalize are waiting in the poller's DLQ`,
-        metric: props.enrichmentDlq.metricApproximateNumberOfMessagesVisible({
-          statistic: 'Maximum',
-          period: Duration.minutes(5),
-        }),
-        threshold: 1,
-        periods: 1,
-      },
-      {
-        id: 'LagAlarm',
-        description: `${sourceName}: consumer lag above ${props.lagAlarmThreshold ?? 100_000} records for 15 minutes`,
-        metric: this.metric(POLLER_METRICS.lag, 'Maximum', Duration.minutes(5), sourceName),
-        threshold: props.lagAlarmThreshold ?? 100_000,
-        periods: 3,
-      },
-    ];
-    for (const s of specs) {
-      this.alarms.push(
-        new Alarm(this, s.id, {
-          alarmDescription: s.description,
-          metric: s.metric,
-          threshold: s.threshold,
-          evaluationPeriods: s.periods,
-          datapointsToAlarm: s.periods,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
-    }
-    this.alarms.push(
-      new Alarm(this, 'ExecutionsFailedAlarm', {
-        alarmDescription: `${sourceName}: a poller state machine execution failed`,
-        metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    if (props.alarmTopic) {
-      for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
-    }
   }
 
   private acknowledgeNag(): void {
@@ -416,7 +305,7 @@ export class FallbackPoller extends Construct {
       Validations.of(target.node.defaultChild ?? target).acknowledge({ id, reason });
     };
     const runtimeReason =
-      'The template pins nodejs22.x on purpose (design.md §3): the code is tested on Node 20/22 and upgraded deliberately.';
+      'The template pins nodejs22.x on purpose: the code is tested on Node 20/22 and upgraded deliberately.';
     ack(this.function, 'AwsSolutions::AwsSolutions-L1', runtimeReason);
     ack(this.function, 'Serverless::Serverless-LambdaLatestVersion', runtimeReason);
     ack(
@@ -437,4 +326,62 @@ export class FallbackPoller extends Construct {
       );
     }
   }
+}
+
+/** Retention and removal policy of a log group. */
+interface LogSettings {
+  readonly retention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Powertools' log level for a source's `logLevel` (Powertools has no TRACE and calls OFF SILENT). */
+function powertoolsLogLevel(level: SourceConfig['logLevel']): string {
+  return level === 'TRACE' ? 'DEBUG' : level === 'OFF' ? 'SILENT' : level;
+}
+
+/** Bundling hooks copying a `truststore: {file}` into the bundle where POLLER_CONFIG points. */
+function truststoreBundling(truststore: PollerConfig['truststore']): Partial<BundlingOptions> {
+  if (!truststore || !('file' in truststore)) return {};
+  const file = truststore.file;
+  const target = bundledTruststorePath(file);
+  return {
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) => [
+        `mkdir -p "${outputDir}/${dirname(target)}"`,
+        `cp "${join(inputDir, file)}" "${outputDir}/${target}"`,
+      ],
+    },
+  };
+}
+
+/** Places the function in the source's subnets and security groups, with the ENI actions it needs. */
+function placeInVpc(fn: NodejsFunction, role: Role, vpc: NonNullable<SourceConfig['vpc']>): void {
+  const cfn = fn.node.defaultChild as CfnFunction;
+  cfn.vpcConfig = { subnetIds: vpc.subnetIds, securityGroupIds: vpc.securityGroupIds };
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'VpcNetworkInterfaces',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+  );
+}
+
+/** The ARN (pattern) of a secret given by ARN or by name (a name matches any 6-character suffix). */
+function secretArnPattern(stack: Stack, secret: string): string {
+  if (secret.startsWith('arn:')) return secret;
+  return stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${secret}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

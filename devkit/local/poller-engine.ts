@@ -5,6 +5,9 @@
  * (createPoller, what fallback-poller/handler.ts runs) over the mTLS listener, the client certificate
  * from Secrets Manager and the long trust bundle from S3.
  */
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import { DEFAULT_RULES, DEFAULT_RULES_FILE, loadRulesFile } from '../../enrichment/index.js';
 import { createRulesLoader } from '../../enrichment/rules-loader.js';
@@ -12,10 +15,16 @@ import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { createPoller } from '../../fallback-poller/create-poller.js';
 import type { PollInput, PollResponse } from '../../fallback-poller/poll-partition.js';
 import { runPollerDefinitionLocally } from '../../fallback-poller/run-local.js';
+import {
+  bundledTruststorePath,
+  pollerRuntimeConfig,
+  pollerSettingsOf,
+} from '../../fallback-poller/runtime-config.js';
 import { buildPollerDefinition, scheduleInput } from '../../fallback-poller/state-machine.js';
+import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { LocalAwsClients } from './aws-resources.js';
 import type { EngineStats } from './pipe-runner.js';
-import type { LocalSourcePlan } from './plan.js';
+import { type LocalSourcePlan, secretNameOf } from './plan.js';
 import type { QuietLogger } from './wiring.js';
 
 /** Dependencies of {@link startPollerEngine}. */
@@ -30,6 +39,8 @@ export interface PollerEngineDeps {
   readonly lockTable: string;
   readonly stats: EngineStats;
   readonly logger: QuietLogger;
+  /** Where a source's `truststore: {file}` path is relative to (default: the current directory). */
+  readonly projectRoot?: string;
   /** Pause between executions (the EventBridge schedule is 1 min; locally back to back by default). */
   readonly pauseBetweenExecutionsMs?: number;
 }
@@ -46,68 +57,96 @@ export interface PollerEngine {
 /** Seconds a local poller invocation may run (the Lambda timeout). */
 const LOCAL_POLL_TIMEOUT_SECONDS = 30;
 
-/** The poller runtime config of a source, as the construct would write POLLER_CONFIG. */
+/** How long a local poll waits for new records at the end of the log (the Lambda default is 1 s). */
+const LOCAL_IDLE_WAIT_MS = 500;
+
+/**
+ * The POLLER_CONFIG of a source as the construct writes it (fallback-poller/runtime-config.ts), dialing
+ * the given brokers with the TLS of the bed listener, and secrets read by name (moto makes its own ARNs).
+ */
 export function pollerConfigOf(
   d: Pick<PollerEngineDeps, 'plan' | 'brokers' | 'dlqUrl' | 'truststoreBucket' | 'lockTable'>,
 ): PollerRuntimeConfig {
-  const s = d.plan.source;
-  const p = s.poller;
-  const ts = p?.truststore;
-  const truststore: PollerRuntimeConfig['truststore'] =
-    ts && 's3Key' in ts
-      ? { type: 's3', bucket: d.truststoreBucket, key: ts.s3Key }
-      : ts && 'secret' in ts
-        ? { type: 'secret', secret: ts.secret }
-        : ts && 'file' in ts
-          ? { type: 'file', path: ts.file }
-          : { type: 'default' };
-  const auth: PollerRuntimeConfig['auth'] =
-    s.auth.type === 'mtls'
-      ? { type: 'mtls', secret: d.plan.authSecret?.name as string }
-      : s.auth.type === 'sasl-scram-256' || s.auth.type === 'sasl-scram-512' || s.auth.type === 'basic'
-        ? { type: s.auth.type, secret: d.plan.authSecret?.name as string }
-        : { type: 'none' };
-  return {
-    sourceName: s.name,
-    topic: s.topic,
-    groupId: s.consumerGroupId,
-    startingPosition: s.startingPosition,
-    eventSource: d.plan.eventSource,
-    cluster: d.plan.cluster,
-    brokers: [...d.brokers],
-    tls: d.plan.listener !== 'plaintext',
-    truststore,
-    auth,
-    partitionKey: s.target.partitionKey,
+  const resources = {
+    truststoreBucket: d.truststoreBucket,
     streamName: d.plan.streamName,
     dlqUrl: d.dlqUrl,
     lockTable: d.lockTable,
-    maxRecordsPerInvocation: p?.maxRecordsPerInvocation ?? 1000,
-    lockTtlSeconds: p?.lockTtlSeconds ?? 120,
-    idleWaitMs: 500,
   };
+  const dial = { brokers: d.brokers, tls: d.plan.listener !== 'plaintext', secretId: secretNameOf };
+  return { ...pollerRuntimeConfig(d.plan.source, resources, dial), idleWaitMs: LOCAL_IDLE_WAIT_MS };
+}
+
+/** A directory laid out like the poller's function bundle (its bundled files), removed by `remove`. */
+export interface StagedBundle {
+  readonly dir: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Stages what the construct bundles next to the handler: a `truststore: {file}` copied from the project
+ * root to `truststore/<file name>` (fallback-poller/runtime-config.ts bundledTruststorePath), so the
+ * local poller reads the path POLLER_CONFIG names exactly as the Lambda does.
+ */
+export async function stagePollerBundle(source: SourceConfig, projectRoot: string): Promise<StagedBundle> {
+  const dir = await mkdtemp(join(tmpdir(), `poller-bundle-${source.name}-`));
+  const truststore = pollerSettingsOf(source).truststore;
+  if (truststore && 'file' in truststore) {
+    const target = join(dir, bundledTruststorePath(truststore.file));
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(join(projectRoot, truststore.file), target);
+  }
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** Longest Wait between iterations locally (the definition's `seconds_wait` is capped to keep runs short). */
 export const LOCAL_WAIT_CAP_MS = 1_000;
 
+/** Adds what one poll did to the engine's counters; returns the records it read (0 = caught up). */
+function countPoll(stats: EngineStats, res: PollResponse): number {
+  stats.consumed += res.counts.read;
+  stats.delivered += res.counts.delivered;
+  stats.enrichmentDlq += res.counts.dlq;
+  stats.ruleDropped += res.counts.dropped;
+  stats.batches++;
+  if (res.counts.failed > 0 || res.statusCode >= 500) {
+    stats.retries++;
+    stats.lastError = `${res.statusCode} ${res.message}: ${res.detail}`;
+  }
+  return res.counts.read;
+}
+
+/** The poller Lambda's logic for a source, reading bundled files from `bundleDir`. */
+async function createLocalPoller(deps: PollerEngineDeps, bundleDir: string) {
+  const source = deps.plan.source;
+  const bundled = source.rules === DEFAULT_RULES_FILE ? DEFAULT_RULES : await loadRulesFile(source.rules);
+  const rules = await createRulesLoader({ bundled, logger: deps.logger });
+  return createPoller({
+    config: pollerConfigOf(deps),
+    clients: deps.aws,
+    rules: () => rules.current(),
+    logger: deps.logger,
+    baseDir: bundleDir,
+  });
+}
+
 /** Starts the poller engine of one source. */
 export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerEngine> {
   const source = deps.plan.source;
-  const p = source.poller;
+  const settings = pollerSettingsOf(source);
   const functionArn = `arn:aws:lambda:us-east-1:123456789012:function:${source.name}-local-Poller`;
   const definition = buildPollerDefinition({ functionArn, sourceName: source.name });
   const input = scheduleInput({
-    iterations: p?.iterations ?? 4,
-    partitions: p?.partitions ?? 'auto',
-    secondsWait: p?.secondsWait ?? 5,
+    iterations: settings.iterations,
+    partitions: settings.partitions,
+    secondsWait: settings.secondsWait,
     lambdaName: functionArn,
   });
-  const config = pollerConfigOf(deps);
-  const bundled = source.rules === DEFAULT_RULES_FILE ? DEFAULT_RULES : await loadRulesFile(source.rules);
-  const rules = await createRulesLoader({ bundled, logger: deps.logger });
-  const poll = createPoller({ config, clients: deps.aws, rules: () => rules.current(), logger: deps.logger });
-  const stats = deps.stats;
+  const bundle = await stagePollerBundle(source, deps.projectRoot ?? process.cwd());
+  const poll = await createLocalPoller(deps, bundle.dir).catch(async (error: unknown) => {
+    await bundle.remove();
+    throw error;
+  });
   const lastRead = new Map<number, number>();
   let stopped = false;
   let executions = 0;
@@ -116,25 +155,14 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
   const invoke = async (payload: unknown): Promise<unknown> => {
     const deadline = Date.now() + LOCAL_POLL_TIMEOUT_SECONDS * 1000;
     const res: PollResponse = await poll(payload as PollInput, () => deadline - Date.now());
-    if (res.partition !== undefined) {
-      stats.consumed += res.counts.read;
-      stats.delivered += res.counts.delivered;
-      stats.enrichmentDlq += res.counts.dlq;
-      stats.ruleDropped += res.counts.dropped;
-      stats.batches++;
-      lastRead.set(res.partition, res.counts.read);
-      if (res.counts.failed > 0 || res.statusCode >= 500) {
-        stats.retries++;
-        stats.lastError = `${res.statusCode} ${res.message}: ${res.detail}`;
-      }
-    }
+    if (res.partition !== undefined) lastRead.set(res.partition, countPoll(deps.stats, res));
     return res;
   };
 
   const loop = (async () => {
     while (!stopped) {
       const result = await runPollerDefinitionLocally(definition, input, invoke, {
-        waitMs: Math.min(LOCAL_WAIT_CAP_MS, (p?.secondsWait ?? 5) * 1000),
+        waitMs: Math.min(LOCAL_WAIT_CAP_MS, settings.secondsWait * 1000),
         retryMs: 200,
       }).catch((error: unknown) => ({
         status: 'FAILED' as const,
@@ -143,8 +171,8 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
       }));
       executions++;
       if (result.status === 'FAILED') {
-        stats.retries++;
-        stats.lastError = `execution failed: ${result.error}: ${result.cause}`;
+        deps.stats.retries++;
+        deps.stats.lastError = `execution failed: ${result.error}: ${result.cause}`;
       }
       if (!stopped) await new Promise((r) => setTimeout(r, deps.pauseBetweenExecutionsMs ?? 200));
     }
@@ -156,6 +184,7 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
     async stop() {
       stopped = true;
       await loop;
+      await bundle.remove();
     },
   };
 }

@@ -1,0 +1,119 @@
+/**
+ * The alarms of a fallback poller (FallbackPoller construct): 503 answers, 203 streaks, records waiting
+ * in its enrichment DLQ, consumer lag and failed executions. The poller metrics are those the handler
+ * emits (fallback-poller/metrics.ts), dimensions `{service: fallback-poller, source}`.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { POLLER_METRICS } from './metrics.js';
+
+/** What the alarms watch and where they notify. */
+export interface PollerAlarmsSpec {
+  readonly sourceName: string;
+  readonly stateMachine: StateMachine;
+  readonly enrichmentDlq: IQueue;
+  /** Lag (records) above which the lag alarm fires (default 100,000). */
+  readonly lagAlarmThreshold?: number;
+  /** Consecutive minutes with a 203 (partition locked) answer before the alarm fires (default 5). */
+  readonly lockedStreakMinutes?: number;
+  readonly alarmTopic?: ITopic;
+}
+
+interface AlarmSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly metric: IMetric;
+  readonly threshold: number;
+  readonly periods: number;
+}
+
+function pollerMetric(name: string, statistic: string, period: Duration, sourceName: string): Metric {
+  return new Metric({
+    namespace: 'KafkaPipes',
+    metricName: name,
+    dimensionsMap: { service: 'fallback-poller', source: sourceName },
+    statistic,
+    period,
+  });
+}
+
+/** The alarms on the poller's metrics and its DLQ, each breaching in every one of its periods. */
+function metricAlarmSpecs(spec: PollerAlarmsSpec): AlarmSpec[] {
+  const { sourceName } = spec;
+  const streak = spec.lockedStreakMinutes ?? 5;
+  const lagThreshold = spec.lagAlarmThreshold ?? 100_000;
+  return [
+    {
+      id: 'CompletelyFailedAlarm',
+      description: `${sourceName}: a poll found records and delivered none (503)`,
+      metric: pollerMetric(POLLER_METRICS.status503, 'Sum', Duration.minutes(5), sourceName),
+      threshold: 1,
+      periods: 1,
+    },
+    {
+      id: 'LockedStreakAlarm',
+      description: `${sourceName}: a partition answered 203 (locked by another reader) ${streak} minutes in a row`,
+      metric: pollerMetric(POLLER_METRICS.status203, 'Sum', Duration.minutes(1), sourceName),
+      threshold: 1,
+      periods: streak,
+    },
+    {
+      id: 'EnrichmentDlqDepthAlarm',
+      description: `${sourceName}: records the enrichment could not normalize are waiting in the poller's DLQ`,
+      metric: spec.enrichmentDlq.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      periods: 1,
+    },
+    {
+      id: 'LagAlarm',
+      description: `${sourceName}: consumer lag above ${lagThreshold} records for 15 minutes`,
+      metric: pollerMetric(POLLER_METRICS.lag, 'Maximum', Duration.minutes(5), sourceName),
+      threshold: lagThreshold,
+      periods: 3,
+    },
+  ];
+}
+
+/** Creates the poller's alarms in `scope` (their ids are fixed: they name the alarm resources). */
+export function createPollerAlarms(scope: Construct, spec: PollerAlarmsSpec): Alarm[] {
+  const alarms = metricAlarmSpecs(spec).map(
+    (s) =>
+      new Alarm(scope, s.id, {
+        alarmDescription: s.description,
+        metric: s.metric,
+        threshold: s.threshold,
+        evaluationPeriods: s.periods,
+        datapointsToAlarm: s.periods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+  );
+  alarms.push(
+    new Alarm(scope, 'ExecutionsFailedAlarm', {
+      alarmDescription: `${spec.sourceName}: a poller state machine execution failed`,
+      metric: spec.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }),
+  );
+  if (spec.alarmTopic) {
+    for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(spec.alarmTopic));
+  }
+  return alarms;
+}
