@@ -1,0 +1,263 @@
+/**
+ * One chunk of a partition poll (fallback-poller/poll-partition.ts): enrich it, send its poison records
+ * to the DLQ, deliver its canonical records to Kinesis, commit what Kinesis acknowledged.
+ */
+
+import type { ReaderStats } from '../core/kafka/partition-session.js';
+import { deliverEntries, type SinkEntry } from '../core/kinesis-delivery.js';
+import {
+  enrichKafkaRecords,
+  InvalidEventError,
+  type PipeKafkaRecordInput,
+  pipeInputOf,
+  type SerializedEnrichOutcome,
+} from '../enrichment/index.js';
+import { KINESIS_MAX_ATTEMPTS } from './constants.js';
+import type { PollInput, PollSettings } from './poll-partition.js';
+import type { PartitionRecord, PartitionSession, PollPorts } from './ports.js';
+
+/** Why a poll stopped reading. */
+export const STOP_REASON = {
+  caughtUp: 'caught-up',
+  batchLimit: 'batch-limit',
+  timeBudget: 'time-budget',
+  kinesisFailed: 'kinesis-retries-exhausted',
+  dlqFailed: 'dlq-failed',
+  lockLost: 'lock-lost',
+  commitFailed: 'commit-failed',
+  readerFailed: 'reader-failed',
+} as const;
+/** One of {@link STOP_REASON}. */
+export type StopReason = (typeof STOP_REASON)[keyof typeof STOP_REASON];
+
+/** A partition input as the state machine sends it. */
+export type PartitionInput = Extract<PollInput, { kafka_partition: number }>;
+
+/** One partition poll: its settings, ports, lock and limits (defaults applied). */
+export interface PartitionJob {
+  readonly settings: PollSettings;
+  readonly ports: PollPorts;
+  readonly input: PartitionInput;
+  readonly lock: { readonly key: string; readonly owner: string; readonly ttlSeconds: number };
+  readonly maxRecords: number;
+  readonly chunkRecords: number;
+  readonly idleWaitMs: number;
+  readonly safetyMarginMs: number;
+  /** Log context. */
+  readonly ctx: { source: string; topic: string; partition: number; iteration?: number };
+}
+
+/** What a poll has done so far (filled in step by step). */
+export interface PollProgress {
+  readonly counts: {
+    read: number;
+    delivered: number;
+    dlq: number;
+    dropped: number;
+    committed: number;
+    failed: number;
+  };
+  firstCommitted: string | null;
+  lastCommitted: string | null;
+  committedOffset: string | null;
+  lag: string | null;
+  stopReason: StopReason;
+  detail: string;
+  readerStats: ReaderStats | null;
+}
+
+/** A poll that has done nothing yet. */
+export function newProgress(): PollProgress {
+  return {
+    counts: { read: 0, delivered: 0, dlq: 0, dropped: 0, committed: 0, failed: 0 },
+    firstCommitted: null,
+    lastCommitted: null,
+    committedOffset: null,
+    lag: null,
+    stopReason: STOP_REASON.caughtUp,
+    detail: '',
+    readerStats: null,
+  };
+}
+
+/** Records why the poll stops reading. */
+export function stop(progress: PollProgress, reason: StopReason, detail?: string): null {
+  progress.stopReason = reason;
+  if (detail !== undefined) progress.detail = detail;
+  return null;
+}
+
+/**
+ * One chunk: enrich, poison records to the DLQ, canonical records to Kinesis, commit what was
+ * acknowledged. Returns false when the poll must stop (something in the chunk failed).
+ */
+export async function pollChunk(
+  job: PartitionJob,
+  session: PartitionSession,
+  records: PartitionRecord[],
+  progress: PollProgress,
+): Promise<boolean> {
+  progress.counts.read += records.length;
+  const outcome = await processChunk(records, job.settings);
+  progress.counts.dropped += outcome.dropped;
+  if (!(await sendPoisonRecords(job, outcome.dlq, records.length, progress))) return false;
+  const acknowledged = await deliverChunk(job, records, outcome, progress);
+  if (!(await commitAcknowledged(job, session, acknowledged, progress))) return false;
+  return acknowledged.length === records.length;
+}
+
+/** 1. Poison records to the DLQ first: they count as processed only once the DLQ has them. */
+async function sendPoisonRecords(
+  job: PartitionJob,
+  dlq: readonly unknown[],
+  chunkSize: number,
+  progress: PollProgress,
+): Promise<boolean> {
+  if (dlq.length === 0) return true;
+  try {
+    await job.ports.dlq.send(dlq);
+    progress.counts.dlq += dlq.length;
+    return true;
+  } catch (error) {
+    stop(progress, STOP_REASON.dlqFailed, (error as Error).message);
+    progress.counts.failed += chunkSize;
+    return false;
+  }
+}
+
+/**
+ * 2. Canonical records to Kinesis with per-entry retries. Returns the records before the first one
+ * with an unacknowledged entry (all of them when every entry was acknowledged).
+ */
+async function deliverChunk(
+  job: PartitionJob,
+  records: PartitionRecord[],
+  outcome: ChunkOutcome,
+  progress: PollProgress,
+): Promise<PartitionRecord[]> {
+  const delivery = await deliverEntries(outcome.entries, job.ports.sink, {
+    maxAttempts: job.settings.kinesisMaxAttempts ?? KINESIS_MAX_ATTEMPTS,
+    backoff: job.settings.backoff,
+    sleep: job.ports.clock.sleep,
+    random: job.ports.random,
+  });
+  progress.counts.delivered += delivery.acknowledged;
+  const firstFailed = delivery.failed.reduce<bigint | null>((min, i) => {
+    const o = BigInt(outcome.offsets[i] as string);
+    return min === null || o < min ? o : min;
+  }, null);
+  if (firstFailed === null) return records;
+  const acknowledged = records.filter((r) => BigInt(r.offset) < firstFailed);
+  stop(
+    progress,
+    STOP_REASON.kinesisFailed,
+    `${delivery.failed.length} entries still failing after retries: ${delivery.lastError ?? 'unknown'}`,
+  );
+  progress.counts.failed += records.length - acknowledged.length;
+  return acknowledged;
+}
+
+/**
+ * 3. Commit up to (not including) the first record with an unacknowledged entry, after a conditional
+ * lock renewal: a reader that lost its lock never commits. Returns false when it could not commit.
+ */
+async function commitAcknowledged(
+  job: PartitionJob,
+  session: PartitionSession,
+  acknowledged: PartitionRecord[],
+  progress: PollProgress,
+): Promise<boolean> {
+  const last = acknowledged.at(-1);
+  if (!last) return true;
+  const renewed = await job.ports.lock.renew({ ...job.lock, nowMs: job.ports.clock.nowMs() });
+  if (!renewed) {
+    job.ports.logger.warn('lock lost before commit', { ...job.ctx, offset: last.offset });
+    stop(
+      progress,
+      STOP_REASON.lockLost,
+      `lock ${job.lock.key} was taken over; offsets from ${acknowledged[0]?.offset} not committed (they will be read again)`,
+    );
+    progress.counts.failed += acknowledged.length;
+    return false;
+  }
+  const next = (BigInt(last.offset) + 1n).toString();
+  try {
+    await session.commit(next);
+  } catch (error) {
+    stop(progress, STOP_REASON.commitFailed, (error as Error).message);
+    progress.counts.failed += acknowledged.length;
+    return false;
+  }
+  progress.counts.committed += acknowledged.length;
+  progress.firstCommitted ??= acknowledged[0]?.offset ?? null;
+  progress.lastCommitted = last.offset;
+  progress.committedOffset = next;
+  return true;
+}
+
+/**
+ * Records enriched between two yields to the event loop. Enrichment is synchronous CPU work; yielding
+ * every few milliseconds lets the reader's background fetch loops handle a fetch response that arrived
+ * meanwhile and send the next Fetch at once, so the broker keeps streaming while records are enriched.
+ * With one fetch in flight, 25 records (≈ 1.5 ms of enrichment) drained ≈ 8% faster than 100 in the
+ * poller bench; larger chunks or committing in the background changed nothing measurable.
+ */
+const ENRICH_SLICE_RECORDS = 25;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** What the enrichment made of one chunk. */
+interface ChunkOutcome {
+  /** Kinesis entries, with the Kafka offset of each in `offsets`. */
+  readonly entries: SinkEntry[];
+  readonly offsets: string[];
+  /** DLQ entries of the poison records. */
+  readonly dlq: unknown[];
+  /** Records the rules dropped. */
+  readonly dropped: number;
+}
+
+/** Enrichment of one chunk: Kinesis entries (with the Kafka offset of each), DLQ entries, dropped count. */
+async function processChunk(
+  records: readonly PartitionRecord[],
+  settings: PollSettings,
+): Promise<ChunkOutcome> {
+  const ctx = {
+    rules: settings.rules,
+    sourceName: settings.sourceName,
+    partitionKey: settings.partitionKey,
+    // The 6 MB budget models the Pipe's synchronous enrichment response; the poller has no such
+    // response (it writes PutRecords calls of ≤ 5 MiB itself), so records are never DLQ'd for it.
+    outputLimitBytes: Number.MAX_SAFE_INTEGER,
+  };
+  const entries: SinkEntry[] = [];
+  const offsets: string[] = [];
+  const dlq: unknown[] = [];
+  let dropped = 0;
+  // Records are enriched independently of each other (no output budget here), so slices give exactly
+  // the records, DLQ entries and order one enrichment of the whole chunk gives.
+  // The Pipe form of these records is what enrichBatch would get (buildPipeKafkaRecord); the direct
+  // path skips its base64 round trip and keeps the serialized bytes the enrichment produced.
+  const inputs: PipeKafkaRecordInput[] = records.map((r) => pipeInputOf(r, settings));
+  for (let start = 0; start < inputs.length; start += ENRICH_SLICE_RECORDS) {
+    if (start > 0) await yieldToEventLoop();
+    let outcome: SerializedEnrichOutcome;
+    try {
+      outcome = enrichKafkaRecords(inputs.slice(start, start + ENRICH_SLICE_RECORDS), ctx);
+    } catch (error) {
+      // A malformed event is reported for the whole chunk, with the record indexes of the whole chunk.
+      if (error instanceof InvalidEventError) enrichKafkaRecords(inputs, ctx);
+      throw error;
+    }
+    outcome.records.forEach((c, i) => {
+      entries.push({
+        partitionKey: c.partitionKey,
+        data: Buffer.from(outcome.serialized[i] as string, 'utf8'),
+      });
+      offsets.push(c.kafka.offset);
+    });
+    dlq.push(...outcome.dlq);
+    dropped += outcome.dropped;
+  }
+  return { entries, offsets, dlq, dropped };
+}
