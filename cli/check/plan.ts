@@ -30,6 +30,8 @@ export interface CheckPlan {
   readonly authUnsupported?: { readonly reason: string; readonly fix: string };
   readonly topic: string;
   readonly groupId: string;
+  /** How the Pipe names the cluster of this source's records (its kind's `eventSource` and identity). */
+  readonly recordSource: { readonly eventSource: 'SelfManagedKafka' | 'aws:kafka'; readonly cluster: string };
   readonly engine: 'pipe' | 'poller';
   readonly stepTimeoutMs: number;
 }
@@ -48,7 +50,8 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
   const brokers = brokersOf(source, flags.brokers);
   const stepTimeoutMs = parseTimeout(flags.timeout);
   const material = await loadMaterial(source, file, flags, aws);
-  const tls = useTls(source, material, flags.tls ?? 'auto') ? tlsOf(material) : undefined;
+  const settings = kafkaClientSettings(source, material.trustBundle !== undefined);
+  const tls = useTls(settings.tls, flags.tls ?? 'auto') ? tlsOf(material) : undefined;
   const sasl = material.sasl ? clientAuthOf(source.auth.type, fieldsOf(material.sasl)).sasl : undefined;
   const client = authKind(source.auth.type).client;
   return {
@@ -60,6 +63,7 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
     ...(client.supported ? {} : { authUnsupported: { reason: client.reason, fix: client.checkFix } }),
     topic: source.topic,
     groupId: source.consumerGroupId,
+    recordSource: { eventSource: settings.eventSource, cluster: settings.cluster },
     engine: source.engine,
     stepTimeoutMs,
   };
@@ -103,9 +107,8 @@ function parseTimeout(flag: string | undefined): number {
 }
 
 /** `--tls auto`: TLS when the auth type or the kind implies it, or a root CA / truststore is given. */
-function useTls(source: SourceConfig, material: ConnectionMaterial, mode: 'auto' | 'on' | 'off'): boolean {
-  if (mode !== 'auto') return mode === 'on';
-  return kafkaClientSettings(source, material.trustBundle !== undefined).tls;
+function useTls(implied: boolean, mode: 'auto' | 'on' | 'off'): boolean {
+  return mode === 'auto' ? implied : mode === 'on';
 }
 
 /** The SASL credentials (from `--username/--password` or the secret) as the auth module reads a secret. */

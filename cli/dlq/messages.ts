@@ -126,22 +126,22 @@ export interface DlqSummary {
   readonly examples: Record<string, string>;
 }
 
-/** Summarizes messages by reason, topic/partition and offset range (pure). */
-export function summarize(queueUrl: string, messages: readonly DlqMessage[]): DlqSummary {
-  const byKind: Record<string, number> = {};
-  const byReason: Record<string, number> = {};
-  const examples: Record<string, string> = {};
-  const ruleVersions: Record<string, number> = {};
-  const parts = new Map<
+/** Adds one to `counts[key]`. */
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** Offset ranges per topic-partition; offsets compared as big integers. */
+class PartitionRanges {
+  private readonly parts = new Map<
     string,
     { topic: string; partition: number; count: number; min: bigint; max: bigint }
   >();
-  let truncated = 0;
-  let records = 0;
-  let oldest: string | null = null;
-  let newest: string | null = null;
-  const addOffset = (topic: string, partition: number, offset: string) => {
-    records++;
+  /** Records seen (offsets that are not integers count here but in no range). */
+  records = 0;
+
+  add(topic: string, partition: number, offset: string): void {
+    this.records++;
     let o: bigint;
     try {
       o = BigInt(offset);
@@ -149,51 +149,65 @@ export function summarize(queueUrl: string, messages: readonly DlqMessage[]): Dl
       return;
     }
     const key = `${topic}\u0000${partition}`;
-    const p = parts.get(key);
-    if (!p) parts.set(key, { topic, partition, count: 1, min: o, max: o });
+    const p = this.parts.get(key);
+    if (!p) this.parts.set(key, { topic, partition, count: 1, min: o, max: o });
     else {
       p.count++;
       if (o < p.min) p.min = o;
       if (o > p.max) p.max = o;
     }
-  };
-  for (const m of messages) {
-    const p = m.parsed;
-    byKind[p.kind] = (byKind[p.kind] ?? 0) + 1;
-    const code = reasonOf(p);
-    byReason[code] = (byReason[code] ?? 0) + 1;
-    examples[code] ??= p.kind === 'enrichment' ? p.entry.reason : p.reason;
-    if (p.kind === 'enrichment') {
-      const e = p.entry;
-      addOffset(e.topic, e.partition, e.offset);
-      ruleVersions[e.ruleVersion] = (ruleVersions[e.ruleVersion] ?? 0) + 1;
-      if (e.valueTruncated) truncated++;
-      if (!oldest || e.failedAt < oldest) oldest = e.failedAt;
-      if (!newest || e.failedAt > newest) newest = e.failedAt;
-    } else if (p.kind === 'sink') {
-      for (const r of p.records) addOffset(r.topic, r.partition, r.offset);
-    }
   }
-  const partitions = [...parts.values()]
-    .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
-    .map((p) => ({
-      topic: p.topic,
-      partition: p.partition,
-      count: p.count,
-      minOffset: p.min.toString(),
-      maxOffset: p.max.toString(),
-    }));
+
+  summaries(): PartitionSummary[] {
+    return [...this.parts.values()]
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+      .map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        count: p.count,
+        minOffset: p.min.toString(),
+        maxOffset: p.max.toString(),
+      }));
+  }
+}
+
+/** Summarizes messages by reason, topic/partition and offset range (pure). */
+export function summarize(queueUrl: string, messages: readonly DlqMessage[]): DlqSummary {
+  const s = {
+    byKind: {} as Record<string, number>,
+    byReason: {} as Record<string, number>,
+    examples: {} as Record<string, string>,
+    ruleVersions: {} as Record<string, number>,
+    truncated: 0,
+    oldest: null as string | null,
+    newest: null as string | null,
+  };
+  const ranges = new PartitionRanges();
+  for (const { parsed: p } of messages) {
+    bump(s.byKind, p.kind);
+    const code = reasonOf(p);
+    bump(s.byReason, code);
+    s.examples[code] ??= p.kind === 'enrichment' ? p.entry.reason : p.reason;
+    if (p.kind === 'sink') for (const r of p.records) ranges.add(r.topic, r.partition, r.offset);
+    if (p.kind !== 'enrichment') continue;
+    const e = p.entry;
+    ranges.add(e.topic, e.partition, e.offset);
+    bump(s.ruleVersions, e.ruleVersion);
+    if (e.valueTruncated) s.truncated++;
+    if (!s.oldest || e.failedAt < s.oldest) s.oldest = e.failedAt;
+    if (!s.newest || e.failedAt > s.newest) s.newest = e.failedAt;
+  }
   return {
     queueUrl,
     total: messages.length,
-    byKind,
-    byReason,
-    partitions,
-    ruleVersions,
-    truncated,
-    records,
-    oldestFailedAt: oldest,
-    newestFailedAt: newest,
-    examples,
+    byKind: s.byKind,
+    byReason: s.byReason,
+    partitions: ranges.summaries(),
+    ruleVersions: s.ruleVersions,
+    truncated: s.truncated,
+    records: ranges.records,
+    oldestFailedAt: s.oldest,
+    newestFailedAt: s.newest,
+    examples: s.examples,
   };
 }

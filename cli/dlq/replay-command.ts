@@ -2,11 +2,10 @@
  * `kafka-pipes dlq replay`: turns the flags into a replay (target, current rules, optional Kafka re-read,
  * rate), runs the engine (cli/dlq/replay.ts) and prints its summary.
  */
-import { parsePartitionKeySpec } from '../../enrichment/index.js';
 import { authKind } from '../../pipes/kinds/registry.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import { type CheckFlags, planCheck } from '../check/plan.js';
-import { compileRulesFile } from '../rules/preview.js';
+import { compileRulesFile, partitionKeyOf } from '../rules/preview.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { EXIT_CODES, type ExitCode, type Output, startProgress, usageError } from '../shared/output.js';
 import { resolveSource } from '../shared/sources.js';
@@ -108,15 +107,7 @@ async function replayEnrichment(
       'pass --rules <file> (and --partition-key), or the source name instead of the queue URL (or --source <name>)',
     );
   }
-  const keyText = flags.partitionKey ?? source?.target.partitionKey ?? 'record-key';
-  const partitionKey = parsePartitionKeySpec(keyText);
-  if (!partitionKey)
-    throw usageError(
-      '--partition-key',
-      'partitionKey',
-      `"${keyText}" is not a partition key`,
-      'use record-key, topic-partition or field:<path>',
-    );
+  const partitionKey = partitionKeyOf(flags.partitionKey, source);
   return { rules: await compileRulesFile(rulesFile, flags.hmacKey, aws), partitionKey };
 }
 

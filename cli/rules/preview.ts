@@ -19,6 +19,7 @@ import {
   parsePartitionKeySpec,
   parseRules,
 } from '../../enrichment/index.js';
+import type { SourceConfig } from '../../pipes/source-schema.js';
 import { planCheck } from '../check/plan.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { readSecret } from '../shared/material.js';
@@ -174,8 +175,7 @@ async function topicSamples(
   });
   return messages.slice(0, max).map((m) =>
     buildPipeKafkaRecord({
-      eventSource: KAFKA_EVENT_SOURCE.selfManaged,
-      cluster: plan.brokers.join(','),
+      ...plan.recordSource,
       topic: m.topic,
       partition: m.partition,
       offset: m.offset,
@@ -187,16 +187,13 @@ async function topicSamples(
   );
 }
 
-/** Runs the preview (no output). */
-export async function runRulesPreview(
-  flags: RulesPreviewFlags,
-  aws: CliAwsClients,
-  now: () => Date = () => new Date(),
-): Promise<RulesPreviewResult> {
-  const resolved = flags.source ? resolveSource(flags.source, flags.sourcesDir) : undefined;
-  const rulesFile = flags.rules ?? resolved?.source.rules ?? DEFAULT_RULES_FILE;
-  const keyText = flags.partitionKey ?? resolved?.source.target.partitionKey ?? 'record-key';
-  const partitionKey: PartitionKeySpec | null = parsePartitionKeySpec(keyText);
+/**
+ * The partition key of `--partition-key`, else the source target's, else `record-key`.
+ * @throws UsageError naming the flag when the text is not a partition key.
+ */
+export function partitionKeyOf(flag: string | undefined, source: SourceConfig | undefined): PartitionKeySpec {
+  const keyText = flag ?? source?.target.partitionKey ?? 'record-key';
+  const partitionKey = parsePartitionKeySpec(keyText);
   if (!partitionKey) {
     throw usageError(
       '--partition-key',
@@ -205,6 +202,36 @@ export async function runRulesPreview(
       'use record-key, topic-partition or field:<path>',
     );
   }
+  return partitionKey;
+}
+
+/** Runs the preview (no output). */
+export async function runRulesPreview(
+  flags: RulesPreviewFlags,
+  aws: CliAwsClients,
+  now: () => Date = () => new Date(),
+): Promise<RulesPreviewResult> {
+  const source = flags.source ? resolveSource(flags.source, flags.sourcesDir).source : undefined;
+  const rulesFile = flags.rules ?? source?.rules ?? DEFAULT_RULES_FILE;
+  const partitionKey = partitionKeyOf(flags.partitionKey, source);
+  checkSampleFlags(flags);
+  const rules = await compileRulesFile(rulesFile, flags.hmacKey, aws);
+  const { event, samples } = flags.records
+    ? { event: fileSamples(flags.records, now()), samples: flags.records }
+    : { event: await topicSamples(flags.source as string, flags, aws), samples: `topic ${source?.topic}` };
+  const outcome = enrichBatch(event, {
+    rules,
+    sourceName: source?.name ?? 'preview',
+    partitionKey,
+    now,
+    // A preview batch may be larger than one Lambda response: do not cut it at 6 MB.
+    outputLimitBytes: Number.MAX_SAFE_INTEGER,
+  });
+  return { rulesFile, ruleVersion: rules.ruleVersion, ruleIds: rules.ruleIds, samples, outcome };
+}
+
+/** Samples come from `--records`, or from the topic of `--source` with `--from-topic`. */
+function checkSampleFlags(flags: RulesPreviewFlags): void {
   if (!flags.records && !flags.fromTopic) {
     throw usageError(
       '--records',
@@ -221,30 +248,10 @@ export async function runRulesPreview(
       'add --source <name>',
     );
   }
-  const rules = await compileRulesFile(rulesFile, flags.hmacKey, aws);
-  let event: KafkaEventRecord[];
-  let samples: string;
-  if (flags.records) {
-    if (!existsSync(flags.records))
-      throw usageError(
-        '--records',
-        'records',
-        `file ${flags.records} does not exist`,
-        'pass a JSON or NDJSON file',
-      );
-    event = samplesToEvent(readFileSync(flags.records, 'utf8'), flags.records, now());
-    samples = flags.records;
-  } else {
-    event = await topicSamples(flags.source as string, flags, aws);
-    samples = `topic ${resolved?.source.topic}`;
-  }
-  const outcome = enrichBatch(event, {
-    rules,
-    sourceName: resolved?.source.name ?? 'preview',
-    partitionKey,
-    now,
-    // A preview batch may be larger than one Lambda response: do not cut it at 6 MB.
-    outputLimitBytes: Number.MAX_SAFE_INTEGER,
-  });
-  return { rulesFile, ruleVersion: rules.ruleVersion, ruleIds: rules.ruleIds, samples, outcome };
+}
+
+function fileSamples(file: string, now: Date): KafkaEventRecord[] {
+  if (!existsSync(file))
+    throw usageError('--records', 'records', `file ${file} does not exist`, 'pass a JSON or NDJSON file');
+  return samplesToEvent(readFileSync(file, 'utf8'), file, now);
 }
