@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
 import { parsePartitionKeySpec } from '../enrichment/index.js';
+import { KAFKA_EVENT_SOURCE } from '../enrichment/kafka-event.js';
 import { CLIENT_AUTH_KINDS } from '../pipes/kinds/registry.js';
 
 /** Environment variable holding the source's poller settings (JSON, written by the construct). */
@@ -36,7 +37,7 @@ export const pollerRuntimeSchema = z.strictObject({
   topic: z.string().min(1),
   groupId: z.string().min(1),
   startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
-  eventSource: z.enum(['SelfManagedKafka', 'aws:kafka']),
+  eventSource: z.enum([KAFKA_EVENT_SOURCE.selfManaged, KAFKA_EVENT_SOURCE.msk]),
   /** Bootstrap servers (comma separated) or the MSK cluster ARN: the cluster identity in eventIds. */
   cluster: z.string().min(1),
   brokers: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/)).min(1),

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.js';
+import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import type { SourceConfig } from '../source-schema.js';
 import { basicAuth } from './auth/basic.js';
 import { iamAuth } from './auth/iam.js';
@@ -133,7 +134,7 @@ export const CLIENT_AUTH_KINDS: readonly AuthKind[] = AUTH_KINDS.filter((k) => k
 /** What a Kafka client of a source needs to know, from its kind and auth modules. */
 export interface KafkaClientSettings {
   /** The Pipe event's `eventSource`. */
-  readonly eventSource: 'SelfManagedKafka' | 'aws:kafka';
+  readonly eventSource: KafkaEventSource;
   /** The cluster identity in event ids (bootstrap servers, or the cluster ARN). */
   readonly cluster: string;
   /** TLS on: the auth type or the kind implies it, or the source names trust material. */

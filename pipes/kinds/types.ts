@@ -10,6 +10,7 @@
 import type { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.js';
+import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import type { SourceConfig } from '../source-schema.js';
 
 /** One IAM policy statement as plain data (the constructs make it a `PolicyStatement`). */
@@ -165,7 +166,7 @@ export interface SourceKindModule<K extends string = string> {
   /** Fix for an auth type it does not accept. */
   readonly authFix: string;
   /** The `eventSource` of the Pipe's Kafka events. */
-  readonly eventSource: 'SelfManagedKafka' | 'aws:kafka';
+  readonly eventSource: KafkaEventSource;
   /** Clients use TLS even with auth `none` (MSK listeners are TLS). */
   readonly tlsByDefault: boolean;
   /** Source fields it uses (what `onboard` asks). */

@@ -3,6 +3,7 @@
  * brokers discovered by Pipes, TLS listeners, `eventSource` `aws:kafka`, and `kafka:DescribeClusterV2` /
  * `kafka:GetBootstrapBrokers` on the cluster for the Pipe role.
  */
+import { KAFKA_EVENT_SOURCE } from '../../../enrichment/kafka-event.js';
 import { formatValue } from '../../format-value.js';
 import { arnLocation, ruleIssue } from '../rule-helpers.js';
 import type { ServiceRule, SourceKindModule } from '../types.js';
@@ -49,7 +50,7 @@ export function managedKafkaKind<K extends string>(
     kind,
     ...o,
     rules: [sameAccountRegionRule, ...(o.rules ?? [])],
-    eventSource: 'aws:kafka',
+    eventSource: KAFKA_EVENT_SOURCE.msk,
     tlsByDefault: true,
     fields: ['clusterArn'],
     clusterIdentity: (source) => source.clusterArn as string,

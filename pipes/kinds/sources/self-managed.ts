@@ -2,6 +2,7 @@
  * Source kind `self-managed`: a Kafka cluster reached through its bootstrap brokers (`smk://host:port`),
  * optionally in a VPC and with a private root CA.
  */
+import { KAFKA_EVENT_SOURCE } from '../../../enrichment/kafka-event.js';
 import { formatValue } from '../../format-value.js';
 import { LIMITS } from '../../source-limits.js';
 import { basicAuth } from '../auth/basic.js';
@@ -16,7 +17,7 @@ export const selfManagedKind: SourceKindModule<'self-managed'> = {
   kind: 'self-managed',
   authTypes: [noneAuth, scramSha256Auth, scramSha512Auth, basicAuth, mtlsAuth].map((a) => a.type),
   authFix: 'use sasl-scram-512, sasl-scram-256, basic or mtls with a secret, or none',
-  eventSource: 'SelfManagedKafka',
+  eventSource: KAFKA_EVENT_SOURCE.selfManaged,
   tlsByDefault: false,
   fields: ['brokers', 'rootCaSecret', 'vpc'],
   defaultAuth: mtlsAuth.type,
