@@ -124,6 +124,16 @@ describe('resolveKafkaConnection', () => {
       {},
       'could not load the truststore: not found: s3://b/missing.pem',
     ],
+    [
+      { ...base, auth: { type: 'iam' } } as ConnectionSpec,
+      {},
+      'iam authentication is not supported: kafkajs has no AWS_MSK_IAM mechanism',
+    ],
+    [
+      { ...base, auth: { type: 'sasl-scram-256' } } as ConnectionSpec,
+      {},
+      'sasl-scram-256 authentication needs a secret',
+    ],
   ])('fails with a clear error (%#)', async (spec, files, message) => {
     await expect(resolveKafkaConnection(spec, ports(files))).rejects.toThrow(message);
   });
