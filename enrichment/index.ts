@@ -1,6 +1,6 @@
 /**
- * Public API of the enrichment step (contract: coord common.md "Enrichment"). The poller, the local
- * Pipe runner and the CLI use these so both engines emit byte-identical records.
+ * Public API of the enrichment step. The poller, the local Pipe runner and the CLI use these so both
+ * engines emit byte-identical records.
  * The zod / JSON Schema of the canonical record lives in `enrichment/canonical-schema.ts` (kept out of
  * this module so the Lambda bundle stays small).
  */

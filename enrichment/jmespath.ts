@@ -1,6 +1,7 @@
 import { search } from '@aws-lambda-powertools/jmespath';
 import { type Functions, PowertoolsFunctions } from '@aws-lambda-powertools/jmespath/functions';
 import type { JSONObject } from '@aws-lambda-powertools/jmespath/types';
+import { FAST_PATHS } from './fast-paths.js';
 import { type CompiledExpression, compileFastJmespath } from './jmespath-fast.js';
 
 const introspected = new WeakSet<object>();
@@ -52,5 +53,7 @@ export function compilePlainJmespath(expression: string): CompiledExpression {
  * @example const isError = compileJmespath("api.status.code >= `400`"); isError(record)
  */
 export function compileJmespath(expression: string): CompiledExpression {
-  return compileFastJmespath(expression) ?? compilePlainJmespath(expression);
+  return (
+    (FAST_PATHS.compiledJmespath ? compileFastJmespath(expression) : null) ?? compilePlainJmespath(expression)
+  );
 }

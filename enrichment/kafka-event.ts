@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.js';
+import { FAST_PATHS } from './fast-paths.js';
 import './zod.js';
 
 /** Event source of a Kafka record as Pipes and event-source mappings name it. */
@@ -20,7 +21,11 @@ const headerValueSchema = z.union([z.array(z.int().check(z.minimum(0), z.maximum
 const eventSourceSchema = z.enum(['SelfManagedKafka', 'aws:kafka']);
 const nonEmpty = z.string().check(z.minLength(1));
 
-/** A Kafka record as a Pipe or an event-source mapping delivers it (design.md §2). */
+/**
+ * A Kafka record as a Pipe or an event-source mapping delivers it (example events:
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-kafka.html and
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html).
+ */
 export const kafkaRecordSchema = z.object({
   eventSource: z.optional(eventSourceSchema),
   bootstrapServers: z.optional(nonEmpty),
@@ -231,14 +236,16 @@ export function isValidPipeRecordFast(r: unknown): r is KafkaEventRecord {
 export function decodeKafkaEvent(event: unknown): DecodedKafkaRecord[] {
   if (Array.isArray(event)) {
     let records: KafkaEventRecord[];
-    if (event.every(isValidPipeRecordFast)) {
+    if (FAST_PATHS.eventCheck && event.every(isValidPipeRecordFast)) {
       records = event;
     } else {
       const parsed = pipeEventSchema.safeParse(event);
       if (!parsed.success) {
         throw new InvalidEventError(`Invalid Pipes Kafka event: ${describeIssues(parsed.error)}`);
       }
-      records = parsed.data;
+      // The checked event itself, not zod's copy: a copy loses a header named "__proto__" (a plain
+      // store sets the prototype), and both paths must give the same records.
+      records = event as KafkaEventRecord[];
     }
     const clusters: ClusterCache = new Map();
     return records.map((r) => {
@@ -258,7 +265,8 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaRecord[] {
         `Invalid event-source-mapping Kafka event: ${describeIssues(parsed.error)}`,
       );
     }
-    const e = parsed.data;
+    // The checked event itself, not zod's copy (see the Pipes branch above).
+    const e = event as typeof parsed.data;
     const id =
       e.eventSource === 'aws:kafka'
         ? (e.eventSourceArn ?? e.bootstrapServers)

@@ -1,6 +1,7 @@
 import { APIC_FIELD_MAP } from './apic-fields.js';
 import { DLQ_REASON } from './constants.js';
 import { toIsoUtc } from './datetime.js';
+import { FAST_PATHS } from './fast-paths.js';
 import { parseHttpStatus } from './status-codes.js';
 
 /** JSON value as parsed by JSON.parse. */
@@ -109,7 +110,7 @@ const scratchValues: JsonValue[] = [];
  */
 export function normalizeApicEvent(
   event: JsonObject,
-  buildApi: ApiBuilder = shapedApiBuilder,
+  buildApi: ApiBuilder = FAST_PATHS.shapeCache ? shapedApiBuilder : plainApiBuilder,
 ): NormalizeResult {
   let count = 0;
   const extra: JsonObject = {};

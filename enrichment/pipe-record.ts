@@ -87,7 +87,8 @@ export function pipeBytesOf(v: Uint8Array | string): Buffer {
 }
 
 /**
- * Builds one element of the Pipes enrichment event (design.md §2) from a consumed Kafka record, so the
+ * Builds one element of the Pipes enrichment event (the example event of
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-kafka.html) from a consumed Kafka record, so the
  * poller and the local Pipe runner feed enrichBatch exactly what a Pipe would: base64 key and value,
  * headers as `[{name: [bytes]}]`, partition as a string, offset as a number (a decimal string beyond
  * Number.MAX_SAFE_INTEGER, which enrichBatch also accepts).

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FAST_PATHS } from '../../../enrichment/fast-paths.js';
 import {
   buildPipeKafkaRecord,
   decodeKafkaEvent,
@@ -258,6 +259,43 @@ describe('isValidPipeRecordFast (hot-path check that skips zod)', () => {
     fc.assert(
       fc.property(candidate, (record) => {
         if (isValidPipeRecordFast(record)) expect(pipeEventSchema.safeParse([record]).success).toBe(true);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 500) },
+    );
+  });
+
+  /** decodeKafkaEvent with the event check on or off: its records, or the error it threw. */
+  function decodeWith(eventCheck: boolean, event: unknown): unknown {
+    const before = FAST_PATHS.eventCheck;
+    FAST_PATHS.eventCheck = eventCheck;
+    try {
+      return { records: decodeKafkaEvent(event) };
+    } catch (error) {
+      return { error: `${(error as Error).name}: ${(error as Error).message}` };
+    } finally {
+      FAST_PATHS.eventCheck = before;
+    }
+  }
+
+  it('decodeKafkaEvent gives the same records (or the same error) with and without it', () => {
+    // Events as the Lambda runtime hands them over: parsed from JSON text.
+    const headerNames = fc.constantFrom('trace', '__proto__', 'constructor', 'a');
+    const withHeaders = fc
+      .tuple(
+        candidate,
+        fc.array(fc.dictionary(headerNames, fc.oneof(fc.string({ maxLength: 3 }), fc.constant([104, 105]))), {
+          maxLength: 2,
+        }),
+      )
+      .map(([record, headers]) => ({ ...record, headers }));
+    const event = fc
+      .array(fc.oneof(candidate, withHeaders, fc.constant(pipeRecord({ b: 2 }, { key: 'k' }))), {
+        maxLength: 4,
+      })
+      .map((records) => JSON.parse(JSON.stringify(records)) as unknown);
+    fc.assert(
+      fc.property(event, (e) => {
+        expect(decodeWith(true, e)).toStrictEqual(decodeWith(false, e));
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 500) },
     );
