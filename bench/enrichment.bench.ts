@@ -124,7 +124,6 @@ function runs(w: Workload): Record<string, () => Timing> {
     enrich: timed(enrich(ctx)),
     compiledJmespath: timed(enrich(plainJmespathCtx)),
     shapeCache: timed(() => without('shapeCache', enrich(ctx))),
-    eventCheck: timed(() => without('eventCheck', enrich(ctx))),
     pollerDirect: timed(() => {
       for (const b of w.inputBatches) sink += enrichKafkaRecords(b, ctx).records.length;
     }),
@@ -188,7 +187,6 @@ function throughput(): BenchResult[] {
     },
     gainRow('fast path gain: compiled JMESPath (jmespath-fast.ts)', cpu('compiledJmespath'), cpu('enrich')),
     gainRow('fast path gain: shape cache (normalize.ts)', cpu('shapeCache'), cpu('enrich')),
-    gainRow('fast path gain: hand-written event check (kafka-event.ts)', cpu('eventCheck'), cpu('enrich')),
     gainRow(
       'fast path gain: poller direct path (enrichKafkaRecords vs enrichBatch of the Pipe form)',
       cpu('pollerGeneral'),

@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.js';
-import { FAST_PATHS } from './fast-paths.js';
 import './zod.js';
 
 /** Event source of a Kafka record as Pipes and event-source mappings name it. */
@@ -173,61 +172,6 @@ function describeIssues(error: {
   return shown.join('; ') + more;
 }
 
-const OFFSET_TEXT = /^\d{1,20}$/;
-const PARTITION_TEXT = /^\d{1,10}$/;
-
-function optionalString(v: unknown, nonEmpty: boolean): boolean {
-  return v === undefined || (typeof v === 'string' && (!nonEmpty || v !== ''));
-}
-
-function isByteArray(v: unknown): boolean {
-  if (!Array.isArray(v)) return false;
-  for (const b of v) if (!Number.isSafeInteger(b) || (b as number) < 0 || (b as number) > 255) return false;
-  return true;
-}
-
-/**
- * A hand-written check that accepts only records the zod schema also accepts (a subset), used to skip
- * zod's copy of every record on the hot path. Anything it refuses goes through zod, which then
- * accepts it or produces the exact error messages.
- */
-export function isValidPipeRecordFast(r: unknown): r is KafkaEventRecord {
-  if (r === null || typeof r !== 'object' || Array.isArray(r)) return false;
-  const o = r as Record<string, unknown>;
-  if (o.eventSource !== undefined && o.eventSource !== 'SelfManagedKafka' && o.eventSource !== 'aws:kafka')
-    return false;
-  if (!optionalString(o.bootstrapServers, true) || !optionalString(o.eventSourceArn, true)) return false;
-  if (o.bootstrapServers === undefined && o.eventSourceArn === undefined) return false;
-  if (!optionalString(o.eventSourceKey, false) || !optionalString(o.timestampType, false)) return false;
-  if (typeof o.topic !== 'string' || o.topic === '') return false;
-  const p = o.partition;
-  if (
-    !(typeof p === 'number'
-      ? Number.isSafeInteger(p) && p >= 0
-      : typeof p === 'string' && PARTITION_TEXT.test(p))
-  )
-    return false;
-  const off = o.offset;
-  if (
-    !(typeof off === 'number'
-      ? Number.isSafeInteger(off) && off >= 0
-      : typeof off === 'string' && OFFSET_TEXT.test(off))
-  )
-    return false;
-  if (o.timestamp !== undefined && (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)))
-    return false;
-  if (o.key !== undefined && o.key !== null && typeof o.key !== 'string') return false;
-  if (o.value !== undefined && o.value !== null && typeof o.value !== 'string') return false;
-  if (o.headers !== undefined) {
-    if (!Array.isArray(o.headers)) return false;
-    for (const h of o.headers) {
-      if (h === null || typeof h !== 'object' || Array.isArray(h)) return false;
-      for (const v of Object.values(h)) if (typeof v !== 'string' && !isByteArray(v)) return false;
-    }
-  }
-  return true;
-}
-
 /**
  * Validates the enrichment event and flattens it into decoded records, in delivery order.
  * Accepts the Pipes flat array and the event-source-mapping `{records: {"topic-partition": [...]}}` shape.
@@ -235,18 +179,13 @@ export function isValidPipeRecordFast(r: unknown): r is KafkaEventRecord {
  */
 export function decodeKafkaEvent(event: unknown): DecodedKafkaRecord[] {
   if (Array.isArray(event)) {
-    let records: KafkaEventRecord[];
-    if (FAST_PATHS.eventCheck && event.every(isValidPipeRecordFast)) {
-      records = event;
-    } else {
-      const parsed = pipeEventSchema.safeParse(event);
-      if (!parsed.success) {
-        throw new InvalidEventError(`Invalid Pipes Kafka event: ${describeIssues(parsed.error)}`);
-      }
-      // The checked event itself, not zod's copy: a copy loses a header named "__proto__" (a plain
-      // store sets the prototype), and both paths must give the same records.
-      records = event as KafkaEventRecord[];
+    const parsed = pipeEventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new InvalidEventError(`Invalid Pipes Kafka event: ${describeIssues(parsed.error)}`);
     }
+    // The checked event itself, not zod's copy: a copy loses a header named "__proto__" (a plain
+    // store sets the prototype).
+    const records = event as KafkaEventRecord[];
     const clusters: ClusterCache = new Map();
     return records.map((r) => {
       const eventSource =
