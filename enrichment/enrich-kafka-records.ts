@@ -1,4 +1,5 @@
 import { type EnrichContext, enrichRecords, type SerializedEnrichOutcome } from './enrich-batch.js';
+import { DEFAULT_FORMATS } from './formats/registry.js';
 import { decodeHeaders, decodeKafkaEvent, KAFKA_EVENT_SOURCE, normalizeCluster } from './kafka-event.js';
 import {
   buildPipeKafkaRecord,
@@ -83,4 +84,18 @@ export function enrichKafkaRecords(
     direct.push(r);
   }
   return enrichRecords(direct, ctx);
+}
+
+/**
+ * Awaits the value format's batch preparation (formats/format.ts `prepare`) for consumed records, as
+ * prepareFormats does for a Pipe event: the poller calls it before enrichKafkaRecords. Resolves at once
+ * for formats without one (JSON).
+ */
+export async function prepareKafkaRecords(
+  inputs: readonly PipeKafkaRecordInput[],
+  ctx: EnrichContext,
+): Promise<void> {
+  const format = (ctx.formats ?? DEFAULT_FORMATS).value;
+  if (format.prepare === undefined) return;
+  await format.prepare(inputs.flatMap((i) => (i.value === null ? [] : [pipeBytesOf(i.value)])));
 }

@@ -42,7 +42,7 @@ export {
   prepareFormats,
   type SerializedEnrichOutcome,
 } from './enrich-batch.js';
-export { enrichKafkaRecords } from './enrich-kafka-records.js';
+export { enrichKafkaRecords, prepareKafkaRecords } from './enrich-kafka-records.js';
 export { type EnrichmentEnv, readEnrichmentEnv } from './enrichment-env.js';
 export { InvalidEventError } from './errors.js';
 export type { DecodedKey, DecodedValue, KeyFormat, RecordFormats, ValueFormat } from './formats/format.js';

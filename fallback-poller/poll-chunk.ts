@@ -10,6 +10,7 @@ import {
   InvalidEventError,
   type PipeKafkaRecordInput,
   pipeInputOf,
+  prepareKafkaRecords,
   type SerializedEnrichOutcome,
 } from '../enrichment/index.js';
 import { KINESIS_MAX_ATTEMPTS } from './constants.js';
@@ -239,6 +240,7 @@ async function processChunk(
   // The Pipe form of these records is what enrichBatch would get (buildPipeKafkaRecord); the direct
   // path skips its base64 round trip and keeps the serialized bytes the enrichment produced.
   const inputs: PipeKafkaRecordInput[] = records.map((r) => pipeInputOf(r, settings));
+  await prepareKafkaRecords(inputs, ctx);
   for (let start = 0; start < inputs.length; start += ENRICH_SLICE_RECORDS) {
     if (start > 0) await yieldToEventLoop();
     let outcome: SerializedEnrichOutcome;

@@ -16,7 +16,8 @@ export type DecodedValue =
  * A value format. `decode` is synchronous and never throws (a bad value is a DLQ reason), so the record
  * path stays one loop with no await per record. A format that needs lookups (e.g. schemas by id from a
  * registry) does them in `prepare`, which the engines await once per batch before any record is decoded
- * (see prepareFormats in enrich-batch.ts), keeping what it fetched in its own bounded cache that `decode`
+ * (prepareFormats in enrich-batch.ts for the Pipe enrichment handler, prepareKafkaRecords in
+ * enrich-kafka-records.ts for the poller), keeping what it fetched in its own bounded cache that `decode`
  * then reads. `prepare` may throw an error the engines retry (core/errors.ts RetriableError): the whole
  * batch is retried, no record goes to the DLQ for it.
  */

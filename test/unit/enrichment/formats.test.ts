@@ -9,6 +9,7 @@ import {
   enrichBatch,
   KEY_FORMATS,
   prepareFormats,
+  prepareKafkaRecords,
   recordFormatsOf,
   VALUE_FORMATS,
   type ValueFormat,
@@ -119,6 +120,30 @@ describe('a format with a batch preparation', () => {
     ]);
     await prepareFormats(records, { ...ctx, formats: { ...DEFAULT_FORMATS, value: format } });
     expect(seen).toEqual(['{"a":1}']);
+  });
+
+  it('prepareKafkaRecords (the poller) hands it the values of consumed records', async () => {
+    const seen: string[] = [];
+    const format = preparing(async (values) => {
+      seen.push(...values.map((v) => v.toString('utf8')));
+    });
+    const input = {
+      eventSource: 'SelfManagedKafka',
+      cluster: 'b:1',
+      topic: 't',
+      partition: 0,
+      timestamp: 1,
+      key: null,
+    } as const;
+    await prepareKafkaRecords(
+      [
+        { ...input, offset: '1', value: Buffer.from('{"a":1}') },
+        { ...input, offset: '2', value: null },
+        { ...input, offset: '3', value: '{"a":3}' },
+      ],
+      { ...ctx, formats: { ...DEFAULT_FORMATS, value: format } },
+    );
+    expect(seen).toEqual(['{"a":1}', '{"a":3}']);
   });
 
   it('the enrichment handler awaits it before the batch, and its failure fails the batch (no DLQ entry)', async () => {
