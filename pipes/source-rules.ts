@@ -88,6 +88,7 @@ function checkEngineRules(raw: RawSource, add: AddIssue): void {
   if (engine === 'poller' && auth && !auth.client.supported) {
     add('engine', `Engine poller does not support auth type "${auth.type}"`, auth.client.pollerFix);
   }
+  if (engine === 'poller') checkPollerEngine(raw, add);
   const poller = isRecord(raw.poller) ? raw.poller : undefined;
   if (poller && typeof poller.lockTtlSeconds === 'number') {
     const timeout = typeof poller.timeoutSeconds === 'number' ? poller.timeoutSeconds : 65;
@@ -98,6 +99,34 @@ function checkEngineRules(raw: RawSource, add: AddIssue): void {
         `set poller.lockTtlSeconds above ${timeout} so a lock outlives the Lambda that holds it`,
       );
     }
+  }
+}
+
+/**
+ * The command that re-encrypts a PKCS#8 client key with PBES1 (PBE-SHA1-3DES), the encryption EventBridge
+ * Pipes accepts; openssl asks for the key's password and then the new one.
+ */
+export const PBES1_COMMAND = 'openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in key.pem -out key-pbes1.pem';
+
+/**
+ * What the fallback poller construct needs of an `engine: poller` source: bootstrap brokers (a kind that
+ * names them; MSK kinds are read by Pipes only) and the poller section.
+ */
+function checkPollerEngine(raw: RawSource, add: AddIssue): void {
+  const kind = findSourceKind(raw.kind);
+  if (kind && !kind.fields.includes('brokers')) {
+    add(
+      'engine',
+      `Engine poller cannot read kind ${kind.kind}: the fallback poller connects to bootstrap brokers, and a ${kind.kind} source names its cluster by clusterArn`,
+      `use engine: pipe; when a PBES2-encrypted client key made preflight pick the poller, re-encrypt it with PBES1 (${PBES1_COMMAND}) and store key-pbes1.pem as privateKey in auth.secret`,
+    );
+  }
+  if (raw.poller === undefined) {
+    add(
+      'poller',
+      'Engine poller requires the poller section (where the poller finds its truststore, which partitions it reads)',
+      'add poller: {} (the truststore then comes from rootCaSecret, or the public CAs) or poller.truststore with s3Key, secret or file; `kafka-pipes preflight <source> --write` writes it',
+    );
   }
 }
 

@@ -143,7 +143,11 @@ export function expiryChecks(
   return checks;
 }
 
-export function sizeCheck(id: string, what: string, secret: string): PreflightCheck {
+/**
+ * Checks a secret's size against the Secrets Manager SecretString quota (65,536 bytes), which is also the
+ * limit of a Pipe secret; `fix` replaces the default advice.
+ */
+export function sizeCheck(id: string, what: string, secret: string, fix?: string): PreflightCheck {
   const bytes = Buffer.byteLength(secret, 'utf8');
   const size = `${bytes.toLocaleString('en-US')} bytes`;
   return bytes > SECRET_MAX_BYTES
@@ -151,7 +155,9 @@ export function sizeCheck(id: string, what: string, secret: string): PreflightCh
         id,
         status: 'warn',
         message: `${what} is ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte secret limit`,
-        fix: 'trim the bundle to the CAs that sign the broker certificates, or run the source on the poller',
+        fix:
+          fix ??
+          'trim the bundle to the CAs that sign the broker certificates, or run the source on the poller',
         requiresPoller: `the ${what} is ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte limit of a Pipe secret`,
       }
     : {

@@ -4,6 +4,7 @@
  * the leaf certificate, and the size of the secret. Pure.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { PBES1_COMMAND } from '../../pipes/source-rules.js';
 import { chainOrderCheck, expiryChecks, sizeCheck } from './cert-checks.js';
 import type { Origin, PreflightCheck, PreflightMaterial } from './engine.js';
 import {
@@ -54,8 +55,7 @@ interface KeyResult {
   readonly key?: KeyObject;
 }
 
-const PBES1_FIX =
-  'to stay on a Pipe re-encrypt with PBES1: openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in key.pem -out key-pbes1.pem';
+const PBES1_FIX = `to stay on a Pipe re-encrypt with PBES1: ${PBES1_COMMAND}`;
 
 /** Format, encryption and password of the client key; the key itself when it can be read. */
 function checkKey(m: PreflightMaterial, authType: string): KeyResult {
@@ -144,7 +144,7 @@ function encryptedPkcs8(block: PemBlock, origin: Origin): PreflightCheck[] {
         id: 'client-key-format',
         status: 'fail',
         message: `${origin}: ENCRYPTED PRIVATE KEY is not valid ASN.1 (${(e as Error).message})`,
-        fix: 'export the key again: openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in key.pem -out key-pbes1.pem',
+        fix: `export the key again: ${PBES1_COMMAND}`,
       },
     ];
   }

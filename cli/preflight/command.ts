@@ -4,14 +4,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseDocument } from 'yaml';
-import { parseSourceFile } from '../../pipes/load-sources.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { type ActionWrapper, materialOptions, SOURCE_ARGUMENT } from '../shared/commander.js';
 import { loadMaterial, type MaterialFlags } from '../shared/material.js';
 import { EXIT_CODES, type ExitCode, marker, type Output } from '../shared/output.js';
 import { resolveSource } from '../shared/sources.js';
 import { type Engine, type PreflightReport, runPreflight } from './engine.js';
+import { applySourceEdits, planWrite, type WritePlan } from './write-plan.js';
 
 /** Flags of `preflight`. */
 export interface PreflightFlags extends MaterialFlags {
@@ -39,20 +38,6 @@ export function registerPreflight(program: Command, action: ActionWrapper, now?:
         preflightCommand(ref, { ...opts, sourcesDir: flags.sourcesDir }, out, aws, now),
       ),
     );
-}
-
-/**
- * Sets `engine` in a source file's YAML text, keeping comments and layout (yaml Document API), and
- * validates the result with the synth's loader before returning it.
- * @throws ConfigError when the edited file would not be valid (e.g. poller without a truststore).
- * @example setEngine(text, 'pipes/sources/orders.yaml', 'poller')
- */
-export function setEngine(text: string, file: string, engine: Engine): string {
-  const doc = parseDocument(text);
-  doc.set('engine', engine);
-  const next = doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
-  parseSourceFile(next, file);
-  return next;
 }
 
 /** Prints a preflight report (human form). */
@@ -87,22 +72,41 @@ export async function preflightCommand(
     material,
     now: now(),
   });
-  let written = false;
-  if (flags.write && report.ok && source.engine !== report.decision.engine) {
-    writeFileSync(file, setEngine(text, file, report.decision.engine));
-    written = true;
-  }
+  const plan = flags.write ? planWrite({ file, source, report, ...caFileOf(flags) }) : undefined;
+  const written = plan?.kind === 'write' && plan.edits.length > 0;
+  if (plan?.kind === 'write' && written) writeFileSync(file, applySourceEdits(text, file, plan.edits));
   if (out.json) {
-    out.result({ ...report, file, currentEngine: source.engine, written });
+    out.result({ ...report, file, currentEngine: source.engine, written, ...(plan ? { write: plan } : {}) });
   } else {
     printPreflight(out, report, file);
-    if (written) out.line(`wrote engine: ${report.decision.engine} to ${file}`);
-    else if (source.engine !== report.decision.engine && report.ok) {
-      out.line(
-        `${file} says engine: ${source.engine}; run again with --write to set engine: ${report.decision.engine}`,
-      );
-    }
+    printWrite(out, { file, current: source.engine, decided: report.decision.engine, ok: report.ok }, plan);
     if (report.ok) out.line(`next: kafka-pipes check ${source.name}`);
   }
-  return report.ok ? EXIT_CODES.ok : EXIT_CODES.failed;
+  if (!report.ok) return EXIT_CODES.failed;
+  return plan?.kind === 'refuse' ? EXIT_CODES.usage : EXIT_CODES.ok;
+}
+
+/** The `--ca` file (not an S3 URI) the trust bundle came from. */
+function caFileOf(flags: PreflightFlags): { caFile?: string } {
+  return flags.ca && !flags.ca.startsWith('s3://') ? { caFile: flags.ca } : {};
+}
+
+/** Prints what `--write` did, or how to write the decision. */
+function printWrite(
+  out: Output,
+  s: { file: string; current: Engine; decided: Engine; ok: boolean },
+  plan: WritePlan | undefined,
+): void {
+  if (plan?.kind === 'write') {
+    if (plan.edits.length > 0) {
+      const fields = plan.edits.map((e) => e.path.join('.')).join(', ');
+      out.line(`wrote engine: ${plan.engine} to ${s.file} (${fields})`);
+    }
+    for (const n of plan.next) out.line(`next: ${n}`);
+  } else if (plan?.kind === 'refuse') {
+    const { file, field, message, fix } = plan.issue;
+    out.line(`not written: ${file}: ${field}: ${message}. Fix: ${fix}`);
+  } else if (s.current !== s.decided && s.ok) {
+    out.line(`${s.file} says engine: ${s.current}; run again with --write to set engine: ${s.decided}`);
+  }
 }

@@ -101,7 +101,27 @@ export function runPreflight(input: PreflightInput): PreflightReport {
   }
   checks.push(...checkTrustMaterial(input, input.now));
   if (m.serverCertificate) checks.push(...checkServerCertificate(input, input.now));
+  return decide(input, canUsePoller(input.kind) ? checks : checks.map((c) => pipeOnly(c, input.kind)));
+}
 
+/** Whether the poller can read a source of this kind: it dials bootstrap brokers, which MSK kinds have not. */
+export function canUsePoller(kind: string): boolean {
+  return findSourceKind(kind)?.fields.includes('brokers') ?? false;
+}
+
+/** A finding that would need the poller, for a kind the poller cannot read: a failure with the check's fix. */
+function pipeOnly(check: PreflightCheck, kind: string): PreflightCheck {
+  if (!check.requiresPoller) return check;
+  const { requiresPoller: _dropped, ...rest } = check;
+  return {
+    ...rest,
+    status: CHECK_STATUS.fail,
+    fix: `a ${kind} source runs on a Pipe only (the poller needs bootstrap brokers): ${check.fix ?? 'fix the material'}`,
+  };
+}
+
+/** The engine: the poller when a finding needs it, else a Pipe. */
+function decide(input: PreflightInput, checks: PreflightCheck[]): PreflightReport {
   const ok = !checks.some((c) => c.status === CHECK_STATUS.fail);
   const pollerReasons = checks.flatMap((c) => (c.requiresPoller ? [c.requiresPoller] : []));
   const decision: PreflightReport['decision'] =
@@ -112,6 +132,9 @@ export function runPreflight(input: PreflightInput): PreflightReport {
 }
 
 function pipeReason(input: PreflightInput, checks: readonly PreflightCheck[]): string {
+  if (!canUsePoller(input.kind) && checks.some((c) => c.status === CHECK_STATUS.fail)) {
+    return `a ${input.kind} source runs on a Pipe only: fix the ✗ items so a Pipe can take the material`;
+  }
   const sizes = checks.filter((c) => c.id.endsWith('-secret-size') && c.status === 'pass').length;
   if (!usesClientCertificate(input.authType) && !input.material.trustBundle) {
     return 'no client certificate or private CA to carry: a Pipe can connect';
@@ -169,8 +192,13 @@ function checkTrustMaterial(input: PreflightInput, now: Date): PreflightCheck[] 
   );
   checks.push(...expiryChecks('trust-expiry', t.origin, bundle.certs, now, 'any-valid'));
   const secret = input.material.trustSecretString ?? JSON.stringify({ certificate: t.text });
-  checks.push(sizeCheck('trust-secret-size', 'root CA secret', secret));
+  checks.push(sizeCheck('trust-secret-size', 'root CA secret', secret, oversizeTrustFix(input.sourceName)));
   return checks;
+}
+
+/** What to do with a trust bundle over the secret limit: the truststore bucket, with the command. */
+export function oversizeTrustFix(sourceName: string): string {
+  return `Secrets Manager refuses a secret over 65,536 bytes: put the bundle in the truststore bucket with kafka-pipes truststore upload ${sourceName} <bundle.pem> (it sets poller.truststore.s3Key)`;
 }
 
 function checkServerCertificate(input: PreflightInput, now: Date): PreflightCheck[] {

@@ -55,7 +55,7 @@ beforeAll(async () => {
     'busy.yaml': source(
       'busy',
       bed.kafka.plaintext,
-      `consumerGroupId: ${groupTopic}-g\nengine: poller\n`,
+      `consumerGroupId: ${groupTopic}-g\nengine: poller\npoller: {}\n`,
       groupTopic,
     ),
   });

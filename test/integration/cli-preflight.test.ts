@@ -8,6 +8,7 @@ import type { PreflightCheck, PreflightReport } from '../../cli/preflight/engine
 import type { CliAwsClients } from '../../cli/shared/aws.js';
 import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
 import { uniqueName } from '../../devkit/testbed/kafka.js';
+import { validateSourceTexts } from '../../pipes/load-sources.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 
 const bed = inject('testbed');
@@ -148,6 +149,9 @@ describe('kafka-pipes preflight (harness PKI, secrets and truststore in moto)', 
     expect(text).toContain('# pbes2: kept comment\n');
     expect(text).toContain(`secret: ${secrets.clientPbes2} # the client secret\n`);
     expect(text).toMatch(/\nengine: poller\n/);
+    // The poller section with the truststore the poller reads (issue 12 item 8), and the synth's loader takes it.
+    expect(text).toContain(`poller:\n  truststore: {secret: ${secrets.root}}\n`);
+    expect(validateSourceTexts([{ file: 'pbes2.yaml', text }]).issues).toEqual([]);
   });
 
   it('names the field and the fix when a secret does not exist', async () => {

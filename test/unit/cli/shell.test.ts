@@ -2,7 +2,6 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { setEngine } from '../../../cli/preflight/command.js';
 import { createOutput, EXIT_CODES } from '../../../cli/shared/output.js';
 import { cli } from './run-cli.js';
 
@@ -72,24 +71,6 @@ describe('CLI shell', () => {
     });
     expect(res.status).toBe(EXIT_CODES.usage);
     expect(res.stderr).toContain('error <source>: source: no source file for "nope"');
-  });
-});
-
-describe('setEngine', () => {
-  const text =
-    '# orders source\nname: orders # the name\nkind: self-managed\nbrokers: [b1:9093]\ntopic: t\nengine: pipe # chosen by preflight\ntarget:\n  type: kinesis\n';
-
-  it('changes engine and keeps every comment', () => {
-    const next = setEngine(text, 'orders.yaml', 'poller');
-    expect(next).toBe(text.replace('engine: pipe', 'engine: poller'));
-  });
-
-  it('refuses an edit the loader rejects', () => {
-    const withPoller = text.replace(
-      'engine: pipe # chosen by preflight\n',
-      'engine: pipe\npoller:\n  iterations: 99\n',
-    );
-    expect(() => setEngine(withPoller, 'orders.yaml', 'poller')).toThrow(/poller\.iterations/);
   });
 });
 
