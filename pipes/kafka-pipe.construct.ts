@@ -21,7 +21,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -237,10 +237,9 @@ export class KafkaPipe extends Construct {
       desiredState: source.desiredState === 'RUNNING' ? DesiredState.RUNNING : DesiredState.STOPPED,
       tags: source.tags,
     });
-    (pipe.node.defaultChild as CfnResource).addMetadata(
-      SOURCE_SNAPSHOT_METADATA_KEY,
-      replacementSnapshot(source),
-    );
+    const cfnPipe = pipe.node.defaultChild as CfnResource;
+    cfnPipe.addMetadata(SOURCE_SNAPSHOT_METADATA_KEY, replacementSnapshot(source));
+    dependOnRolePolicy(cfnPipe, pipe.pipeRole);
     return pipe;
   }
 
@@ -371,6 +370,15 @@ export class KafkaPipe extends Construct {
       },
     });
   }
+}
+
+/**
+ * CreatePipe checks that the role can read the source, so the Pipe must be created after the role's default
+ * policy is attached (https://github.com/aws/aws-cdk/issues/31211).
+ */
+function dependOnRolePolicy(cfnPipe: CfnResource, role: IRole): void {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (policy) cfnPipe.node.addDependency(policy);
 }
 
 /**

@@ -102,6 +102,31 @@ describe('KafkaSource props validation', () => {
     });
   });
 
+  it.each([
+    ['msk (provisioned)', 'msk' as const, ['kafka-cluster:DescribeClusterDynamicConfiguration']],
+    ['msk-serverless', 'msk-serverless' as const, []],
+  ])(
+    'IAM on %s: DescribeClusterDynamicConfiguration on the cluster only where the MSK page lists it',
+    (_t, kind, expected) => {
+      // Arrange
+      const stack = new Stack(new App(), 'S');
+      const source = new KafkaSource(stack, {
+        ...base,
+        brokers: undefined,
+        kind,
+        clusterArn: CLUSTER,
+        authType: 'iam',
+      });
+      // Act
+      const configGrants = source
+        .grants()
+        .filter((g) => g.actions.includes('kafka-cluster:DescribeClusterDynamicConfiguration'));
+      // Assert
+      expect(configGrants.flatMap((g) => g.actions)).toEqual(expected);
+      expect(configGrants.flatMap((g) => g.resources)).toEqual(expected.length ? [CLUSTER] : []);
+    },
+  );
+
   it('grants nothing for an unauthenticated self-managed source outside a VPC', () => {
     // Arrange
     const stack = new Stack(new App(), 'S');

@@ -280,6 +280,22 @@ describe('targets, DLQs and encryption', () => {
   );
 });
 
+describe('Pipe creation order', () => {
+  it("every Pipe depends on its role's default policy (CreatePipe checks the role can read the source)", () => {
+    // Arrange
+    const resources = dev.template.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    expect(dev.stack.pipes.size).toBeGreaterThan(0);
+    for (const kp of dev.stack.pipes.values()) {
+      const policy = kp.pipe.pipeRole.node.tryFindChild('DefaultPolicy');
+      if (!policy) throw new Error(`no default policy on the role of ${kp.pipeName}`);
+      // Act
+      const dependsOn = resources[logicalId(dev.stack, kp.pipe)]?.DependsOn ?? [];
+      // Assert
+      expect(dependsOn).toContain(logicalId(dev.stack, policy));
+    }
+  });
+});
+
 describe('least-privilege IAM (exact actions and resources)', () => {
   const pipeRoleStatements = (name: string) =>
     policyStatements(dev.template, logicalId(dev.stack, pipeOf(name).pipe.pipeRole));

@@ -6,7 +6,7 @@
 import { KAFKA_EVENT_SOURCE } from '../../../enrichment/kafka-event.js';
 import { formatValue } from '../../format-value.js';
 import { arnLocation, ruleIssue } from '../rule-helpers.js';
-import type { ServiceRule, SourceKindModule } from '../types.js';
+import type { GrantSpec, KafkaSourceSpec, ServiceRule, SourceKindModule } from '../types.js';
 
 /** Splits an MSK cluster ARN `arn:<p>:kafka:<r>:<a>:cluster/<name>/<uuid>` into its parts. */
 export function parseClusterArn(arn: string): { prefix: string; clusterName: string; clusterUuid: string } {
@@ -44,11 +44,19 @@ const sameAccountRegionRule: ServiceRule = {
 /** Builds an MSK source kind accepting `authTypes`, with the MSK service rules and `rules` of its own. */
 export function managedKafkaKind<K extends string>(
   kind: K,
-  o: { authTypes: readonly string[]; authFix: string; defaultAuth: string; rules?: readonly ServiceRule[] },
+  o: {
+    authTypes: readonly string[];
+    authFix: string;
+    defaultAuth: string;
+    rules?: readonly ServiceRule[];
+    /** Grants of this kind beyond describing the cluster. */
+    grants?: (spec: KafkaSourceSpec) => GrantSpec[];
+  },
 ): SourceKindModule<K> {
+  const { grants, ...options } = o;
   return {
     kind,
-    ...o,
+    ...options,
     rules: [sameAccountRegionRule, ...(o.rules ?? [])],
     eventSource: KAFKA_EVENT_SOURCE.msk,
     tlsByDefault: true,
@@ -65,6 +73,7 @@ export function managedKafkaKind<K extends string>(
               actions: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
               resources: [spec.clusterArn],
             },
+            ...(grants?.(spec) ?? []),
           ]
         : [],
     checkRaw: (raw, add) => checkManagedRaw(kind, raw, add),

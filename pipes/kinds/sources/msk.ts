@@ -4,7 +4,7 @@ import { mtlsAuth } from '../auth/mtls.js';
 import { noneAuth } from '../auth/none.js';
 import { scramSha512Auth } from '../auth/sasl-scram-512.js';
 import { arnLocation, ruleIssue, secretNameOf } from '../rule-helpers.js';
-import type { ServiceRule } from '../types.js';
+import type { GrantSpec, KafkaSourceSpec, ServiceRule } from '../types.js';
 import { managedKafkaKind } from './managed.js';
 
 /** The MSK developer guide's page on SCRAM secrets. */
@@ -71,10 +71,28 @@ const scramSecretRules: readonly ServiceRule[] = [
   },
 ];
 
+/**
+ * With IAM access control, a Pipe reading a provisioned cluster also needs
+ * `kafka-cluster:DescribeClusterDynamicConfiguration` on the cluster (Pipes MSK page,
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-msk.html; the action does not apply to
+ * serverless clusters: https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html).
+ */
+const iamClusterConfigGrants = (spec: KafkaSourceSpec): GrantSpec[] =>
+  spec.authType === iamAuth.type && spec.clusterArn
+    ? [
+        {
+          sid: 'DescribeMskClusterConfiguration',
+          actions: ['kafka-cluster:DescribeClusterDynamicConfiguration'],
+          resources: [spec.clusterArn],
+        },
+      ]
+    : [];
+
 /** Amazon MSK (provisioned). */
 export const mskKind = managedKafkaKind('msk', {
   authTypes: [noneAuth, iamAuth, mtlsAuth, scramSha512Auth].map((a) => a.type),
   authFix: 'use sasl-scram-512 or mtls with a secret, iam, or none',
   defaultAuth: iamAuth.type,
   rules: scramSecretRules,
+  grants: iamClusterConfigGrants,
 });
