@@ -4,12 +4,15 @@
  * the topics (with partition counts), streams, queues and secrets to create.
  *
  * Listener mapping (the example sources point at real clusters; locally every broker list is rewritten
- * to one of the bed's listeners by auth type):
- *   mtls → ssl (mTLS required) · sasl-scram-512 / sasl-scram-256 → saslSsl · none / iam → plaintext.
+ * to one of the bed's listeners by what the auth type's module says its client sends): a client
+ * certificate → ssl (mTLS required) · SASL/SCRAM → saslSsl · no secret, or an auth type the Kafka client
+ * cannot use (IAM is not emulated) → plaintext. The bed has no SASL/PLAIN listener.
  * The events keep the source's own cluster identity (configured brokers or cluster ARN), so sources that
  * share a topic name on the single local broker still get distinct eventIds, as on distinct clusters.
  */
 import type { KafkaConnection } from '../../core/kafka/client.js';
+import { authKind, clientAuthOf, sourceKind, targetKind } from '../../pipes/kinds/registry.js';
+import type { AuthKind, AuthSecret, SaslMechanism, SecretFieldReader } from '../../pipes/kinds/types.js';
 import { type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
 
 /** A listener of the test bed. */
@@ -24,8 +27,8 @@ export const DEFAULT_LOCAL_SHARDS = 1;
 /** Truststore bucket of the local run. */
 export const LOCAL_TRUSTSTORE_BUCKET = 'kafka-pipes-truststore-local';
 
-/** What kind of secret a reference holds (Pipes formats, design.md §2). */
-export type SecretKind = 'mtls' | 'scram' | 'root-ca';
+/** What a secret holds (Pipes formats): an auth type's credentials, or a root CA `{certificate}`. */
+export type SecretKind = AuthSecret['material'] | 'root-ca';
 
 /** A secret a source references. */
 export interface SecretRef {
@@ -74,20 +77,22 @@ export function secretNameOf(ref: string): string {
   return (m[1] as string).replace(/-[A-Za-z0-9]{6}$/, '');
 }
 
-/** The bed listener a source's auth type maps to. @throws Error for `basic` (no SASL/PLAIN listener). */
-export function listenerFor(auth: SourceConfig['auth']['type']): BedListener {
-  switch (auth) {
-    case 'mtls':
-      return 'ssl';
-    case 'sasl-scram-512':
-    case 'sasl-scram-256':
-      return 'saslSsl';
-    case 'none':
-    case 'iam':
-      return 'plaintext';
-    case 'basic':
-      throw new Error('auth type basic (SASL/PLAIN) has no listener on the local test bed');
+/** The SASL mechanism of an auth type's Kafka client (undefined: no SASL, or no client). */
+function saslMechanismOf(auth: AuthKind): SaslMechanism | undefined {
+  if (!auth.client.supported || auth.secret?.material !== 'username-password') return undefined;
+  const fieldNames: SecretFieldReader = { required: (field) => field, optional: () => undefined };
+  return auth.client.clientAuth(fieldNames).sasl?.mechanism;
+}
+
+/** The bed listener a source's auth type maps to. @throws Error for SASL/PLAIN (no such listener). */
+export function listenerFor(type: SourceConfig['auth']['type']): BedListener {
+  const auth = authKind(type);
+  if (auth.secret?.material === 'client-certificate') return 'ssl';
+  const mechanism = saslMechanismOf(auth);
+  if (mechanism === 'plain') {
+    throw new Error(`auth type ${type} (SASL/PLAIN) has no listener on the local test bed`);
   }
+  return mechanism ? 'saslSsl' : 'plaintext';
 }
 
 /** Physical stream name, as infra/pipes-stack.ts names it for an environment. */
@@ -97,24 +102,21 @@ export function streamNameOf(source: SourceConfig, environment = LOCAL_ENVIRONME
 
 /** Plans one source. */
 export function planSource(source: SourceConfig, environment = LOCAL_ENVIRONMENT): LocalSourcePlan {
-  const msk = source.kind !== 'self-managed';
+  const kind = sourceKind(source.kind);
   const auth = source.auth;
-  const authKind: SecretKind | null =
-    auth.type === 'mtls'
-      ? 'mtls'
-      : auth.type === 'sasl-scram-256' || auth.type === 'sasl-scram-512'
-        ? 'scram'
-        : null;
+  const secretKind = authKind(auth.type).secret?.material;
   const truststore = source.poller?.truststore;
   return {
     source,
     listener: listenerFor(auth.type),
-    eventSource: msk ? 'aws:kafka' : 'SelfManagedKafka',
-    cluster: msk ? (source.clusterArn as string) : (source.brokers ?? []).join(','),
+    eventSource: kind.eventSource,
+    cluster: kind.clusterIdentity(source),
     streamName: streamNameOf(source, environment),
     enrichmentDlqName: `${source.name}-enrichment-dlq-${environment}`,
-    targetDlqName: source.target.type === 'lambda' ? `${source.name}-target-dlq-${environment}` : null,
-    authSecret: authKind && auth.secret ? { name: secretNameOf(auth.secret), kind: authKind } : null,
+    targetDlqName: targetKind(source.target.type).replay.sinkQueue
+      ? `${source.name}-target-dlq-${environment}`
+      : null,
+    authSecret: secretKind && auth.secret ? { name: secretNameOf(auth.secret), kind: secretKind } : null,
     rootCaSecret: source.rootCaSecret ? { name: secretNameOf(source.rootCaSecret), kind: 'root-ca' } : null,
     truststoreKey: truststore && 's3Key' in truststore ? truststore.s3Key : null,
   };
@@ -170,19 +172,19 @@ export interface BedMaterial {
 }
 
 /**
- * The value a secret gets on moto, in the format Pipes reads (design.md §2): mTLS
+ * The value a secret gets on moto, in the format Pipes reads: a client certificate
  * `{certificate (leaf+intermediate+root), privateKey (PKCS#8, PBES1-encrypted), privateKeyPassword}`,
- * SCRAM `{username, password}`, root CA `{certificate}`.
+ * the bed's SCRAM user `{username, password}`, root CA `{certificate}`.
  */
 export function secretValue(ref: SecretRef, bed: BedMaterial): string {
   switch (ref.kind) {
-    case 'mtls':
+    case 'client-certificate':
       return JSON.stringify({
         certificate: bed.pki.clientCert,
         privateKey: bed.pki.clientKeyEncrypted,
         privateKeyPassword: bed.pki.clientKeyPassword,
       });
-    case 'scram':
+    case 'username-password':
       return JSON.stringify({ username: bed.scram.username, password: bed.scram.password });
     case 'root-ca':
       return JSON.stringify({ certificate: bed.pki.rootCa });
@@ -192,24 +194,28 @@ export function secretValue(ref: SecretRef, bed: BedMaterial): string {
 /** Secret values as read back from Secrets Manager, by name. */
 export type SecretValues = ReadonlyMap<string, string>;
 
-function secretJson(values: SecretValues, ref: SecretRef): Record<string, string> {
+/** Reads the fields of a secret read back; a missing one names the secret and the field. */
+function readSecret(values: SecretValues, ref: SecretRef): SecretFieldReader {
   const text = values.get(ref.name);
   if (text === undefined) throw new Error(`secret ${ref.name} was not read`);
-  const parsed = JSON.parse(text) as Record<string, string>;
-  const need =
-    ref.kind === 'mtls'
-      ? ['certificate', 'privateKey']
-      : ref.kind === 'scram'
-        ? ['username', 'password']
-        : ['certificate'];
-  for (const k of need) {
-    if (typeof parsed[k] !== 'string') throw new Error(`secret ${ref.name} has no "${k}" string`);
-  }
-  return parsed;
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const optional = (field: string) => {
+    const v = parsed[field];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  return {
+    optional,
+    required: (field) => {
+      const v = optional(field);
+      if (v === undefined) throw new Error(`secret ${ref.name} has no "${field}" string`);
+      return v;
+    },
+  };
 }
 
 /**
- * The Kafka connection of a source, built from its secrets the way a Pipe uses them.
+ * The Kafka connection of a source, built from its secrets the way a Pipe uses them: what its auth
+ * type's module reads from the secret (pipes/kinds/auth/), over TLS with the root CA.
  * `brokers` are the addresses to dial (a bed listener, or KAFKA_BROKERS). `fallbackCa` stands in for the
  * public roots MSK and internet brokers chain to (the bed's private root locally; undefined for real
  * clusters = Node's public roots).
@@ -222,30 +228,13 @@ export function connectionFor(
 ): KafkaConnection {
   const clientId = `local-${plan.source.name}`;
   if (plan.listener === 'plaintext') return { brokers, clientId };
-  const ca = plan.rootCaSecret ? secretJson(secrets, plan.rootCaSecret).certificate : fallbackCa;
+  const ca = plan.rootCaSecret ? readSecret(secrets, plan.rootCaSecret).required('certificate') : fallbackCa;
   if (!plan.authSecret)
     throw new Error(`source ${plan.source.name} needs auth.secret for ${plan.source.auth.type}`);
-  const auth = secretJson(secrets, plan.authSecret);
-  if (plan.authSecret.kind === 'mtls') {
-    return {
-      brokers,
-      clientId,
-      tls: {
-        ...(ca ? { ca } : {}),
-        cert: auth.certificate as string,
-        key: auth.privateKey as string,
-        ...(auth.privateKeyPassword ? { passphrase: auth.privateKeyPassword } : {}),
-      },
-    };
-  }
-  return {
-    brokers,
-    clientId,
-    tls: ca ? { ca } : {},
-    sasl: {
-      mechanism: plan.source.auth.type === 'sasl-scram-256' ? 'scram-sha-256' : 'scram-sha-512',
-      username: auth.username as string,
-      password: auth.password as string,
-    },
-  };
+  const { sasl, clientCertificate } = clientAuthOf(
+    plan.source.auth.type,
+    readSecret(secrets, plan.authSecret),
+  );
+  const tls = { ...(ca ? { ca } : {}), ...(clientCertificate ?? {}) };
+  return { brokers, clientId, tls, ...(sasl ? { sasl } : {}) };
 }

@@ -52,8 +52,9 @@ async function startPipeSource(ctx: RunContext, p: LocalSourcePlan, engines: Eng
   const dlqUrl = ctx.queueUrls.get(p.enrichmentDlqName) as string;
   const enrich = await createLocalEnrichment(p, aws.sqs, dlqUrl, logger);
   let target: ReturnType<typeof kinesisTarget>;
-  if (p.source.target.type === 'lambda') {
-    const targetDlqUrl = ctx.queueUrls.get(p.targetDlqName as string) as string;
+  if (p.targetDlqName !== null) {
+    // A function target with a sink DLQ: FIRE_AND_FORGET invokes, failures to the target DLQ.
+    const targetDlqUrl = ctx.queueUrls.get(p.targetDlqName) as string;
     const l = lambdaTarget(p, aws.kinesis, aws.sqs, targetDlqUrl, ctx.options.asyncRetryScale);
     engines.invokers.push(l.invoker);
     target = l.target;

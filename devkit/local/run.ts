@@ -4,6 +4,7 @@
  * its engine while a producer writes API Connect events and poison records, waits until the pipeline is
  * drained, reads every stream and DLQ back and returns the summary.
  */
+import type { TargetType } from '../../pipes/kinds/registry.js';
 import type { LocalRunOptions } from './options.js';
 import type { BedListener } from './plan.js';
 import type { LatencySummary, ParityResult, SourceReconciliation } from './reconcile.js';
@@ -29,7 +30,7 @@ import { startStreamTail } from './stream-tail.js';
 /** One source in the summary. */
 export interface SourceSummary extends SourceReconciliation {
   readonly engine: 'pipe' | 'poller';
-  readonly target: 'kinesis' | 'lambda';
+  readonly target: TargetType;
   readonly stream: string;
   readonly listener: BedListener | 'external';
   readonly consumed: number;

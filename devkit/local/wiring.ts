@@ -126,7 +126,7 @@ export function lambdaTarget(
   retryScale: number,
 ): { target: PipeTarget; invoker: AsyncInvoker } {
   const t = plan.source.target;
-  if (t.type !== 'lambda') throw new Error(`source ${plan.source.name} has no lambda target`);
+  if (!('retryAttempts' in t)) throw new Error(`source ${plan.source.name} has no Lambda target`);
   const port = createKinesisSink(kinesis, plan.streamName);
   const invoker = createAsyncInvoker({
     functionArn: `arn:aws:lambda:us-east-1:123456789012:function:${plan.source.name}-local-Sink`,

@@ -111,11 +111,11 @@ describe('local plan', () => {
     });
     expect(plan.queues).toContain('msk-serverless-iam-target-dlq-local');
     expect(plan.secrets.map((s) => `${s.name}:${s.kind}`).sort()).toEqual([
-      'kafka/legacy/client-cert:mtls',
-      'kafka/msk-mtls/client-cert:mtls',
-      'kafka/onprem/client-cert:mtls',
+      'kafka/legacy/client-cert:client-certificate',
+      'kafka/msk-mtls/client-cert:client-certificate',
+      'kafka/onprem/client-cert:client-certificate',
       'kafka/onprem/root-ca:root-ca',
-      'kafka/partner/scram:scram',
+      'kafka/partner/scram:username-password',
     ]);
     expect(plan.truststoreKeys).toEqual(['truststores/legacy-ca-bundle.pem']);
   });
