@@ -15,7 +15,7 @@ export const SAFETY_MARGIN_MS = 10_000;
 /** Records handed from the reader to enrichment + delivery + commit at a time. */
 export const CHUNK_RECORDS = 500;
 
-/** Default cap of records per invocation (seed 000 read a fixed 300). */
+/** Cap of records per invocation when the settings name none (the original poller read a fixed 300). */
 export const MAX_RECORDS_PER_INVOCATION = 50_000;
 
 /** How long the reader waits for new records before deciding the partition is caught up. */
@@ -24,7 +24,7 @@ export const IDLE_WAIT_MS = 1_000;
 /** PutRecords attempts per entry (first try included) before the chunk counts as failed. */
 export const KINESIS_MAX_ATTEMPTS = 8;
 
-/** Status codes and messages of a poll, as in seed 000's config. */
+/** Status codes and messages of a poll, as the original poller answered them. */
 export const POLL_STATUS = {
   fullyProcessed: { statusCode: 200, message: 'Kafka messages found and fully processed.' },
   partiallyProcessed: {
@@ -39,6 +39,3 @@ export const POLL_STATUS = {
   anotherReader: { statusCode: 203, message: 'Another lambda processing records in partition, skipping.' },
   health: { statusCode: 200, message: 'healthy' },
 } as const;
-
-/** One of the poll outcomes of {@link POLL_STATUS}. */
-export type PollStatusName = keyof typeof POLL_STATUS;

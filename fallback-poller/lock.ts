@@ -20,7 +20,7 @@ export interface LockPort {
 
 /** Who wants which lock, when, for how long. */
 export interface LockRequest {
-  /** `<topic>_<partition>` as in seed 000. */
+  /** `<topic>_<partition>`, the original poller's lock key. */
   readonly key: string;
   /** Random token of this invocation. */
   readonly owner: string;
@@ -30,7 +30,7 @@ export interface LockRequest {
   readonly ttlSeconds: number;
 }
 
-/** Name of the lock table's partition key (seed 000 used `topic_partition_id`; the issue names this one). */
+/** Name of the lock table's partition key (the original poller named it `topic_partition_id`). */
 export const LOCK_KEY_ATTRIBUTE = 'topic_partition';
 
 /** Name of the TTL attribute (epoch seconds) the table's TTL setting points at. */

@@ -53,6 +53,3 @@ export interface PollPorts {
   /** Owner token generator (default randomUUID). */
   readonly ownerToken?: () => string;
 }
-
-/** A record as read, re-exported for adapters. */
-export type { PartitionRecord as ReadRecord };

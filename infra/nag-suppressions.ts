@@ -35,7 +35,7 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
     id: 'AwsSolutions::AwsSolutions-L1',
     reason:
-      'The template pins nodejs22.x on purpose (design.md §3): the code is tested on Node 20/22 and upgraded deliberately, not whenever a newer runtime ships.',
+      'The template pins nodejs22.x on purpose: the code is tested on Node 20/22 and upgraded deliberately, not whenever a newer runtime ships.',
     targets: lambdas,
   },
   {

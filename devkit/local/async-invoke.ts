@@ -7,7 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 
-/** Async payload limit of a Lambda invoke (1 MB, design.md §2). */
+/**
+ * Payload limit of an asynchronous Lambda invoke (1 MB; Lambda quotas,
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
 export const ASYNC_PAYLOAD_LIMIT_BYTES = 1_048_576;
 /** Delays Lambda uses between async attempts (1 min, then 2 min). */
 export const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000] as const;

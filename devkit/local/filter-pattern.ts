@@ -2,7 +2,8 @@
  * EventBridge filter-pattern matching, the subset a source file's `filters` may use locally: exact
  * values (string, number, boolean, null), `prefix`, `suffix`, `numeric` ranges, `exists` and
  * `anything-but` (a value, a list of values, or `{prefix}`). Used by the local Pipe runner to apply a
- * Pipe's filters to Kafka records (design.md §2: filtered records are committed and not delivered).
+ * Pipe's filters to Kafka records (filtered records are committed and not delivered; EventBridge Pipes
+ * event filtering: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html).
  *
  * Semantics (EventBridge "Content filtering"): every field of a pattern object must match; a field's
  * pattern is a list of alternatives (any one matching is enough); when the event field is an array,

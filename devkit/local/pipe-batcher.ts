@@ -1,7 +1,8 @@
 /**
  * The batching of a Pipe's Kafka source, as a pure state machine: records accumulate until the batch
  * holds `batchSize` records, or `batchingWindowSeconds` passed since the first record of the batch, or
- * the next record would push the payload over the 6 MB invocation limit (design.md §2). A window of 0
+ * the next record would push the payload over the 6 MB invocation limit (EventBridge Pipes batching:
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html). A window of 0
  * sends whatever is buffered as soon as it is asked.
  */
 

@@ -1,10 +1,10 @@
 /**
  * The local Pipe runner: runs one `engine: pipe` source with an EventBridge Pipe's semantics
- * (design.md §2):
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-kafka.html):
  *  - a member of the source's consumer group (kafkajs via core/kafka/group-member.ts), auto-commit off;
  *  - batches by batchSize / batchingWindowSeconds / 6 MB (devkit/local/pipe-batcher.ts);
  *  - filters on value (JSON) / key (devkit/local/filter-pattern.ts): filtered records are committed, not delivered;
- *  - the flat-array event of design.md §2, built with buildPipeKafkaRecord;
+ *  - the Pipe's flat-array Kafka event, built with buildPipeKafkaRecord;
  *  - the enrichment (the same function the enrichment Lambda handler calls, with a real SQS DLQ sink);
  *  - the target; any enrichment or target error retries the WHOLE batch (no DLQ for Kafka sources),
  *    and offsets are committed only after the target succeeded.
