@@ -1,5 +1,5 @@
 import type { PartitionSession } from '../core/kafka/partition-session.js';
-import type { PartitionRecord, StartingPosition } from '../core/kafka/records.js';
+import type { StartingPosition } from '../core/kafka/records.js';
 import type { SinkPort } from '../core/kinesis-delivery.js';
 import type { LockPort } from './lock.js';
 
