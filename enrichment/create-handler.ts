@@ -1,6 +1,6 @@
 import type { CanonicalRecord } from './canonical.js';
 import { reasonCode } from './dlq-entry.js';
-import { enrichRecords, prepareFormats } from './enrich-batch.js';
+import { enrichRecords, prepareFormats, type TargetLimits } from './enrich-batch.js';
 import type { RecordFormats } from './formats/format.js';
 import { decodeKafkaEvent } from './kafka-event.js';
 import type { PartitionKeySpec } from './partition-key.js';
@@ -28,6 +28,8 @@ export interface EnrichmentHandlerPorts {
   readonly partitionKey: PartitionKeySpec;
   /** How values and keys are decoded (formats/registry.ts); default JSON values, text keys. */
   readonly formats?: RecordFormats;
+  /** What the Pipe's target takes in one invocation; more records or bytes go to the DLQ. */
+  readonly targetLimits?: TargetLimits;
   readonly rules: RulesLoader;
   readonly dlq: DlqSink;
   readonly logger: RulesLoaderLogger;
@@ -54,6 +56,7 @@ export function createEnrichmentHandler(
       partitionKey: ports.partitionKey,
       ...(ports.formats ? { formats: ports.formats } : {}),
       ...(ports.now ? { now: ports.now } : {}),
+      ...(ports.targetLimits ? { target: ports.targetLimits } : {}),
     };
     const records = decodeKafkaEvent(event);
     await prepareFormats(records, ctx);

@@ -41,6 +41,24 @@ export interface EnrichContext {
   readonly now?: () => Date;
   /** Output budget in bytes (default ENRICH_OUTPUT_LIMIT_BYTES); lowered by tests. */
   readonly outputLimitBytes?: number;
+  /** What the Pipe's target accepts in one invocation (absent: the enrichment response budget only). */
+  readonly target?: TargetLimits;
+}
+
+/**
+ * What a Pipe's target accepts in one invocation (the target kind module's limits, passed to the
+ * enrichment Lambda by the KafkaPipe construct). The Pipe does not invoke the target at all when the
+ * enrichment returns more records than `maxRecords`, so the enrichment never returns more.
+ */
+export interface TargetLimits {
+  /** Most records in one invocation of the target. */
+  readonly maxRecords: number;
+  /** Most bytes of one record: its serialized text plus its partition key. */
+  readonly maxRecordBytes: number;
+  /** Most bytes of one request counted as the records' texts plus their partition keys (Kinesis PutRecords). */
+  readonly maxRequestBytes?: number;
+  /** Most bytes of the whole JSON array the target receives as one payload (Lambda async invoke). */
+  readonly maxPayloadBytes?: number;
 }
 
 /** Counters of one batch. `in === out + dropped + dlq` always holds. */
@@ -124,7 +142,7 @@ function processRecord(r: WorkRecord, eventId: string, ctx: EnrichContext, count
     partition: r.partition,
     key: key.key,
   });
-  return serialized(record);
+  return serialized(record, ctx.target?.maxRecordBytes ?? KINESIS_RECORD_LIMIT_BYTES);
 }
 
 /** The canonical record before rules, in the key order every engine writes. */
@@ -160,14 +178,18 @@ function canonicalRecordOf(
   };
 }
 
-/** The record's text, or `oversize-record` when it and its partition key exceed a Kinesis record. */
-function serialized(record: CanonicalRecord): Processed {
+/**
+ * The record's text, or `oversize-record` when it and its partition key exceed a record of the target
+ * (default: a Kinesis record, 1 MiB).
+ */
+function serialized(record: CanonicalRecord, limit: number): Processed {
   const text = serializeCanonical(record);
   const textBytes = Buffer.byteLength(text);
   const size = textBytes + Buffer.byteLength(record.partitionKey);
-  if (size > KINESIS_RECORD_LIMIT_BYTES) {
+  if (size > limit) {
+    const what = limit === KINESIS_RECORD_LIMIT_BYTES ? 'Kinesis record' : 'target record';
     return failed(
-      `${DLQ_REASON.oversizeRecord}: the canonical record and partition key take ${size} bytes, more than the ${KINESIS_RECORD_LIMIT_BYTES}-byte Kinesis record limit`,
+      `${DLQ_REASON.oversizeRecord}: the canonical record and partition key take ${size} bytes, more than the ${limit}-byte ${what} limit`,
     );
   }
   return { ok: true, record, bytes: textBytes, text };
@@ -208,33 +230,29 @@ function emptyCounts(records: number): EnrichCounts {
 
 /**
  * Enriches decoded records, in order: the one record path of both engines (enrichBatch for the Pipe
- * event, enrichKafkaRecords for the poller). Records that do not fit the output budget go to the DLQ
- * with reason `batch-output-limit`.
+ * event, enrichKafkaRecords for the poller). Records that do not fit the output budget (the enrichment
+ * response and, when `ctx.target` is set, what the target takes in one invocation) go to the DLQ with
+ * reason `batch-output-limit`.
  */
 export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext): SerializedEnrichOutcome {
   const now = ctx.now ?? (() => new Date());
-  const limit = ctx.outputLimitBytes ?? ENRICH_OUTPUT_LIMIT_BYTES;
+  const budget = new OutputBudget(ctx);
   const counts = emptyCounts(input.length);
   const records: CanonicalRecord[] = [];
   const serializedTexts: string[] = [];
   const dlq: DlqEntry[] = [];
-  // The response is a JSON array: 2 bytes of brackets plus one comma between records.
-  let used = 2;
   for (const r of input) {
     const eventId = eventIdOf(r.cluster, r.topic, r.partition, r.offset);
     let result: Processed = processSafely(r, eventId, ctx, counts);
     if (result.ok) {
-      const size = result.bytes + (records.length > 0 ? 1 : 0);
-      if (used + size <= limit) {
-        used += size;
-        counts.outputBytes += size;
+      const over = budget.refusal(result);
+      if (over === undefined) {
+        counts.outputBytes += budget.take(result);
         records.push(result.record);
         serializedTexts.push(result.text);
         continue;
       }
-      result = failed(
-        `${DLQ_REASON.batchOutputLimit}: the batch output reached ${used} bytes; this record (${size} bytes) would exceed the ${limit}-byte enrichment response budget. Lower the source batchSize`,
-      );
+      result = failed(over);
     }
     if (result.dropped) {
       counts.dropped++;
@@ -247,6 +265,52 @@ export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext):
   counts.out = records.length;
   counts.dlq = dlq.length;
   return { records, dlq, dropped: counts.dropped, counts, serialized: serializedTexts };
+}
+
+type Accepted = Extract<Processed, { ok: true }>;
+
+/**
+ * What one batch's output may still take: the enrichment response budget (a JSON array: 2 bytes of
+ * brackets plus one comma between records), and the target's record count, request bytes (texts plus
+ * partition keys) and payload bytes.
+ */
+class OutputBudget {
+  private readonly limit: number;
+  private used = 2;
+  private count = 0;
+  private requestUsed = 0;
+
+  constructor(private readonly ctx: EnrichContext) {
+    const payload = ctx.target?.maxPayloadBytes;
+    const response = ctx.outputLimitBytes ?? ENRICH_OUTPUT_LIMIT_BYTES;
+    this.limit = payload === undefined ? response : Math.min(payload, response);
+  }
+
+  /** Why the record does not fit (a `batch-output-limit` DLQ reason), or undefined when it does. */
+  refusal(result: Accepted): string | undefined {
+    const target = this.ctx.target;
+    const size = result.bytes + (this.count > 0 ? 1 : 0);
+    const request = result.bytes + Buffer.byteLength(result.record.partitionKey);
+    if (target !== undefined && this.count >= target.maxRecords) {
+      return `${DLQ_REASON.batchOutputLimit}: the batch output already holds ${this.count} records, the most the target takes in one invocation (${target.maxRecords}); the Pipe would not invoke the target with more. Lower the source batchSize`;
+    }
+    if (target?.maxRequestBytes !== undefined && this.requestUsed + request > target.maxRequestBytes) {
+      return `${DLQ_REASON.batchOutputLimit}: the batch output's records and partition keys reached ${this.requestUsed} bytes; this record (${request} bytes) would exceed the ${target.maxRequestBytes}-byte target request limit. Lower the source batchSize`;
+    }
+    if (this.used + size > this.limit) {
+      return `${DLQ_REASON.batchOutputLimit}: the batch output reached ${this.used} bytes; this record (${size} bytes) would exceed the ${this.limit}-byte enrichment response budget. Lower the source batchSize`;
+    }
+    return undefined;
+  }
+
+  /** Takes the record into the output; returns the bytes it adds to the response. */
+  take(result: Accepted): number {
+    const size = result.bytes + (this.count > 0 ? 1 : 0);
+    this.used += size;
+    this.count++;
+    this.requestUsed += result.bytes + Buffer.byteLength(result.record.partitionKey);
+    return size;
+  }
 }
 
 /**

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
+import { KINESIS_RECORD_LIMIT_BYTES } from './constants.js';
+import type { TargetLimits } from './enrich-batch.js';
 import {
   isKeyFormatName,
   isValueFormatName,
@@ -28,6 +30,39 @@ export interface EnrichmentEnv {
   readonly rulesCacheTtlSeconds: number;
   /** How values and keys are decoded (formats/registry.ts); default JSON values, text keys. */
   readonly formats: { readonly value: ValueFormatName; readonly key: KeyFormatName };
+  /** What the Pipe's target takes in one invocation (TARGET_MAX_*); absent when TARGET_MAX_RECORDS is not set. */
+  readonly targetLimits?: TargetLimits;
+}
+
+const BYTES_MESSAGE = 'must be a whole number of bytes from 1 to 6291456';
+const byteCount = z.optional(
+  z.string().check(
+    z.regex(/^[1-9]\d{0,6}$/, BYTES_MESSAGE),
+    z.refine((v) => Number(v) <= 6_291_456, BYTES_MESSAGE),
+  ),
+);
+const RECORDS_MESSAGE = 'must be a whole number of records from 1 to 10000';
+const recordCount = z.optional(
+  z.string().check(
+    z.regex(/^[1-9]\d{0,4}$/, RECORDS_MESSAGE),
+    z.refine((v) => Number(v) <= 10_000, RECORDS_MESSAGE),
+  ),
+);
+
+/** TARGET_MAX_RECORDS, _RECORD_BYTES, _REQUEST_BYTES, _PAYLOAD_BYTES as limits (record bytes default 1 MiB). */
+function targetLimitsOf(e: {
+  TARGET_MAX_RECORDS?: string | undefined;
+  TARGET_MAX_RECORD_BYTES?: string | undefined;
+  TARGET_MAX_REQUEST_BYTES?: string | undefined;
+  TARGET_MAX_PAYLOAD_BYTES?: string | undefined;
+}): TargetLimits | undefined {
+  if (e.TARGET_MAX_RECORDS === undefined) return undefined;
+  return {
+    maxRecords: Number(e.TARGET_MAX_RECORDS),
+    maxRecordBytes: Number(e.TARGET_MAX_RECORD_BYTES ?? KINESIS_RECORD_LIMIT_BYTES),
+    ...(e.TARGET_MAX_REQUEST_BYTES ? { maxRequestBytes: Number(e.TARGET_MAX_REQUEST_BYTES) } : {}),
+    ...(e.TARGET_MAX_PAYLOAD_BYTES ? { maxPayloadBytes: Number(e.TARGET_MAX_PAYLOAD_BYTES) } : {}),
+  };
 }
 
 const TTL_MESSAGE = 'must be a whole number of seconds between 0 and 3600';
@@ -59,7 +94,13 @@ const envSchema = z.object({
   RULES_CACHE_TTL_SECONDS: ttlSchema,
   VALUE_FORMAT: formatName(Object.keys(VALUE_FORMATS), isValueFormatName),
   KEY_FORMAT: formatName(Object.keys(KEY_FORMATS), isKeyFormatName),
+  TARGET_MAX_RECORDS: recordCount,
+  TARGET_MAX_RECORD_BYTES: byteCount,
+  TARGET_MAX_REQUEST_BYTES: byteCount,
+  TARGET_MAX_PAYLOAD_BYTES: byteCount,
 });
+
+const withTargetLimits = (limits: TargetLimits | undefined) => (limits ? { targetLimits: limits } : {});
 
 function issueOf(env: Record<string, string | undefined>, name: string, message: string): ConfigIssue {
   const value = env[name];
@@ -132,5 +173,6 @@ export function readEnrichmentEnv(env: Record<string, string | undefined>): Enri
       value: (e.VALUE_FORMAT ?? 'json') as ValueFormatName,
       key: (e.KEY_FORMAT ?? 'text') as KeyFormatName,
     },
+    ...withTargetLimits(targetLimitsOf(e)),
   };
 }

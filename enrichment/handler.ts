@@ -5,7 +5,8 @@
  *
  * Environment: SOURCE_NAME, DLQ_URL, PARTITION_KEY (record-key | topic-partition | field:<path>),
  * optional RULES_APPCONFIG_APPLICATION / _ENVIRONMENT / _PROFILE, RULES_CACHE_TTL_SECONDS,
- * VALUE_FORMAT (default json) and KEY_FORMAT (default text).
+ * VALUE_FORMAT (default json) and KEY_FORMAT (default text), and what the Pipe's target takes in one
+ * invocation: TARGET_MAX_RECORDS, TARGET_MAX_RECORD_BYTES, TARGET_MAX_REQUEST_BYTES, TARGET_MAX_PAYLOAD_BYTES.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CanonicalRecord } from './canonical.js';
@@ -28,6 +29,7 @@ export const handler = async (event: unknown): Promise<CanonicalRecord[]> => {
     sourceName: env.sourceName,
     partitionKey: env.partitionKey,
     formats: recordFormatsOf(env.formats.value, env.formats.key),
+    ...(env.targetLimits ? { targetLimits: env.targetLimits } : {}),
     rules: { current: () => boot.rules() },
     dlq: createSqsDlqSink(new SQSClient({}), env.dlqUrl),
     logger: boot.log,

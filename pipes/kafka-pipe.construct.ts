@@ -32,7 +32,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError, formatIssues } from '../core/errors.js';
 import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js';
-import { checkServiceRules } from './kinds/registry.js';
+import { checkServiceRules, targetKind } from './kinds/registry.js';
 import { buildPipeTarget } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
@@ -193,6 +193,7 @@ export class KafkaPipe extends Construct {
         PARTITION_KEY: source.target.partitionKey,
         DLQ_URL: this.enrichmentDlq.queueUrl,
         POWERTOOLS_SERVICE_NAME: 'kafka-pipes-enrichment',
+        ...targetLimitsEnv(source),
         ...(rulesAppConfig
           ? {
               RULES_APPCONFIG_APPLICATION: rulesAppConfig.application,
@@ -390,6 +391,22 @@ function assertServiceRules(source: SourceConfig): void {
   if (issues.length > 0) {
     throw new ConfigError(`Invalid KafkaPipe for source ${source.name}:\n${formatIssues(issues)}`, issues);
   }
+}
+
+/**
+ * What the target takes in one invocation, for the enrichment (TARGET_MAX_*): it returns no more records
+ * or bytes than this, and sends the rest to its DLQ.
+ */
+export function targetLimitsEnv(source: SourceConfig): Record<string, string> {
+  const { maxRecords, maxRecordBytes, maxRequestBytes, maxPayloadBytes } = targetKind(
+    source.target.type,
+  ).limits;
+  return {
+    TARGET_MAX_RECORDS: String(maxRecords),
+    TARGET_MAX_RECORD_BYTES: String(maxRecordBytes),
+    ...(maxRequestBytes !== undefined ? { TARGET_MAX_REQUEST_BYTES: String(maxRequestBytes) } : {}),
+    ...(maxPayloadBytes !== undefined ? { TARGET_MAX_PAYLOAD_BYTES: String(maxPayloadBytes) } : {}),
+  };
 }
 
 /** The {@link KafkaSource} props of a source. */

@@ -216,6 +216,20 @@ export interface TargetKind<T extends string = string, S extends z.ZodType = z.Z
     readonly parameters: CfnPipe.PipeTargetParametersProperty;
     grants(target: { readonly arn: string; readonly keyArn?: string }): GrantSpec[];
   };
+  /**
+   * What the target takes in one invocation of the Pipe. The KafkaPipe construct passes these to the
+   * enrichment Lambda (TARGET_MAX_* variables), which returns no more records or bytes than this.
+   */
+  readonly limits: {
+    /** Most records (the target's maximum batch size on the Pipes batching page). */
+    readonly maxRecords: number;
+    /** Most bytes of one record (serialized record plus partition key). */
+    readonly maxRecordBytes: number;
+    /** Most bytes of one request, counted as record data plus partition keys (Kinesis PutRecords). */
+    readonly maxRequestBytes?: number;
+    /** Most bytes of the JSON array the target receives as one payload (Lambda async invoke). */
+    readonly maxPayloadBytes?: number;
+  };
   /** AWS service rules. */
   readonly rules: readonly ServiceRule[];
 }

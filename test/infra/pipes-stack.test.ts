@@ -270,6 +270,17 @@ describe('targets, DLQs and encryption', () => {
           PARTITION_KEY: name === 'msk-serverless-iam' ? 'field:api.app_name' : 'field:api.transaction_id',
           DLQ_URL: { Ref: logicalId(dev.stack, kp.enrichmentDlq) },
           POWERTOOLS_SERVICE_NAME: 'kafka-pipes-enrichment',
+          ...(name === 'msk-serverless-iam'
+            ? {
+                TARGET_MAX_RECORDS: '10000',
+                TARGET_MAX_RECORD_BYTES: '1048576',
+                TARGET_MAX_PAYLOAD_BYTES: '1048576',
+              }
+            : {
+                TARGET_MAX_RECORDS: '500',
+                TARGET_MAX_RECORD_BYTES: '1048576',
+                TARGET_MAX_REQUEST_BYTES: '5242880',
+              }),
           NODE_OPTIONS: '--enable-source-maps',
         },
       });
@@ -293,6 +304,35 @@ describe('Pipe creation order', () => {
       // Assert
       expect(dependsOn).toContain(logicalId(dev.stack, policy));
     }
+  });
+});
+
+describe('target limits reach the enrichment', () => {
+  const enrichmentEnv = (name: string) => {
+    const id = logicalId(dev.stack, pipeOf(name).enrichmentFunction);
+    return (
+      dev.template.toJSON().Resources[id] as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      }
+    ).Properties.Environment.Variables;
+  };
+
+  it('Kinesis target: 500 records, 1 MiB records, 5 MiB requests including partition keys', () => {
+    expect(enrichmentEnv('onprem-confluent-apic')).toMatchObject({
+      TARGET_MAX_RECORDS: '500',
+      TARGET_MAX_RECORD_BYTES: '1048576',
+      TARGET_MAX_REQUEST_BYTES: '5242880',
+    });
+    expect(enrichmentEnv('onprem-confluent-apic')).not.toHaveProperty('TARGET_MAX_PAYLOAD_BYTES');
+  });
+
+  it('Lambda target: 10000 records, 1 MiB records, 1 MB async payload', () => {
+    expect(enrichmentEnv('msk-serverless-iam')).toMatchObject({
+      TARGET_MAX_RECORDS: '10000',
+      TARGET_MAX_RECORD_BYTES: '1048576',
+      TARGET_MAX_PAYLOAD_BYTES: '1048576',
+    });
+    expect(enrichmentEnv('msk-serverless-iam')).not.toHaveProperty('TARGET_MAX_REQUEST_BYTES');
   });
 });
 

@@ -15,6 +15,12 @@ export const kinesisTargetSchema = z.strictObject({ type: z.literal('kinesis'), 
 
 /** The most records a Pipe delivers to a Kinesis stream target in one batch. */
 export const KINESIS_TARGET_BATCH_MAX = 500;
+/**
+ * Kinesis PutRecords: each record up to 1 MiB, the request up to 5 MiB including partition keys
+ * (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html).
+ */
+export const KINESIS_RECORD_MAX_BYTES = 1_048_576;
+export const KINESIS_REQUEST_MAX_BYTES = 5_242_880;
 
 /**
  * A Pipe's source batch size may not exceed its target's maximum batch size (Kinesis: 500); Pipes refuses the
@@ -47,6 +53,11 @@ export const kinesisTarget: TargetKind<'kinesis', typeof kinesisTargetSchema> = 
       { sid: 'PutToStream', actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: [arn] },
       ...(keyArn ? [{ sid: 'EncryptForStream', actions: ['kms:GenerateDataKey'], resources: [keyArn] }] : []),
     ],
+  },
+  limits: {
+    maxRecords: KINESIS_TARGET_BATCH_MAX,
+    maxRecordBytes: KINESIS_RECORD_MAX_BYTES,
+    maxRequestBytes: KINESIS_REQUEST_MAX_BYTES,
   },
   rules: [batchSizeRule],
 };

@@ -28,6 +28,15 @@ export const lambdaTargetSchema = z.strictObject({
     .meta({ description: 'Max age of an async event before the DLQ (60-21600 s).' }),
 });
 
+/**
+ * Lambda Invoke: an asynchronous invocation's payload is at most 1 MB
+ * (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html). The Pipe sends the enrichment's whole JSON
+ * array as one payload; its maximum batch size for a Lambda target is the source's (customer defined).
+ */
+export const LAMBDA_ASYNC_PAYLOAD_MAX_BYTES = 1_048_576;
+/** The sink writes each record to Kinesis: 1 MiB with its partition key (PutRecords). */
+const SINK_RECORD_MAX_BYTES = 1_048_576;
+
 /** FIRE_AND_FORGET sink Lambda. */
 export const lambdaTarget: TargetKind<'lambda', typeof lambdaTargetSchema> = {
   type: 'lambda',
@@ -36,6 +45,11 @@ export const lambdaTarget: TargetKind<'lambda', typeof lambdaTargetSchema> = {
   pipeTarget: {
     parameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
     grants: ({ arn }) => [{ sid: 'InvokeSink', actions: ['lambda:InvokeFunction'], resources: [arn] }],
+  },
+  limits: {
+    maxRecords: LIMITS.BATCH_SIZE_MAX,
+    maxRecordBytes: SINK_RECORD_MAX_BYTES,
+    maxPayloadBytes: LAMBDA_ASYNC_PAYLOAD_MAX_BYTES,
   },
   rules: [],
 };
