@@ -200,6 +200,11 @@ describe('kind registry', () => {
         actions: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
         resources: [spec.clusterArn],
       },
+      {
+        sid: 'DescribeMskClusterConfiguration',
+        actions: ['kafka-cluster:DescribeClusterDynamicConfiguration'],
+        resources: [spec.clusterArn],
+      },
       { sid: 'ConnectMskCluster', actions: ['kafka-cluster:Connect'], resources: [spec.clusterArn] },
       {
         sid: 'ReadMskTopic',
