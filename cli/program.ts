@@ -11,6 +11,7 @@ import { registerRules } from './rules/command.js';
 import { type AwsOptions, type CliAwsClients, cliAwsClients } from './shared/aws.js';
 import type { ActionWrapper, CommandContext, GlobalFlags } from './shared/commander.js';
 import { createOutput, type ExitCode, type OutputStreams, reportError } from './shared/output.js';
+import { registerTruststore } from './truststore/command.js';
 
 /** What a CLI run may be given (tests inject streams and AWS clients). */
 export interface CliDeps extends Partial<OutputStreams> {
@@ -48,6 +49,7 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
   registerCheck(program, action);
   registerRules(program, action);
   registerDlq(program, action);
+  registerTruststore(program, action);
   return program;
 }
 

@@ -5,7 +5,7 @@
  * with a DynamoDB lock table, a KMS-encrypted SSL-only truststore bucket, log groups and alarms.
  */
 import { dirname, join } from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
@@ -23,7 +23,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { authKind } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
-import type { PollerConfig, SourceConfig } from '../pipes/source-schema.js';
+import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
 import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
@@ -162,7 +162,7 @@ export class FallbackPoller extends Construct {
       description: `Truststore bucket of the ${sourceName} fallback poller`,
       removalPolicy,
     });
-    return new Bucket(this, 'TruststoreBucket', {
+    const bucket = new Bucket(this, 'TruststoreBucket', {
       encryption: BucketEncryption.KMS,
       encryptionKey: key,
       bucketKeyEnabled: true,
@@ -171,6 +171,9 @@ export class FallbackPoller extends Construct {
       versioned: true,
       removalPolicy,
     });
+    // `kafka-pipes truststore upload <source>` finds the bucket by this tag (its name is generated).
+    Tags.of(bucket).add(SOURCE_TAG_KEY, sourceName);
+    return bucket;
   }
 
   /** The poller Lambda with its log group and role, POLLER_CONFIG, the bundled truststore, the VPC. */

@@ -20,6 +20,19 @@ describe('engine: poller sources', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
+  it("tags the poller's truststore bucket with its source (kafka-pipes truststore upload finds it by the tag)", () => {
+    // Arrange
+    const poller = synth.stack.pollers.get('onprem-long-chain');
+    if (!poller) throw new Error('no poller');
+    const bucketId = logicalId(synth.stack, poller.truststoreBucket);
+    // Assert
+    const bucket = synth.template.toJSON().Resources[bucketId];
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.Properties.Tags).toEqual(
+      expect.arrayContaining([{ Key: 'kafka-pipes:source', Value: 'onprem-long-chain' }]),
+    );
+  });
+
   it("tags the poller's DLQ with its source (kafka-pipes dlq finds it by name) and alarms on its depth", () => {
     // Arrange
     const dlq = synth.stack.pollerDlqs.get('onprem-long-chain');
