@@ -93,11 +93,109 @@ const BUFFER_LOW_RECORDS = 5_000;
 
 class StopRequested extends Error {}
 
+/** The Pipe's enrichment, then its target, each timed into the stats (an empty event skips both). */
+async function enrichAndDeliver(
+  deps: PipeRunnerDeps,
+  event: unknown[],
+): Promise<{ records: CanonicalRecord[]; dlqCount: number }> {
+  if (event.length === 0) return { records: [], dlqCount: 0 };
+  const t0 = performance.now();
+  let enriched: { records: CanonicalRecord[]; dlqCount: number };
+  try {
+    enriched = await deps.enrich(event);
+  } finally {
+    deps.stats.enrichMs += performance.now() - t0;
+  }
+  const t1 = performance.now();
+  try {
+    if (enriched.records.length > 0) await deps.target.deliver(enriched.records);
+  } finally {
+    deps.stats.targetMs += performance.now() - t1;
+  }
+  return enriched;
+}
+
+/**
+ * One batch through the filters, the enrichment and the target; any error retries the WHOLE batch
+ * (with backoff) until it succeeds or a stop without drain is requested.
+ */
+async function deliverWithRetries(
+  deps: PipeRunnerDeps,
+  batch: PartitionRecord[],
+  ctl: { retryDelay: (attempt: number) => number; stopNow: () => boolean },
+): Promise<void> {
+  const { plan, stats } = deps;
+  const filters = plan.source.filters as Record<string, PatternJson>[] | undefined;
+  const passing = batch.filter((r) => passesFilters(filters, filterView(r.key, r.value)));
+  const event = passing.map((r) => buildPipeKafkaRecord(pipeInputOf(r, plan)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { records: out, dlqCount } = await enrichAndDeliver(deps, event);
+      countBatch(stats, plan, { batch, passing, out, dlqCount });
+      return;
+    } catch (error) {
+      stats.retries++;
+      stats.lastError = `${(error as Error).name}: ${(error as Error).message}`;
+      if (ctl.stopNow()) throw new StopRequested();
+      await new Promise((r) => setTimeout(r, ctl.retryDelay(attempt)));
+      if (ctl.stopNow()) throw new StopRequested();
+    }
+  }
+}
+
+/** Counts what became of a batch: filtered, in the DLQ, delivered, dropped by a rule (with their ids). */
+function countBatch(
+  stats: EngineStats,
+  plan: PipeRunnerDeps['plan'],
+  b: { batch: PartitionRecord[]; passing: PartitionRecord[]; out: CanonicalRecord[]; dlqCount: number },
+): void {
+  stats.filtered += b.batch.length - b.passing.length;
+  stats.enrichmentDlq += b.dlqCount;
+  stats.delivered += b.out.length;
+  const dropped = b.passing.length - b.out.length - b.dlqCount;
+  if (dropped > 0) {
+    stats.ruleDropped += dropped;
+    const kept = new Set(b.out.map((r) => r.eventId));
+    // Without per-record DLQ ids here, drops are identified only when there were no DLQ entries.
+    if (b.dlqCount === 0) {
+      for (const r of b.passing) {
+        const id = expectedEventId(
+          { name: plan.source.name, topic: r.topic, eventSource: plan.eventSource, cluster: plan.cluster },
+          r,
+        );
+        if (!kept.has(id)) stats.ruleDroppedIds.push(id);
+      }
+    }
+  }
+  stats.batches++;
+}
+
+/** Commits the offsets after the batch, per partition (10 attempts with the runner's backoff). */
+async function commitBatch(
+  member: GroupMember,
+  batch: PartitionRecord[],
+  retryDelay: (attempt: number) => number,
+): Promise<void> {
+  const next = new Map<number, bigint>();
+  for (const r of batch) {
+    const n = BigInt(r.offset) + 1n;
+    if ((next.get(r.partition) ?? -1n) < n) next.set(r.partition, n);
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await member.commit([...next].map(([partition, offset]) => ({ partition, offset: offset.toString() })));
+      return;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+    }
+  }
+}
+
 /** Starts the Pipe runner of one source; resolves once its consumer joined the group. */
 export async function startPipeRunner(deps: PipeRunnerDeps): Promise<PipeRunner> {
   const { plan, stats } = deps;
   const source = plan.source;
-  const filters = source.filters as Record<string, PatternJson>[] | undefined;
   const batcher = new PipeBatcher<PartitionRecord>(
     { batchSize: source.batchSize, batchingWindowSeconds: source.batchingWindowSeconds },
     (r) => Math.ceil(((r.value?.length ?? 0) + (r.key?.length ?? 0)) * 1.34) + 200,
@@ -133,72 +231,11 @@ export async function startPipeRunner(deps: PipeRunnerDeps): Promise<PipeRunner>
       };
     });
 
-  async function processBatch(batch: PartitionRecord[]): Promise<void> {
-    const passing = batch.filter((r) => passesFilters(filters, filterView(r.key, r.value)));
-    const event = passing.map((r) => buildPipeKafkaRecord(pipeInputOf(r, plan)));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        let out: CanonicalRecord[] = [];
-        let dlqCount = 0;
-        if (event.length > 0) {
-          const t0 = performance.now();
-          try {
-            ({ records: out, dlqCount } = await deps.enrich(event));
-          } finally {
-            stats.enrichMs += performance.now() - t0;
-          }
-          const t1 = performance.now();
-          try {
-            if (out.length > 0) await deps.target.deliver(out);
-          } finally {
-            stats.targetMs += performance.now() - t1;
-          }
-        }
-        stats.filtered += batch.length - passing.length;
-        stats.enrichmentDlq += dlqCount;
-        stats.delivered += out.length;
-        const dropped = passing.length - out.length - dlqCount;
-        if (dropped > 0) {
-          stats.ruleDropped += dropped;
-          const kept = new Set(out.map((r) => r.eventId));
-          // Without per-record DLQ ids here, drops are identified only when there were no DLQ entries.
-          if (dlqCount === 0) {
-            for (const r of passing) {
-              const id = expectedEventId(
-                { name: source.name, topic: r.topic, eventSource: plan.eventSource, cluster: plan.cluster },
-                r,
-              );
-              if (!kept.has(id)) stats.ruleDroppedIds.push(id);
-            }
-          }
-        }
-        stats.batches++;
-        break;
-      } catch (error) {
-        stats.retries++;
-        stats.lastError = `${(error as Error).name}: ${(error as Error).message}`;
-        if (state.stopping && !state.stopping.drain) throw new StopRequested();
-        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
-        if (state.stopping && !state.stopping.drain) throw new StopRequested();
-      }
-    }
-    const next = new Map<number, bigint>();
-    for (const r of batch) {
-      const n = BigInt(r.offset) + 1n;
-      if ((next.get(r.partition) ?? -1n) < n) next.set(r.partition, n);
-    }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await member.commit(
-          [...next].map(([partition, offset]) => ({ partition, offset: offset.toString() })),
-        );
-        return;
-      } catch (error) {
-        if (attempt >= 10) throw error;
-        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
-      }
-    }
-  }
+  const processBatch = async (batch: PartitionRecord[]): Promise<void> => {
+    const stopNow = () => state.stopping !== null && !state.stopping.drain;
+    await deliverWithRetries(deps, batch, { retryDelay, stopNow });
+    await commitBatch(member, batch, retryDelay);
+  };
 
   const loop = (async () => {
     for (;;) {
