@@ -5,7 +5,7 @@
  * with a DynamoDB lock table, a KMS-encrypted SSL-only truststore bucket, log groups and alarms.
  */
 import { dirname, join } from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
@@ -13,7 +13,7 @@ import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
@@ -26,6 +26,7 @@ import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
+import { dataPlaneStatements, placeInVpc, secretArnPattern } from './poller-iam.js';
 import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
 import { buildPollerDefinition, scheduleInput } from './state-machine.js';
 
@@ -219,16 +220,16 @@ export class FallbackPoller extends Construct {
   /** Least privilege: the stream, the DLQ, the lock items, the truststore object, the secrets, the rules. */
   private grantFunction(props: FallbackPollerProps): void {
     const { truststore, auth } = this.runtimeConfig;
-    props.targetStream.grantWrite(this.function);
-    props.enrichmentDlq.grantSendMessages(this.function);
+    const role = this.function.role as Role;
+    const stack = Stack.of(this);
+    for (const statement of dataPlaneStatements(props, this.truststoreBucket, truststore)) {
+      role.addToPrincipalPolicy(statement);
+    }
     this.lockTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    if (truststore.type === 's3') this.truststoreBucket.grantRead(this.function, truststore.key);
     const secrets = [
       ...(auth.secret ? [auth.secret] : []),
       ...(truststore.type === 'secret' ? [truststore.secret] : []),
     ];
-    const role = this.function.role as Role;
-    const stack = Stack.of(this);
     if (secrets.length > 0) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
@@ -357,34 +358,4 @@ function truststoreBundling(truststore: PollerConfig['truststore']): Partial<Bun
       ],
     },
   };
-}
-
-/** Places the function in the source's subnets and security groups, with the ENI actions it needs. */
-function placeInVpc(fn: NodejsFunction, role: Role, vpc: NonNullable<SourceConfig['vpc']>): void {
-  const cfn = fn.node.defaultChild as CfnFunction;
-  cfn.vpcConfig = { subnetIds: vpc.subnetIds, securityGroupIds: vpc.securityGroupIds };
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      sid: 'VpcNetworkInterfaces',
-      actions: [
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    }),
-  );
-}
-
-/** The ARN (pattern) of a secret given by ARN or by name (a name matches any 6-character suffix). */
-function secretArnPattern(stack: Stack, secret: string): string {
-  if (secret.startsWith('arn:')) return secret;
-  return stack.formatArn({
-    service: 'secretsmanager',
-    resource: 'secret',
-    resourceName: `${secret}-??????`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
 }

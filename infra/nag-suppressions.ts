@@ -88,19 +88,10 @@ const pollerChildren = (stack: KafkaPipesStack, path: string[]): IConstruct[] =>
   });
 
 /**
- * Findings raised inside the FallbackPoller construct (fallback-poller/, another work stream) by CDK grant
- * helpers and service integrations. Acknowledged here so the stack has zero unacknowledged findings; the
- * better fix is exact grants inside the construct, after which these entries can go.
+ * Findings raised inside the FallbackPoller construct by its state machine's role (X-Ray, log delivery,
+ * invoking the poller) and its schedule. The poller Lambda role has exact actions and needs none.
  */
 export const POLLER_NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
-  ...['kms:GenerateDataKey*', 'kms:ReEncrypt*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map(
-    (action) => ({
-      id: `AwsSolutions::AwsSolutions-IAM5[Action::${action}]`,
-      reason:
-        'Poller Lambda role: CDK grant helpers (stream.grantWrite, queue.grantSendMessages, bucket.grantRead) expand to these action families, each scoped to one resource ARN (the stack key, the truststore bucket and its key prefix).',
-      targets: (stack: KafkaPipesStack) => pollerChildren(stack, ['FunctionRole', 'DefaultPolicy']),
-    }),
-  ),
   {
     id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
     reason:

@@ -1,0 +1,91 @@
+/**
+ * The IAM statements of the poller Lambda role: exact data-plane actions on their one resource each, and
+ * the network-interface actions of a function placed in a VPC.
+ */
+import { ArnFormat, type Stack } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { SourceConfig } from '../pipes/source-schema.js';
+import type { PollerRuntimeConfig } from './config.js';
+import type { FallbackPollerProps } from './fallback-poller.construct.js';
+
+/**
+ * The exact actions the poller calls (core/kinesis-delivery.ts PutRecords, enrichment/sqs-dlq-sink.ts
+ * SendMessageBatch, fallback-poller/create-poller.ts GetObject), each on its one resource, plus the KMS
+ * actions their encryption needs: GenerateDataKey to write to an encrypted stream, GenerateDataKey and
+ * Decrypt to send to an SSE-KMS queue, Decrypt to read an SSE-KMS object.
+ */
+export function dataPlaneStatements(
+  props: FallbackPollerProps,
+  bucket: IBucket,
+  truststore: PollerRuntimeConfig['truststore'],
+): PolicyStatement[] {
+  const { targetStream: stream, enrichmentDlq: dlq } = props;
+  const statements = [
+    new PolicyStatement({
+      sid: 'PutRecords',
+      actions: ['kinesis:PutRecords'],
+      resources: [stream.streamArn],
+    }),
+    new PolicyStatement({ sid: 'SendToDlq', actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }),
+  ];
+  const keys = [
+    { sid: 'EncryptStreamRecords', key: stream.encryptionKey, actions: ['kms:GenerateDataKey'] },
+    {
+      sid: 'EncryptDlqMessages',
+      key: dlq.encryptionMasterKey,
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    },
+  ];
+  if (truststore.type === 's3') {
+    statements.push(
+      new PolicyStatement({
+        sid: 'ReadTruststore',
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(truststore.key)],
+      }),
+    );
+    keys.push({ sid: 'DecryptTruststore', key: bucket.encryptionKey, actions: ['kms:Decrypt'] });
+  }
+  for (const { sid, key, actions } of keys) {
+    if (key) statements.push(new PolicyStatement({ sid, actions, resources: [key.keyArn] }));
+  }
+  return statements;
+}
+
+/**
+ * Places the function in the source's subnets and security groups, with the actions Lambda needs to manage
+ * its network interfaces (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html, the
+ * AWSLambdaVPCAccessExecutionRole managed policy).
+ */
+export function placeInVpc(fn: NodejsFunction, role: Role, vpc: NonNullable<SourceConfig['vpc']>): void {
+  const cfn = fn.node.defaultChild as CfnFunction;
+  cfn.vpcConfig = { subnetIds: vpc.subnetIds, securityGroupIds: vpc.securityGroupIds };
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'VpcNetworkInterfaces',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+  );
+}
+
+/** The ARN (pattern) of a secret given by ARN or by name (a name matches any 6-character suffix). */
+export function secretArnPattern(stack: Stack, secret: string): string {
+  if (secret.startsWith('arn:')) return secret;
+  return stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${secret}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
