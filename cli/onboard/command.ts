@@ -11,8 +11,10 @@ import type { ConfigIssue } from '../../core/errors.js';
 import { AUTH_TYPES, SOURCE_KIND_MODULES, SOURCE_KINDS, TARGET_TYPES } from '../../pipes/kinds/registry.js';
 import type { SourceKindModule } from '../../pipes/kinds/types.js';
 import { listSourceFiles, validateSourceTexts } from '../../pipes/load-sources.js';
+import type { CliAwsClients } from '../shared/aws.js';
 import type { ActionWrapper } from '../shared/commander.js';
 import { EXIT_CODES, type ExitCode, type Output, UsageError, usageError } from '../shared/output.js';
+import { isFullSecretArn, resolveSecretArns } from '../shared/secret-arns.js';
 import {
   type Answers,
   FLAG_ONLY,
@@ -85,11 +87,12 @@ export function registerOnboard(
         '\nExit codes: 0 written · 2 invalid answers (same messages as the synth) or the file exists',
     )
     .action(
-      action(async ({ flags, out }, opts: OnboardFlags) =>
+      action(async ({ flags, out, aws }, opts: OnboardFlags) =>
         onboardCommand(
           { ...opts, sourcesDir: flags.sourcesDir },
           out,
           opts.nonInteractive ? undefined : (stdin ?? process.stdin),
+          aws,
         ),
       ),
     );
@@ -196,6 +199,7 @@ export async function onboardCommand(
   flags: OnboardFlags,
   out: Output,
   input: NodeJS.ReadableStream | undefined,
+  aws: Pick<CliAwsClients, 'secretsManager'>,
 ): Promise<ExitCode> {
   const sourcesDir = flags.sourcesDir ?? 'pipes/sources';
   const { answers, read, close } = await collect(flags, out, input);
@@ -205,7 +209,10 @@ export async function onboardCommand(
       const obj = buildSourceObject(answers);
       const text = renderSourceYaml(obj);
       const issues = validateNewSource(text, file, sourcesDir);
-      if (issues.length === 0) return writeSource(flags, out, file, obj, text);
+      if (issues.length === 0) {
+        const resolved = await withSecretArns(answers, aws, file, sourcesDir);
+        return writeSource(flags, out, file, resolved.obj, resolved.text);
+      }
       // Interactive: ask again for the fields with problems (up to 3 rounds); otherwise report them all.
       if (!read || attempt >= RETRY_ROUNDS) throw new UsageError(issues);
       await askAgain(issues, answers, out, read);
@@ -213,6 +220,36 @@ export async function onboardCommand(
   } finally {
     close();
   }
+}
+
+/** The flags that set the secret fields of a new source. */
+const SECRET_FLAGS: Readonly<Record<string, string>> = {
+  'auth.secret': '--auth-secret',
+  rootCaSecret: '--root-ca-secret',
+};
+
+/**
+ * The valid answers with every secret name resolved to its full ARN (DescribeSecret), validated again.
+ * @throws UsageError naming the flag for a full ARN when AWS cannot resolve a name.
+ */
+async function withSecretArns(
+  answers: Answers,
+  aws: Pick<CliAwsClients, 'secretsManager'>,
+  file: string,
+  sourcesDir: string,
+): Promise<{ obj: Record<string, unknown>; text: string }> {
+  const fields = Object.entries(SECRET_FLAGS).flatMap(([field, flag]) => {
+    const ref = answers[field];
+    return ref ? [{ field, ref, setBy: flag }] : [];
+  });
+  const arns = fields.some((f) => !isFullSecretArn(f.ref))
+    ? await resolveSecretArns(aws.secretsManager, fields, file)
+    : {};
+  const obj = buildSourceObject({ ...answers, ...arns });
+  const text = renderSourceYaml(obj);
+  const issues = validateNewSource(text, file, sourcesDir);
+  if (issues.length > 0) throw new UsageError(issues);
+  return { obj, text };
 }
 
 /** The file to write; refuses one that exists. */

@@ -4,13 +4,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { type ActionWrapper, materialOptions, SOURCE_ARGUMENT } from '../shared/commander.js';
 import { loadMaterial, type MaterialFlags } from '../shared/material.js';
 import { EXIT_CODES, type ExitCode, marker, type Output } from '../shared/output.js';
+import { resolveSecretArns, secretFieldsOf } from '../shared/secret-arns.js';
 import { resolveSource } from '../shared/sources.js';
 import { type Engine, type PreflightReport, runPreflight } from './engine.js';
-import { applySourceEdits, planWrite, type WritePlan } from './write-plan.js';
+import { applySourceEdits, planWrite, secretArnEdits, type WritePlan, withSecretArns } from './write-plan.js';
 
 /** Flags of `preflight`. */
 export interface PreflightFlags extends MaterialFlags {
@@ -72,7 +74,7 @@ export async function preflightCommand(
     material,
     now: now(),
   });
-  const plan = flags.write ? planWrite({ file, source, report, ...caFileOf(flags) }) : undefined;
+  const plan = flags.write ? await writePlan({ file, source, report, flags }, aws) : undefined;
   const written = plan?.kind === 'write' && plan.edits.length > 0;
   if (plan?.kind === 'write' && written) writeFileSync(file, applySourceEdits(text, file, plan.edits));
   if (out.json) {
@@ -109,4 +111,16 @@ function printWrite(
   } else if (s.current !== s.decided && s.ok) {
     out.line(`${s.file} says engine: ${s.current}; run again with --write to set engine: ${s.decided}`);
   }
+}
+
+/** The `--write` plan, with secret names resolved to full ARNs (DescribeSecret) when there is something to write. */
+async function writePlan(
+  input: { file: string; source: SourceConfig; report: PreflightReport; flags: PreflightFlags },
+  aws: CliAwsClients,
+): Promise<WritePlan> {
+  const { file, source, report, flags } = input;
+  if (!report.ok) return planWrite({ file, source, report });
+  const arns = await resolveSecretArns(aws.secretsManager, secretFieldsOf(source, file), file);
+  const plan = planWrite({ file, source: withSecretArns(source, arns), report, ...caFileOf(flags) });
+  return plan.kind === 'write' ? { ...plan, edits: [...secretArnEdits(arns), ...plan.edits] } : plan;
 }

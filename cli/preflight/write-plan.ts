@@ -137,3 +137,22 @@ export function applySourceEdits(text: string, file: string, edits: readonly Sou
   parseSourceFile(next, file);
   return next;
 }
+
+/** The edits that write resolved secret ARNs (field → ARN) over the names in the file. */
+export function secretArnEdits(arns: Readonly<Record<string, string>>): SourceEdit[] {
+  return Object.entries(arns).map(([field, arn]) => ({ path: field.split('.'), value: arn }));
+}
+
+/** The source with resolved secret ARNs in place of the names (what the plan then copies, e.g. the truststore). */
+export function withSecretArns(source: SourceConfig, arns: Readonly<Record<string, string>>): SourceConfig {
+  const truststore = source.poller?.truststore;
+  const trustArn = arns['poller.truststore.secret'];
+  return {
+    ...source,
+    auth: { ...source.auth, ...(arns['auth.secret'] ? { secret: arns['auth.secret'] } : {}) },
+    ...(arns.rootCaSecret ? { rootCaSecret: arns.rootCaSecret } : {}),
+    ...(source.poller && truststore && trustArn
+      ? { poller: { ...source.poller, truststore: { secret: trustArn } } }
+      : {}),
+  };
+}

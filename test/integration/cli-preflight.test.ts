@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PreflightCheck, PreflightReport } from '../../cli/preflight/engine.js';
 import type { CliAwsClients } from '../../cli/shared/aws.js';
@@ -147,10 +147,16 @@ describe('kafka-pipes preflight (harness PKI, secrets and truststore in moto)', 
     expect(report.written).toBe(true);
     const text = readFileSync(join(dir, 'pbes2.yaml'), 'utf8');
     expect(text).toContain('# pbes2: kept comment\n');
-    expect(text).toContain(`secret: ${secrets.clientPbes2} # the client secret\n`);
+    // Secret names are written as their full ARNs (issue 12 item 11), comments kept.
+    const arn = async (SecretId: string) =>
+      (await aws.secretsManager.send(new DescribeSecretCommand({ SecretId }))).ARN as string;
+    const [clientArn, rootArn] = [await arn(secrets.clientPbes2), await arn(secrets.root)];
+    expect(clientArn).toMatch(/^arn:aws:secretsmanager:.+-[A-Za-z0-9]{6}$/);
+    expect(text).toContain(`secret: ${clientArn} # the client secret\n`);
+    expect(text).toContain(`rootCaSecret: ${rootArn}\n`);
     expect(text).toMatch(/\nengine: poller\n/);
     // The poller section with the truststore the poller reads (issue 12 item 8), and the synth's loader takes it.
-    expect(text).toContain(`poller:\n  truststore: {secret: ${secrets.root}}\n`);
+    expect(text).toContain(`poller:\n  truststore: {secret: ${rootArn}}\n`);
     expect(validateSourceTexts([{ file: 'pbes2.yaml', text }]).issues).toEqual([]);
   });
 

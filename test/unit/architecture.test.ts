@@ -131,7 +131,10 @@ describe('architecture', () => {
         .filter(([, sf]) => {
           let found = false;
           const visit = (node: ts.Node): void => {
-            if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && node.text === kind) {
+            if (
+              (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) &&
+              node.text === kind
+            ) {
               found = true;
             }
             if (!found) ts.forEachChild(node, visit);

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ConfigError, ConfigIssue } from '../../../core/errors.js';
 import { parseSourceFile } from '../../../pipes/load-sources.js';
-import { cli, sourcesDir } from './run-cli.js';
+import { cli, fakeSecretArn, fakeSecretsAws, sourcesDir } from './run-cli.js';
 
 const BASE = [
   '--non-interactive',
@@ -47,27 +47,34 @@ describe('kafka-pipes onboard', () => {
   it('writes a valid source file from flags and prints the next commands', async () => {
     // Arrange
     const dir = sourcesDir({});
+    const { aws, asked } = fakeSecretsAws();
     // Act
-    const run = await cli([
-      '--sources-dir',
-      dir,
-      'onboard',
-      ...BASE,
-      '--batch-size',
-      '500',
-      '--subnets',
-      'subnet-0a1b2c3d',
-      '--security-groups',
-      'sg-0a1b2c3d',
-    ]);
+    const run = await cli(
+      [
+        '--sources-dir',
+        dir,
+        'onboard',
+        ...BASE,
+        '--batch-size',
+        '500',
+        '--subnets',
+        'subnet-0a1b2c3d',
+        '--security-groups',
+        'sg-0a1b2c3d',
+      ],
+      { aws },
+    );
     // Assert
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const file = join(dir, 'orders.yaml');
     const text = readFileSync(file, 'utf8');
     expect(text.startsWith('# yaml-language-server: $schema=../source.schema.json\n')).toBe(true);
+    // The secret name is written as its full ARN (issue 12 item 11).
+    expect(asked).toEqual(['kafka/orders/client']);
     expect(parseSourceFile(text, file)).toMatchObject({
       ...BASE_YAML,
+      auth: { type: 'mtls', secret: fakeSecretArn('kafka/orders/client') },
       batchSize: 500,
       vpc: { subnetIds: ['subnet-0a1b2c3d'], securityGroupIds: ['sg-0a1b2c3d'] },
       consumerGroupId: 'kafka-pipes-orders',

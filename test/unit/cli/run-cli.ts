@@ -46,3 +46,23 @@ export function sourcesDir(files: Record<string, string>): string {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
+
+/** The ARN the fake Secrets Manager gives a secret name. */
+export const fakeSecretArn = (name: string) =>
+  `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
+
+/**
+ * AWS clients whose Secrets Manager answers DescribeSecret with {@link fakeSecretArn} (or fails with `error`),
+ * and records the secret ids asked for; no other client is usable.
+ */
+export function fakeSecretsAws(error?: Error): { aws: CliAwsClients; asked: string[] } {
+  const asked: string[] = [];
+  const secretsManager = {
+    send: async (command: { input: { SecretId: string } }) => {
+      asked.push(command.input.SecretId);
+      if (error) throw error;
+      return { ARN: fakeSecretArn(command.input.SecretId) };
+    },
+  };
+  return { aws: { secretsManager } as unknown as CliAwsClients, asked };
+}
