@@ -49,6 +49,19 @@ const cases: RuleCase[] = [
   },
   { rule: 'kinesis-target-batch-size', source: { ...selfManaged, batchSize: 500 }, issues: [] },
   {
+    rule: 'self-managed-topic-name',
+    source: { ...selfManaged, topic: '.orders' },
+    issues: [
+      {
+        file: FILE,
+        field: 'topic',
+        message: 'Topic ".orders" starts with "."; the Pipes TopicName pattern refuses a first character "."',
+        fix: 'read the topic with engine: poller, or use a topic whose name does not start with "."',
+      },
+    ],
+  },
+  { rule: 'self-managed-topic-name', source: { ...selfManaged, topic: 'o.rders' }, issues: [] },
+  {
     rule: 'kinesis-target-batch-size',
     source: { ...selfManaged, batchSize: 1000, target: { type: 'lambda' } },
     issues: [],
