@@ -1,5 +1,5 @@
 /**
- * Deterministic generator of IBM API Connect (v10) API event records, ported from the seed 000 test producer
+ * Deterministic generator of IBM API Connect (v10) API event records, ported from the original poller design's test producer
  * (apps APP1–APP4, APIs api-name-1…4, status "200 OK" / "404" / "500", time_to_serve_request, bytes_sent /
  * bytes_received populations and weights, 5 % anomalies, `transaction<i>` ids, datetimes) and completed with the
  * other fields of the API Connect v10 "API event record field reference" (org/catalog/product/plan, client and
@@ -69,11 +69,11 @@ export interface ApicEvent {
   uri_path: string;
 }
 
-/** Status codes of seed 000 (normal calls always "200 OK", anomalies 404 or 500). */
+/** Status codes of the original test producer (normal calls always "200 OK", anomalies 404 or 500). */
 export const APIC_STATUS_CODES = ['200 OK', '404', '500'] as const;
 export type ApicStatusCode = (typeof APIC_STATUS_CODES)[number];
 
-/** Anomaly share of seed 000 (weights [5, 95]). */
+/** Anomaly share of the original test producer (weights [5, 95]). */
 export const DEFAULT_ANOMALY_RATE = 0.05;
 
 /** Options of {@link createApicGenerator}. */
@@ -96,7 +96,7 @@ export interface ApicGenerator {
   take(count: number): ApicEvent[];
 }
 
-/** Whether an event is one of the generated anomalies (seed 000: every anomaly is a 404 or 500). */
+/** Whether an event is one of the generated anomalies (the original test producer: every anomaly is a 404 or 500). */
 export function isApicAnomaly(event: Pick<ApicEvent, 'status_code'>): boolean {
   return event.status_code !== '200 OK';
 }
@@ -144,7 +144,7 @@ function sfc32(seed: number | string): () => number {
   return step;
 }
 
-// ── Populations and weights (seed 000) ────────────────────────────────────────────────────────────────────────
+// ── Populations and weights (the original test producer) ────────────────────────────────────────────────────────────────────────
 
 const APPS = ['APP1', 'APP2', 'APP3', 'APP4'] as const;
 const APIS = ['api-name-1', 'api-name-2', 'api-name-3', 'api-name-4'] as const;

@@ -1,6 +1,6 @@
 /**
  * Test PKI generated at test time with node's crypto (keys) and the machine's openssl (certificates):
- * a private root → intermediate chain (the 3-certificate on-prem case of seed 000), a broker leaf and a client
+ * a private root → intermediate chain (the 3-certificate on-prem case the poller exists for), a broker leaf and a client
  * leaf with SAN `DNS:localhost, IP:127.0.0.1`, PKCS#8 keys (plain, PBES1- and PBES2-encrypted), an unrelated
  * CA, a trust bundle larger than a Secrets Manager secret (65,536 bytes), an expired and a wrong-SAN
  * broker-style certificate.

@@ -1,6 +1,6 @@
 /**
  * The local Pipe runner against the shared test bed (real broker + moto): the event it hands the
- * enrichment is the flat array of design.md §2 byte for byte, batches respect batchSize, filtered records
+ * enrichment is the flat array of the Pipes Kafka source event byte for byte, batches respect batchSize, filtered records
  * are committed but never delivered, a target error retries the whole batch and nothing is committed
  * before the target succeeds.
  */
@@ -101,7 +101,7 @@ describe('local Pipe runner', () => {
     const lagAfter = await fetchGroupLag(conns.plaintext, source.consumerGroupId, topic);
     aws.destroy();
 
-    // Assert: the flat array, byte for byte (key order of design.md §2)
+    // Assert: the flat array, byte for byte (key order of the Pipes Kafka source event)
     const expectedElement = (i: number) =>
       JSON.stringify({
         eventSource: 'SelfManagedKafka',

@@ -1,5 +1,5 @@
 /**
- * The API Connect event generator (devkit/apic-generator.ts): deterministic per seed, seed-000 populations and
+ * The API Connect event generator (devkit/apic-generator.ts): deterministic per seed, the original test producer's populations and
  * anomaly share, API Connect v10 field types, ~3.5 KB of JSON per record.
  */
 import { readFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ describe('createApicGenerator determinism', () => {
   });
 });
 
-describe('seed 000 populations', () => {
+describe('original test producer populations', () => {
   it('marks about 5 % of 10,000 events as anomalies (404 or 500), the rest "200 OK"', () => {
     const anomalies = sample.filter(isApicAnomaly);
 
@@ -89,7 +89,7 @@ describe('seed 000 populations', () => {
     { field: 'time_to_serve_request', values: [20, 22, 26, 82, 70, 25] },
     { field: 'bytes_sent', values: [1590, 1560, 1350, 1400, 3250, 4000] },
     { field: 'bytes_received', values: [458, 468, 534, 500, 490, 0] },
-  ] as const)('draws $field from the seed 000 population', ({ field, values }) => {
+  ] as const)('draws $field from the original test producer population', ({ field, values }) => {
     const seen = new Set(sample.map((e) => e[field]));
 
     expect([...seen].sort()).toEqual([...values].sort());

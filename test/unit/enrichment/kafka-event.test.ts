@@ -337,7 +337,7 @@ describe('pipeInputOf (records read from Kafka → Pipe record input)', () => {
     });
     expect(record).toMatchObject({
       topic: 'orders',
-      partition: '2', // the self-managed Pipe shape (design.md §2)
+      partition: '2', // the self-managed Pipe shape (Pipes Kafka source event)
       offset: '9007199254740993',
       timestamp: 1_700_000_000_123,
       timestampType: 'LOG_APPEND_TIME',

@@ -167,7 +167,7 @@ describe('pollPartition', () => {
     expect(second).toMatchObject({ ...POLL_STATUS.fullyProcessed, counts: { committed: 5 } });
   });
 
-  it('stops at the batch limit (seed 000: 300) and leaves the rest for the next poll', async () => {
+  it('stops at the batch limit (original design: 300) and leaves the rest for the next poll', async () => {
     const { reader, state } = fakeLog(events(700));
     const { ports } = fakePorts(reader);
     const res = await pollPartition(

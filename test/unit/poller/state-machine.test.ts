@@ -29,7 +29,7 @@ const ok = (call: Call) => ({
 });
 
 describe('poller state machine definition', () => {
-  it('follows seed 000: iterations map (MaxConcurrency 1) over a partitions map, a wait, a result check', () => {
+  it('follows the original poller design: iterations map (MaxConcurrency 1) over a partitions map, a wait, a result check', () => {
     const def = buildPollerDefinition({
       functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:poller',
     }) as {
