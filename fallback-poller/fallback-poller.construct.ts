@@ -19,7 +19,13 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  type CfnStateMachine,
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { authKind } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
@@ -29,6 +35,9 @@ import { createPollerAlarms } from './poller-alarms.js';
 import { dataPlaneStatements, placeInVpc, secretArnPattern } from './poller-iam.js';
 import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
 import { buildPollerDefinition, scheduleInput } from './state-machine.js';
+
+/** The `DefinitionSubstitutions` key the state machine's template definition uses for the poller function's ARN. */
+const FUNCTION_ARN_SUBSTITUTION = 'PollerFunctionArn';
 
 /** Properties of {@link FallbackPoller}. */
 export interface FallbackPollerProps {
@@ -121,12 +130,13 @@ export class FallbackPoller extends Construct {
     this.function = this.createFunction(props, { retention, removalPolicy });
     this.grantFunction(props);
 
-    this.definition = buildPollerDefinition({
-      functionArn: this.function.functionArn,
-      sourceName: source.name,
-      taskTimeoutSeconds: poller.timeoutSeconds + 30,
-    });
-    this.stateMachine = this.createStateMachine(source.name, { retention, removalPolicy });
+    const definitionOptions = { sourceName: source.name, taskTimeoutSeconds: poller.timeoutSeconds + 30 };
+    this.definition = buildPollerDefinition({ ...definitionOptions, functionArn: this.function.functionArn });
+    this.stateMachine = this.createStateMachine(
+      source.name,
+      buildPollerDefinition({ ...definitionOptions, functionArn: `\${${FUNCTION_ARN_SUBSTITUTION}}` }),
+      { retention, removalPolicy },
+    );
     this.schedule = this.createSchedule(source, poller);
 
     this.alarms.push(
@@ -267,17 +277,30 @@ export class FallbackPoller extends Construct {
     }
   }
 
-  /** The state machine running {@link definition}, with its logs and X-Ray, allowed to invoke the function. */
-  private createStateMachine(sourceName: string, logs: LogSettings): StateMachine {
+  /**
+   * The state machine running {@link definition}, with its logs and X-Ray, allowed to invoke the function.
+   * The template carries the definition as a JSON object (`Definition`) with the function ARN in
+   * `DefinitionSubstitutions`, so cfn-lint validates every state; a `DefinitionString` built with
+   * `Fn::Join` would not be checked.
+   */
+  private createStateMachine(
+    sourceName: string,
+    templateDefinition: Record<string, unknown>,
+    logs: LogSettings,
+  ): StateMachine {
     const sfnLogs = new LogGroup(this, 'StateMachineLogs', logs);
     const stateMachine = new StateMachine(this, 'StateMachine', {
-      definitionBody: DefinitionBody.fromString(Stack.of(this).toJsonString(this.definition)),
+      definitionBody: DefinitionBody.fromString(JSON.stringify(templateDefinition)),
+      definitionSubstitutions: { [FUNCTION_ARN_SUBSTITUTION]: this.function.functionArn },
       stateMachineType: StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: { destination: sfnLogs, level: LogLevel.ALL, includeExecutionData: false },
       timeout: Duration.minutes(15),
       comment: `Kafka fallback poller for ${sourceName}`,
     });
+    const cfn = stateMachine.node.defaultChild as CfnStateMachine;
+    cfn.addPropertyDeletionOverride('DefinitionString');
+    cfn.definition = templateDefinition;
     this.function.grantInvoke(stateMachine);
     return stateMachine;
   }
