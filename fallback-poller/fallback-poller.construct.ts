@@ -8,8 +8,6 @@ import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -17,6 +15,8 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
@@ -100,8 +100,8 @@ export class FallbackPoller extends Construct {
   readonly truststoreBucket: IBucket;
   /** The Step Functions state machine (iterations × partitions). */
   readonly stateMachine: StateMachine;
-  /** The one-minute schedule. */
-  readonly schedule: Rule;
+  /** The one-minute EventBridge Scheduler schedule. */
+  readonly schedule: Schedule;
   /** Alarms: 503 answers, 203 streak, enrichment DLQ depth, lag, failed executions. */
   readonly alarms: Alarm[] = [];
   /** The ASL definition as deployed. */
@@ -305,24 +305,35 @@ export class FallbackPoller extends Construct {
     return stateMachine;
   }
 
-  /** The one-minute schedule starting an execution (disabled when the source is STOPPED). */
-  private createSchedule(source: SourceConfig, poller: PollerConfig): Rule {
-    return new Rule(this, 'Schedule', {
+  /**
+   * The one-minute EventBridge Scheduler schedule starting an execution (disabled when the source is
+   * STOPPED), with no flexible window. Its role may only start this state machine. A failed start is retried
+   * twice within the minute; after that the next tick resumes from the committed offsets.
+   */
+  private createSchedule(source: SourceConfig, poller: PollerConfig): Schedule {
+    const role = new Role(this, 'ScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `Fallback poller ${source.name} (schedule: starts the state machine)`,
+    });
+    const input = scheduleInput({
+      iterations: poller.iterations,
+      partitions: poller.partitions,
+      secondsWait: poller.secondsWait,
+      lambdaName: this.function.functionName,
+    });
+    return new Schedule(this, 'Schedule', {
       description: `Every minute: poll ${source.name} (iterations x partitions)`,
-      schedule: Schedule.rate(Duration.minutes(1)),
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      timeWindow: TimeWindow.off(),
       enabled: source.desiredState === 'RUNNING',
-      targets: [
-        new SfnStateMachine(this.stateMachine, {
-          input: RuleTargetInput.fromObject(
-            scheduleInput({
-              iterations: poller.iterations,
-              partitions: poller.partitions,
-              secondsWait: poller.secondsWait,
-              lambdaName: this.function.functionName,
-            }),
-          ),
-        }),
-      ],
+      target: new StepFunctionsStartExecution(this.stateMachine, {
+        role,
+        input: ScheduleTargetInput.fromObject(input),
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(1),
+      }),
     });
   }
 

@@ -89,7 +89,7 @@ const pollerChildren = (stack: KafkaPipesStack, path: string[]): IConstruct[] =>
 
 /**
  * Findings raised inside the FallbackPoller construct by its state machine's role (X-Ray, log delivery,
- * invoking the poller) and its schedule. The poller Lambda role has exact actions and needs none.
+ * invoking the poller). The poller Lambda role has exact actions and needs none.
  */
 export const POLLER_NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
@@ -103,12 +103,6 @@ export const POLLER_NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     reason:
       'Poller state machine role: lambda:InvokeFunction on the poller function and its versions (grantInvoke), nothing else.',
     targets: (stack) => pollerChildren(stack, ['StateMachine', 'Role', 'DefaultPolicy']),
-  },
-  {
-    id: 'Serverless::Serverless-EventBusDLQ',
-    reason:
-      'The one-minute schedule rule: a missed tick is harmless (the next tick resumes from the committed offsets) and failed executions raise an alarm.',
-    targets: (stack) => pollerChildren(stack, ['Schedule']),
   },
 ];
 

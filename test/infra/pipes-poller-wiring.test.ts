@@ -17,7 +17,11 @@ describe('engine: poller sources', () => {
       MessageRetentionPeriod: 1_209_600,
     });
     synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    synth.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+    synth.template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
   it("tags the poller's truststore bucket with its source (kafka-pipes truststore upload finds it by the tag)", () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -100,18 +100,57 @@ describe('FallbackPoller construct', () => {
     });
   });
 
-  it('schedules the state machine every minute with the seed input shape', () => {
-    const rules = built.template.findResources('AWS::Events::Rule');
-    const rule = Object.values(rules)[0] as {
-      Properties: { ScheduleExpression: string; State: string; Targets: { Input: unknown }[] };
+  it('schedules the state machine every minute with EventBridge Scheduler and the original input shape', () => {
+    built.template.resourceCountIs('AWS::Events::Rule', 0);
+    const schedules = built.template.findResources('AWS::Scheduler::Schedule');
+    expect(Object.keys(schedules)).toHaveLength(1);
+    const schedule = Object.values(schedules)[0] as {
+      Properties: {
+        ScheduleExpression: string;
+        State: string;
+        FlexibleTimeWindow: unknown;
+        Target: { Arn: unknown; Input: unknown; RetryPolicy: unknown };
+      };
     };
-    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
-    expect(rule.Properties.State).toBe('ENABLED');
-    const input = JSON.stringify(Stack.of(built.poller).resolve(rule.Properties.Targets[0]?.Input));
+    const stack = Stack.of(built.poller);
+    const stateMachineId = stack.getLogicalId(built.poller.stateMachine.node.defaultChild as CfnElement);
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(schedule.Properties.State).toBe('ENABLED');
+    expect(schedule.Properties.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+    expect(schedule.Properties.Target.Arn).toEqual({ Ref: stateMachineId });
+    expect(schedule.Properties.Target.RetryPolicy).toEqual({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 60,
+    });
+    const input = JSON.stringify(stack.resolve(schedule.Properties.Target.Input));
     expect(input).toContain('\\"iterations\\":[1,2,3,4]');
     expect(input).toContain('\\"partitions\\":[0,1,2]');
     expect(input).toContain('\\"seconds_wait\\":5');
     expect(input).toContain('lambda_name');
+  });
+
+  it('lets the schedule role start only this state machine', () => {
+    const stack = Stack.of(built.poller);
+    const roleId = stack.getLogicalId(
+      built.poller.node.findChild('ScheduleRole').node.defaultChild as CfnElement,
+    );
+    const stateMachineId = stack.getLogicalId(built.poller.stateMachine.node.defaultChild as CfnElement);
+    const policies = Object.values(
+      built.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+      { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: stateMachineId } },
+    ]);
+    built.template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ],
+      },
+    });
   });
 
   it('defines the state machine from buildPollerDefinition and lets it invoke only the poller', () => {
