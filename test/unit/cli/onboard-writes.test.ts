@@ -67,15 +67,28 @@ describe('onboard: secret names become full ARNs', () => {
 describe('nothing onboard writes fails at synth (property over non-interactive answers)', () => {
   const answers = fc.record(
     {
-      kind: fc.constantFrom('self-managed', 'msk', 'msk-serverless', 'kafka'),
+      kind: fc.oneof(
+        { weight: 9, arbitrary: fc.constantFrom('self-managed', 'msk', 'msk-serverless') },
+        { weight: 1, arbitrary: fc.constant('kafka') },
+      ),
       auth: fc.constantFrom('none', 'mtls', 'sasl-scram-512', 'sasl-scram-256', 'basic', 'iam'),
       secret: fc.constantFrom('kafka/orders', 'AmazonMSK_orders', fakeSecretArn('kafka/o')),
       rootCa: fc.constantFrom('kafka/root', 'bad name!'),
       target: fc.constantFrom('kinesis', 'lambda'),
-      batchSize: fc.integer({ min: 0, max: 12_000 }).map(String),
-      window: fc.integer({ min: 0, max: 400 }).map(String),
+      batchSize: fc
+        .oneof(
+          { weight: 9, arbitrary: fc.integer({ min: 1, max: 500 }) },
+          fc.integer({ min: 0, max: 12_000 }),
+        )
+        .map(String),
+      window: fc
+        .oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 300 }) }, fc.integer({ min: 0, max: 400 }))
+        .map(String),
       engine: fc.constantFrom('pipe', 'poller'),
-      position: fc.constantFrom('TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'),
+      position: fc.oneof(
+        { weight: 9, arbitrary: fc.constantFrom('TRIM_HORIZON', 'LATEST') },
+        { weight: 1, arbitrary: fc.constant('AT_TIMESTAMP') },
+      ),
       kmsKey: fc.constantFrom('arn:aws:kms:us-east-1:123456789012:key/abcd-1234', ''),
     },
     { requiredKeys: ['kind', 'auth', 'target'] },
