@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { ConfigError } from '../../core/errors.js';
 import { KafkaPipesStack } from '../../infra/pipes-stack.js';
 import { KafkaPipe } from '../../pipes/kafka-pipe.construct.js';
-import { validateSourceTexts } from '../../pipes/load-sources.js';
+import { loadSourceEntries, validateSourceTexts } from '../../pipes/load-sources.js';
 
 const FILE = 'pipes/sources/orders.yaml';
 const sources = validateSourceTexts([
@@ -44,6 +44,28 @@ describe('service rules that need the stack account and Region', () => {
 
   it('accepts the cluster in the stack Region', () => {
     expect(stackIn('ap-northeast-1').pipes.has('orders')).toBe(true);
+  });
+});
+
+describe('the example catalogue', () => {
+  it('deploys to one account and Region (placeholder 123456789012, us-east-1) with no service rule violation', () => {
+    // Arrange: every example source, MSK clusters included (Pipes has no cross-account or cross-Region MSK source)
+    const catalogue = loadSourceEntries();
+    // Act
+    const stack = new KafkaPipesStack(new App(), 'Catalogue', {
+      env: { account: '123456789012', region: 'us-east-1' },
+      environment: 'dev',
+      sources: catalogue,
+      projectRoot: process.cwd(),
+      alarmTopic: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Assert: every pipe source became a Pipe (a violation would have thrown a ConfigError)
+    const pipeNames = catalogue
+      .filter(({ source }) => source.engine === 'pipe')
+      .map(({ source }) => source.name);
+    expect(pipeNames.length).toBeGreaterThan(3);
+    expect(pipeNames.filter((name) => !stack.pipes.has(name))).toEqual([]);
   });
 });
 

@@ -106,7 +106,7 @@ describe('one Pipe per example source (dev)', () => {
     const props = pipeProps('msk-apic-noauth');
     // Assert
     expect(props.Source).toBe(
-      'arn:aws:kafka:us-east-1:210987654321:cluster/msktest/0a1b2c3d-1111-2222-3333-444455556666-21',
+      'arn:aws:kafka:us-east-1:123456789012:cluster/msktest/0a1b2c3d-1111-2222-3333-444455556666-21',
     );
     expect(props.SourceParameters).toEqual({
       ManagedStreamingKafkaParameters: {
@@ -399,7 +399,7 @@ describe('least-privilege IAM (exact actions and resources)', () => {
     // Arrange
     const kp = pipeOf('msk-serverless-iam');
     const cluster =
-      'arn:aws:kafka:ap-northeast-1:123456789012:cluster/uehara-msk-serverless-cluster/5f6e7d8c-1234-5678-9abc-def012345678-s1';
+      'arn:aws:kafka:us-east-1:123456789012:cluster/uehara-msk-serverless-cluster/5f6e7d8c-1234-5678-9abc-def012345678-s1';
     const suffix = 'uehara-msk-serverless-cluster/5f6e7d8c-1234-5678-9abc-def012345678-s1';
     // Assert
     expect(pipeRoleStatements('msk-serverless-iam')).toEqual([
@@ -414,13 +414,13 @@ describe('least-privilege IAM (exact actions and resources)', () => {
       {
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
         Effect: 'Allow',
-        Resource: `arn:aws:kafka:ap-northeast-1:123456789012:topic/${suffix}/test-topic`,
+        Resource: `arn:aws:kafka:us-east-1:123456789012:topic/${suffix}/test-topic`,
         Sid: 'ReadMskTopic',
       },
       {
         Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
         Effect: 'Allow',
-        Resource: `arn:aws:kafka:ap-northeast-1:123456789012:group/${suffix}/kafka-pipes-msk-serverless-iam`,
+        Resource: `arn:aws:kafka:us-east-1:123456789012:group/${suffix}/kafka-pipes-msk-serverless-iam`,
         Sid: 'UseMskConsumerGroup',
       },
       {
