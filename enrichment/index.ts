@@ -58,6 +58,7 @@ export { compileJmespath, jmespathSearch } from './jmespath.js';
 export {
   type DecodedKafkaRecord,
   decodeKafkaEvent,
+  eventSourceOfCluster,
   KAFKA_EVENT_SOURCE,
   type KafkaEventRecord,
   type KafkaEventSource,

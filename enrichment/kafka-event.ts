@@ -88,6 +88,15 @@ export interface DecodedKafkaRecord {
 }
 
 /**
+ * The Pipe event source of a recorded cluster identity: an MSK cluster is named by its ARN, a
+ * self-managed cluster by its bootstrap servers (DLQ entries keep only the identity).
+ * @example eventSourceOfCluster('b1:9092') // → 'SelfManagedKafka'
+ */
+export function eventSourceOfCluster(cluster: string): KafkaEventSource {
+  return cluster.startsWith('arn:') ? KAFKA_EVENT_SOURCE.msk : KAFKA_EVENT_SOURCE.selfManaged;
+}
+
+/**
  * Normalizes a cluster identity so both engines derive the same eventId: an MSK ARN is kept as is;
  * bootstrap servers lose any `scheme://` prefix, are lower-cased, trimmed, de-duplicated and sorted.
  *

@@ -12,7 +12,7 @@ import {
   buildPipeKafkaRecord,
   DLQ_KEY_HEADERS_REMOVED_NOTE,
   type DlqEntry,
-  KAFKA_EVENT_SOURCE,
+  eventSourceOfCluster,
   pipeInputOf,
 } from '../../enrichment/index.js';
 import type { DlqMessage } from './messages.js';
@@ -44,7 +44,7 @@ export function kafkaRecordReader(conn: KafkaConnection): KafkaRecordReader {
  */
 export function pipeRecordFromEntry(e: DlqEntry) {
   const record = buildPipeKafkaRecord({
-    eventSource: e.cluster.startsWith('arn:') ? KAFKA_EVENT_SOURCE.msk : KAFKA_EVENT_SOURCE.selfManaged,
+    eventSource: eventSourceOfCluster(e.cluster),
     cluster: e.cluster,
     topic: e.topic,
     partition: e.partition,
@@ -67,7 +67,7 @@ export function pipeRecordFromEntry(e: DlqEntry) {
 export function pipeRecordFromKafka(e: DlqEntry, r: PartitionRecord) {
   return buildPipeKafkaRecord(
     pipeInputOf(r, {
-      eventSource: e.cluster.startsWith('arn:') ? KAFKA_EVENT_SOURCE.msk : KAFKA_EVENT_SOURCE.selfManaged,
+      eventSource: eventSourceOfCluster(e.cluster),
       cluster: e.cluster,
     }),
   );

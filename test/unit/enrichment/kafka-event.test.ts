@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildPipeKafkaRecord,
   decodeKafkaEvent,
+  eventSourceOfCluster,
   InvalidEventError,
   normalizeCluster,
   pipeInputOf,
@@ -343,5 +344,14 @@ describe('pipeInputOf (records read from Kafka → Pipe record input)', () => {
       timestampType: 'LOG_APPEND_TIME',
       headers: [{ h: [49] }, { x: [50] }, { h: [51] }],
     });
+  });
+});
+
+describe('eventSourceOfCluster', () => {
+  it.each([
+    [MSK_ARN, 'aws:kafka'],
+    ['b1:9092,b2:9092', 'SelfManagedKafka'],
+  ])('%s → %s', (cluster, eventSource) => {
+    expect(eventSourceOfCluster(cluster)).toBe(eventSource);
   });
 });
