@@ -4,7 +4,8 @@
  * `npm test`'s pretest having run first.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +20,15 @@ export function cacheDir(): string {
   );
 }
 
-/** Directory of the Kafka 3.9.1 jars (the JVM classpath is `<dir>/*`). */
+/**
+ * Directory of the Kafka 3.9.1 broker and tools jars (the JVM classpath is `<dir>/*`): keyed on the first
+ * 12 hex digits of pom.xml's sha256, the same rule as install.sh.
+ */
 export function kafkaLibsDir(): string {
-  return join(cacheDir(), 'kafka-3.9.1', 'libs');
+  const pomHash = createHash('sha256')
+    .update(readFileSync(join(HARNESS_DIR, 'pom.xml')))
+    .digest('hex');
+  return join(cacheDir(), `kafka-3.9.1-${pomHash.slice(0, 12)}`, 'libs');
 }
 
 /** Absolute path of an executable in the test bed's Python venv (`moto_server`, `cfn-lint`). */
@@ -46,7 +53,9 @@ export function ensureInstalled(): void {
   if (res.status !== 0) {
     throw new Error(`test bed install failed (exit ${res.status}):\n${res.stdout}${res.stderr}`.trimEnd());
   }
-  if (!existsSync(join(kafkaLibsDir(), 'kafka_2.13-3.9.1.jar')) || !existsSync(venvBin('moto_server'))) {
+  const libs = kafkaLibsDir();
+  const jars = ['kafka_2.13-3.9.1.jar', 'kafka-tools-3.9.1.jar'];
+  if (!jars.every((jar) => existsSync(join(libs, jar))) || !existsSync(venvBin('moto_server'))) {
     throw new Error(
       `test bed install finished but ${cacheDir()} is incomplete; delete it and re-run devkit/testbed/install.sh`,
     );

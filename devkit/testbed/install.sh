@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test bed needs, through the registries, into a cache outside the work tree:
-#   $CACHE/kafka-3.9.1/libs/*.jar   Apache Kafka broker jars (Maven Central, from devkit/testbed/pom.xml)
+#   $CACHE/kafka-3.9.1-<hash>/libs/*.jar   Apache Kafka broker + tools jars (Maven Central, from devkit/testbed/pom.xml;
+#                                         <hash> = first 12 hex digits of the pom's sha256, so clones with another pom
+#                                         use their own folder and never replace the jars under a running broker)
 #   $CACHE/venv/                    Python venv with moto[server] and cfn-lint (PyPI, devkit/testbed/requirements.txt)
 # CACHE = $KAFKA_PIPES_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/kafka-pipes-template.
 #
@@ -11,9 +13,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${KAFKA_PIPES_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-pipes-template}"
-KAFKA_DIR="$CACHE/kafka-3.9.1"
-VENV_DIR="$CACHE/venv"
 POM="$HERE/pom.xml"
+VENV_DIR="$CACHE/venv"
 REQS="$HERE/requirements.txt"
 
 log() { printf '[test-bed install] %s\n' "$*" >&2; }
@@ -46,6 +47,7 @@ flock 9
 
 # --- Kafka jars ------------------------------------------------------------------------------------------------
 pom_hash="$(hash_of "$POM")"
+KAFKA_DIR="$CACHE/kafka-3.9.1-${pom_hash:0:12}" # same rule as kafkaLibsDir() in install-paths.ts
 if [[ "$(cat "$KAFKA_DIR/.installed" 2>/dev/null || true)" != "$pom_hash" ]]; then
   log "fetching Kafka 3.9.1 jars from Maven Central into $KAFKA_DIR/libs"
   started=$SECONDS
@@ -57,7 +59,7 @@ if [[ "$(cat "$KAFKA_DIR/.installed" 2>/dev/null || true)" != "$pom_hash" ]]; th
       -Dmaven.repo.local="$CACHE/m2-repository" \
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp") >"$CACHE/mvn-install.log" 2>&1 \
     || { tail -n 40 "$CACHE/mvn-install.log" >&2; die "Maven could not fetch the Kafka jars (log above, full log in $CACHE/mvn-install.log). Check that Maven Central is reachable."; }
-  ls "$tmp"/kafka_2.13-3.9.1.jar "$tmp"/slf4j-reload4j-*.jar >/dev/null \
+  ls "$tmp"/kafka_2.13-3.9.1.jar "$tmp"/kafka-tools-3.9.1.jar "$tmp"/slf4j-reload4j-*.jar >/dev/null \
     || die "Maven finished but the Kafka jars are missing from $tmp."
   mv "$tmp" "$KAFKA_DIR/libs"
   rm -rf "$KAFKA_DIR/target"
