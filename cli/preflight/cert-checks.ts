@@ -4,7 +4,7 @@
  */
 
 import type { Origin, PreflightCheck } from './engine.js';
-import { type CertInfo, certName, isSignedBy } from './pem.js';
+import { type CertInfo, certName, isSignedBy, pemTextFindings } from './pem.js';
 
 /** Secrets Manager's (and so Pipes') maximum secret size. */
 export const SECRET_MAX_BYTES = 65_536;
@@ -51,17 +51,24 @@ export function chainOrderCheck(
     const next = certs[i + 1] as CertInfo;
     if (isSignedBy(child, next)) continue;
     const issuerAt = certs.findIndex((c, j) => j !== i && isSignedBy(child, c));
-    return {
-      id,
-      status: 'fail',
-      message:
-        issuerAt >= 0
-          ? `${origin}: certificate ${i + 1} (${certName(child)}) is issued by certificate ${issuerAt + 1} ` +
-            `(${certName(certs[issuerAt] as CertInfo)}), not by the next one (${certName(next)}): wrong order`
-          : `${origin}: certificate ${i + 1} (${certName(child)}) is not signed by the next one ` +
-            `(${certName(next)}); its issuer is ${certName({ subject: child.issuer })}`,
-      fix: 'order the chain leaf → intermediates → root, each certificate followed by its issuer',
-    };
+    const issuer = certName({ subject: child.issuer });
+    return issuerAt >= 0
+      ? {
+          id,
+          status: 'fail',
+          message:
+            `${origin}: certificate ${i + 1} (${certName(child)}) is issued by certificate ${issuerAt + 1} ` +
+            `(${certName(certs[issuerAt] as CertInfo)}), not by the next one (${certName(next)}): wrong order`,
+          fix: 'order the chain leaf → intermediates → root, each certificate followed by its issuer',
+        }
+      : {
+          id,
+          status: 'fail',
+          message:
+            `${origin}: certificate ${i + 1} (${certName(child)}) is not signed by the next one ` +
+            `(${certName(next)}); its issuer is ${issuer}`,
+          fix: `add ${issuer}, the CA that issued ${certName(child)} (it is not in the chain), right after certificate ${i + 1}; remove certificates of other chains`,
+        };
   }
   const last = certs[certs.length - 1] as CertInfo;
   const names = certs.map(certName).join(' → ');
@@ -143,26 +150,64 @@ export function expiryChecks(
   return checks;
 }
 
+/** What a size check measures: a secret as stored, or the secret a file or S3 object would make. */
+export interface SecretSubject {
+  /** e.g. `root CA secret`, `client certificate secret`. */
+  readonly what: string;
+  /** The file or S3 object the secret would be made from; absent when the text was read from the secret. */
+  readonly from?: string;
+}
+
 /**
  * Checks a secret's size against the Secrets Manager SecretString quota (65,536 bytes), which is also the
- * limit of a Pipe secret; `fix` replaces the default advice.
+ * limit of a Pipe secret; `fix` replaces the default advice. A secret read from Secrets Manager "is" its size;
+ * one made from a file or S3 object "would be".
  */
-export function sizeCheck(id: string, what: string, secret: string, fix?: string): PreflightCheck {
+export function sizeCheck(id: string, subject: SecretSubject, secret: string, fix?: string): PreflightCheck {
   const bytes = Buffer.byteLength(secret, 'utf8');
   const size = `${bytes.toLocaleString('en-US')} bytes`;
+  const what = subject.from ? `${subject.what} made from ${subject.from}` : subject.what;
+  const is = subject.from ? 'would be' : 'is';
   return bytes > SECRET_MAX_BYTES
     ? {
         id,
         status: 'warn',
-        message: `${what} is ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte secret limit`,
+        message: `${what} ${is} ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte secret limit`,
         fix:
           fix ??
           'trim the bundle to the CAs that sign the broker certificates, or run the source on the poller',
-        requiresPoller: `the ${what} is ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte limit of a Pipe secret`,
+        requiresPoller: `the ${what} ${is} ${size}, over the ${SECRET_MAX_BYTES.toLocaleString('en-US')}-byte limit of a Pipe secret`,
       }
     : {
         id,
         status: 'pass',
-        message: `${what} is ${size} (limit ${SECRET_MAX_BYTES.toLocaleString('en-US')})`,
+        message: `${what} ${is} ${size} (limit ${SECRET_MAX_BYTES.toLocaleString('en-US')})`,
       };
+}
+
+/**
+ * Reports what a PEM text stores besides its blocks: CRLF line ends and bytes outside the BEGIN/END lines
+ * (e.g. the `Bag Attributes` openssl pkcs12 prints, or junk after the last END line). TLS libraries skip
+ * them, but a secret stores them and they count toward its size. Nothing to report: no check.
+ */
+export function pemTextChecks(id: string, origin: Origin, text: string): PreflightCheck[] {
+  const f = pemTextFindings(text);
+  const checks: PreflightCheck[] = [];
+  if (f.crlfLines > 0) {
+    checks.push({
+      id,
+      status: 'warn',
+      message: `${origin}: ${f.crlfLines} line(s) end in CRLF; the secret stores the CR bytes and they count toward its size`,
+      fix: 'store LF line ends: dos2unix <file>, or build the secret with kafka-pipes secret build (it stores the blocks with LF)',
+    });
+  }
+  if (f.junkBytes > 0) {
+    checks.push({
+      id,
+      status: 'warn',
+      message: `${origin}: ${f.junkBytes.toLocaleString('en-US')} byte(s) outside the PEM blocks ("${f.junkSample}"); the secret stores them and they count toward its size`,
+      fix: 'keep only the -----BEGIN …----- to -----END …----- blocks, or build the secret with kafka-pipes secret build (it stores the blocks only)',
+    });
+  }
+  return checks;
 }

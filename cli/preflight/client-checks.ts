@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { PBES1_COMMAND } from '../../pipes/source-rules.js';
-import { chainOrderCheck, expiryChecks, sizeCheck } from './cert-checks.js';
+import { chainOrderCheck, expiryChecks, pemTextChecks, sizeCheck } from './cert-checks.js';
 import type { Origin, PreflightCheck, PreflightMaterial } from './engine.js';
 import {
   type CertInfo,
@@ -29,9 +29,14 @@ export function checkClientMaterial(m: PreflightMaterial, now: Date, authType: s
     });
   } else {
     const bundle = parseCertBundle(m.clientCertificate.text);
-    leaf = bundle.certs[0];
+    // The key belongs to the leaf wherever it stands: a reversed chain is an order failure, not a key mismatch.
+    leaf = bundle.certs.find((c) => !c.isCa) ?? bundle.certs[0];
     checks.push(chainOrderCheck('client-chain', m.clientCertificate.origin, bundle.certs, bundle.errors));
     checks.push(...expiryChecks('client-expiry', m.clientCertificate.origin, bundle.certs, now, 'all'));
+    checks.push(...pemTextChecks('client-pem-text', m.clientCertificate.origin, m.clientCertificate.text));
+  }
+  if (m.clientKey && m.clientKey.origin !== m.clientCertificate?.origin) {
+    checks.push(...pemTextChecks('client-pem-text', m.clientKey.origin, m.clientKey.text));
   }
   const key = checkKey(m, authType);
   checks.push(...key.checks);
@@ -44,7 +49,16 @@ export function checkClientMaterial(m: PreflightMaterial, now: Date, authType: s
         privateKey: m.clientKey.text,
         ...(m.clientKeyPassword !== undefined ? { privateKeyPassword: m.clientKeyPassword } : {}),
       });
-    checks.push(sizeCheck('client-secret-size', 'client certificate secret', secret));
+    const from =
+      m.clientSecretString !== undefined
+        ? {}
+        : {
+            from:
+              m.clientCertificate.origin === m.clientKey.origin
+                ? m.clientCertificate.origin
+                : `${m.clientCertificate.origin} and ${m.clientKey.origin}`,
+          };
+    checks.push(sizeCheck('client-secret-size', { what: 'client certificate secret', ...from }, secret));
   }
   return checks;
 }

@@ -51,7 +51,9 @@ export function printPreflight(out: Output, report: PreflightReport, file: strin
     if (check.fix && check.status !== 'pass') out.line(`    ${c.dim('fix:')} ${check.fix}`);
   }
   out.line();
-  out.line(`${c.bold('engine:')} ${c.cyan(report.decision.engine)} — ${report.decision.reason}`);
+  // Under a failed check no engine takes the material: the line says so instead of naming one.
+  const engine = report.ok ? report.decision.engine : 'none';
+  out.line(`${c.bold('engine:')} ${c.cyan(engine)} — ${report.decision.reason}`);
   if (!report.ok) out.line(c.red('preflight failed: fix the ✗ items above before deploying'));
 }
 

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { findAuthKind, findSourceKind, type SourceKind } from '../../pipes/kinds/registry.js';
 import { hostOf } from '../shared/brokers.js';
-import { expiryChecks, sizeCheck } from './cert-checks.js';
+import { expiryChecks, pemTextChecks, sizeCheck } from './cert-checks.js';
 import { checkClientMaterial } from './client-checks.js';
 import { type CertInfo, certName, isSignedBy, parseCertBundle } from './pem.js';
 
@@ -124,17 +124,27 @@ function pipeOnly(check: PreflightCheck, kind: string): PreflightCheck {
 function decide(input: PreflightInput, checks: PreflightCheck[]): PreflightReport {
   const ok = !checks.some((c) => c.status === CHECK_STATUS.fail);
   const pollerReasons = checks.flatMap((c) => (c.requiresPoller ? [c.requiresPoller] : []));
+  const failed = checks.filter((c) => c.status === CHECK_STATUS.fail).length;
   const decision: PreflightReport['decision'] =
-    pollerReasons.length > 0
-      ? { engine: 'poller', reason: pollerReasons.join('; ') }
-      : { engine: 'pipe', reason: pipeReason(input, checks) };
+    pollerReasons.length === 0
+      ? { engine: 'pipe', reason: pipeReason(input, checks) }
+      : failed > 0
+        ? { engine: 'poller', reason: `${undecided(failed)}; then the poller: ${pollerReasons.join('; ')}` }
+        : { engine: 'poller', reason: pollerReasons.join('; ') };
   return { source: input.sourceName, checks, decision, ok };
 }
 
+/** The reason when a check failed: no engine takes the material as it is. */
+function undecided(failed: number): string {
+  return `undecided: ${failed} check(s) failed, and neither engine takes the material until they are fixed`;
+}
+
 function pipeReason(input: PreflightInput, checks: readonly PreflightCheck[]): string {
-  if (!canUsePoller(input.kind) && checks.some((c) => c.status === CHECK_STATUS.fail)) {
+  const failed = checks.filter((c) => c.status === CHECK_STATUS.fail).length;
+  if (failed > 0 && !canUsePoller(input.kind)) {
     return `a ${input.kind} source runs on a Pipe only: fix the ✗ items so a Pipe can take the material`;
   }
+  if (failed > 0) return undecided(failed);
   const sizes = checks.filter((c) => c.id.endsWith('-secret-size') && c.status === 'pass').length;
   if (!usesClientCertificate(input.authType) && !input.material.trustBundle) {
     return 'no client certificate or private CA to carry: a Pipe can connect';
@@ -191,8 +201,11 @@ function checkTrustMaterial(input: PreflightInput, now: Date): PreflightCheck[] 
         },
   );
   checks.push(...expiryChecks('trust-expiry', t.origin, bundle.certs, now, 'any-valid'));
-  const secret = input.material.trustSecretString ?? JSON.stringify({ certificate: t.text });
-  checks.push(sizeCheck('trust-secret-size', 'root CA secret', secret, oversizeTrustFix(input.sourceName)));
+  checks.push(...pemTextChecks('trust-pem-text', t.origin, t.text));
+  const stored = input.material.trustSecretString;
+  const secret = stored ?? JSON.stringify({ certificate: t.text });
+  const subject = { what: 'root CA secret', ...(stored === undefined ? { from: t.origin } : {}) };
+  checks.push(sizeCheck('trust-secret-size', subject, secret, oversizeTrustFix(input.sourceName)));
   return checks;
 }
 

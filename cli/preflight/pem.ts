@@ -38,6 +38,35 @@ export function splitPem(text: string): PemBlock[] {
   return blocks;
 }
 
+/** What a PEM text carries besides its blocks: CRLF line ends and bytes outside the blocks. */
+export interface PemTextFindings {
+  /** Lines ending in CRLF. */
+  readonly crlfLines: number;
+  /** Bytes outside the BEGIN/END blocks that are not whitespace (OpenSSL ignores them; a secret stores them). */
+  readonly junkBytes: number;
+  /** The first of those bytes, printable, for the message. */
+  readonly junkSample: string;
+}
+
+/** Finds CRLF line ends and non-whitespace bytes outside the PEM blocks. */
+export function pemTextFindings(text: string): PemTextFindings {
+  const crlfLines = text.split('\r\n').length - 1;
+  const outside = text.replace(PEM_BLOCK_RE, '').replace(/\s+/g, '');
+  const sample = outside.slice(0, 24).replace(/[^\x20-\x7e]/g, '?');
+  return {
+    crlfLines,
+    junkBytes: Buffer.byteLength(outside, 'utf8'),
+    junkSample: outside.length > 24 ? `${sample}…` : sample,
+  };
+}
+
+/** The text of the PEM blocks only, LF line ends, one newline after each block (what a secret should hold). */
+export function cleanPem(text: string): string {
+  return splitPem(text)
+    .map((b) => `${b.text.replace(/\r\n/g, '\n')}\n`)
+    .join('');
+}
+
 /** A parsed certificate with the fields the preflight reports on. */
 export interface CertInfo {
   readonly cert: X509Certificate;

@@ -102,7 +102,7 @@ describe('kafka-pipes preflight (harness PKI, secrets and truststore in moto)', 
     expect(report.decision.engine).toBe('poller');
     const size = Buffer.byteLength(JSON.stringify({ certificate: bed.pki.longTrustBundle }));
     expect(report.decision.reason).toBe(
-      `the root CA secret is ${size.toLocaleString('en-US')} bytes, over the 65,536-byte limit of a Pipe secret`,
+      `the root CA secret made from s3://${bucket}/long.pem would be ${size.toLocaleString('en-US')} bytes, over the 65,536-byte limit of a Pipe secret`,
     );
   });
 

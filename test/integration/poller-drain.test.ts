@@ -103,7 +103,7 @@ describe('poller drains a 3-partition topic', () => {
     expect(secretBytes).toBeGreaterThan(65_536);
     expect(report.decision).toEqual({
       engine: 'poller',
-      reason: `the root CA secret is ${secretBytes.toLocaleString('en-US')} bytes, over the 65,536-byte limit of a Pipe secret`,
+      reason: `the root CA secret made from s3://truststore/long.pem would be ${secretBytes.toLocaleString('en-US')} bytes, over the 65,536-byte limit of a Pipe secret`,
     });
   });
 

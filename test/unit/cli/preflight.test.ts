@@ -99,8 +99,9 @@ describe('runPreflight', () => {
       }),
     );
     expect(report.decision.engine).toBe('poller');
+    // An S3 object is not a secret: the message says what the secret made from it would be (issue 17 item 6).
     expect(report.decision.reason).toMatch(
-      /^the root CA secret is [\d,]+ bytes, over the 65,536-byte limit of a Pipe secret$/,
+      /^the root CA secret made from s3:\/\/b\/trust\.pem would be [\d,]+ bytes, over the 65,536-byte limit of a Pipe secret$/,
     );
   });
 
