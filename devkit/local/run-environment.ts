@@ -102,7 +102,7 @@ async function testBedEnvironment(
   log: (line: string) => void,
   cleanups: Cleanups,
 ): Promise<LocalEnvironment> {
-  log('starting the test bed (Kafka 3.9 + moto)…');
+  log('starting the test bed (Kafka broker + moto)…');
   const bed = await startTestBed();
   cleanups.push(() => bed.stop());
   log(

@@ -73,7 +73,12 @@ async function runGroupCommand(args: readonly string[]): Promise<string> {
 
 /** Parses the `--describe --offsets` table (columns GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG …). */
 export function parseDescribeOutput(output: string, group: string): GroupDescription {
-  if (output.includes(`Consumer group '${group}' does not exist.`)) return { exists: false, partitions: [] };
+  // Kafka 3.x prints the first notice; the Kafka 4.x tool fails with GroupIdNotFoundException instead.
+  if (
+    output.includes(`Consumer group '${group}' does not exist.`) ||
+    output.includes(`GroupIdNotFoundException: Group ${group} not found.`)
+  )
+    return { exists: false, partitions: [] };
   const lines = output.split('\n').map((l) => l.trim());
   const header = lines.findIndex((l) =>
     /^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\b/.test(l),

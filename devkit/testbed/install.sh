@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the test bed needs, through the registries, into a cache outside the work tree:
-#   $CACHE/kafka-3.9.1-<hash>/libs/*.jar   Apache Kafka broker + tools jars (Maven Central, from devkit/testbed/pom.xml;
-#                                         <hash> = first 12 hex digits of the pom's sha256, so clones with another pom
-#                                         use their own folder and never replace the jars under a running broker)
+#   $CACHE/kafka-<version>-<hash>/libs/*.jar  Apache Kafka broker + tools jars of one broker version (Maven Central,
+#                                         from devkit/testbed/pom.xml with -Dkafka.version=<version>; <hash> = first
+#                                         12 hex digits of the pom's sha256, so clones with another pom use their own
+#                                         folder and never replace the jars under a running broker)
 #   $CACHE/venv/                    Python venv with moto[server] and cfn-lint (PyPI, devkit/testbed/requirements.txt)
 # CACHE = $KAFKA_PIPES_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/kafka-pipes-template.
 #
-# Idempotent: each part writes a marker holding the sha256 of its input file (pom.xml / requirements.txt);
-# a second run with unchanged inputs does nothing. Safe to run concurrently (flock on $CACHE/.install.lock).
-# Fails, naming what to install, when java, mvn or python3 is missing.
+# Usage: install.sh [<kafka version>...]   (default: every version listed in devkit/testbed/kafka-versions.txt)
+#
+# Idempotent: each part writes a marker holding the sha256 of its input file (pom.xml per Kafka version,
+# requirements.txt); a second run with unchanged inputs does nothing. Safe to run concurrently (flock on
+# $CACHE/.install.lock). Fails, naming what to install, when java, mvn or python3 is missing.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${KAFKA_PIPES_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-pipes-template}"
 POM="$HERE/pom.xml"
+VERSIONS_FILE="$HERE/kafka-versions.txt"
 VENV_DIR="$CACHE/venv"
 REQS="$HERE/requirements.txt"
 
@@ -46,26 +50,34 @@ exec 9>"$CACHE/.install.lock"
 flock 9
 
 # --- Kafka jars ------------------------------------------------------------------------------------------------
-pom_hash="$(hash_of "$POM")"
-KAFKA_DIR="$CACHE/kafka-3.9.1-${pom_hash:0:12}" # same rule as kafkaLibsDir() in install-paths.ts
-if [[ "$(cat "$KAFKA_DIR/.installed" 2>/dev/null || true)" != "$pom_hash" ]]; then
-  log "fetching Kafka 3.9.1 jars from Maven Central into $KAFKA_DIR/libs"
-  started=$SECONDS
-  rm -rf "$KAFKA_DIR"
-  mkdir -p "$KAFKA_DIR"
-  tmp="$KAFKA_DIR/libs.tmp"
+install_kafka() {
+  # install_kafka <version>: the jars of one broker version into $CACHE/kafka-<version>-<hash>/libs
+  local version="$1" profile="log4j2"
+  [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "'$version' is not a Kafka version (x.y.z, e.g. 4.4.0)."
+  [[ "${version%%.*}" -ge 4 ]] || profile="reload4j" # Kafka 3 logs through Log4j 1.2 (reload4j), 4 through Log4j 2
+  local dir="$CACHE/kafka-${version}-${pom_hash:0:12}" # same rule as kafkaLibsDir() in install-paths.ts
+  [[ "$(cat "$dir/.installed" 2>/dev/null || true)" == "$pom_hash" ]] && return 0
+  log "fetching Kafka $version jars from Maven Central into $dir/libs"
+  local started=$SECONDS tmp="$dir/libs.tmp"
+  rm -rf "$dir"
+  mkdir -p "$dir"
   # Own local repository under the cache so the install does not depend on (or pollute) ~/.m2.
-  (cd "$KAFKA_DIR" && mvn -B -q -Dstyle.color=never -f "$POM" \
+  (cd "$dir" && mvn -B -q -Dstyle.color=never -f "$POM" -P "$profile" -Dkafka.version="$version" \
       -Dmaven.repo.local="$CACHE/m2-repository" \
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp") >"$CACHE/mvn-install.log" 2>&1 \
-    || { tail -n 40 "$CACHE/mvn-install.log" >&2; die "Maven could not fetch the Kafka jars (log above, full log in $CACHE/mvn-install.log). Check that Maven Central is reachable."; }
-  ls "$tmp"/kafka_2.13-3.9.1.jar "$tmp"/kafka-tools-3.9.1.jar "$tmp"/slf4j-reload4j-*.jar >/dev/null \
-    || die "Maven finished but the Kafka jars are missing from $tmp."
-  mv "$tmp" "$KAFKA_DIR/libs"
-  rm -rf "$KAFKA_DIR/target"
-  printf '%s' "$pom_hash" >"$KAFKA_DIR/.installed"
-  log "Kafka jars ready ($(ls "$KAFKA_DIR/libs" | wc -l) jars, $((SECONDS - started)) s)"
-fi
+    || { tail -n 40 "$CACHE/mvn-install.log" >&2; die "Maven could not fetch the Kafka $version jars (log above, full log in $CACHE/mvn-install.log). Check that Maven Central is reachable and serves org.apache.kafka:kafka_2.13:$version."; }
+  ls "$tmp/kafka_2.13-$version.jar" "$tmp/kafka-tools-$version.jar" >/dev/null \
+    || die "Maven finished but the Kafka $version jars are missing from $tmp."
+  mv "$tmp" "$dir/libs"
+  rm -rf "$dir/target"
+  printf '%s' "$pom_hash" >"$dir/.installed"
+  log "Kafka $version jars ready ($(ls "$dir/libs" | wc -l) jars, $((SECONDS - started)) s)"
+}
+
+pom_hash="$(hash_of "$POM")"
+versions=("$@")
+[[ ${#versions[@]} -gt 0 ]] || mapfile -t versions < <(grep -Ev '^[[:space:]]*(#|$)' "$VERSIONS_FILE")
+for version in "${versions[@]}"; do install_kafka "$version"; done
 
 # --- Python venv (moto server, cfn-lint) -----------------------------------------------------------------------
 req_hash="$(hash_of "$REQS")"

@@ -1,6 +1,6 @@
 /**
- * A real Apache Kafka 3.9.1 broker for tests: KRaft single node (broker + controller), jars from the cache
- * filled by install.sh, formatted with `kafka.tools.StorageTool` (SCRAM credentials added at format time),
+ * A real Apache Kafka broker for tests (the version of kafka-versions.txt, or `version`): KRaft single node
+ * (broker + controller), jars from the cache filled by install.sh, formatted with `kafka.tools.StorageTool` (SCRAM credentials added at format time),
  * run as `kafka.Kafka` with the `java` on PATH. Three client listeners on free loopback ports:
  * PLAINTEXT, SSL (mTLS, `ssl.client.auth=required`) and SASL_SSL (SCRAM-SHA-512 and SCRAM-SHA-256).
  */
@@ -11,7 +11,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createKafka, type KafkaConnection } from '../../core/kafka/client.js';
-import { ensureInstalled, kafkaLibsDir } from './install-paths.js';
+import { defaultKafkaVersion, ensureInstalled, kafkaLibsDir } from './install-paths.js';
 import type { PkiMaterial } from './pki.js';
 import { freePorts, isRunning, killByPid, tailFile, trackPid, waitFor } from './processes.js';
 
@@ -43,10 +43,14 @@ export interface KafkaBrokerOptions {
   readonly scram: ScramUser;
   /** Extra `server.properties` entries (override the defaults). */
   readonly extraConfig?: Readonly<Record<string, string>>;
+  /** Broker version (default: {@link defaultKafkaVersion}); its jars are installed when missing. */
+  readonly version?: string;
 }
 
 /** A running broker. */
 export interface KafkaBroker {
+  /** Apache Kafka version of the broker, e.g. `4.4.0`. */
+  readonly version: string;
   /** `127.0.0.1:port` of the PLAINTEXT listener. */
   readonly plaintext: string;
   /** `127.0.0.1:port` of the SSL listener (client certificate required). */
@@ -95,6 +99,47 @@ export function brokerConnections(
   };
 }
 
+/** Broker loggers kept at WARN (client, request and state-change chatter). */
+const QUIET_LOGGERS = ['org.apache.kafka.clients', 'kafka.request.logger', 'state.change.logger'];
+
+/**
+ * Writes the broker's logging config (everything to stdout, which is redirected to kafka.log) and returns the
+ * JVM option naming it: Kafka 4 logs through Log4j 2 (`log4j2.properties`, `-Dlog4j2.configurationFile`),
+ * Kafka 3 through reload4j (`log4j.properties`, `-Dlog4j.configuration`).
+ */
+async function writeLogConfig(dir: string, version: string): Promise<string> {
+  const pattern = '[%d] %p %m (%c)%n';
+  if (Number(version.split('.')[0]) >= 4) {
+    const file = join(dir, 'log4j2.properties');
+    const quiet = QUIET_LOGGERS.flatMap((name, i) => [
+      `logger.quiet${i}.name=${name}`,
+      `logger.quiet${i}.level=WARN`,
+    ]);
+    const lines = [
+      'status=warn',
+      'appender.stdout.type=Console',
+      'appender.stdout.name=STDOUT',
+      'appender.stdout.layout.type=PatternLayout',
+      `appender.stdout.layout.pattern=${pattern}`,
+      'rootLogger.level=INFO',
+      'rootLogger.appenderRef.stdout.ref=STDOUT',
+      ...quiet,
+    ];
+    await writeFile(file, `${lines.join('\n')}\n`);
+    return `-Dlog4j2.configurationFile=${file}`;
+  }
+  const file = join(dir, 'log4j.properties');
+  const lines = [
+    'log4j.rootLogger=INFO, stdout',
+    'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+    'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+    `log4j.appender.stdout.layout.ConversionPattern=${pattern}`,
+    ...QUIET_LOGGERS.map((name) => `log4j.logger.${name}=WARN`),
+  ];
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return `-Dlog4j.configuration=file:${file}`;
+}
+
 async function metadataOk(conn: KafkaConnection): Promise<boolean> {
   const admin = createKafka({
     ...conn,
@@ -132,13 +177,14 @@ async function warmUpGroupCoordinator(conn: KafkaConnection): Promise<void> {
  * one between the port probe and the bind. On failure the error message carries the tail of the broker log.
  */
 export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
-  ensureInstalled();
+  const version = opts.version ?? defaultKafkaVersion();
+  ensureInstalled(version);
   // Mark a PKI promise as handled: if formatting fails first, its rejection must not go unhandled.
   Promise.resolve(opts.pki).catch(() => undefined);
   let lastErr: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      return await startOnce(opts);
+      return await startOnce(opts, version);
     } catch (err) {
       lastErr = err;
       if (!(err instanceof Error) || !/Address already in use/.test(err.message)) throw err;
@@ -147,7 +193,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
   throw lastErr;
 }
 
-async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
+async function startOnce(opts: KafkaBrokerOptions, version: string): Promise<KafkaBroker> {
   const { dir, scram } = opts;
   await rm(dir, { recursive: true, force: true });
   const dataDir = join(dir, 'data');
@@ -191,23 +237,8 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
   // Format with the config minus the PEM stores (format reads no certificates), so it overlaps PKI generation.
   const formatConfigFile = join(dir, 'format.properties');
   await writeFile(formatConfigFile, toProperties(baseConfig), { mode: 0o600 });
-  const log4jFile = join(dir, 'log4j.properties');
-  await writeFile(
-    log4jFile,
-    [
-      'log4j.rootLogger=INFO, stdout',
-      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.org.apache.kafka.clients=WARN',
-      'log4j.logger.kafka.request.logger=WARN',
-      'log4j.logger.state.change.logger=WARN',
-      '',
-    ].join('\n'),
-  );
-
-  const classpath = `${kafkaLibsDir()}/*`;
-  const jvmCommon = [`-Dlog4j.configuration=file:${log4jFile}`, '-Djava.awt.headless=true', '-cp', classpath];
+  const classpath = `${kafkaLibsDir(version)}/*`;
+  const jvmCommon = [await writeLogConfig(dir, version), '-Djava.awt.headless=true', '-cp', classpath];
   const clusterId = randomBytes(16).toString('base64url');
   const scramArg = (mech: string) => `${mech}=[name=${scram.username},password=${scram.password}]`;
   try {
@@ -312,6 +343,7 @@ async function startOnce(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
   await warmUpGroupCoordinator(conns.plaintext);
 
   const broker: KafkaBroker = {
+    version,
     ...endpoints,
     logFile,
     dir,

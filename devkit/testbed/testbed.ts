@@ -1,5 +1,5 @@
 /**
- * The test bed: a real Kafka 3.9.1 broker (PLAINTEXT, mTLS, SASL_SSL/SCRAM) with a private PKI, plus a moto
+ * The test bed: a real Kafka broker (4.x by default, devkit/testbed/kafka-versions.txt) (PLAINTEXT, mTLS, SASL_SSL/SCRAM) with a private PKI, plus a moto
  * server, started in parallel in a fresh temp directory on free loopback ports.
  *
  * @example
@@ -23,6 +23,8 @@ export type { PkiMaterial } from './pki.js';
 /** Everything about a running bed that can cross a process boundary (vitest `provide`/`inject`). */
 export interface TestBedInfo {
   readonly kafka: {
+    /** Apache Kafka version of the broker, e.g. `4.4.0`. */
+    readonly version: string;
     /** PLAINTEXT bootstrap `127.0.0.1:port`. */
     readonly plaintext: string;
     /** SSL (mTLS required) bootstrap `127.0.0.1:port`. */
@@ -69,13 +71,15 @@ export interface TestBedOptions {
   readonly parentDir?: string;
   /** Extra broker `server.properties` entries. */
   readonly kafkaConfig?: Readonly<Record<string, string>>;
+  /** Broker version (default: `KAFKA_PIPES_BROKER_VERSION`, else the first of kafka-versions.txt). */
+  readonly kafkaVersion?: string;
 }
 
 /** Serializable view of a bed (drops the functions). */
 export function toTestBedInfo(bed: TestBed): TestBedInfo {
-  const { plaintext, ssl, saslSsl, logFile } = bed.kafka;
+  const { version, plaintext, ssl, saslSsl, logFile } = bed.kafka;
   return {
-    kafka: { plaintext, ssl, saslSsl, logFile },
+    kafka: { version, plaintext, ssl, saslSsl, logFile },
     pki: bed.pki,
     scram: bed.scram,
     moto: { endpoint: bed.moto.endpoint, region: bed.moto.region, logFile: bed.moto.logFile },
@@ -91,7 +95,7 @@ export function toTestBedInfo(bed: TestBed): TestBedInfo {
  */
 export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> {
   const t0 = Date.now();
-  ensureInstalled();
+  ensureInstalled(opts.kafkaVersion);
   const dir = await mkdtemp(join(opts.parentDir ?? tmpdir(), 'kpt-testbed-'));
   // Removed by stop(); by the orphan watchdog if this process dies first (not when KEEP_TEST_BED=1).
   const keepDir = process.env.KEEP_TEST_BED === '1';
@@ -111,6 +115,7 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
       pki: pkiPromise,
       scram,
       extraConfig: opts.kafkaConfig,
+      ...(opts.kafkaVersion ? { version: opts.kafkaVersion } : {}),
     });
     kafkaMs = Date.now() - t0;
     return { pki: await pkiPromise, broker };
@@ -133,6 +138,7 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
   let stopped = false;
   return {
     kafka: {
+      version: broker.version,
       plaintext: broker.plaintext,
       ssl: broker.ssl,
       saslSsl: broker.saslSsl,

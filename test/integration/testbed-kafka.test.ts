@@ -2,6 +2,7 @@
  * Smoke tests of the test bed's broker: kafkajs produces and consumes over every listener, and the three
  * misconfigurations (wrong CA, no client certificate, wrong SCRAM password) fail fast with asserted errors.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import { consumeMessages } from '../../core/kafka/group-member.js';
@@ -22,6 +23,17 @@ printBrokerLogOnFailure(bed.kafka.logFile);
 const REFUSAL_BOUND_MS = 15_000;
 
 describe('kafkajs against the test bed broker', () => {
+  it("runs the broker version of its vitest project and logs through that version's logging config", () => {
+    // Arrange: the project's KAFKA_PIPES_BROKER_VERSION (vitest.config.ts), else the default of the bed
+    const expected = process.env.KAFKA_PIPES_BROKER_VERSION ?? bed.kafka.version;
+    // Act
+    const log = readFileSync(bed.kafka.logFile, 'utf8');
+    // Assert: the broker's own start-up line, written by the pattern of devkit/testbed/kafka-broker.ts
+    expect(bed.kafka.version).toBe(expected);
+    expect(log).toMatch(new RegExp(`\\] INFO Kafka version: ${expected.replace(/\./g, '\\.')} \\(`));
+    expect(log).not.toMatch(/No log4j2 configuration file found|log4j:WARN No appenders/);
+  });
+
   it.each([
     { listener: 'PLAINTEXT', conn: conns.plaintext },
     { listener: 'SSL (mTLS, private root → intermediate chain)', conn: conns.mtls },
