@@ -15,10 +15,16 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import {
+  Schedule,
+  ScheduleExpression,
+  ScheduleGroup,
+  ScheduleTargetInput,
+  TimeWindow,
+} from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   type CfnStateMachine,
   DefinitionBody,
@@ -100,9 +106,11 @@ export class FallbackPoller extends Construct {
   readonly truststoreBucket: IBucket;
   /** The Step Functions state machine (iterations × partitions). */
   readonly stateMachine: StateMachine;
-  /** The one-minute EventBridge Scheduler schedule. */
+  /** The one-minute EventBridge Scheduler schedule, alone in its schedule group (per-source Scheduler metrics). */
   readonly schedule: Schedule;
-  /** Alarms: 503 answers, 203 streak, enrichment DLQ depth, lag, failed executions. */
+  /** Where the schedule puts a start it could not make after its retries (SSE-SQS, SSL-only). */
+  readonly scheduleDlq: Queue;
+  /** Alarms: 503 answers, 203 streak, enrichment DLQ depth, lag, failed executions, failed and lost starts. */
   readonly alarms: Alarm[] = [];
   /** The ASL definition as deployed. */
   readonly definition: Record<string, unknown>;
@@ -137,13 +145,22 @@ export class FallbackPoller extends Construct {
       buildPollerDefinition({ ...definitionOptions, functionArn: `\${${FUNCTION_ARN_SUBSTITUTION}}` }),
       { retention, removalPolicy },
     );
-    this.schedule = this.createSchedule(source, poller);
+    this.scheduleDlq = new Queue(this, 'ScheduleDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    const scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
+    this.schedule = this.createSchedule(source, poller, scheduleGroup);
 
     this.alarms.push(
       ...createPollerAlarms(this, {
         sourceName: source.name,
         stateMachine: this.stateMachine,
         enrichmentDlq: props.enrichmentDlq,
+        scheduleDlq: this.scheduleDlq,
+        scheduleGroup,
         ...(props.lagAlarmThreshold !== undefined ? { lagAlarmThreshold: props.lagAlarmThreshold } : {}),
         ...(props.lockedStreakMinutes !== undefined
           ? { lockedStreakMinutes: props.lockedStreakMinutes }
@@ -307,10 +324,11 @@ export class FallbackPoller extends Construct {
 
   /**
    * The one-minute EventBridge Scheduler schedule starting an execution (disabled when the source is
-   * STOPPED), with no flexible window. Its role may only start this state machine. A failed start is retried
-   * twice within the minute; after that the next tick resumes from the committed offsets.
+   * STOPPED), with no flexible window. Its role may only start this state machine and send to the schedule
+   * DLQ. A failed start is retried twice within the minute, then goes to {@link scheduleDlq} (alarmed); the
+   * next tick resumes from the committed offsets.
    */
-  private createSchedule(source: SourceConfig, poller: PollerConfig): Schedule {
+  private createSchedule(source: SourceConfig, poller: PollerConfig, scheduleGroup: ScheduleGroup): Schedule {
     const role = new Role(this, 'ScheduleRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
@@ -326,6 +344,7 @@ export class FallbackPoller extends Construct {
     return new Schedule(this, 'Schedule', {
       description: `Every minute: poll ${source.name} (iterations x partitions)`,
       schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      scheduleGroup,
       timeWindow: TimeWindow.off(),
       enabled: source.desiredState === 'RUNNING',
       target: new StepFunctionsStartExecution(this.stateMachine, {
@@ -333,6 +352,7 @@ export class FallbackPoller extends Construct {
         input: ScheduleTargetInput.fromObject(input),
         retryAttempts: 2,
         maxEventAge: Duration.minutes(1),
+        deadLetterQueue: this.scheduleDlq,
       }),
     });
   }
@@ -355,6 +375,16 @@ export class FallbackPoller extends Construct {
       this.function.role?.node.tryFindChild('DefaultPolicy') as Construct | undefined,
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords and the EC2 network-interface actions of a VPC Lambda do not support resource-level permissions; every other statement is scoped.',
+    );
+    ack(
+      this.scheduleDlq,
+      'AwsSolutions::AwsSolutions-SQS3',
+      'This queue IS the dead-letter queue of the poller schedule (failed state machine starts).',
+    );
+    ack(
+      this.scheduleDlq,
+      'Serverless::Serverless-SQSRedrivePolicy',
+      'This queue IS the dead-letter queue of the poller schedule; a start lost here is retried by the next tick.',
     );
     if (this.truststoreBucket instanceof Bucket) {
       ack(

@@ -1,17 +1,21 @@
 /**
  * The alarms of a fallback poller (FallbackPoller construct): 503 answers, 203 streaks, records waiting
- * in its enrichment DLQ, consumer lag and failed executions. The poller metrics are those the handler
- * emits (fallback-poller/metrics.ts), dimensions `{service: fallback-poller, source}`.
+ * in its enrichment DLQ, consumer lag, failed executions, and state machine starts the schedule could not
+ * make (its DLQ) or lost (dropped, or not delivered to its DLQ). The poller metrics are those the handler
+ * emits (fallback-poller/metrics.ts), dimensions `{service: fallback-poller, source}`; the Scheduler's are
+ * in `AWS/Scheduler` by schedule group (the poller's schedule is alone in its group).
  */
 import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
   type IMetric,
+  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -23,6 +27,10 @@ export interface PollerAlarmsSpec {
   readonly sourceName: string;
   readonly stateMachine: StateMachine;
   readonly enrichmentDlq: IQueue;
+  /** The schedule's DLQ: starts that failed after the retries. */
+  readonly scheduleDlq: IQueue;
+  /** The schedule group holding only this poller's schedule. */
+  readonly scheduleGroup: IScheduleGroup;
   /** Lag (records) above which the lag alarm fires (default 100,000). */
   readonly lagAlarmThreshold?: number;
   /** Consecutive minutes with a 203 (partition locked) answer before the alarm fires (default 5). */
@@ -84,6 +92,39 @@ function metricAlarmSpecs(spec: PollerAlarmsSpec): AlarmSpec[] {
       metric: pollerMetric(POLLER_METRICS.lag, 'Maximum', Duration.minutes(5), sourceName),
       threshold: lagThreshold,
       periods: 3,
+    },
+    ...scheduleAlarmSpecs(spec),
+  ];
+}
+
+/**
+ * Starts the schedule could not make: in its DLQ after the retries, or lost (dropped, or not delivered to
+ * the DLQ). EventBridge Scheduler metrics: `InvocationDroppedCount`, `InvocationsFailedToBeSentToDeadLetterCount`.
+ */
+function scheduleAlarmSpecs(spec: PollerAlarmsSpec): AlarmSpec[] {
+  const period = Duration.minutes(5);
+  return [
+    {
+      id: 'ScheduleDlqDepthAlarm',
+      description: `${spec.sourceName}: the schedule could not start the poller state machine (see its schedule DLQ)`,
+      metric: spec.scheduleDlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period }),
+      threshold: 1,
+      periods: 1,
+    },
+    {
+      id: 'ScheduleLostStartsAlarm',
+      description: `${spec.sourceName}: the schedule dropped a start, or could not put it in its DLQ`,
+      metric: new MathExpression({
+        expression: 'FILL(dropped, 0) + FILL(notInDlq, 0)',
+        usingMetrics: {
+          dropped: spec.scheduleGroup.metricDropped({ statistic: 'Sum', period }),
+          notInDlq: spec.scheduleGroup.metricFailedToBeSentToDLQ(undefined, { statistic: 'Sum', period }),
+        },
+        label: 'Schedule starts lost',
+        period,
+      }),
+      threshold: 1,
+      periods: 1,
     },
   ];
 }

@@ -127,6 +127,48 @@ describe('KafkaSource props validation', () => {
     },
   );
 
+  it('a secret given by name (construct props): the partial ARN for the Pipe, <name>-?????? in the policy', () => {
+    // Arrange
+    const stack = new Stack(new App(), 'S');
+    const role = new Role(stack, 'R', { assumedBy: new ServicePrincipal('pipes.amazonaws.com') });
+    const source = new KafkaSource(stack, {
+      ...base,
+      authType: 'sasl-scram-512',
+      authSecret: 'kafka/partner/scram',
+    });
+    const partialArn = (name: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':secretsmanager:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:secret:${name}`,
+        ],
+      ],
+    });
+    // Act
+    const params = source.bind(undefined as never).sourceParameters
+      ?.selfManagedKafkaParameters as unknown as {
+      credentials: Record<string, string>;
+    };
+    source.grantRead(role);
+    const policy = stack.resolve(
+      (role.node.findChild('DefaultPolicy') as unknown as { document: unknown }).document,
+    ) as { Statement: { Action: unknown; Resource: unknown }[] };
+    // Assert
+    expect(stack.resolve(params.credentials)).toEqual({
+      saslScram512Auth: partialArn('kafka/partner/scram'),
+    });
+    expect(policy.Statement[0]).toMatchObject({
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: partialArn('kafka/partner/scram-??????'),
+    });
+  });
+
   it('grants nothing for an unauthenticated self-managed source outside a VPC', () => {
     // Arrange
     const stack = new Stack(new App(), 'S');

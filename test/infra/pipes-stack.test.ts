@@ -19,20 +19,8 @@ const pipeProps = (name: string): Record<string, unknown> => {
   return (dev.template.toJSON().Resources[id] as { Properties: Record<string, unknown> }).Properties;
 };
 
-const secretByName = (name: string) => ({
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':secretsmanager:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      `:secret:${name}`,
-    ],
-  ],
-});
+const SCRAM_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/partner/scram-StUvWx';
+const MTLS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/msk-mtls/client-cert-YzAbCd';
 
 const ENI_STATEMENT = {
   Action: [
@@ -133,7 +121,7 @@ describe('one Pipe per example source (dev)', () => {
       ManagedStreamingKafkaParameters: {
         BatchSize: 200,
         ConsumerGroupID: 'kafka-pipes-msk-apic-mtls',
-        Credentials: { ClientCertificateTlsAuth: secretByName('kafka/msk-mtls/client-cert') },
+        Credentials: { ClientCertificateTlsAuth: MTLS_ARN },
         MaximumBatchingWindowInSeconds: 2,
         StartingPosition: 'TRIM_HORIZON',
         TopicName: 'ExampleTopic',
@@ -162,7 +150,7 @@ describe('one Pipe per example source (dev)', () => {
     });
   });
 
-  it('self-managed SASL/SCRAM-512: credentials by name, no VPC', () => {
+  it('self-managed SASL/SCRAM-512: credentials by full ARN, no VPC', () => {
     // Act
     const params = (pipeProps('partner-scram').SourceParameters as Record<string, Record<string, unknown>>)
       .SelfManagedKafkaParameters;
@@ -171,7 +159,7 @@ describe('one Pipe per example source (dev)', () => {
       AdditionalBootstrapServers: ['kafka-b.partner.example.net:9096'],
       BatchSize: 500,
       ConsumerGroupID: 'kafka-pipes-partner-scram',
-      Credentials: { SaslScram512Auth: secretByName('kafka/partner/scram') },
+      Credentials: { SaslScram512Auth: SCRAM_ARN },
       MaximumBatchingWindowInSeconds: 10,
       StartingPosition: 'LATEST',
       TopicName: 'partner.api-events',
@@ -443,14 +431,14 @@ describe('least-privilege IAM (exact actions and resources)', () => {
     ]);
   });
 
-  it('SCRAM by name: the secret ARN with the Secrets Manager suffix wildcard, no ENI statement', () => {
+  it('SCRAM by full ARN: exactly that secret, no ENI statement', () => {
     // Act
     const statements = pipeRoleStatements('partner-scram');
     // Assert
     expect(statements[0]).toEqual({
       Action: 'secretsmanager:GetSecretValue',
       Effect: 'Allow',
-      Resource: secretByName('kafka/partner/scram-??????'),
+      Resource: SCRAM_ARN,
       Sid: 'ReadKafkaSecrets',
     });
     expect(statements).not.toContainEqual(ENI_STATEMENT);

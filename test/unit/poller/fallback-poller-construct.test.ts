@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
+import type { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -109,7 +110,8 @@ describe('FallbackPoller construct', () => {
         ScheduleExpression: string;
         State: string;
         FlexibleTimeWindow: unknown;
-        Target: { Arn: unknown; Input: unknown; RetryPolicy: unknown };
+        Target: { Arn: unknown; Input: unknown; RetryPolicy: unknown; DeadLetterConfig: unknown };
+        GroupName: unknown;
       };
     };
     const stack = Stack.of(built.poller);
@@ -122,6 +124,15 @@ describe('FallbackPoller construct', () => {
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 60,
     });
+    const dlqId = stack.getLogicalId(built.poller.scheduleDlq.node.defaultChild as CfnElement);
+    expect(schedule.Properties.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
+    const group = built.poller.node.findChild('ScheduleGroup') as ScheduleGroup;
+    expect(schedule.Properties.GroupName).toBe(stack.resolve(group.scheduleGroupName));
+    built.template.resourcePropertiesCountIs(
+      'AWS::Scheduler::ScheduleGroup',
+      { Name: schedule.Properties.GroupName },
+      1,
+    );
     const input = JSON.stringify(stack.resolve(schedule.Properties.Target.Input));
     expect(input).toContain('\\"iterations\\":[1,2,3,4]');
     expect(input).toContain('\\"partitions\\":[0,1,2]');
@@ -129,7 +140,22 @@ describe('FallbackPoller construct', () => {
     expect(input).toContain('lambda_name');
   });
 
-  it('lets the schedule role start only this state machine', () => {
+  it('gives the schedule an SSE-SQS, SSL-only dead-letter queue', () => {
+    const stack = Stack.of(built.poller);
+    const dlqId = stack.getLogicalId(built.poller.scheduleDlq.node.defaultChild as CfnElement);
+    const queue = built.template.toJSON().Resources[dlqId] as { Properties: Record<string, unknown> };
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    built.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlqId }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+  });
+
+  it('lets the schedule role start only this state machine and send only to the schedule DLQ', () => {
     const stack = Stack.of(built.poller);
     const roleId = stack.getLogicalId(
       built.poller.node.findChild('ScheduleRole').node.defaultChild as CfnElement,
@@ -138,8 +164,10 @@ describe('FallbackPoller construct', () => {
     const policies = Object.values(
       built.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
     ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
+    const dlqId = stack.getLogicalId(built.poller.scheduleDlq.node.defaultChild as CfnElement);
     expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
       { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: stateMachineId } },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
     ]);
     built.template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -178,7 +206,37 @@ describe('FallbackPoller construct', () => {
       AlarmActions: Match.anyValue(),
     });
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
-    expect(built.poller.alarms).toHaveLength(5);
+    expect(built.poller.alarms).toHaveLength(7);
+  });
+
+  it('alarms on failed schedule starts (its DLQ) and lost ones (dropped, not in the DLQ) of its own group', () => {
+    const stack = Stack.of(built.poller);
+    const dlqId = stack.getLogicalId(built.poller.scheduleDlq.node.defaultChild as CfnElement);
+    const groupName = stack.resolve(
+      (built.poller.node.findChild('ScheduleGroup') as ScheduleGroup).scheduleGroupName,
+    );
+    built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
+    });
+    const lost = Object.values(
+      built.template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { Metrics: Match.anyValue() },
+      }),
+    ) as { Properties: { Metrics: { Id: string; MetricStat?: { Metric: unknown } }[] } }[];
+    expect(lost).toHaveLength(1);
+    const metrics = lost[0]?.Properties.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+    const group = [{ Name: 'ScheduleGroup', Value: groupName }];
+    expect(metrics).toEqual([
+      { Namespace: 'AWS/Scheduler', MetricName: 'InvocationDroppedCount', Dimensions: group },
+      {
+        Namespace: 'AWS/Scheduler',
+        MetricName: 'InvocationsFailedToBeSentToDeadLetterCount',
+        Dimensions: group,
+      },
+    ]);
   });
 
   it.each([
