@@ -21,7 +21,7 @@ function sourceWith(name: string, retryAttempts: number) {
       `name: ${name}`,
       'kind: self-managed',
       'brokers: [b1.example.com:9092]',
-      'topic: t',
+      'topic: tp',
       `target: { type: lambda, retryAttempts: ${retryAttempts}, maxEventAgeSeconds: 60, partitionKey: record-key }`,
     ].join('\n'),
     `${name}.yaml`,

@@ -7,6 +7,7 @@ import { KAFKA_EVENT_SOURCE } from '../../../enrichment/kafka-event.js';
 import { formatValue } from '../../format-value.js';
 import { arnLocation, ruleIssue } from '../rule-helpers.js';
 import type { GrantSpec, KafkaSourceSpec, ServiceRule, SourceKindModule } from '../types.js';
+import { consumerGroupIdRule, topicNameRule } from './pipes-kafka-parameters.js';
 
 /** Splits an MSK cluster ARN `arn:<p>:kafka:<r>:<a>:cluster/<name>/<uuid>` into its parts. */
 export function parseClusterArn(arn: string): { prefix: string; clusterName: string; clusterUuid: string } {
@@ -41,6 +42,20 @@ const sameAccountRegionRule: ServiceRule = {
   },
 };
 
+const MSK_PARAMETERS_PAGE =
+  'https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceManagedStreamingKafkaParameters.html';
+
+/** The Pipes TopicName / ConsumerGroupID patterns (every MSK source is read by a Pipe). */
+const parameterRules: ServiceRule[] = [
+  topicNameRule({
+    id: 'msk-topic-name',
+    doc: MSK_PARAMETERS_PAGE,
+    applies: () => true,
+    fix: 'use a topic the Pipes TopicName pattern takes (2-249 characters, letters, digits, ".", "_", "-", not starting with ".")',
+  }),
+  consumerGroupIdRule({ id: 'msk-consumer-group-id', doc: MSK_PARAMETERS_PAGE, applies: () => true }),
+];
+
 /** Builds an MSK source kind accepting `authTypes`, with the MSK service rules and `rules` of its own. */
 export function managedKafkaKind<K extends string>(
   kind: K,
@@ -57,7 +72,7 @@ export function managedKafkaKind<K extends string>(
   return {
     kind,
     ...options,
-    rules: [sameAccountRegionRule, ...(o.rules ?? [])],
+    rules: [sameAccountRegionRule, ...parameterRules, ...(o.rules ?? [])],
     eventSource: KAFKA_EVENT_SOURCE.msk,
     tlsByDefault: true,
     fields: ['clusterArn'],

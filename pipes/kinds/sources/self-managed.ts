@@ -10,29 +10,26 @@ import { mtlsAuth } from '../auth/mtls.js';
 import { noneAuth } from '../auth/none.js';
 import { scramSha256Auth } from '../auth/sasl-scram-256.js';
 import { scramSha512Auth } from '../auth/sasl-scram-512.js';
-import { ruleIssue } from '../rule-helpers.js';
 import type { ServiceRule, SourceKindModule } from '../types.js';
+import { consumerGroupIdRule, topicNameRule } from './pipes-kafka-parameters.js';
 
-/**
- * The Pipes API takes no self-managed topic name whose first character is "." (TopicName pattern
- * `[^.]([a-zA-Z0-9\-_.]+)`); Kafka itself accepts one. The page also gives a minimum length of 1, so the
- * pattern's apparent two-character minimum is not enforced here.
- */
-const topicNameRule: ServiceRule = {
-  id: 'self-managed-topic-name',
-  doc: 'https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceSelfManagedKafkaParameters.html',
-  check: (source, context) =>
-    source.engine !== 'pipe' || !source.topic.startsWith('.')
-      ? []
-      : [
-          ruleIssue(
-            context,
-            'topic',
-            `Topic "${source.topic}" starts with "."; the Pipes TopicName pattern refuses a first character "."`,
-            'read the topic with engine: poller, or use a topic whose name does not start with "."',
-          ),
-        ],
-};
+const SELF_MANAGED_PARAMETERS_PAGE =
+  'https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceSelfManagedKafkaParameters.html';
+
+/** The Pipes TopicName / ConsumerGroupID patterns, for the sources a Pipe reads (Kafka itself takes more). */
+const parameterRules: ServiceRule[] = [
+  topicNameRule({
+    id: 'self-managed-topic-name',
+    doc: SELF_MANAGED_PARAMETERS_PAGE,
+    applies: (source) => source.engine === 'pipe',
+    fix: 'read the topic with engine: poller, or use a topic the Pipes TopicName pattern takes',
+  }),
+  consumerGroupIdRule({
+    id: 'self-managed-consumer-group-id',
+    doc: SELF_MANAGED_PARAMETERS_PAGE,
+    applies: (source) => source.engine === 'pipe',
+  }),
+];
 
 /** Self-managed (on-premises or any non-MSK) Kafka. */
 export const selfManagedKind: SourceKindModule<'self-managed'> = {
@@ -75,5 +72,5 @@ export const selfManagedKind: SourceKindModule<'self-managed'> = {
       ? [`A self-managed source needs 1 to ${LIMITS.BROKERS_MAX} brokers, received ${n}`]
       : [];
   },
-  rules: [topicNameRule],
+  rules: parameterRules,
 };

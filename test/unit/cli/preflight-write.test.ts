@@ -16,7 +16,7 @@ import { makeUnitPki, type UnitPki } from './pki-fixture.js';
 
 const FILE = 'pipes/sources/orders.yaml';
 const BASE =
-  '# orders source\nname: orders # the name\nkind: self-managed\nbrokers: [b1:9093]\ntopic: t\nauth:\n  type: mtls\n  secret: kafka/orders/client\ntarget:\n  type: kinesis\n';
+  '# orders source\nname: orders # the name\nkind: self-managed\nbrokers: [b1:9093]\ntopic: orders\nauth:\n  type: mtls\n  secret: kafka/orders/client\ntarget:\n  type: kinesis\n';
 const OVERSIZE: PreflightCheck = {
   id: 'trust-secret-size',
   status: 'warn',

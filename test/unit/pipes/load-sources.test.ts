@@ -78,7 +78,7 @@ describe('source file validation', () => {
       name: 'minimal',
       kind: 'self-managed',
       brokers: ['b:9092'],
-      topic: 't',
+      topic: 'tp',
       target: { type: 'kinesis' },
     });
     // Act
@@ -88,7 +88,7 @@ describe('source file validation', () => {
       name: 'minimal',
       kind: 'self-managed',
       brokers: ['b:9092'],
-      topic: 't',
+      topic: 'tp',
       consumerGroupId: 'kafka-pipes-minimal',
       startingPosition: 'TRIM_HORIZON',
       batchSize: 100,

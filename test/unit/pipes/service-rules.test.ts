@@ -56,11 +56,55 @@ const cases: RuleCase[] = [
         file: FILE,
         field: 'topic',
         message: 'Topic ".orders" starts with "."; the Pipes TopicName pattern refuses a first character "."',
-        fix: 'read the topic with engine: poller, or use a topic whose name does not start with "."',
+        fix: 'read the topic with engine: poller, or use a topic the Pipes TopicName pattern takes',
       },
     ],
   },
   { rule: 'self-managed-topic-name', source: { ...selfManaged, topic: 'o.rders' }, issues: [] },
+  {
+    rule: 'self-managed-topic-name',
+    source: { ...selfManaged, topic: 'o' },
+    issues: [
+      {
+        file: FILE,
+        field: 'topic',
+        message:
+          'Topic "o" has 1 character; the Pipes TopicName pattern needs a first character and at least one more',
+        fix: 'read the topic with engine: poller, or use a topic the Pipes TopicName pattern takes',
+      },
+    ],
+  },
+  {
+    rule: 'self-managed-topic-name',
+    source: { ...selfManaged, topic: '.orders', engine: 'poller', poller: {} },
+    issues: [],
+  },
+  {
+    rule: 'msk-topic-name',
+    source: { ...mskScram, topic: '.orders' },
+    issues: [
+      {
+        file: FILE,
+        field: 'topic',
+        message: 'Topic ".orders" starts with "."; the Pipes TopicName pattern refuses a first character "."',
+        fix: 'use a topic the Pipes TopicName pattern takes (2-249 characters, letters, digits, ".", "_", "-", not starting with ".")',
+      },
+    ],
+  },
+  {
+    rule: 'msk-topic-name',
+    source: { ...mskScram, topic: 'x' },
+    issues: [
+      {
+        file: FILE,
+        field: 'topic',
+        message:
+          'Topic "x" has 1 character; the Pipes TopicName pattern needs a first character and at least one more',
+        fix: 'use a topic the Pipes TopicName pattern takes (2-249 characters, letters, digits, ".", "_", "-", not starting with ".")',
+      },
+    ],
+  },
+  { rule: 'msk-topic-name', source: { ...mskScram, topic: 'o.r-d_ers' }, issues: [] },
   {
     rule: 'kinesis-target-batch-size',
     source: { ...selfManaged, batchSize: 1000, target: { type: 'lambda' } },
@@ -147,6 +191,68 @@ describe('AWS service rules of the kind modules', () => {
     expect(unknown).toEqual([]);
   });
 
+  it.each([
+    ['self-managed-consumer-group-id', 'self-managed', selfManaged],
+    ['msk-consumer-group-id', 'msk', mskScram],
+  ])(
+    '%s: the Pipes ConsumerGroupID pattern and length, also for props that skip the schema',
+    (rule, _kind, raw) => {
+      // Arrange: a valid source, then consumer group ids only construct props can carry
+      const [loaded] = validateSourceTexts([{ file: FILE, text: stringify(raw) }]).sources;
+      const source = loaded?.source as NonNullable<typeof loaded>['source'];
+      const check = (consumerGroupId: string) =>
+        checkServiceRules({ ...source, consumerGroupId }, { file: '<props>' }).filter(
+          (i) => i.field === 'consumerGroupId',
+        );
+      const fix = 'set consumerGroupId to 1-200 letters, digits, ".", "_", ":" or "-"';
+      // Act / Assert
+      expect(serviceRulesOf(source).map((r) => r.id)).toContain(rule);
+      expect(check('a/b*c:d_e+f=g.h@i-j')).toEqual([]);
+      expect(check('g'.repeat(200))).toEqual([]);
+      expect(check('g'.repeat(201))).toEqual([
+        {
+          file: '<props>',
+          field: 'consumerGroupId',
+          message: `Consumer group "${'g'.repeat(201)}" has 201 characters; the Pipes ConsumerGroupID takes 1 to 200`,
+          fix,
+        },
+      ]);
+      expect(check('')).toEqual([
+        {
+          file: '<props>',
+          field: 'consumerGroupId',
+          message: 'Consumer group "" has 0 characters; the Pipes ConsumerGroupID takes 1 to 200',
+          fix,
+        },
+      ]);
+      expect(check('orders group')).toEqual([
+        {
+          file: '<props>',
+          field: 'consumerGroupId',
+          message:
+            'Consumer group "orders group" has characters the Pipes ConsumerGroupID pattern refuses (letters, digits and - / * : _ + = . @ only)',
+          fix,
+        },
+      ]);
+    },
+  );
+
+  it('topic rules: over 249 characters and characters outside the pattern (props that skip the schema)', () => {
+    // Arrange
+    const [loaded] = validateSourceTexts([{ file: FILE, text: stringify(mskScram) }]).sources;
+    const source = loaded?.source as NonNullable<typeof loaded>['source'];
+    const check = (topic: string) =>
+      checkServiceRules({ ...source, topic }, { file: '<props>' }).map((i) => i.message);
+    // Act / Assert
+    expect(check('t'.repeat(249))).toEqual([]);
+    expect(check('t'.repeat(250))).toEqual([
+      `Topic "${'t'.repeat(250)}" has 250 characters; the Pipes TopicName takes at most 249`,
+    ]);
+    expect(check('or/ders')).toEqual([
+      'Topic "or/ders" has characters the Pipes TopicName pattern refuses (after the first: letters, digits, ".", "_", "-")',
+    ]);
+  });
+
   it('names an AWS documentation page for every rule, and every rule id is unique', () => {
     const rules = [
       ...serviceRulesOf({
@@ -162,11 +268,15 @@ describe('AWS service rules of the kind modules', () => {
     ];
     expect(rules.map((r) => r.id)).toEqual([
       'msk-cluster-account-region',
+      'msk-topic-name',
+      'msk-consumer-group-id',
       'msk-scram-secret-name',
       'msk-scram-secret-kms-key',
       'msk-scram-secret-location',
       'kinesis-target-batch-size',
       'msk-cluster-account-region',
+      'msk-topic-name',
+      'msk-consumer-group-id',
     ]);
     for (const rule of rules) expect(rule.doc).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
   });
