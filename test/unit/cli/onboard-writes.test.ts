@@ -115,7 +115,17 @@ describe('nothing onboard writes fails at synth (property over non-interactive a
         const argv = flags.flatMap(([flag, v]) => (v === undefined ? [] : [flag, v]));
         const { aws } = fakeSecretsAws();
         const run = await cli(
-          ['--sources-dir', dir, 'onboard', '--non-interactive', '--name', 'orders', '--topic', 'orders', ...argv],
+          [
+            '--sources-dir',
+            dir,
+            'onboard',
+            '--non-interactive',
+            '--name',
+            'orders',
+            '--topic',
+            'orders',
+            ...argv,
+          ],
           { aws },
         );
         const file = join(dir, 'orders.yaml');

@@ -111,7 +111,8 @@ describe('pickBucket', () => {
 
 describe('planUpload', () => {
   const FILE = 'pipes/sources/orders.yaml';
-  const BASE = 'name: orders\nkind: self-managed\nbrokers: [b1:9093]\ntopic: orders\ntarget:\n  type: kinesis\n';
+  const BASE =
+    'name: orders\nkind: self-managed\nbrokers: [b1:9093]\ntopic: orders\ntarget:\n  type: kinesis\n';
   const source = (extra: string) => parseSourceFile(`${BASE}${extra}`, FILE);
 
   it.each([
