@@ -5,7 +5,13 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { PBES1_COMMAND } from '../../pipes/source-rules.js';
-import { chainOrderCheck, expiryChecks, pemTextChecks, sizeCheck } from './cert-checks.js';
+import {
+  chainOrderCheck,
+  expiryChecks,
+  pemTextChecks,
+  type SecretSubject,
+  sizeCheck,
+} from './cert-checks.js';
 import type { Origin, PreflightCheck, PreflightMaterial } from './engine.js';
 import {
   type CertInfo,
@@ -58,9 +64,34 @@ export function checkClientMaterial(m: PreflightMaterial, now: Date, authType: s
                 ? m.clientCertificate.origin
                 : `${m.clientCertificate.origin} and ${m.clientKey.origin}`,
           };
-    checks.push(sizeCheck('client-secret-size', { what: 'client certificate secret', ...from }, secret));
+    checks.push(clientSecretSizeCheck({ what: 'client certificate secret', ...from }, secret));
   }
   return checks;
+}
+
+/**
+ * The fix for a client certificate secret over 65,536 bytes. Secrets Manager stores no larger secret and
+ * both engines read the client certificate from one (Pipes `ClientCertificateTlsAuth`, the poller's
+ * `auth.secret`), so no engine can take it: the chain must shrink. The broker verifies the client chain
+ * against its own truststore, so the secret needs the leaf and only the intermediates the broker does not
+ * already trust, never the root; the broker's CA bundle goes to the root CA secret or the poller's
+ * truststore bucket, not here.
+ */
+export const CLIENT_SECRET_TOO_LARGE_FIX =
+  'keep in certificate only the client leaf and the intermediates the broker does not already trust (drop the root and other chains); ' +
+  'the CAs that sign the broker certificates belong in rootCaSecret, or for a bundle over 65,536 bytes in the poller truststore bucket ' +
+  '(kafka-pipes truststore upload <source> <file>), never in the client secret';
+
+/** The client secret's size: over the limit it is a failure for both engines (no requiresPoller). */
+function clientSecretSizeCheck(subject: SecretSubject, secret: string): PreflightCheck {
+  const check = sizeCheck('client-secret-size', subject, secret);
+  if (check.status === 'pass') return check;
+  return {
+    id: check.id,
+    status: 'fail',
+    message: `${check.message}; Secrets Manager stores no larger secret, and both a Pipe and the poller read the client certificate from one`,
+    fix: CLIENT_SECRET_TOO_LARGE_FIX,
+  };
 }
 
 interface KeyResult {
