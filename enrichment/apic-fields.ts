@@ -1,14 +1,23 @@
 /**
- * The IBM API Connect v10 API event record fields the canonical schema knows, with their type and the
- * canonical name under `api` (IBM "API event record field reference", API Connect v10; plus the fields
- * of the seed generator). Fields not listed here go to `extra` untouched.
+ * The IBM API Connect API event record fields the canonical schema knows, with their type and the
+ * canonical name under `api` (IBM "API event record field reference", API Connect v10 and 12.1:
+ * https://www.ibm.com/docs/SSMNED_12.1.x_cd/com.ibm.apic.analytics.doc/api_event_records_fields.html;
+ * `summary_event_id` from the summary API event record reference). Fields not listed here go to
+ * `extra` untouched.
  *
- * Kinds: `string` (a number is accepted and turned into its decimal text), `number` (a numeric string is
- * accepted), `datetime` (normalized to ISO-8601 UTC with milliseconds), `status` (`"200 OK"` →
- * `{code, reason}`), `json` (any JSON value, kept as is).
+ * Kinds: `string` (a number is kept as a number), `number` (a numeric string is accepted), `integer`
+ * (a number or numeric string holding a whole number), `boolean` (also `"true"` / `"false"`),
+ * `datetime` (normalized to ISO-8601 UTC with milliseconds; the value as received is kept next to it
+ * when it differs), `status` (`"200 OK"` → `{code, reason, reasonGiven}`), `json` (any JSON value, kept
+ * as is).
  */
 export const APIC_FIELDS = [
   ['@timestamp', 'analytics_timestamp', 'datetime', 'When the analytics ingestion wrote the record.'],
+  ['ai_cache_hit', 'ai_cache_hit', 'boolean', 'Whether the AI Gateway served the response from its cache.'],
+  ['ai_model', 'ai_model', 'string', 'The AI model used in this AI Gateway call.'],
+  ['ai_request_tokens', 'ai_request_tokens', 'integer', 'Request tokens of this AI Gateway call.'],
+  ['ai_response_tokens', 'ai_response_tokens', 'integer', 'Response tokens of this AI Gateway call.'],
+  ['ai_total_tokens', 'ai_total_tokens', 'integer', 'Request plus response tokens of this AI Gateway call.'],
   ['api_id', 'api_id', 'string', 'The API identifier.'],
   ['api_name', 'api_name', 'string', 'The name of the API.'],
   ['api_ref', 'api_ref', 'string', 'The API reference (api_name:api_version).'],
@@ -74,16 +83,50 @@ export const APIC_FIELDS = [
   ['response_http_headers', 'response_http_headers', 'json', 'Response HTTP headers.'],
   ['space_id', 'space_id', 'string', 'The space identifier.'],
   ['space_name', 'space_name', 'string', 'The space name.'],
-  ['status_code', 'status', 'status', 'HTTP status returned to the consumer: {code, reason}.'],
+  ['status_code', 'status', 'status', 'HTTP status returned to the consumer: {code, reason, reasonGiven}.'],
+  ['summary_event_id', 'summary_event_id', 'string', 'Unique ID of a summary API event record.'],
   ['time_to_serve_request', 'time_to_serve_request', 'number', 'Time to serve the request, ms.'],
   ['transaction_id', 'transaction_id', 'string', 'Transaction ID of the call on the gateway.'],
   ['uri_path', 'uri_path', 'string', 'The URI path of the request.'],
 ] as const satisfies readonly (readonly [string, string, ApicFieldKind, string])[];
 
 /** How a known API Connect field is normalized. */
-export type ApicFieldKind = 'string' | 'number' | 'datetime' | 'status' | 'json';
+export type ApicFieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'datetime' | 'status' | 'json';
 
-/** Source field name → [canonical name, kind]. */
-export const APIC_FIELD_MAP: ReadonlyMap<string, readonly [string, ApicFieldKind]> = new Map(
-  APIC_FIELDS.map(([src, dst, kind]) => [src, [dst, kind] as const]),
+/**
+ * Other spellings of known fields that records written by some generators use → the field's name in
+ * IBM's reference. An alias is read like the field unless the event also carries the field itself
+ * (then the alias stays in `extra`, so neither value is lost).
+ */
+export const APIC_FIELD_ALIASES = [['rateLimit', 'rate_limit']] as const satisfies readonly (readonly [
+  string,
+  string,
+])[];
+
+/** Suffix of the canonical field that keeps a date-time as received when normalizing changed it. */
+export const ORIGINAL_SUFFIX = '_original';
+
+/** How one source field is normalized. */
+export interface ApicFieldSpec {
+  /** Canonical name under `api`. */
+  readonly dst: string;
+  readonly kind: ApicFieldKind;
+  /** For date-times: the canonical name of the value as received (`<dst>_original`). */
+  readonly original: string;
+  /** For an alias: the field's name in IBM's reference. */
+  readonly aliasOf: string | undefined;
+}
+
+const specs = new Map<string, ApicFieldSpec>(
+  APIC_FIELDS.map(([src, dst, kind]) => [
+    src,
+    { dst, kind, original: `${dst}${ORIGINAL_SUFFIX}`, aliasOf: undefined },
+  ]),
 );
+for (const [alias, src] of APIC_FIELD_ALIASES) {
+  const spec = specs.get(src) as ApicFieldSpec;
+  specs.set(alias, { ...spec, aliasOf: src });
+}
+
+/** Source field name (or alias) → how it is normalized. */
+export const APIC_FIELD_MAP: ReadonlyMap<string, ApicFieldSpec> = specs;

@@ -16,7 +16,9 @@ export interface CanonicalRecord {
     timestampType: string | null;
     key: string | null;
     keyEncoding: 'utf8' | 'base64' | null;
-    headers: Record<string, string>;
+    headers: Record<string, string | string[]>;
+    headerEncodings: Record<string, 'base64'>;
+    eventIndex: number | null;
   };
   api: Record<string, unknown>;
   attributes: Record<string, unknown>;

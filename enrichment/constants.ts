@@ -3,7 +3,7 @@
  */
 
 /** Version of the canonical record layout (`schemaVersion` in every record). Bump on breaking change. */
-export const CANONICAL_SCHEMA_VERSION = 1 as const;
+export const CANONICAL_SCHEMA_VERSION = 2 as const;
 
 /** Maximum size of one Kinesis record: data blob plus partition key (1 MiB). */
 export const KINESIS_RECORD_LIMIT_BYTES = 1_048_576;
@@ -47,8 +47,13 @@ export const DLQ_REASON = {
   invalidJson: 'invalid-json',
   /** The value is JSON but not an object. */
   notAnObject: 'not-an-object',
-  /** A known API Connect field has a value of the wrong type or format. */
+  /**
+   * A known API Connect field has a value of the wrong type or format, or a number anywhere in the
+   * value is beyond the range JSON numbers can be read into (`1e400`).
+   */
   wrongType: 'wrong-type',
+  /** The value nests deeper than normalize.ts MAX_VALUE_DEPTH levels. */
+  tooDeep: 'too-deep',
   /** A rule expression failed at run time on this record. */
   ruleError: 'rule-error',
   /** The canonical record plus partition key exceeds a Kinesis record (1 MiB). */

@@ -25,6 +25,11 @@ export interface DlqEntry {
   readonly schema: typeof DLQ_SCHEMA;
   /** Same eventId the canonical record would have had. */
   readonly eventId: string;
+  /**
+   * Which event of the value failed, when the value holds several (newline-delimited JSON; the entry
+   * keeps the whole value). Absent otherwise.
+   */
+  readonly eventIndex?: number;
   /** Source name. */
   readonly source: string;
   readonly cluster: string;

@@ -10,7 +10,7 @@ import {
 } from './constants.js';
 import { toIsoUtc } from './datetime.js';
 import { type DlqEntry, isDlqTimestampType } from './dlq-entry.js';
-import type { RecordFormats } from './formats/format.js';
+import type { DecodedValue, RecordFormats } from './formats/format.js';
 import { DEFAULT_FORMATS } from './formats/registry.js';
 import { decodeKafkaEvent } from './kafka-event.js';
 import { type JsonObject, normalizeApicEvent } from './normalize.js';
@@ -94,12 +94,20 @@ export interface SerializedEnrichOutcome extends EnrichOutcome {
 
 /**
  * The stable event id: sha-256 hex of `<cluster>|<topic>|<partition>|<offset>` where cluster is the
- * normalized cluster identity (kafka-event.ts normalizeCluster). Idempotency key for replay and dedupe.
+ * normalized cluster identity (kafka-event.ts normalizeCluster), plus `|<index>` for each event of a value
+ * that holds several (newline-delimited JSON). Idempotency key for replay and dedupe.
  *
  * @example eventIdOf('b1:9092', 'apic-events', 0, '42')
  */
-export function eventIdOf(cluster: string, topic: string, partition: number, offset: string): string {
-  return hash('sha256', `${cluster}|${topic}|${partition}|${offset}`, 'hex');
+export function eventIdOf(
+  cluster: string,
+  topic: string,
+  partition: number,
+  offset: string,
+  index: number | null = null,
+): string {
+  const coordinates = `${cluster}|${topic}|${partition}|${offset}`;
+  return hash('sha256', index === null ? coordinates : `${coordinates}|${index}`, 'hex');
 }
 
 type Failed = { ok: false; dropped: false; reason: string };
@@ -114,21 +122,29 @@ function failed(reason: string): Failed {
   return { ok: false, dropped: false, reason };
 }
 
-/**
- * One record: value bytes → value format → API Connect normalization → canonical record → rules →
- * partition key → serialized text within the Kinesis record limit. Bad data is a DLQ reason, never an
- * exception.
- */
-function processRecord(r: WorkRecord, eventId: string, ctx: EnrichContext, counts: EnrichCounts): Processed {
-  const formats = ctx.formats ?? DEFAULT_FORMATS;
+/** One event of a record's value, with its id and its index in the value (null: the value's only event). */
+interface EventOf {
+  readonly eventId: string;
+  readonly index: number | null;
+  readonly event: JsonObject;
+}
+
+/** The value bytes through the value format: the value's events, or why there are none. */
+function decodeValue(r: WorkRecord, ctx: EnrichContext): DecodedValue {
   const value = valueBytesOf(r);
-  if (!value.ok) return failed(value.reason);
-  const decoded = formats.value.decode(value.bytes);
-  if (!decoded.ok) return failed(decoded.reason);
-  const normalized = normalizeApicEvent(decoded.event);
+  if (!value.ok) return value;
+  return (ctx.formats ?? DEFAULT_FORMATS).value.decode(value.bytes);
+}
+
+/**
+ * One event: API Connect normalization → canonical record → rules → partition key → serialized text
+ * within the target's record limit. Bad data is a DLQ reason, never an exception.
+ */
+function processEvent(r: WorkRecord, e: EventOf, ctx: EnrichContext, counts: EnrichCounts): Processed {
+  const normalized = normalizeApicEvent(e.event);
   if (!normalized.ok) return failed(normalized.reason);
-  const key = recordKeyOf(r, formats.key);
-  const record = canonicalRecordOf(r, eventId, ctx, key, normalized);
+  const key = recordKeyOf(r, (ctx.formats ?? DEFAULT_FORMATS).key);
+  const record = canonicalRecordOf(r, e, ctx, key, normalized);
   const json = record as unknown as JsonObject;
   const outcome = ctx.rules.apply(json, (i) => {
     const id = ctx.rules.ruleIds[i] as string;
@@ -148,14 +164,14 @@ function processRecord(r: WorkRecord, eventId: string, ctx: EnrichContext, count
 /** The canonical record before rules, in the key order every engine writes. */
 function canonicalRecordOf(
   r: WorkRecord,
-  eventId: string,
+  e: EventOf,
   ctx: EnrichContext,
   key: RecordKey,
   normalized: { readonly api: JsonObject; readonly extra: JsonObject },
 ): CanonicalRecord {
   return {
     schemaVersion: CANONICAL_SCHEMA_VERSION,
-    eventId,
+    eventId: e.eventId,
     partitionKey: '',
     source: ctx.sourceName,
     ruleVersion: ctx.rules.ruleVersion,
@@ -169,6 +185,8 @@ function canonicalRecordOf(
       key: key.key,
       keyEncoding: key.keyEncoding,
       headers: r.headers,
+      headerEncodings: r.headerEncodings,
+      eventIndex: e.index,
     },
     api: normalized.api,
     attributes: {},
@@ -195,19 +213,32 @@ function serialized(record: CanonicalRecord, limit: number): Processed {
   return { ok: true, record, bytes: textBytes, text };
 }
 
-function processSafely(r: WorkRecord, eventId: string, ctx: EnrichContext, counts: EnrichCounts): Processed {
+// Defensive wrappers: the record path is written not to throw; a bug must not stall the partition either.
+function unexpected(err: unknown): Failed {
+  return failed(`${DLQ_REASON.ruleError}: unexpected failure: ${(err as Error).message}`);
+}
+
+function decodeSafely(r: WorkRecord, ctx: EnrichContext): DecodedValue {
   try {
-    return processRecord(r, eventId, ctx, counts);
+    return decodeValue(r, ctx);
   } catch (err) {
-    // Defensive: processRecord is written not to throw; a bug must not stall the partition either.
-    return failed(`${DLQ_REASON.ruleError}: unexpected failure: ${(err as Error).message}`);
+    return unexpected(err);
   }
 }
 
-function dlqEntryOf(r: WorkRecord, eventId: string, reason: string, ctx: EnrichContext, now: Date): DlqEntry {
+function processSafely(r: WorkRecord, e: EventOf, ctx: EnrichContext, counts: EnrichCounts): Processed {
+  try {
+    return processEvent(r, e, ctx, counts);
+  } catch (err) {
+    return unexpected(err);
+  }
+}
+
+function dlqEntryOf(r: WorkRecord, e: EventOf, reason: string, ctx: EnrichContext, now: Date): DlqEntry {
   return {
     schema: DLQ_SCHEMA,
-    eventId,
+    eventId: e.eventId,
+    ...(e.index === null ? {} : { eventIndex: e.index }),
     source: ctx.sourceName,
     cluster: r.cluster,
     topic: r.topic,
@@ -224,47 +255,84 @@ function dlqEntryOf(r: WorkRecord, eventId: string, reason: string, ctx: EnrichC
   };
 }
 
-function emptyCounts(records: number): EnrichCounts {
-  return { in: records, out: 0, dropped: 0, dlq: 0, byReason: {}, perRule: {}, outputBytes: 0 };
-}
+/** Where each event of a batch goes, with the counts (one record path for both engines). */
+class BatchOutput {
+  readonly counts: EnrichCounts = {
+    in: 0,
+    out: 0,
+    dropped: 0,
+    dlq: 0,
+    byReason: {},
+    perRule: {},
+    outputBytes: 0,
+  };
+  readonly records: CanonicalRecord[] = [];
+  readonly texts: string[] = [];
+  readonly dlq: DlqEntry[] = [];
+  private readonly budget: OutputBudget;
+  private readonly now: () => Date;
 
-/**
- * Enriches decoded records, in order: the one record path of both engines (enrichBatch for the Pipe
- * event, enrichKafkaRecords for the poller). Records that do not fit the output budget (the enrichment
- * response and, when `ctx.target` is set, what the target takes in one invocation) go to the DLQ with
- * reason `batch-output-limit`.
- */
-export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext): SerializedEnrichOutcome {
-  const now = ctx.now ?? (() => new Date());
-  const budget = new OutputBudget(ctx);
-  const counts = emptyCounts(input.length);
-  const records: CanonicalRecord[] = [];
-  const serializedTexts: string[] = [];
-  const dlq: DlqEntry[] = [];
-  for (const r of input) {
-    const eventId = eventIdOf(r.cluster, r.topic, r.partition, r.offset);
-    let result: Processed = processSafely(r, eventId, ctx, counts);
+  constructor(private readonly ctx: EnrichContext) {
+    this.budget = new OutputBudget(ctx);
+    this.now = ctx.now ?? (() => new Date());
+  }
+
+  /** Takes one event's outcome: into the output if the budget allows, else dropped or to the DLQ. */
+  add(r: WorkRecord, e: EventOf, processed: Processed): void {
+    this.counts.in++;
+    let result = processed;
     if (result.ok) {
-      const over = budget.refusal(result);
+      const over = this.budget.refusal(result);
       if (over === undefined) {
-        counts.outputBytes += budget.take(result);
-        records.push(result.record);
-        serializedTexts.push(result.text);
-        continue;
+        this.counts.outputBytes += this.budget.take(result);
+        this.records.push(result.record);
+        this.texts.push(result.text);
+        this.counts.out++;
+        return;
       }
       result = failed(over);
     }
     if (result.dropped) {
-      counts.dropped++;
-      continue;
+      this.counts.dropped++;
+      return;
     }
     const code = result.reason.slice(0, result.reason.indexOf(':'));
-    counts.byReason[code] = (counts.byReason[code] ?? 0) + 1;
-    dlq.push(dlqEntryOf(r, eventId, result.reason, ctx, now()));
+    this.counts.byReason[code] = (this.counts.byReason[code] ?? 0) + 1;
+    this.dlq.push(dlqEntryOf(r, e, result.reason, this.ctx, this.now()));
+    this.counts.dlq++;
   }
-  counts.out = records.length;
-  counts.dlq = dlq.length;
-  return { records, dlq, dropped: counts.dropped, counts, serialized: serializedTexts };
+}
+
+/**
+ * Enriches decoded records, in order: the one record path of both engines (enrichBatch for the Pipe
+ * event, enrichKafkaRecords for the poller). A value holding several events (newline-delimited JSON)
+ * gives one canonical record per event, each with its own eventId; counts are per event. Events that do
+ * not fit the output budget (the enrichment response and, when `ctx.target` is set, what the target
+ * takes in one invocation) go to the DLQ with reason `batch-output-limit`.
+ */
+export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext): SerializedEnrichOutcome {
+  const out = new BatchOutput(ctx);
+  for (const r of input) {
+    const eventId = eventIdOf(r.cluster, r.topic, r.partition, r.offset);
+    const decoded = decodeSafely(r, ctx);
+    if (!decoded.ok) {
+      out.add(r, { eventId, index: null, event: {} }, failed(decoded.reason));
+      continue;
+    }
+    const events = decoded.events;
+    if (events === undefined) {
+      const e: EventOf = { eventId, index: null, event: decoded.event };
+      out.add(r, e, processSafely(r, e, ctx, out.counts));
+      continue;
+    }
+    for (let index = 0; index < events.length; index++) {
+      const id = eventIdOf(r.cluster, r.topic, r.partition, r.offset, index);
+      const e: EventOf = { eventId: id, index, event: events[index] as JsonObject };
+      out.add(r, e, processSafely(r, e, ctx, out.counts));
+    }
+  }
+  const { records, dlq, counts, texts } = out;
+  return { records, dlq, dropped: counts.dropped, counts, serialized: texts };
 }
 
 type Accepted = Extract<Processed, { ok: true }>;

@@ -1,6 +1,12 @@
 import { type EnrichContext, enrichRecords, type SerializedEnrichOutcome } from './enrich-batch.js';
 import { DEFAULT_FORMATS } from './formats/registry.js';
-import { decodeHeaders, decodeKafkaEvent, KAFKA_EVENT_SOURCE, normalizeCluster } from './kafka-event.js';
+import {
+  decodeHeaders,
+  decodeKafkaEvent,
+  KAFKA_EVENT_SOURCE,
+  normalizeCluster,
+  offsetText,
+} from './kafka-event.js';
 import {
   buildPipeKafkaRecord,
   type PipeKafkaRecordInput,
@@ -10,7 +16,7 @@ import {
 import type { WorkRecord } from './work-record.js';
 
 const PARTITION_TEXT = /^\d{1,10}$/;
-const OFFSET_TEXT = /^\d{1,20}$/;
+const OFFSET_TEXT = /^0*\d{1,20}$/;
 
 function isPayload(v: unknown): v is Uint8Array | string | null {
   return v === null || typeof v === 'string' || v instanceof Uint8Array;
@@ -34,7 +40,7 @@ function directRecord(input: PipeKafkaRecordInput, clusters: Map<string, string>
     offset = String(offsetNumber);
   } else {
     if (typeof input.offset !== 'string' || !OFFSET_TEXT.test(input.offset)) return null;
-    offset = input.offset;
+    offset = offsetText(input.offset);
   }
   const timestamp = Number(input.timestamp);
   if (!Number.isFinite(timestamp)) return null;
@@ -58,7 +64,7 @@ function directRecord(input: PipeKafkaRecordInput, clusters: Map<string, string>
     timestampType,
     key: null,
     value: null,
-    headers: decodeHeaders(rawHeaders),
+    ...decodeHeaders(rawHeaders),
     rawHeaders,
     keyBytes: input.key === null ? null : pipeBytesOf(input.key),
     valueBytes: input.value === null ? null : pipeBytesOf(input.value),

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.js';
 import './zod.js';
@@ -7,17 +8,31 @@ export const KAFKA_EVENT_SOURCE = { selfManaged: 'SelfManagedKafka', msk: 'aws:k
 /** One of the two Kafka event sources. */
 export type KafkaEventSource = (typeof KAFKA_EVENT_SOURCE)[keyof typeof KAFKA_EVENT_SOURCE];
 
+/**
+ * Every `eventSource` value AWS and its tooling write for the two sources, and the source it names:
+ * Pipes and Lambda event-source mappings write `SelfManagedKafka` and `aws:kafka`
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html), Powertools for AWS Lambda's
+ * self-managed Kafka test events `aws:SelfManagedKafka`.
+ */
+const EVENT_SOURCE_VALUES: Readonly<Record<string, KafkaEventSource>> = {
+  SelfManagedKafka: KAFKA_EVENT_SOURCE.selfManaged,
+  'aws:SelfManagedKafka': KAFKA_EVENT_SOURCE.selfManaged,
+  'aws:kafka': KAFKA_EVENT_SOURCE.msk,
+};
+
 const clusterSourceMessage = 'expected bootstrapServers (SelfManagedKafka) or eventSourceArn (aws:kafka)';
+// A JSON offset beyond 2^53 has already been rounded by the Lambda runtime's JSON.parse: it is taken as
+// it came (refusing it would make the Pipe retry the batch forever).
 const offsetSchema = z.union([
-  z.int().check(z.nonnegative()),
-  z.string().check(z.regex(/^\d{1,20}$/, 'expected a non-negative integer offset')),
+  z.number().check(z.refine((n) => Number.isInteger(n) && n >= 0, 'expected a non-negative integer offset')),
+  z.string().check(z.regex(/^0*\d{1,20}$/, 'expected a non-negative integer offset')),
 ]);
 const partitionSchema = z.union([
   z.int().check(z.nonnegative()),
   z.string().check(z.regex(/^\d{1,10}$/, 'expected a non-negative integer partition')),
 ]);
 const headerValueSchema = z.union([z.array(z.int().check(z.minimum(0), z.maximum(255))), z.string()]);
-const eventSourceSchema = z.enum(['SelfManagedKafka', 'aws:kafka']);
+const eventSourceSchema = z.enum(Object.keys(EVENT_SOURCE_VALUES) as [string, ...string[]]);
 const nonEmpty = z.string().check(z.minLength(1));
 
 /**
@@ -81,8 +96,10 @@ export interface DecodedKafkaRecord {
   readonly key: string | null;
   /** Value, base64 as received, or null. */
   readonly value: string | null;
-  /** Headers decoded to strings; repeated names are joined with ",". */
-  readonly headers: Record<string, string>;
+  /** Headers as the canonical record carries them (see {@link decodeHeaders}). */
+  readonly headers: Record<string, HeaderValue>;
+  /** Names of the headers whose values are written as base64 (see {@link decodeHeaders}). */
+  readonly headerEncodings: Record<string, 'base64'>;
   /** Headers exactly as received (kept for the DLQ entry). */
   readonly rawHeaders: KafkaEventRecord['headers'];
 }
@@ -109,31 +126,66 @@ export function normalizeCluster(eventSource: KafkaEventSource, id: string): str
     .map((s) =>
       s
         .trim()
-        .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+        .replace(/^[a-z][a-z0-9+._-]*:\/\//i, '')
         .toLowerCase(),
     )
     .filter((s) => s !== '');
   return [...new Set(servers)].sort().join(',');
 }
 
-/** Headers decoded to strings (repeated names joined with ","), as {@link decodeKafkaEvent} gives them. */
-export function decodeHeaders(headers: KafkaEventRecord['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!headers) return out;
+/** A header of the canonical record: its value, or its values in wire order when the name repeats. */
+export type HeaderValue = string | string[];
+
+/** Headers as the canonical record carries them. */
+export interface DecodedHeaders {
+  readonly headers: Record<string, HeaderValue>;
+  readonly headerEncodings: Record<string, 'base64'>;
+}
+
+/** Stores an own property, even one named "__proto__" (a plain store would set the prototype). */
+function putOwn<T>(target: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Headers as the canonical record carries them, as {@link decodeKafkaEvent} gives them: name → UTF-8
+ * text, or the list of texts in wire order when the name repeats. A name with any value that is not
+ * valid UTF-8 has all its values written as base64 and is listed in `headerEncodings` (like
+ * `keyEncoding` for the key), so no byte is replaced.
+ */
+export function decodeHeaders(headers: KafkaEventRecord['headers']): DecodedHeaders {
+  const out: DecodedHeaders = { headers: {}, headerEncodings: {} };
+  if (!headers || headers.length === 0) return out;
+  const values = new Map<string, Buffer[]>();
   for (const entry of headers) {
     for (const name of Object.keys(entry)) {
       const raw = entry[name];
-      const text = typeof raw === 'string' ? raw : Buffer.from(raw as number[]).toString('utf8');
-      const prev = Object.hasOwn(out, name) ? out[name] : undefined;
-      Object.defineProperty(out, name, {
-        value: prev === undefined ? text : `${prev},${text}`,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw as number[]);
+      const list = values.get(name);
+      if (list === undefined) values.set(name, [bytes]);
+      else list.push(bytes);
     }
   }
+  for (const [name, list] of values) {
+    const text = list.every((b) => isUtf8(b));
+    if (!text) putOwn(out.headerEncodings, name, 'base64');
+    const texts = list.map((b) => b.toString(text ? 'utf8' : 'base64'));
+    putOwn(out.headers, name, texts.length === 1 ? (texts[0] as string) : texts);
+  }
   return out;
+}
+
+/** An offset as the canonical decimal text: no leading zeros, no exponent (`"015"` and 15 → `"15"`). */
+export function offsetText(offset: number | string): string {
+  if (typeof offset === 'number')
+    return Number.isSafeInteger(offset) ? String(offset) : BigInt(offset).toString();
+  return offset.length > 1 && offset.startsWith('0') ? offset.replace(/^0+(?=\d)/, '') : offset;
+}
+
+/** The event source an `eventSource` value names (absent: from the cluster field the record carries). */
+function eventSourceOf(value: string | undefined, arn: string | undefined): KafkaEventSource {
+  if (value !== undefined) return EVENT_SOURCE_VALUES[value] as KafkaEventSource;
+  return arn !== undefined ? KAFKA_EVENT_SOURCE.msk : KAFKA_EVENT_SOURCE.selfManaged;
 }
 
 /** Cluster identities normalized within one event (every record of a batch names the same cluster). */
@@ -155,12 +207,12 @@ function toDecoded(r: KafkaEventRecord, eventSource: KafkaEventSource, cluster: 
     cluster,
     topic: r.topic,
     partition: Number(r.partition),
-    offset: String(r.offset),
+    offset: offsetText(r.offset),
     timestamp: r.timestamp ?? null,
     timestampType: r.timestampType ?? null,
     key: r.key ?? null,
     value: r.value ?? null,
-    headers: decodeHeaders(r.headers),
+    ...decodeHeaders(r.headers),
     rawHeaders: r.headers,
   };
 }
@@ -197,8 +249,7 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaRecord[] {
     const records = event as KafkaEventRecord[];
     const clusters: ClusterCache = new Map();
     return records.map((r) => {
-      const eventSource =
-        r.eventSource ?? (r.eventSourceArn !== undefined ? 'aws:kafka' : 'SelfManagedKafka');
+      const eventSource = eventSourceOf(r.eventSource, r.eventSourceArn);
       const id =
         eventSource === 'aws:kafka'
           ? (r.eventSourceArn ?? r.bootstrapServers)
@@ -215,14 +266,15 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaRecord[] {
     }
     // The checked event itself, not zod's copy (see the Pipes branch above).
     const e = event as typeof parsed.data;
+    const eventSource = eventSourceOf(e.eventSource, e.eventSourceArn);
     const id =
-      e.eventSource === 'aws:kafka'
+      eventSource === 'aws:kafka'
         ? (e.eventSourceArn ?? e.bootstrapServers)
         : (e.bootstrapServers ?? e.eventSourceArn);
-    const cluster = normalizeCluster(e.eventSource, id as string);
+    const cluster = normalizeCluster(eventSource, id as string);
     const out: DecodedKafkaRecord[] = [];
     for (const group of Object.values(e.records)) {
-      for (const r of group) out.push(toDecoded(r, e.eventSource, cluster));
+      for (const r of group) out.push(toDecoded(r, eventSource, cluster));
     }
     return out;
   }

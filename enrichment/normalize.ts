@@ -1,4 +1,4 @@
-import { APIC_FIELD_MAP } from './apic-fields.js';
+import { APIC_FIELD_MAP, type ApicFieldKind } from './apic-fields.js';
 import { DLQ_REASON } from './constants.js';
 import { toIsoUtc } from './datetime.js';
 import { FAST_PATHS } from './fast-paths.js';
@@ -17,16 +17,110 @@ export type NormalizeResult =
 const NUMERIC_PATTERN = /^\s*-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*$/;
 const PREVIEW_MAX_CHARS = 40;
 
+/**
+ * Deepest nesting of a value (the event object is level 1). Deeper values go to the DLQ as `too-deep`:
+ * serializing them would overflow the stack, and so would schema validators of the canonical record.
+ */
+export const MAX_VALUE_DEPTH = 64;
+
 function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
   return text.length > PREVIEW_MAX_CHARS ? `${text.slice(0, PREVIEW_MAX_CHARS)}…` : text;
 }
 
-function wrongType(field: string, expected: string, value: unknown): NormalizeResult {
-  return {
-    ok: false,
-    reason: `${DLQ_REASON.wrongType}: field ${field} must be ${expected}, received ${preview(value)}`,
-  };
+function failure(reason: string): NormalizeResult {
+  return { ok: false, reason };
+}
+
+const EXPECTED: Readonly<Record<ApicFieldKind, string>> = {
+  string: 'a string or a number',
+  number: 'a finite number or a numeric string',
+  integer: 'a whole number or a whole numeric string within ±(2^53 - 1)',
+  boolean: 'true, false, "true" or "false"',
+  datetime: 'an ISO-8601 date-time or epoch milliseconds',
+  status: 'an HTTP status like "200 OK", 404 or ""',
+  json: 'a JSON value',
+};
+
+function wrongType(field: string, kind: ApicFieldKind, value: unknown): NormalizeResult {
+  return failure(
+    `${DLQ_REASON.wrongType}: field ${field} must be ${EXPECTED[kind]}, received ${preview(value)}`,
+  );
+}
+
+/**
+ * What makes a JSON value unfit for the canonical record, as a DLQ reason, or null: a number that
+ * overflowed to ±Infinity when parsed (`1e400`; JSON has no text for it, so it would be written as null),
+ * or nesting deeper than {@link MAX_VALUE_DEPTH}. `depth` is the level of `value` itself.
+ */
+export function jsonProblem(value: JsonValue, field: string, depth: number): string | null {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return null;
+    return `${DLQ_REASON.wrongType}: field ${field} holds ${preview(value)}, a number beyond the range JSON numbers can be read into`;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > MAX_VALUE_DEPTH)
+    return `${DLQ_REASON.tooDeep}: field ${field} nests deeper than ${MAX_VALUE_DEPTH} levels`;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item !== 'object' && typeof item !== 'number') continue;
+      const problem = jsonProblem(item, field, depth + 1);
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+  for (const key in value) {
+    const item = value[key] as JsonValue;
+    if (typeof item !== 'object' && typeof item !== 'number') continue;
+    const problem = jsonProblem(item, field, depth + 1);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+function toBoolean(value: JsonValue): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
+}
+
+function toNumber(value: JsonValue): number | undefined {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && NUMERIC_PATTERN.test(value)
+        ? Number(value)
+        : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The canonical value of a known field (not null), or undefined when it has the wrong type. */
+function convert(kind: ApicFieldKind, value: JsonValue): JsonValue | undefined {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
+        ? value
+        : undefined;
+    case 'number':
+      return toNumber(value);
+    case 'integer': {
+      const n = toNumber(value);
+      return n !== undefined && Number.isSafeInteger(n) ? n : undefined;
+    }
+    case 'boolean':
+      return toBoolean(value);
+    case 'datetime':
+      return toIsoUtc(value) ?? undefined;
+    case 'status': {
+      const status = parseHttpStatus(value);
+      return status === null
+        ? undefined
+        : { code: status.code, reason: status.reason, reasonGiven: status.reasonGiven };
+    }
+    default:
+      return value;
+  }
 }
 
 /**
@@ -98,15 +192,26 @@ export const shapedApiBuilder: ApiBuilder = (keys, values, count) => {
 const scratchKeys: string[] = [];
 const scratchValues: JsonValue[] = [];
 
+/** Stores an own property of `extra`, even one named "__proto__" (a plain store would set the prototype). */
+function putExtra(extra: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(extra, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    extra[key] = value;
+  }
+}
+
 /**
  * Normalizes a parsed API Connect API event into the canonical `api` object and the `extra` bag, both in
  * the event's key order.
- * Known fields (apic-fields.ts) are converted: status codes to `{code, reason}`, date-times to ISO-8601
- * UTC with milliseconds, numeric strings to numbers. A `null` known field is treated as absent.
- * Unknown fields are kept unchanged under `extra`. Never throws.
+ * Known fields (apic-fields.ts) are converted: status codes to `{code, reason, reasonGiven}`, date-times
+ * to ISO-8601 UTC with milliseconds (the value as received kept as `<name>_original` when it differs),
+ * numeric strings to numbers. A `null` known field is treated as absent. Unknown fields are kept
+ * unchanged under `extra`. A number beyond the double range anywhere is `wrong-type`, nesting deeper
+ * than {@link MAX_VALUE_DEPTH} is `too-deep`. Never throws.
  *
  * @example normalizeApicEvent({status_code: '200 OK', bytes_sent: '1590'})
- * // → {ok: true, api: {bytes_sent: 1590, status: {code: 200, reason: 'OK'}}, extra: {}}
+ * // → {ok: true, api: {status: {code: 200, reason: 'OK', reasonGiven: true}, bytes_sent: 1590}, extra: {}}
  */
 export function normalizeApicEvent(
   event: JsonObject,
@@ -117,48 +222,26 @@ export function normalizeApicEvent(
   // One pass over the event's own keys (input order, so the same bytes give the same layout).
   for (const src of Object.keys(event)) {
     const value = event[src] as JsonValue;
+    if (typeof value === 'object' || typeof value === 'number') {
+      const problem = jsonProblem(value, src, 2);
+      if (problem !== null) return failure(problem);
+    }
     const field = APIC_FIELD_MAP.get(src);
-    if (field === undefined) {
-      // A JSON "__proto__" key is an own property; plain assignment would set the prototype instead.
-      if (src === '__proto__') {
-        Object.defineProperty(extra, src, { value, enumerable: true, writable: true, configurable: true });
-      } else {
-        extra[src] = value;
-      }
+    if (field === undefined || (field.aliasOf !== undefined && Object.hasOwn(event, field.aliasOf))) {
+      putExtra(extra, src, value);
       continue;
     }
     if (value === null) continue;
-    const [dst, kind] = field;
-    let out: JsonValue;
-    switch (kind) {
-      case 'string':
-        if (typeof value === 'string') out = value;
-        else if (typeof value === 'number' && Number.isFinite(value)) out = String(value);
-        else return wrongType(src, 'a string', value);
-        break;
-      case 'number':
-        if (typeof value === 'number') out = value;
-        else if (typeof value === 'string' && NUMERIC_PATTERN.test(value)) out = Number(value);
-        else return wrongType(src, 'a number or a numeric string', value);
-        break;
-      case 'datetime': {
-        const iso = toIsoUtc(value);
-        if (iso === null) return wrongType(src, 'an ISO-8601 date-time or epoch milliseconds', value);
-        out = iso;
-        break;
-      }
-      case 'status': {
-        const status = parseHttpStatus(value);
-        if (status === null) return wrongType(src, 'an HTTP status like "200 OK" or 404', value);
-        out = { code: status.code, reason: status.reason };
-        break;
-      }
-      default:
-        out = value;
-    }
-    scratchKeys[count] = dst;
+    const out = convert(field.kind, value);
+    if (out === undefined) return wrongType(src, field.kind, value);
+    scratchKeys[count] = field.dst;
     scratchValues[count] = out;
     count++;
+    if (field.kind === 'datetime' && out !== value) {
+      scratchKeys[count] = field.original;
+      scratchValues[count] = value;
+      count++;
+    }
   }
   const api = buildApi(scratchKeys, scratchValues, count);
   scratchValues.fill(null, 0, count);

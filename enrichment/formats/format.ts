@@ -8,7 +8,15 @@ import type { JsonObject } from '../normalize.js';
 
 /** A decoded value: the event object the normalization reads, or why it cannot be read. */
 export type DecodedValue =
-  | { readonly ok: true; readonly event: JsonObject }
+  | {
+      readonly ok: true;
+      readonly event: JsonObject;
+      /**
+       * Set when the value holds several events (newline-delimited JSON): all of them in order, `event`
+       * being the first. Each becomes its own canonical record (enrich-batch.ts).
+       */
+      readonly events?: readonly JsonObject[];
+    }
   /** `reason` starts with a DLQ reason code (constants.ts DLQ_REASON), then `: ` and the detail. */
   | { readonly ok: false; readonly reason: string };
 

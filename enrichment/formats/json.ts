@@ -8,9 +8,47 @@ function kindOf(parsed: unknown): string {
   return Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
 }
 
+function notAnObject(parsed: unknown, where: string): DecodedValue {
+  return {
+    ok: false,
+    reason: `${DLQ_REASON.notAnObject}: ${where} is ${kindOf(parsed)}, expected a JSON object`,
+  };
+}
+
+function isObject(parsed: unknown): parsed is JsonObject {
+  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+}
+
 /**
- * JSON values (the default): UTF-8 text holding one JSON object. Anything else is a DLQ reason:
- * `invalid-utf8`, `invalid-json` (with the parser's message) or `not-an-object`.
+ * Newline-delimited JSON (one API event per line, as bulk activity-log offloads write them), or null
+ * when the text is not that: then the caller reports the whole-text parse error. Blank lines are
+ * skipped; every other line must be one JSON object.
+ */
+function decodeLines(text: string): DecodedValue | null {
+  const events: JsonObject[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (err) {
+      if (events.length === 0) return null;
+      return { ok: false, reason: `${DLQ_REASON.invalidJson}: line ${i + 1}: ${(err as Error).message}` };
+    }
+    if (!isObject(parsed)) return notAnObject(parsed, `line ${i + 1}`);
+    events.push(parsed);
+  }
+  if (events.length < 2) return null;
+  return { ok: true, event: events[0] as JsonObject, events };
+}
+
+/**
+ * JSON values (the default): UTF-8 text holding one JSON object, or several as newline-delimited JSON
+ * (one object per line; each becomes its own canonical record). A leading UTF-8 byte order mark is
+ * skipped. Anything else is a DLQ reason: `invalid-utf8`, `invalid-json` (with the parser's message) or
+ * `not-an-object`.
  *
  * @example jsonFormat.decode(Buffer.from('{"a":1}')) // → {ok: true, event: {a: 1}}
  */
@@ -19,18 +57,16 @@ export const jsonFormat: ValueFormat = {
   decode(bytes: Buffer): DecodedValue {
     if (!isUtf8(bytes))
       return { ok: false, reason: `${DLQ_REASON.invalidUtf8}: the value is not valid UTF-8` };
+    const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    const text = bytes.toString('utf8', bom ? 3 : 0);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(bytes.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch (err) {
-      return { ok: false, reason: `${DLQ_REASON.invalidJson}: ${(err as Error).message}` };
+      const lines = text.includes('\n') ? decodeLines(text) : null;
+      return lines ?? { ok: false, reason: `${DLQ_REASON.invalidJson}: ${(err as Error).message}` };
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      return {
-        ok: false,
-        reason: `${DLQ_REASON.notAnObject}: the value is ${kindOf(parsed)}, expected a JSON object`,
-      };
-    }
-    return { ok: true, event: parsed as JsonObject };
+    if (!isObject(parsed)) return notAnObject(parsed, 'the value');
+    return { ok: true, event: parsed };
   },
 };

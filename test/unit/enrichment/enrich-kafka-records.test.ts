@@ -10,7 +10,7 @@ import {
   parseRules,
   serializeCanonical,
 } from '../../../enrichment/index.js';
-import { apicEvent, defaultRules, FIXED_NOW, MSK_ARN, SMK_CLUSTER } from './support.js';
+import { apicEvent, defaultRules, FIXED_NOW, hostileValueArb, MSK_ARN, SMK_CLUSTER } from './support.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 150);
 const template = apicEvent();
@@ -46,6 +46,7 @@ const mutatedValue = fc
   });
 const valueArb = fc.oneof(
   mutatedValue,
+  hostileValueArb(fieldNames),
   fc.jsonValue({ maxDepth: 2 }).map(utf8),
   fc.uint8Array({ maxLength: 64 }),
   fc.constant(null),
@@ -61,7 +62,7 @@ const headersArb = fc.oneof(
   fc.constant(undefined),
   fc.array(
     fc.record({
-      key: fc.constantFrom('a', 'b', '__proto__', 'trace'),
+      key: fc.constantFrom('a', 'b', '__proto__', 'constructor', 'trace'),
       value: fc.oneof(fc.constant(null), fc.string({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 })),
     }),
     { maxLength: 3 },
@@ -69,8 +70,13 @@ const headersArb = fc.oneof(
 );
 const inputArb = fc.record({
   msk: fc.boolean(),
+  scheme: fc.constantFrom('', 'SASL_SSL://', 'sasl_ssl://', 'kafka+ssl://'),
   partition: fc.nat({ max: 20 }),
-  offset: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String), fc.nat().map(String)),
+  offset: fc.oneof(
+    fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String),
+    fc.nat().map(String),
+    fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map((n) => `000${n}`),
+  ),
   timestamp: fc.oneof(fc.integer({ min: -1, max: 4_102_444_800_000 }).map(String), fc.nat()),
   timestampType: fc.constantFrom(undefined, 'CREATE_TIME', 'LOG_APPEND_TIME'),
   key: keyArb,
@@ -83,7 +89,7 @@ type RawInput = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
 function toInput(r: RawInput): PipeKafkaRecordInput {
   return {
     eventSource: r.msk ? 'aws:kafka' : 'SelfManagedKafka',
-    cluster: r.msk ? MSK_ARN : SMK_CLUSTER,
+    cluster: r.msk ? MSK_ARN : `${r.scheme}${SMK_CLUSTER}`,
     topic: 'apic-events',
     partition: r.partition,
     offset: r.offset,

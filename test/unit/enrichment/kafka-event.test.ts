@@ -42,7 +42,9 @@ describe('decodeKafkaEvent', () => {
       timestamp: 1545084650987,
       key: 'aw==',
       value: 'e30=',
-      headers: { 'content-type': 'app,js' },
+      // A repeated name keeps its values apart, in wire order (issue 16 item 7).
+      headers: { 'content-type': ['app', 'js'] },
+      headerEncodings: {},
     });
   });
 
@@ -123,7 +125,7 @@ describe('decodeKafkaEvent', () => {
     ],
     [
       [{ bootstrapServers: 'b:1', partition: '0', offset: -1 }],
-      'Invalid Pipes Kafka event: [0].topic: Invalid input: expected string, received undefined; [0].offset: Too small: expected number to be >=0',
+      'Invalid Pipes Kafka event: [0].topic: Invalid input: expected string, received undefined; [0].offset: expected a non-negative integer offset',
     ],
     [
       [{ bootstrapServers: 'b:1', topic: 't', partition: 'x', offset: 1, headers: [{ h: [256] }] }],
@@ -139,7 +141,7 @@ describe('decodeKafkaEvent', () => {
     ],
     [
       { eventSource: 'kinesis', records: {} },
-      'Invalid event-source-mapping Kafka event: .eventSource: Invalid option: expected one of "SelfManagedKafka"|"aws:kafka"',
+      'Invalid event-source-mapping Kafka event: .eventSource: Invalid option: expected one of "SelfManagedKafka"|"aws:SelfManagedKafka"|"aws:kafka"',
     ],
   ])('rejects %j with an exact message', (event, message) => {
     expect(() => decodeKafkaEvent(event)).toThrow(new InvalidEventError(message));

@@ -14,23 +14,29 @@ const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 
 describe('parseHttpStatus', () => {
   it.each([
-    ['200 OK', { code: 200, reason: 'OK' }],
-    ['404', { code: 404, reason: 'Not Found' }],
-    ['500', { code: 500, reason: 'Internal Server Error' }],
-    [' 503   Service Unavailable ', { code: 503, reason: 'Service Unavailable' }],
-    ['418 I am a teapot', { code: 418, reason: 'I am a teapot' }],
-    [599, { code: 599, reason: null }],
-    [201, { code: 201, reason: 'Created' }],
+    ['200 OK', { code: 200, reason: 'OK', reasonGiven: true }],
+    ['404', { code: 404, reason: 'Not Found', reasonGiven: false }],
+    ['500', { code: 500, reason: 'Internal Server Error', reasonGiven: false }],
+    [' 503   Service Unavailable ', { code: 503, reason: 'Service Unavailable', reasonGiven: true }],
+    // The reason's origin is kept: "503" and "503 Service Unavailable" stay distinguishable.
+    ['503', { code: 503, reason: 'Service Unavailable', reasonGiven: false }],
+    ['418 I am a teapot', { code: 418, reason: 'I am a teapot', reasonGiven: true }],
+    [599, { code: 599, reason: null, reasonGiven: false }],
+    [201, { code: 201, reason: 'Created', reasonGiven: false }],
+    // Unknown codes and statuses without a code are values, not errors (issue 16 item 7).
+    ['99', { code: 99, reason: null, reasonGiven: false }],
+    ['600', { code: 600, reason: null, reasonGiven: false }],
+    ['', { code: null, reason: null, reasonGiven: false }],
+    ['  ', { code: null, reason: null, reasonGiven: false }],
+    ['OK', { code: null, reason: 'OK', reasonGiven: true }],
+    ['2000', { code: null, reason: '2000', reasonGiven: true }],
   ])('%j → %j', (input, expected) => {
     expect(parseHttpStatus(input)).toEqual(expected);
   });
 
-  it.each([['OK'], ['99'], ['600'], ['2000'], [''], [200.5], [null], [{ code: 200 }], [true]])(
-    '%j → null',
-    (input) => {
-      expect(parseHttpStatus(input)).toBeNull();
-    },
-  );
+  it.each([[200.5], [1000], [-1], [null], [{ code: 200 }], [true]])('%j → null', (input) => {
+    expect(parseHttpStatus(input)).toBeNull();
+  });
 });
 
 describe('toIsoUtc', () => {
@@ -85,12 +91,13 @@ describe('normalizeApicEvent', () => {
       ok: true,
       api: {
         analytics_timestamp: '2022-01-03T16:00:01.317Z',
-        api_version: '1.5',
+        api_version: 1.5,
         bytes_received: 458,
         bytes_sent: 1590,
         client_geoip: { country_iso_code: 'ES' },
         datetime: '2022-01-03T16:00:00.000Z',
-        status: { code: 200, reason: 'OK' },
+        datetime_original: '2022-01-03 16:00:00',
+        status: { code: 200, reason: 'OK', reasonGiven: true },
       },
       extra: { mystery: [1, 'two'] },
     });
@@ -99,14 +106,17 @@ describe('normalizeApicEvent', () => {
   it.each([
     [
       { bytes_sent: 'many' },
-      'wrong-type: field bytes_sent must be a number or a numeric string, received "many"',
+      'wrong-type: field bytes_sent must be a finite number or a numeric string, received "many"',
     ],
-    [{ bytes_sent: '' }, 'wrong-type: field bytes_sent must be a number or a numeric string, received ""'],
-    [{ api_name: { a: 1 } }, 'wrong-type: field api_name must be a string, received {"a":1}'],
-    [{ api_name: true }, 'wrong-type: field api_name must be a string, received true'],
     [
-      { status_code: 'OK' },
-      'wrong-type: field status_code must be an HTTP status like "200 OK" or 404, received "OK"',
+      { bytes_sent: '' },
+      'wrong-type: field bytes_sent must be a finite number or a numeric string, received ""',
+    ],
+    [{ api_name: { a: 1 } }, 'wrong-type: field api_name must be a string or a number, received {"a":1}'],
+    [{ api_name: true }, 'wrong-type: field api_name must be a string or a number, received true'],
+    [
+      { status_code: true },
+      'wrong-type: field status_code must be an HTTP status like "200 OK", 404 or "", received true',
     ],
     [
       { datetime: 'tomorrow' },
@@ -114,7 +124,7 @@ describe('normalizeApicEvent', () => {
     ],
     [
       { request_body: ['x'.repeat(60)] },
-      `wrong-type: field request_body must be a string, received ["${'x'.repeat(38)}…`,
+      `wrong-type: field request_body must be a string or a number, received ["${'x'.repeat(38)}…`,
     ],
   ])('%j → %s', (event, reason) => {
     expect(normalizeApicEvent(event as unknown as Record<string, never>)).toEqual({ ok: false, reason });
