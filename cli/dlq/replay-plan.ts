@@ -101,11 +101,17 @@ function reenrich(
   now: (() => Date) | undefined,
 ): ReplayAction {
   const outcome = enrichBatch([record], { ...enrich, sourceName: e.source, ...(now ? { now } : {}) });
-  const canonical = outcome.records[0];
-  const failed = outcome.dlq[0];
+  // An entry for one event of a newline-delimited value replays that event only (the others have
+  // their own outcome: delivered, or an entry of their own).
+  const index = e.eventIndex ?? null;
+  const first = outcome.records[0]?.kafka.eventIndex ?? outcome.dlq[0]?.eventIndex ?? null;
+  const changed = (first === null) !== (index === null) ? (outcome.records[0] ?? outcome.dlq[0]) : undefined;
+  const canonical = outcome.records.find((r) => r.kafka.eventIndex === index);
+  const failed = outcome.dlq.find((d) => (d.eventIndex ?? null) === index);
+  const replayedId = (changed ?? canonical)?.eventId;
+  if (replayedId !== undefined && replayedId !== e.eventId)
+    return { action: 'fail', detail: `eventId changed on replay (${e.eventId} → ${replayedId})` };
   if (canonical) {
-    if (canonical.eventId !== e.eventId)
-      return { action: 'fail', detail: `eventId changed on replay (${e.eventId} → ${canonical.eventId})` };
     const where = `${e.topic}-${e.partition}@${e.offset}`;
     const detail = `1 record ${where}${e.valueTruncated ? ' (re-read from Kafka)' : ''}`;
     return { action: 'deliver', records: [canonical], detail };

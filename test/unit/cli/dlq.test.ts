@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type DlqMessage, parseDlqMessage, reasonOf, summarize } from '../../../cli/dlq/messages.js';
+import { planReplay } from '../../../cli/dlq/replay-plan.js';
 import { pipeRecordFromEntry } from '../../../cli/dlq/reread.js';
 import {
   compileRules,
@@ -152,5 +153,44 @@ describe('kafka-pipes dlq replay flags', () => {
     const run = await cli(['dlq', 'replay', ...args]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(stderr);
+  });
+});
+
+describe('planReplay of an entry for one event of a newline-delimited value', () => {
+  const rules = compileRules(parseRules('name: r\nversion: 1.0.0\noperations: []\n', 'r.yaml'));
+  const enrich = { rules, partitionKey: { type: 'record-key' } as const };
+  const entryFor = (value: string, eventIndex: number): DlqEntry => ({
+    ...(fixtures.enrichment[0] as DlqEntry),
+    cluster: 'b1:9092',
+    topic: 'apic',
+    partition: 0,
+    offset: '17',
+    eventId: eventIdOf('b1:9092', 'apic', 0, '17', eventIndex),
+    eventIndex,
+    value: Buffer.from(value).toString('base64'),
+  });
+  const plan = (entry: DlqEntry) =>
+    planReplay(parseDlqMessage(JSON.stringify(entry), {}), enrich, undefined).act;
+
+  it('delivers that event only, with its own eventId', () => {
+    const entry = entryFor('{"api_name":"a"}\n{"api_name":"b"}\n{"api_name":"c"}', 1);
+    const act = plan(entry);
+    expect(act).toMatchObject({ action: 'deliver', detail: '1 record apic-0@17' });
+    expect(act.action === 'deliver' && act.records).toEqual([
+      expect.objectContaining({ eventId: entry.eventId, api: { api_name: 'b' } }),
+    ]);
+  });
+
+  it('requeues it when that event still fails, even though the others succeed', () => {
+    const act = plan(entryFor('{"api_name":"a"}\n{"bytes_sent":"x"}', 1));
+    expect(act).toMatchObject({ action: 'requeue', entry: { eventIndex: 1 } });
+  });
+
+  it('fails when the value no longer holds several events (the eventId changed)', () => {
+    const act = plan(entryFor('{"api_name":"a"}', 1));
+    expect(act).toEqual({
+      action: 'fail',
+      detail: `eventId changed on replay (${eventIdOf('b1:9092', 'apic', 0, '17', 1)} → ${eventIdOf('b1:9092', 'apic', 0, '17')})`,
+    });
   });
 });
