@@ -13,6 +13,12 @@
  */
 export const APIC_FIELDS = [
   ['@timestamp', 'analytics_timestamp', 'datetime', 'When the analytics ingestion wrote the record.'],
+  [
+    'analytics_timestamp',
+    'analytics_timestamp',
+    'datetime',
+    '`@timestamp` in formats whose field names cannot hold "@" (Avro, Protobuf).',
+  ],
   ['ai_cache_hit', 'ai_cache_hit', 'boolean', 'Whether the AI Gateway served the response from its cache.'],
   ['ai_model', 'ai_model', 'string', 'The AI model used in this AI Gateway call.'],
   ['ai_request_tokens', 'ai_request_tokens', 'integer', 'Request tokens of this AI Gateway call.'],

@@ -60,6 +60,12 @@ export const DLQ_REASON = {
   oversizeRecord: 'oversize-record',
   /** The batch output would exceed the enrichment response limit; this record did not fit. */
   batchOutputLimit: 'batch-output-limit',
+  /** The value is framed by a schema registry that does not know its schema id (or knows it in another format). */
+  unknownSchema: 'unknown-schema',
+  /** The value is framed by a schema registry, but its payload does not decode with the registered schema. */
+  schemaDecodeError: 'schema-decode-error',
+  /** The value is not framed by the source's schema registry and the source's `fallback` is `dlq`. */
+  notRegistryFramed: 'not-registry-framed',
 } as const;
 
 /** A DLQ reason code. */

@@ -20,6 +20,7 @@ import {
   base64Key,
   base64Value,
   dlqHeaders,
+  keyPayloads,
   type RecordKey,
   recordKeyOf,
   valueBytesOf,
@@ -394,10 +395,12 @@ export function enrichBatch(event: unknown, ctx: EnrichContext): EnrichOutcome {
 }
 
 /**
- * Awaits the value format's `prepare` for these records (formats/format.ts), before enrichRecords.
- * Resolves at once for formats without one (JSON). Errors propagate: the engine retries the batch.
+ * Awaits the value and key formats' `prepare` for these records (formats/format.ts), before
+ * enrichRecords. Resolves at once for formats without one (JSON values, text keys). Errors propagate:
+ * the engine retries the batch.
  */
 export async function prepareFormats(records: readonly WorkRecord[], ctx: EnrichContext): Promise<void> {
-  const format = (ctx.formats ?? DEFAULT_FORMATS).value;
-  if (format.prepare !== undefined) await format.prepare(valuePayloads(records));
+  const { value, key } = ctx.formats ?? DEFAULT_FORMATS;
+  if (value.prepare !== undefined) await value.prepare(valuePayloads(records));
+  if (key.prepare !== undefined) await key.prepare(keyPayloads(records));
 }

@@ -93,7 +93,7 @@ export function enrichKafkaRecords(
 }
 
 /**
- * Awaits the value format's batch preparation (formats/format.ts `prepare`) for consumed records, as
+ * Awaits the value and key formats' batch preparation (formats/format.ts `prepare`) for consumed records, as
  * prepareFormats does for a Pipe event: the poller calls it before enrichKafkaRecords. Resolves at once
  * for formats without one (JSON).
  */
@@ -101,7 +101,11 @@ export async function prepareKafkaRecords(
   inputs: readonly PipeKafkaRecordInput[],
   ctx: EnrichContext,
 ): Promise<void> {
-  const format = (ctx.formats ?? DEFAULT_FORMATS).value;
-  if (format.prepare === undefined) return;
-  await format.prepare(inputs.flatMap((i) => (i.value === null ? [] : [pipeBytesOf(i.value)])));
+  const { value, key } = ctx.formats ?? DEFAULT_FORMATS;
+  if (value.prepare !== undefined) {
+    await value.prepare(inputs.flatMap((i) => (i.value === null ? [] : [pipeBytesOf(i.value)])));
+  }
+  if (key.prepare !== undefined) {
+    await key.prepare(inputs.flatMap((i) => (i.key === null ? [] : [pipeBytesOf(i.key)])));
+  }
 }

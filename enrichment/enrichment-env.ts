@@ -3,11 +3,15 @@ import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
 import { KINESIS_RECORD_LIMIT_BYTES } from './constants.js';
 import type { TargetLimits } from './enrich-batch.js';
 import {
+  type FormatSettings,
+  fallbackSettings,
+  findSchemaLanguage,
   isKeyFormatName,
   isValueFormatName,
-  KEY_FORMATS,
+  KEY_FORMAT_NAMES,
   type KeyFormatName,
-  VALUE_FORMATS,
+  registrySettings,
+  VALUE_FORMAT_NAMES,
   type ValueFormatName,
 } from './formats/registry.js';
 import { type PartitionKeySpec, parsePartitionKeySpec } from './partition-key.js';
@@ -29,7 +33,10 @@ export interface EnrichmentEnv {
   };
   readonly rulesCacheTtlSeconds: number;
   /** How values and keys are decoded (formats/registry.ts); default JSON values, text keys. */
-  readonly formats: { readonly value: ValueFormatName; readonly key: KeyFormatName };
+  readonly formats: {
+    readonly value: FormatSettings<ValueFormatName>;
+    readonly key: FormatSettings<KeyFormatName>;
+  };
   /** What the Pipe's target takes in one invocation (TARGET_MAX_*); absent when TARGET_MAX_RECORDS is not set. */
   readonly targetLimits?: TargetLimits;
 }
@@ -75,6 +82,49 @@ const ttlSchema = z.optional(
 const optionalName = z.optional(z.string().check(z.minLength(1)));
 const formatName = (names: readonly string[], isName: (v: string) => boolean) =>
   z.optional(z.string().check(z.refine(isName, `must be one of ${names.join(', ')}`)));
+/** A JSON-encoded setting (VALUE_REGISTRY …), validated with the registry's own settings schema. */
+const jsonSetting = <T>(schema: z.ZodMiniType<T>, what: string) =>
+  z.optional(
+    z.string().check(
+      z.refine((v) => {
+        try {
+          return schema.safeParse(JSON.parse(v)).success;
+        } catch {
+          return false;
+        }
+      }, `must be ${what} as JSON (the source file's block, as the construct writes it)`),
+    ),
+  );
+const fallbackSetting = z.optional(
+  z.string().check(
+    z.refine((v) => {
+      try {
+        return fallbackSettings.safeParse(v === 'json' || v === 'dlq' ? v : JSON.parse(v)).success;
+      } catch {
+        return false;
+      }
+    }, 'must be json, dlq, or a registry block as JSON'),
+  ),
+);
+
+function formatSettingsOf<N extends string>(
+  format: N,
+  registry: string | undefined,
+  fallback: string | undefined,
+): FormatSettings<N> {
+  return {
+    format,
+    ...(registry ? { registry: registrySettings.parse(JSON.parse(registry)) } : {}),
+    ...(fallback
+      ? {
+          fallback: fallbackSettings.parse(
+            fallback === 'json' || fallback === 'dlq' ? fallback : JSON.parse(fallback),
+          ),
+        }
+      : {}),
+  };
+}
+
 const envSchema = z.object({
   SOURCE_NAME: z
     .string()
@@ -92,8 +142,11 @@ const envSchema = z.object({
   RULES_APPCONFIG_ENVIRONMENT: optionalName,
   RULES_APPCONFIG_PROFILE: optionalName,
   RULES_CACHE_TTL_SECONDS: ttlSchema,
-  VALUE_FORMAT: formatName(Object.keys(VALUE_FORMATS), isValueFormatName),
-  KEY_FORMAT: formatName(Object.keys(KEY_FORMATS), isKeyFormatName),
+  VALUE_FORMAT: formatName(VALUE_FORMAT_NAMES, isValueFormatName),
+  VALUE_REGISTRY: jsonSetting(registrySettings, 'a registry block'),
+  VALUE_FALLBACK: fallbackSetting,
+  KEY_FORMAT: formatName(KEY_FORMAT_NAMES, isKeyFormatName),
+  KEY_REGISTRY: jsonSetting(registrySettings, 'a registry block'),
   TARGET_MAX_RECORDS: recordCount,
   TARGET_MAX_RECORD_BYTES: byteCount,
   TARGET_MAX_REQUEST_BYTES: byteCount,
@@ -127,6 +180,33 @@ export function readRulesCacheTtlSeconds(env: Record<string, string | undefined>
   throw new ConfigError(`Invalid environment:\n${formatIssues(issues)}`, issues);
 }
 
+/** A schema-language format needs its registry; a self-describing one takes none. */
+function registryIssues(env: Record<string, string | undefined>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const side of ['VALUE', 'KEY'] as const) {
+    const format = env[`${side}_FORMAT`];
+    const registry = env[`${side}_REGISTRY`];
+    const framed = format !== undefined && findSchemaLanguage(format) !== undefined;
+    if (framed && !registry) {
+      issues.push({
+        file: '<env>',
+        field: `${side}_REGISTRY`,
+        message: `is not set, but ${side}_FORMAT=${format} reads registry-framed records`,
+        fix: `set ${side}_REGISTRY to the registry block as JSON`,
+      });
+    }
+    if (!framed && (registry || (side === 'VALUE' && env.VALUE_FALLBACK))) {
+      issues.push({
+        file: '<env>',
+        field: registry ? `${side}_REGISTRY` : 'VALUE_FALLBACK',
+        message: `is set, but ${side}_FORMAT=${format ?? '(default)'} reads no registry`,
+        fix: `remove it, or set ${side}_FORMAT to a schema format`,
+      });
+    }
+  }
+  return issues;
+}
+
 /**
  * Reads and validates the Lambda environment once (at init). Throws ConfigError naming every bad
  * variable, so a misconfigured function fails at start, not on data.
@@ -151,6 +231,7 @@ export function readEnrichmentEnv(env: Record<string, string | undefined>): Enri
       fix: 'set all three RULES_APPCONFIG_* variables or none',
     });
   }
+  issues.push(...registryIssues(env));
   if (!parsed.success || issues.length > 0) {
     throw new ConfigError(`Invalid enrichment environment:\n${formatIssues(issues)}`, issues);
   }
@@ -170,8 +251,12 @@ export function readEnrichmentEnv(env: Record<string, string | undefined>): Enri
       : {}),
     rulesCacheTtlSeconds: ttlSeconds(e.RULES_CACHE_TTL_SECONDS),
     formats: {
-      value: (e.VALUE_FORMAT ?? 'json') as ValueFormatName,
-      key: (e.KEY_FORMAT ?? 'text') as KeyFormatName,
+      value: formatSettingsOf(
+        (e.VALUE_FORMAT ?? 'json') as ValueFormatName,
+        e.VALUE_REGISTRY,
+        e.VALUE_FALLBACK,
+      ),
+      key: formatSettingsOf((e.KEY_FORMAT ?? 'text') as KeyFormatName, e.KEY_REGISTRY, undefined),
     },
     ...withTargetLimits(targetLimitsOf(e)),
   };

@@ -85,6 +85,20 @@ export function valuePayloads(records: readonly WorkRecord[]): Buffer[] {
   return out;
 }
 
+/** The key bytes of records that have one (what a key format's `prepare` is given). */
+export function keyPayloads(records: readonly WorkRecord[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const r of records) {
+    if (r.keyBytes !== undefined) {
+      if (r.keyBytes !== null) out.push(r.keyBytes);
+    } else if (r.key !== null) {
+      const bytes = decodeBase64(r.key);
+      if (bytes !== null) out.push(bytes);
+    }
+  }
+  return out;
+}
+
 /** The record's headers as the DLQ entry keeps them: one entry per value, base64. */
 export function dlqHeaders(raw: DecodedKafkaRecord['rawHeaders']): DlqHeader[] {
   const out: DlqHeader[] = [];

@@ -12,7 +12,7 @@ import {
   LogLevel,
   Pipe,
 } from '@aws-cdk/aws-pipes-alpha';
-import { type CfnResource, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -31,11 +31,13 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError, formatIssues } from '../core/errors.js';
+import { toPolicyStatement } from './grant-statement.construct.js';
 import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js';
 import { checkServiceRules, targetKind } from './kinds/registry.js';
 import { buildPipeTarget } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
+import { recordFormatsEnv, recordFormatsGrants } from './record-formats.js';
 import { pipeNameOf, replacementSnapshot } from './replacement-fields.js';
 import { SOURCE_TAG_KEY, type SourceConfig } from './source-schema.js';
 
@@ -194,6 +196,7 @@ export class KafkaPipe extends Construct {
         DLQ_URL: this.enrichmentDlq.queueUrl,
         POWERTOOLS_SERVICE_NAME: 'kafka-pipes-enrichment',
         ...targetLimitsEnv(source),
+        ...recordFormatsEnv(source),
         ...(rulesAppConfig
           ? {
               RULES_APPCONFIG_APPLICATION: rulesAppConfig.application,
@@ -219,6 +222,10 @@ export class KafkaPipe extends Construct {
         resources: [props.dataKey.keyArn],
       }),
     );
+    const { partition, account, region } = Stack.of(this);
+    for (const grant of recordFormatsGrants(source, { partition, account, region })) {
+      fn.addToRolePolicy(toPolicyStatement(grant));
+    }
     return fn;
   }
 

@@ -74,6 +74,37 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Filter value pattern',
     fix: 'write an object pattern, e.g. {status_code: ["500"]}',
   },
+  value: { label: 'Value format', fix: 'set value.format (json, avro) and, for avro, value.registry' },
+  'value.format': { label: 'Value format', fix: 'set value.format to json or avro' },
+  'value.registry': {
+    label: 'Value registry',
+    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>}',
+  },
+  'value.registry.type': { label: 'Registry type', fix: 'set value.registry.type to glue or confluent' },
+  'value.registry.registryName': {
+    label: 'Glue registry name',
+    fix: 'use the Glue Schema Registry name: letters, digits, "-", "_", "$", "#", "." (1-255)',
+  },
+  'value.registry.region': { label: 'Registry Region', fix: 'use an AWS Region such as eu-west-1' },
+  'value.registry.url': { label: 'Registry URL', fix: 'use the https:// URL of the registry' },
+  'value.registry.auth.secret': {
+    label: 'Registry credentials secret',
+    fix: 'use the full ARN of the secret holding {"username","password"} (…:secret:<name>-<6 characters>)',
+  },
+  'value.registry.rootCaSecret': {
+    label: 'Registry root CA secret',
+    fix: 'use the full ARN of the secret holding {"certificate": "<root CA PEM>"}',
+  },
+  'value.fallback': {
+    label: 'Value fallback',
+    fix: 'set value.fallback to json, dlq, or a registry block of the other registry type',
+  },
+  key: { label: 'Key format', fix: 'set key.format (text, avro) and, for avro, key.registry' },
+  'key.format': { label: 'Key format', fix: 'set key.format to text or avro' },
+  'key.registry': {
+    label: 'Key registry',
+    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>}',
+  },
   target: { label: 'Target', fix: 'set target.type to kinesis or lambda' },
   'target.type': { label: 'Target type', fix: 'set target.type to kinesis or lambda' },
   'target.streamName': { label: 'Stream name', fix: 'use 1-128 letters, digits, "_", "." or "-"' },

@@ -3,6 +3,7 @@
  * schema-valid input) so that one validation run reports every problem at once.
  */
 import type { ConfigIssue } from '../core/errors.js';
+import { checkFormatRules } from './format-rules.js';
 import { formatValue } from './format-value.js';
 import { DEFAULT_AUTH_TYPE, findAuthKind, findSourceKind } from './kinds/registry.js';
 import type { AddIssue, RawSource } from './kinds/types.js';
@@ -27,6 +28,7 @@ export function checkSourceRules(raw: unknown, file: string): ConfigIssue[] {
   checkAuthSecret(raw, add);
   checkEngineRules(raw, add);
   checkFilterSizes(raw, add);
+  checkFormatRules(raw, add);
   return issues;
 }
 

@@ -9,6 +9,12 @@
  * This module is runtime-safe: it never imports aws-cdk-lib.
  */
 import { z } from 'zod';
+import {
+  FALLBACK_NAMES,
+  KEY_FORMAT_NAMES,
+  registrySettings,
+  VALUE_FORMAT_NAMES,
+} from '../enrichment/formats/registry.js';
 import { AUTH_TYPES, DEFAULT_AUTH_TYPE, SOURCE_KINDS, targetSchema } from './kinds/registry.js';
 import { DEFAULTS, LIMITS } from './source-limits.js';
 
@@ -116,6 +122,35 @@ export const filterSchema = z
   })
   .meta({ description: 'EventBridge filter pattern on value/key; records that match none are dropped.' });
 
+/** `value` block: how record values are decoded (enrichment/formats/). */
+export const valueSchema = z
+  .strictObject({
+    format: z
+      .enum(VALUE_FORMAT_NAMES)
+      .default('json')
+      .meta({ description: 'json, or a schema format read through registry: avro.' }),
+    registry: z.optional(registrySettings).meta({
+      description:
+        'Schema registry framing the values: {type: glue, registryName} or {type: confluent, url}.',
+    }),
+    fallback: z.optional(z.union([z.enum(FALLBACK_NAMES), registrySettings])).meta({
+      description:
+        'Values the registry did not frame: json (decode as JSON), dlq (default), or a second registry block.',
+    }),
+  })
+  .meta({ description: 'How record values are decoded (default JSON).' });
+
+/** `key` block: how record keys are decoded. */
+export const keySchema = z
+  .strictObject({
+    format: z
+      .enum(KEY_FORMAT_NAMES)
+      .default('text')
+      .meta({ description: 'text, or a schema format read through registry: avro.' }),
+    registry: z.optional(registrySettings).meta({ description: 'Schema registry framing the keys.' }),
+  })
+  .meta({ description: 'How record keys are decoded (default text; other keys stay base64).' });
+
 /** Truststore for the poller engine. */
 export const truststoreSchema = z.union([
   z.strictObject({ s3Key: z.string().min(1).meta({ description: 'Key in the truststore bucket.' }) }),
@@ -181,6 +216,8 @@ export const sourceFileSchema = z
       .meta({ description: 'Secret {certificate} with the private root CA (self-managed only).' }),
     vpc: vpcSchema.optional(),
     filters: z.array(filterSchema).max(LIMITS.FILTERS_MAX).optional(),
+    value: valueSchema.optional(),
+    key: keySchema.optional(),
     target: targetSchema,
     engine: z.enum(ENGINES).default(DEFAULTS.engine),
     poller: pollerSchema.optional(),

@@ -52,6 +52,8 @@ export interface KeyFormat {
   /** The name used in settings (`KEY_FORMAT=text`). */
   readonly name: string;
   decode(bytes: Buffer): DecodedKey | null;
+  /** Resolves what `decode` needs for these keys (as ValueFormat `prepare`); absent for text keys. */
+  prepare?(keys: readonly Buffer[]): Promise<void>;
 }
 
 /** The formats of one source. */

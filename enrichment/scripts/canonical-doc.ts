@@ -125,6 +125,18 @@ reason \`wrong-type\` — it is never silently dropped or guessed. So does a num
 deeper than ${MAX_VALUE_DEPTH} levels (the event object is level 1) goes there as \`too-deep\`, so every
 record written is valid against the JSON Schema.
 
+### Decoded values
+
+A value in a schema format (docs/sources.md, "Value and key formats") is decoded into its JSON form
+first, and that object goes through the same normalization and rules as a JSON value. Avro (avsc):
+records become objects in schema field order, enums their symbol, unions the plain value of their
+branch, \`null\` stays \`null\` (a known field then counts as absent); \`bytes\` and \`fixed\` become
+base64 text; a \`long\` is a number when it is a safe integer, else its decimal text;
+\`timestamp-millis\` / \`timestamp-micros\` become ISO-8601 UTC text (3 or 6 fraction digits), \`date\`
+\`YYYY-MM-DD\`, \`decimal\` its decimal text (\`"-123.45"\`), \`uuid\` its text. Avro names cannot hold
+"@", so an Avro API Connect schema carries \`@timestamp\` as \`analytics_timestamp\`. An Avro event
+whose fields are those of its JSON twin, in the same order, gives exactly the same canonical record.
+
 `;
 }
 

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.js';
 import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
+import { recordFormatsRules } from '../record-formats.js';
 import type { SourceConfig } from '../source-schema.js';
 import { basicAuth } from './auth/basic.js';
 import { iamAuth } from './auth/iam.js';
@@ -173,12 +174,18 @@ export function clientAuthOf(type: string, secret: SecretFieldReader | undefined
   return auth.client.clientAuth(auth.secret ? secret : undefined);
 }
 
-/** The AWS service rules that apply to a source: its kind's, its auth type's and its target type's. */
-export function serviceRulesOf(source: Pick<SourceConfig, 'kind' | 'auth' | 'target'>): ServiceRule[] {
+/**
+ * The AWS service rules that apply to a source: its kind's, its auth type's, its target type's, and
+ * those of the schema formats and registries it decodes records with.
+ */
+export function serviceRulesOf(
+  source: Pick<SourceConfig, 'kind' | 'auth' | 'target'> & Partial<Pick<SourceConfig, 'value' | 'key'>>,
+): ServiceRule[] {
   return [
     ...(findSourceKind(source.kind)?.rules ?? []),
     ...(findAuthKind(source.auth.type)?.rules ?? []),
     ...(findTargetKind(source.target.type)?.rules ?? []),
+    ...recordFormatsRules(source),
   ];
 }
 

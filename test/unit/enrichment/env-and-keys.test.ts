@@ -18,14 +18,28 @@ describe('readEnrichmentEnv', () => {
       dlqUrl: base.DLQ_URL,
       partitionKey: { type: 'field', path: 'api.app_name' },
       rulesCacheTtlSeconds: 45,
-      formats: { value: 'json', key: 'text' },
+      formats: { value: { format: 'json' }, key: { format: 'text' } },
     });
   });
 
   it('reads the value and key formats', () => {
     expect(readEnrichmentEnv({ ...base, VALUE_FORMAT: 'json', KEY_FORMAT: 'text' }).formats).toEqual({
-      value: 'json',
-      key: 'text',
+      value: { format: 'json' },
+      key: { format: 'text' },
+    });
+  });
+
+  it('reads a registry-framed value format with its registry and fallback', () => {
+    const registry = { type: 'glue', registryName: 'apic', region: 'eu-west-1' };
+    const env = readEnrichmentEnv({
+      ...base,
+      VALUE_FORMAT: 'avro',
+      VALUE_REGISTRY: JSON.stringify(registry),
+      VALUE_FALLBACK: 'json',
+    });
+    expect(env.formats).toEqual({
+      value: { format: 'avro', registry, fallback: 'json' },
+      key: { format: 'text' },
     });
   });
 
@@ -67,10 +81,29 @@ describe('readEnrichmentEnv', () => {
       ],
     ],
     [
-      { ...base, VALUE_FORMAT: 'avro', KEY_FORMAT: 'bytes' },
+      { ...base, VALUE_FORMAT: 'xml', KEY_FORMAT: 'bytes' },
       [
-        'VALUE_FORMAT: must be one of json, received "avro". Fix: fix VALUE_FORMAT',
-        'KEY_FORMAT: must be one of text, received "bytes". Fix: fix KEY_FORMAT',
+        'VALUE_FORMAT: must be one of json, avro, received "xml". Fix: fix VALUE_FORMAT',
+        'KEY_FORMAT: must be one of text, avro, received "bytes". Fix: fix KEY_FORMAT',
+      ],
+    ],
+    [
+      { ...base, VALUE_FORMAT: 'avro' },
+      [
+        'VALUE_REGISTRY: is not set, but VALUE_FORMAT=avro reads registry-framed records. Fix: set VALUE_REGISTRY to the registry block as JSON',
+      ],
+    ],
+    [
+      { ...base, VALUE_FORMAT: 'avro', VALUE_REGISTRY: '{"type":"glue"}', VALUE_FALLBACK: 'xml' },
+      [
+        `VALUE_REGISTRY: must be a registry block as JSON (the source file's block, as the construct writes it), received "{\\"type\\":\\"glue\\"}". Fix: fix VALUE_REGISTRY`,
+        'VALUE_FALLBACK: must be json, dlq, or a registry block as JSON, received "xml". Fix: fix VALUE_FALLBACK',
+      ],
+    ],
+    [
+      { ...base, VALUE_FALLBACK: 'json' },
+      [
+        'VALUE_FALLBACK: is set, but VALUE_FORMAT=(default) reads no registry. Fix: remove it, or set VALUE_FORMAT to a schema format',
       ],
     ],
     [

@@ -2,9 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AUTH_KINDS, SOURCE_KIND_MODULES, TARGET_KINDS } from '../../../pipes/kinds/registry.js';
+import { RECORD_FORMAT_RULES } from '../../../pipes/record-formats.js';
 
 const doc = readFileSync('docs/sources.md', 'utf8');
-const rules = [...SOURCE_KIND_MODULES, ...AUTH_KINDS, ...TARGET_KINDS].flatMap((k) => k.rules);
+const rules = [
+  ...[...SOURCE_KIND_MODULES, ...AUTH_KINDS, ...TARGET_KINDS].flatMap((k) => k.rules),
+  ...RECORD_FORMAT_RULES,
+];
 /** The "AWS service rules" section, up to the next heading. */
 const section = doc.slice(
   doc.indexOf('### AWS service rules'),

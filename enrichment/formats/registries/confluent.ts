@@ -1,0 +1,213 @@
+/**
+ * Registry type `confluent`: a registry speaking the Confluent Schema Registry API.
+ *
+ * Wire format (https://docs.confluent.io/platform/current/schema-registry/fundamentals/serdes-develop/index.html#wire-format):
+ * byte 0 is the magic byte 0, bytes 1–4 the schema id (big-endian), then the payload; a Protobuf payload
+ * starts with its message indexes (varints). The schema comes from `GET /schemas/ids/{id}`, and each
+ * schema it references from `GET /subjects/{subject}/versions/{version}`
+ * (https://docs.confluent.io/platform/current/schema-registry/develop/api.html). TLS is always verified
+ * (the public CAs, or the root CA of `rootCaSecret`); credentials come from Secrets Manager.
+ */
+import { request } from 'node:https';
+import * as z from 'zod/mini';
+import { RetriableError } from '../../../core/errors.js';
+import type {
+  FetchedSchema,
+  Frame,
+  RegistryClient,
+  RegistryDeps,
+  SchemaRegistryModule,
+  UnknownSchema,
+} from '../schema-types.js';
+
+const MAGIC = 0;
+const HEADER_BYTES = 5;
+const FULL_SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const SECRET_MESSAGE = 'must be the full ARN of a Secrets Manager secret (…:secret:<name>-<6 characters>)';
+/** Milliseconds one registry request may take before the batch is retried. */
+export const CONFLUENT_REQUEST_TIMEOUT_MS = 5_000;
+/** Most referenced schemas followed for one schema (a reference cycle stops here). */
+const MAX_REFERENCES = 100;
+
+/** The `registry` block of a Confluent-API registry. */
+export const confluentSettings = z.strictObject({
+  type: z.literal('confluent'),
+  url: z
+    .string()
+    .check(
+      z.regex(
+        /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s?#]*)?$/,
+        'must be an https:// URL of the registry',
+      ),
+    ),
+  auth: z.optional(
+    z.strictObject({
+      type: z.literal('basic'),
+      secret: z.string().check(z.regex(FULL_SECRET_ARN, SECRET_MESSAGE)),
+    }),
+  ),
+  rootCaSecret: z.optional(z.string().check(z.regex(FULL_SECRET_ARN, SECRET_MESSAGE))),
+});
+
+/** Settings of a Confluent-API registry. */
+export type ConfluentSettings = z.infer<typeof confluentSettings>;
+
+/** Reads the Confluent framing of a value. */
+export function confluentFrame(bytes: Buffer): Frame {
+  if (bytes.length === 0 || bytes[0] !== MAGIC) return { kind: 'not-framed' };
+  if (bytes.length < HEADER_BYTES) {
+    return {
+      kind: 'bad',
+      reason: `the Confluent header needs ${HEADER_BYTES} bytes, the value has ${bytes.length}`,
+    };
+  }
+  return {
+    kind: 'framed',
+    id: String(bytes.readUInt32BE(1)),
+    payload: bytes.subarray(HEADER_BYTES),
+    messageIndexes: true,
+  };
+}
+
+/** An answer of the registry API. */
+interface ApiSchema {
+  readonly schema?: string;
+  readonly schemaType?: string;
+  readonly references?: readonly { name: string; subject: string; version: number }[];
+}
+
+type Get = (path: string) => Promise<{ status: number; body: string }>;
+
+/** GETs a path of the registry with TLS verified against `ca` (or the public CAs), and basic auth. */
+function getter(base: URL, authorization: string | undefined, ca: string | undefined): Get {
+  return (path) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
+      const req = request(
+        url,
+        {
+          method: 'GET',
+          headers: {
+            accept: 'application/vnd.schemaregistry.v1+json, application/json',
+            ...(authorization ? { authorization } : {}),
+          },
+          ...(ca ? { ca } : {}),
+          timeout: CONFLUENT_REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${CONFLUENT_REQUEST_TIMEOUT_MS} ms`)));
+      req.on('error', reject);
+      req.end();
+    });
+}
+
+/** The schema at a registry path, undefined on 404, RetriableError on anything else that is not 200. */
+async function getSchema(get: Get, path: string, where: string): Promise<ApiSchema | undefined> {
+  let answer: { status: number; body: string };
+  try {
+    answer = await get(path);
+  } catch (err) {
+    throw new RetriableError(`Confluent registry ${where}: GET ${path} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (answer.status === 404) return undefined;
+  if (answer.status !== 200) {
+    throw new RetriableError(
+      `Confluent registry ${where}: GET ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`,
+    );
+  }
+  try {
+    return JSON.parse(answer.body) as ApiSchema;
+  } catch (err) {
+    throw new RetriableError(
+      `Confluent registry ${where}: GET ${path} answered no JSON: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** The referenced schemas of `top`, depth first, each once. */
+async function referencesOf(
+  get: Get,
+  top: ApiSchema,
+  where: string,
+): Promise<{ name: string; definition: string }[] | string> {
+  const out: { name: string; definition: string }[] = [];
+  const seen = new Set<string>();
+  const pending = [...(top.references ?? [])];
+  while (pending.length > 0 && out.length < MAX_REFERENCES) {
+    const ref = pending.shift() as { name: string; subject: string; version: number };
+    const key = `${ref.subject}/${ref.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const path = `/subjects/${encodeURIComponent(ref.subject)}/versions/${ref.version}`;
+    const schema = await getSchema(get, path, where);
+    if (schema?.schema === undefined)
+      return `referenced schema ${ref.subject} version ${ref.version} is unknown`;
+    pending.push(...(schema.references ?? []));
+    out.unshift({ name: ref.name, definition: schema.schema });
+  }
+  return out;
+}
+
+async function secretJson(deps: RegistryDeps, arn: string): Promise<Record<string, unknown>> {
+  if (deps.secretString === undefined) throw new RetriableError(`no Secrets Manager reader to read ${arn}`);
+  try {
+    return JSON.parse(await deps.secretString(arn)) as Record<string, unknown>;
+  } catch (err) {
+    throw new RetriableError(`secret ${arn} could not be read as JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The basic-auth header and root CA of the settings, read from Secrets Manager. */
+async function connectionOf(settings: ConfluentSettings, deps: RegistryDeps): Promise<Get> {
+  let authorization: string | undefined;
+  if (settings.auth) {
+    const { username, password } = await secretJson(deps, settings.auth.secret);
+    authorization = `Basic ${Buffer.from(`${String(username)}:${String(password)}`).toString('base64')}`;
+  }
+  const ca = settings.rootCaSecret
+    ? String((await secretJson(deps, settings.rootCaSecret)).certificate)
+    : undefined;
+  return getter(new URL(settings.url), authorization, ca);
+}
+
+function confluentClient(settings: ConfluentSettings, deps: RegistryDeps): RegistryClient {
+  let get: Get | undefined;
+  const where = new URL(settings.url).host;
+  return {
+    async fetch(id: string): Promise<FetchedSchema | UnknownSchema> {
+      get ??= await connectionOf(settings, deps);
+      const top = await getSchema(get, `/schemas/ids/${id}`, where);
+      if (top?.schema === undefined) return { unknown: `the registry at ${where} has no schema id ${id}` };
+      const references = await referencesOf(get, top, where);
+      if (typeof references === 'string') return { unknown: `schema id ${id}: ${references}` };
+      return { dataFormat: top.schemaType ?? 'AVRO', definition: top.schema, references };
+    },
+  };
+}
+
+/** A Confluent-API schema registry. */
+export const confluentRegistry: SchemaRegistryModule<'confluent', typeof confluentSettings> = {
+  type: 'confluent',
+  settings: confluentSettings,
+  frame: confluentFrame,
+  client: confluentClient,
+  grants: () => [],
+  secrets: (settings) => [
+    ...(settings.auth ? [settings.auth.secret] : []),
+    ...(settings.rootCaSecret ? [settings.rootCaSecret] : []),
+  ],
+  rules: [],
+};
