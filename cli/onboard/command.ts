@@ -18,6 +18,7 @@ import { isFullSecretArn, resolveSecretArns } from '../shared/secret-arns.js';
 import {
   type Answers,
   FLAG_ONLY,
+  matchChoice,
   type OnboardFlags,
   QUESTIONS,
   type Question,
@@ -77,6 +78,10 @@ export function registerOnboard(
     .option('--shards <n>', 'provisioned shards (default on-demand)')
     .option('--retry-attempts <n>', 'FIRE_AND_FORGET (sink function) target: async retries 0-2')
     .option('--engine <engine>', 'pipe | poller (preflight --write decides it for you)')
+    .option(
+      '--truststore <spec>',
+      'engine poller: s3:<key> | secret:<arn-or-name> | file:<path> (default rootCaSecret, else public CAs)',
+    )
     .option('--rules <file>', 'enrichment rules file')
     .option('--output <file>', 'write here instead of <sources-dir>/<name>.yaml')
     .option('--non-interactive', 'never prompt: missing answers are errors (CI)')
@@ -158,11 +163,12 @@ async function ask(
       out.error(out.color.yellow('  an answer is required'));
       continue;
     }
-    if (choices && answer !== '' && !choices.includes(answer)) {
-      out.error(out.color.yellow(`  choose one of ${choices.join(', ')}`));
+    const chosen = choices && answer !== '' ? matchChoice(choices, answer) : answer;
+    if (chosen === undefined) {
+      out.error(out.color.yellow(`  choose one of ${(choices ?? []).join(', ')}`));
       continue;
     }
-    return answer === '' ? undefined : answer;
+    return chosen === '' ? undefined : chosen;
   }
 }
 
@@ -182,7 +188,9 @@ async function collect(
     if (q.applies && !q.applies(answers)) continue;
     const v = flags[q.flag];
     if (typeof v === 'string') {
-      answers[q.field] = v;
+      // A choice in another letter case (`--starting-position latest`) is that choice.
+      const choices = q.choices?.(answers);
+      answers[q.field] = (choices && matchChoice(choices, v)) ?? v;
     } else if (reader) {
       answers[q.field] = await ask(q, answers, out, reader.next);
     }
@@ -242,10 +250,23 @@ async function withSecretArns(
     const ref = answers[field];
     return ref ? [{ field, ref, setBy: flag }] : [];
   });
+  const truststoreSecret = /^secret:(.+)$/.exec(answers['poller.truststore']?.trim() ?? '')?.[1]?.trim();
+  if (truststoreSecret) {
+    fields.push({
+      field: 'poller.truststore.secret',
+      ref: truststoreSecret,
+      setBy: '--truststore secret:<arn>',
+    });
+  }
   const arns = fields.some((f) => !isFullSecretArn(f.ref))
     ? await resolveSecretArns(aws.secretsManager, fields, file)
     : {};
-  const obj = buildSourceObject({ ...answers, ...arns });
+  const { 'poller.truststore.secret': truststoreArn, ...flatArns } = arns;
+  const obj = buildSourceObject({
+    ...answers,
+    ...flatArns,
+    ...(truststoreArn ? { 'poller.truststore': `secret:${truststoreArn}` } : {}),
+  });
   const text = renderSourceYaml(obj);
   const issues = validateNewSource(text, file, sourcesDir);
   if (issues.length > 0) throw new UsageError(issues);

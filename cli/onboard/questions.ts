@@ -36,6 +36,7 @@ export interface OnboardFlags {
   readonly shards?: string;
   readonly retryAttempts?: string;
   readonly engine?: string;
+  readonly truststore?: string;
   readonly rules?: string;
   readonly nonInteractive?: boolean;
   /** Print the file instead of writing it. */
@@ -120,6 +121,14 @@ export const QUESTIONS: readonly Question[] = [
     applies: (a) => Boolean(a['vpc.subnetIds']),
   },
   {
+    field: 'poller.truststore',
+    flag: 'truststore',
+    prompt:
+      'Poller truststore: s3:<key> (bucket object), secret:<ARN or name>, file:<path> (empty: rootCaSecret, else the public CAs)',
+    applies: (a) => a.engine === 'poller',
+    optional: true,
+  },
+  {
     field: 'target.type',
     flag: 'target',
     prompt: 'Target',
@@ -168,8 +177,19 @@ export const FLAG_ONLY: readonly { field: string; flag: keyof OnboardFlags }[] =
   { field: 'rules', flag: 'rules' },
 ];
 
-/** Top-level question that owns an issue's field (e.g. `vpc.subnetIds.0` → the subnets question). */
-export function questionFor(field: string, a: Answers): Question | undefined {
+/**
+ * The choice an answer names, in any letter case (`latest` → `LATEST`); undefined when it names none.
+ */
+export function matchChoice(choices: readonly string[], answer: string): string | undefined {
+  return choices.find((c) => c === answer) ?? choices.find((c) => c.toLowerCase() === answer.toLowerCase());
+}
+
+/**
+ * Top-level question that owns an issue's field (e.g. `vpc.subnetIds.0` or the loader's `brokers[0]` → the
+ * subnets or brokers question).
+ */
+export function questionFor(issueField: string, a: Answers): Question | undefined {
+  const field = issueField.replace(/\[(\d+)\]/g, '.$1');
   const applicable = QUESTIONS.filter((q) => !q.applies || q.applies(a));
   return (
     applicable.find((q) => field === q.field || field.startsWith(`${q.field}.`)) ??

@@ -26,11 +26,32 @@ function toValue(field: string, text: string): unknown {
   return text;
 }
 
-/** Builds the source object (nested) from flat answers, leaving out empty optional answers. */
+/** The `poller.truststore` object an answer names: `s3:<key>`, `secret:<ref>` or `file:<path>`. */
+const TRUSTSTORE_FORMS: Readonly<Record<string, string>> = { s3: 's3Key', secret: 'secret', file: 'file' };
+
+/**
+ * `poller.truststore` from its answer; an answer in no known form stays text, which the loader refuses
+ * naming the field (so onboard asks again).
+ */
+export function truststoreValue(text: string): unknown {
+  const match = /^(s3|secret|file):(.+)$/.exec(text.trim());
+  if (!match) return text;
+  const key = TRUSTSTORE_FORMS[match[1] as string] as string;
+  return { [key]: (match[2] as string).trim() };
+}
+
+/**
+ * Builds the source object (nested) from flat answers, leaving out empty optional answers; an
+ * `engine: poller` source gets its `poller` section (`poller: {}` when no poller answer was given).
+ */
 export function buildSourceObject(answers: Answers): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = answers.engine === 'poller' ? { poller: {} } : {};
   for (const [field, text] of Object.entries(answers)) {
     if (text === undefined || text === '') continue;
+    if (field === 'poller.truststore') {
+      out.poller = { ...(out.poller as object), truststore: truststoreValue(text) };
+      continue;
+    }
     const path = field.split('.');
     let node = out;
     for (const seg of path.slice(0, -1)) {
