@@ -5,7 +5,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
+import type { ConfigIssue } from '../core/errors.js';
 import { buildProgram, type CliDeps } from './program.js';
 import { EXIT_CODES, type ExitCode } from './shared/output.js';
 
@@ -23,11 +24,59 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
   } catch (err) {
     if (err instanceof CommanderError) {
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
-      return ok ? EXIT_CODES.ok : EXIT_CODES.usage;
+      if (ok) return EXIT_CODES.ok;
+      // Commander printed the error on stderr; --json also gets the result document on stdout.
+      if (jsonRequested(argv)) {
+        const issue = commanderIssue(err, commandPath(program, argv));
+        const stdout = deps.stdout ?? process.stdout;
+        const doc = { ok: false, exitCode: EXIT_CODES.usage, error: issue.message, issues: [issue] };
+        stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      }
+      return EXIT_CODES.usage;
     }
     throw err;
   }
   return result.code;
+}
+
+/** Whether `--json` is among the options (before a `--` that ends them). */
+function jsonRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The command words of argv that name (sub)commands of the program, e.g. `dlq inspect`. */
+function commandPath(program: Command, argv: readonly string[]): string[] {
+  const path: string[] = [];
+  let cmd: Command = program;
+  for (const word of argv.filter((a) => !a.startsWith('-'))) {
+    const sub: Command | undefined = cmd.commands.find(
+      (c) => c.name() === word || c.aliases().includes(word),
+    );
+    // Before the first command, a word is a global option's value (`--sources-dir <dir>`); after it, the end.
+    if (!sub && path.length === 0) continue;
+    if (!sub) break;
+    cmd = sub;
+    path.push(word);
+  }
+  return path;
+}
+
+/**
+ * A commander usage error (unknown command or option, missing or bad argument) as an issue of the command
+ * line: the field is the word commander quotes (`--bogus`, `source`), the fix points at the help.
+ */
+function commanderIssue(err: CommanderError, path: readonly string[]): ConfigIssue {
+  const message = err.message.replace(/^error: /, '').split('\n')[0] as string;
+  const quoted = /'([^']+)'/.exec(message)?.[1];
+  const field = err.code === 'commander.unknownCommand' ? 'command' : (quoted?.split(' ')[0] ?? 'arguments');
+  const help = ['kafka-pipes', ...path, '--help'].join(' ');
+  return {
+    file: '<command line>',
+    field,
+    message,
+    fix: `see ${help} for the valid ${path.length > 0 ? 'options and arguments' : 'commands'}`,
+  };
 }
 
 const isMain = (() => {

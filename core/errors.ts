@@ -50,7 +50,12 @@ export interface ConfigIssue {
   readonly fix: string;
 }
 
-/** Formats issues one per line: `file: field: message. Fix: fix`. */
+/**
+ * Formats issues one per line: `file: field: message. Fix: fix`; `flag: message. Fix: fix` when the file is
+ * the field (a CLI flag naming itself, e.g. `--cert`), so no prefix is doubled.
+ */
 export function formatIssues(issues: readonly ConfigIssue[]): string {
-  return issues.map((i) => `${i.file}: ${i.field}: ${i.message}. Fix: ${i.fix}`).join('\n');
+  return issues
+    .map((i) => `${i.file === i.field ? i.file : `${i.file}: ${i.field}`}: ${i.message}. Fix: ${i.fix}`)
+    .join('\n');
 }

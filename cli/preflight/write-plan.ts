@@ -128,14 +128,32 @@ function planPoller(input: WritePlanInput): WritePlan {
 export function applySourceEdits(text: string, file: string, edits: readonly SourceEdit[]): string {
   const doc = parseDocument(text);
   for (const edit of edits) {
-    // A scalar set in place keeps its comment; a mapping is written in flow style.
+    // A scalar set in place keeps its comment; a mapping is written in flow style, padded like the file's.
     if (edit.value === undefined) doc.deleteIn(edit.path);
     else if (typeof edit.value !== 'object') doc.setIn(edit.path, edit.value);
     else doc.setIn(edit.path, doc.createNode(edit.value, { flow: true }));
   }
-  const next = doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
+  const next = doc.toString({ flowCollectionPadding: flowPadding(text), lineWidth: 0 });
   parseSourceFile(next, file);
   return next;
+}
+
+/**
+ * Whether the file writes its flow collections with inner spaces (`{ type: mtls }`, `[ a, b ]`) rather than
+ * without (`{type: mtls}`): the style most of its flow collections use, so rewriting keeps it. The yaml
+ * library takes one style for the whole document.
+ */
+export function flowPadding(text: string): boolean {
+  const lines = text.split('\n').map((line) => line.replace(/\s#.*$/, ''));
+  let padded = 0;
+  let tight = 0;
+  for (const line of lines) {
+    for (const m of line.matchAll(/:\s+[{[](.)/g)) {
+      if (m[1] === ' ') padded++;
+      else if (m[1] !== '}' && m[1] !== ']') tight++;
+    }
+  }
+  return padded > tight;
 }
 
 /** The edits that write resolved secret ARNs (field → ARN) over the names in the file. */
