@@ -19,7 +19,7 @@ export interface CliDeps extends Partial<OutputStreams> {
   readonly aws?: (opts: AwsOptions) => CliAwsClients;
   /** Clock (preflight expiry). */
   readonly now?: () => Date;
-  /** Prompt input for `onboard` (default process.stdin). */
+  /** Prompt input for `onboard` and password prompts (default process.stdin). */
   readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
@@ -49,7 +49,7 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
   registerCheck(program, action);
   registerRules(program, action);
   registerDlq(program, action);
-  registerTruststore(program, action);
+  registerTruststore(program, action, deps.stdin);
   return program;
 }
 

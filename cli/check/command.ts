@@ -60,6 +60,7 @@ export async function checkCommand(
   aws: CliAwsClients,
 ): Promise<ExitCode> {
   const plan = await planCheck(ref, flags, aws);
+  for (const note of plan.notes) out.error(`note ${note}`);
   if (!out.json) {
     out.line(
       `${out.color.bold('check')} ${plan.sourceName}: ${plan.brokers.join(', ')} topic ${plan.topic} group ${plan.groupId}`,

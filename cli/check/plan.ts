@@ -7,9 +7,10 @@ import type { KafkaSaslCredentials, KafkaTlsMaterial } from '../../core/kafka/cl
 import { authKind, clientAuthOf, kafkaClientSettings } from '../../pipes/kinds/registry.js';
 import type { SecretFieldReader } from '../../pipes/kinds/types.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
+import type { PemInput } from '../preflight/engine.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { type ConnectionMaterial, loadMaterial, type MaterialFlags } from '../shared/material.js';
-import { usageError } from '../shared/output.js';
+import { UsageError, usageError } from '../shared/output.js';
 import { resolveSource } from '../shared/sources.js';
 
 /** Default bound of each step. */
@@ -34,6 +35,8 @@ export interface CheckPlan {
   readonly recordSource: { readonly eventSource: 'SelfManagedKafka' | 'aws:kafka'; readonly cluster: string };
   readonly engine: 'pipe' | 'poller';
   readonly stepTimeoutMs: number;
+  /** Keystore or DER files check read as PEM: what they are and the convert command (printed on stderr). */
+  readonly notes: readonly string[];
 }
 
 /** Flags of `check`. */
@@ -50,6 +53,7 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
   const brokers = brokersOf(source, flags.brokers);
   const stepTimeoutMs = parseTimeout(flags.timeout);
   const material = await loadMaterial(source, file, flags, aws);
+  const notes = notPemNotes(material);
   const settings = kafkaClientSettings(source, material.trustBundle !== undefined);
   const tls = useTls(settings.tls, flags.tls ?? 'auto') ? tlsOf(material) : undefined;
   const sasl = material.sasl ? clientAuthOf(source.auth.type, fieldsOf(material.sasl)).sasl : undefined;
@@ -66,7 +70,36 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
     recordSource: { eventSource: settings.eventSource, cluster: settings.cluster },
     engine: source.engine,
     stepTimeoutMs,
+    notes,
   };
+}
+
+/**
+ * Keystore or DER files among the material: one that could not be read is a usage error with the convert
+ * command; one read without a password is used as PEM, with a note that the secret needs the PEM file.
+ */
+function notPemNotes(material: ConnectionMaterial): string[] {
+  const parts = [material.clientCertificate, material.clientKey, material.trustBundle];
+  const files = parts.filter(
+    (p, i): p is PemInput => p?.notPem !== undefined && parts.findIndex((q) => q?.origin === p.origin) === i,
+  );
+  const issues = files.flatMap(({ origin, notPem: n }) =>
+    n && !n.readable
+      ? [
+          {
+            file: origin.replace(/^file:/, ''),
+            field: n.field,
+            message: `${n.format}, not PEM, which check cannot read without its password (${n.reason})`,
+            fix: `convert it: ${n.convert} (it asks for the password), then pass the PEM file to ${n.field}`,
+          },
+        ]
+      : [],
+  );
+  if (issues.length > 0) throw new UsageError(issues);
+  return files.map(
+    ({ origin, notPem: n }) =>
+      `${origin} is ${n?.format}, not PEM: check connects with the PEM read from it; the secret needs the PEM file (${n?.convert})`,
+  );
 }
 
 /** `--brokers` or the source's brokers, each `host:port`. */

@@ -3,7 +3,7 @@
  * of a chain, the validity dates of certificates and the size of a secret against the Pipes limit. Pure.
  */
 
-import type { Origin, PreflightCheck } from './engine.js';
+import type { Origin, PemInput, PreflightCheck } from './engine.js';
 import { type CertInfo, certName, isSignedBy, pemTextFindings } from './pem.js';
 
 /** Secrets Manager's (and so Pipes') maximum secret size. */
@@ -210,4 +210,32 @@ export function pemTextChecks(id: string, origin: Origin, text: string): Preflig
     });
   }
   return checks;
+}
+
+/**
+ * A keystore or DER file where PEM is expected: what it is and the `truststore convert` command. Read
+ * without a password, the checks that follow use its PEM (warn; fail when deploy reads the file as it is);
+ * unreadable, it fails and the checks of that part are skipped.
+ */
+export function fileFormatCheck(id: string, input: PemInput | undefined): PreflightCheck[] {
+  const n = input?.notPem;
+  if (!input || !n) return [];
+  if (!n.readable) {
+    return [
+      {
+        id,
+        status: 'fail',
+        message: `${input.origin}: ${n.format}, not PEM, which preflight cannot read (${n.reason})`,
+        fix: `convert it: ${n.convert} (it asks for the password), then pass the PEM file to ${n.field}`,
+      },
+    ];
+  }
+  return [
+    {
+      id,
+      status: n.deployed ? 'fail' : 'warn',
+      message: `${input.origin}: ${n.format}, not PEM; the checks below read the PEM converted from it, which ${n.deployed ? 'the poller reads' : 'a secret stores'}`,
+      fix: `convert it: ${n.convert}, then ${n.deployed ? 'set' : 'pass'} the PEM file ${n.deployed ? 'as' : 'to'} ${n.field}`,
+    },
+  ];
 }

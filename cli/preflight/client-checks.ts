@@ -12,7 +12,7 @@ import {
   type SecretSubject,
   sizeCheck,
 } from './cert-checks.js';
-import type { Origin, PreflightCheck, PreflightMaterial } from './engine.js';
+import { type Origin, type PreflightCheck, type PreflightMaterial, unreadable } from './engine.js';
 import {
   type CertInfo,
   certName,
@@ -33,7 +33,7 @@ export function checkClientMaterial(m: PreflightMaterial, now: Date, authType: s
       message: `auth type ${authType} needs a client certificate chain and none was found`,
       fix: 'store {certificate, privateKey[, privateKeyPassword]} in the auth.secret, or pass --cert and --key',
     });
-  } else {
+  } else if (!unreadable(m.clientCertificate)) {
     const bundle = parseCertBundle(m.clientCertificate.text);
     // The key belongs to the leaf wherever it stands: a reversed chain is an order failure, not a key mismatch.
     leaf = bundle.certs.find((c) => !c.isCa) ?? bundle.certs[0];
@@ -47,7 +47,7 @@ export function checkClientMaterial(m: PreflightMaterial, now: Date, authType: s
   const key = checkKey(m, authType);
   checks.push(...key.checks);
   if (leaf && key.key) checks.push(keyMatchCheck(leaf, key.key, m));
-  if (m.clientCertificate && m.clientKey) {
+  if (m.clientCertificate && m.clientKey && !unreadable(m.clientCertificate) && !unreadable(m.clientKey)) {
     const secret =
       m.clientSecretString ??
       JSON.stringify({
@@ -116,6 +116,7 @@ function checkKey(m: PreflightMaterial, authType: string): KeyResult {
       ],
     };
   }
+  if (unreadable(m.clientKey)) return { checks: [] };
   const origin = m.clientKey.origin;
   const block = splitPem(m.clientKey.text).find((b) => b.label.endsWith('PRIVATE KEY'));
   if (!block) {

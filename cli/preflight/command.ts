@@ -52,7 +52,7 @@ export function printPreflight(out: Output, report: PreflightReport, file: strin
   }
   out.line();
   // Under a failed check no engine takes the material: the line says so instead of naming one.
-  const engine = report.ok ? report.decision.engine : 'none';
+  const engine = report.ok ? report.decision.engine : 'undecided';
   out.line(`${c.bold('engine:')} ${c.cyan(engine)} — ${report.decision.reason}`);
   if (!report.ok) out.line(c.red('preflight failed: fix the ✗ items above before deploying'));
 }

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { findAuthKind, findSourceKind, type SourceKind } from '../../pipes/kinds/registry.js';
 import { hostOf } from '../shared/brokers.js';
-import { expiryChecks, pemTextChecks, sizeCheck } from './cert-checks.js';
+import { expiryChecks, fileFormatCheck, pemTextChecks, sizeCheck } from './cert-checks.js';
 import { checkClientMaterial } from './client-checks.js';
 import { type CertInfo, certName, isSignedBy, parseCertBundle } from './pem.js';
 
@@ -19,6 +19,29 @@ export type Origin = string;
 export interface PemInput {
   readonly text: string;
   readonly origin: Origin;
+  /** Set when the file was a keystore or DER: `text` holds the PEM read from it (empty when unreadable). */
+  readonly notPem?: NotPem;
+}
+
+/** A certificate file that is not PEM (a keystore or DER), as cli/shared/cert-file.ts read it. */
+export interface NotPem {
+  /** The flag or source-file field that named the file. */
+  readonly field: string;
+  /** What the file is, e.g. `a Java keystore (JKS)`. */
+  readonly format: string;
+  /** Whether its certificates / key were read without a password. */
+  readonly readable: boolean;
+  /** Why it could not be read. */
+  readonly reason?: string;
+  /** The `truststore convert` command that writes the PEM. */
+  readonly convert: string;
+  /** Deploy reads the file as it is (e.g. poller.truststore.file), so it must be PEM. */
+  readonly deployed: boolean;
+}
+
+/** Whether the material part is a file that could not be read (its format check says why). */
+export function unreadable(input: PemInput | undefined): boolean {
+  return input?.notPem !== undefined && !input.notPem.readable;
 }
 
 /** Everything the preflight looks at. Absent parts are skipped (or failed when the auth type needs them). */
@@ -96,6 +119,12 @@ export function runPreflight(input: PreflightInput): PreflightReport {
   const checks: PreflightCheck[] = [];
   const m = input.material;
 
+  checks.push(...fileFormatCheck('client-file-format', m.clientCertificate));
+  if (m.clientKey?.origin !== m.clientCertificate?.origin) {
+    checks.push(...fileFormatCheck('client-file-format', m.clientKey));
+  }
+  checks.push(...fileFormatCheck('trust-file-format', m.trustBundle));
+  checks.push(...fileFormatCheck('server-file-format', m.serverCertificate));
   if (usesClientCertificate(input.authType) || m.clientCertificate || m.clientKey) {
     checks.push(...checkClientMaterial(m, input.now, input.authType));
   }
@@ -136,7 +165,7 @@ function decide(input: PreflightInput, checks: PreflightCheck[]): PreflightRepor
 
 /** The reason when a check failed: no engine takes the material as it is. */
 function undecided(failed: number): string {
-  return `undecided: ${failed} check(s) failed, and neither engine takes the material until they are fixed`;
+  return `${failed} check(s) failed, and neither engine takes the material until they are fixed`;
 }
 
 function pipeReason(input: PreflightInput, checks: readonly PreflightCheck[]): string {
@@ -174,6 +203,7 @@ function checkTrustMaterial(input: PreflightInput, now: Date): PreflightCheck[] 
     }
     return [];
   }
+  if (unreadable(t)) return [];
   const bundle = parseCertBundle(t.text);
   const checks: PreflightCheck[] = [];
   if (bundle.errors.length > 0 || bundle.certs.length === 0) {
@@ -216,6 +246,7 @@ export function oversizeTrustFix(sourceName: string): string {
 
 function checkServerCertificate(input: PreflightInput, now: Date): PreflightCheck[] {
   const s = input.material.serverCertificate as PemInput;
+  if (unreadable(s)) return [];
   const server = parseCertBundle(s.text);
   const leaf = server.certs[0];
   if (!leaf) {

@@ -3,7 +3,7 @@
  * named in the source file (auth.secret, rootCaSecret, poller.truststore.secret) or an S3 truststore.
  * Secret values are never printed; messages name the secret, not its content.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -11,6 +11,7 @@ import { NonRetriableError, RetriableError } from '../../core/errors.js';
 import { findAuthKind } from '../../pipes/kinds/registry.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { PemInput, PreflightMaterial } from '../preflight/engine.js';
+import { readCertFile } from './cert-file.js';
 import { usageError } from './output.js';
 
 /** Flags that override or complete what the source file points to. */
@@ -42,19 +43,6 @@ export interface MaterialClients {
 /** Everything `check` needs to connect. */
 export interface ConnectionMaterial extends PreflightMaterial {
   readonly sasl?: { readonly username: string; readonly password: string };
-}
-
-/** Reads a local file named by a flag; a missing file is a usage error naming the flag. */
-export function readFlagFile(flag: string, path: string): PemInput {
-  if (!existsSync(path)) {
-    throw usageError(
-      flag,
-      flag,
-      `file ${path} does not exist`,
-      `pass the path of a readable PEM file to ${flag}`,
-    );
-  }
-  return { text: readFileSync(path, 'utf8'), origin: `file:${path}` };
 }
 
 /** Reads a secret string; not found is a config error naming the field, other failures are infrastructure. */
@@ -178,8 +166,8 @@ async function loadClient(source: SourceConfig, file: string, flags: MaterialFla
       );
     }
     return {
-      clientCertificate: readFlagFile('--cert', flags.cert),
-      clientKey: readFlagFile('--key', flags.key),
+      clientCertificate: readCertFile({ field: '--cert', path: flags.cert, part: 'client-chain' }),
+      clientKey: readCertFile({ field: '--key', path: flags.key, part: 'client-key' }),
       ...(flags.keyPassword !== undefined ? { clientKeyPassword: flags.keyPassword } : {}),
     };
   }
@@ -211,7 +199,7 @@ async function loadTrust(source: SourceConfig, file: string, flags: MaterialFlag
     return {
       trustBundle: flags.ca.startsWith('s3://')
         ? await readS3Text(aws.s3, flags.ca, '--ca')
-        : readFlagFile('--ca', flags.ca),
+        : readCertFile({ field: '--ca', path: flags.ca, part: 'certificates' }),
     };
   }
   if (source.rootCaSecret) {
@@ -235,7 +223,13 @@ async function loadTrust(source: SourceConfig, file: string, flags: MaterialFlag
         `file ${ts.file} does not exist`,
         'give a path relative to the repository root',
       );
-    return { trustBundle: { text: readFileSync(path, 'utf8'), origin: `file:${ts.file}` } };
+    const read = readCertFile({
+      field: 'poller.truststore.file',
+      path,
+      part: 'certificates',
+      deployed: true,
+    });
+    return { trustBundle: { ...read, origin: `file:${ts.file}` } };
   }
   if ('secret' in ts) {
     const text = await readSecret(aws.secretsManager, ts.secret, 'poller.truststore.secret', file);
@@ -322,6 +316,14 @@ export async function loadMaterial(
     ...client,
     ...trust,
     ...sasl,
-    ...(flags.serverCert ? { serverCertificate: readFlagFile('--server-cert', flags.serverCert) } : {}),
+    ...(flags.serverCert
+      ? {
+          serverCertificate: readCertFile({
+            field: '--server-cert',
+            path: flags.serverCert,
+            part: 'certificates',
+          }),
+        }
+      : {}),
   };
 }

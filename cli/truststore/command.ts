@@ -15,10 +15,12 @@ import {
 import type { Command } from 'commander';
 import { SOURCE_TAG_KEY } from '../../pipes/source-schema.js';
 import { applySourceEdits } from '../preflight/write-plan.js';
+import { readCertFile } from '../shared/cert-file.js';
 import { type ActionWrapper, SOURCE_ARGUMENT } from '../shared/commander.js';
-import { readFlagFile } from '../shared/material.js';
 import { EXIT_CODES, type ExitCode, type Output, UsageError, usageError } from '../shared/output.js';
+import type { PromptInput } from '../shared/password.js';
 import { resolveSource } from '../shared/sources.js';
+import { registerConvert } from './convert-command.js';
 import { type BucketCandidate, checkBundle, pickBucket, planUpload, type UploadPlan } from './plan.js';
 
 /** Flags of `truststore upload`. */
@@ -29,11 +31,12 @@ export interface TruststoreUploadFlags {
   readonly sourcesDir?: string;
 }
 
-/** Adds `truststore upload`. */
-export function registerTruststore(program: Command, action: ActionWrapper): void {
+/** Adds `truststore upload` and `truststore convert`; `stdin` answers the password prompt. */
+export function registerTruststore(program: Command, action: ActionWrapper, stdin?: PromptInput): void {
   const truststore = program
     .command('truststore')
-    .description("the poller's trust bundle in the truststore bucket");
+    .description("certificate files: convert keystores to PEM, put the poller's trust bundle in its bucket");
+  registerConvert(truststore, action, stdin);
   truststore
     .command('upload')
     .description(
@@ -60,7 +63,16 @@ export async function truststoreUpload(
   out: Output,
   s3: S3Client,
 ): Promise<ExitCode> {
-  const bundle = readFlagFile('<file>', bundleFile);
+  const bundle = readCertFile({ field: '<file>', path: bundleFile, part: 'certificates' });
+  if (bundle.notPem) {
+    // The poller reads the object as PEM: a keystore or DER file is converted first, never uploaded as is.
+    throw usageError(
+      bundleFile,
+      '<file>',
+      `${bundle.notPem.format}, not PEM; the poller reads a PEM bundle`,
+      `convert it: ${bundle.notPem.convert}, then upload the PEM file`,
+    );
+  }
   const checked = checkBundle(bundle.text, bundleFile);
   if (checked.issues.length > 0) throw new UsageError(checked.issues);
   const { file, text, source } = resolveSource(ref, flags.sourcesDir);
