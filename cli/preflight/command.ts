@@ -51,9 +51,9 @@ export function printPreflight(out: Output, report: PreflightReport, file: strin
     if (check.fix && check.status !== 'pass') out.line(`    ${c.dim('fix:')} ${check.fix}`);
   }
   out.line();
-  // Under a failed check no engine takes the material: the line says so instead of naming one.
-  const engine = report.ok ? report.decision.engine : 'undecided';
-  out.line(`${c.bold('engine:')} ${c.cyan(engine)} — ${report.decision.reason}`);
+  // Under a failed check no engine takes the material: the line gives the reason instead of naming one.
+  const engine = report.ok ? `${c.cyan(report.decision.engine)} — ` : '';
+  out.line(`${c.bold('engine:')} ${engine}${report.decision.reason}`);
   if (!report.ok) out.line(c.red('preflight failed: fix the ✗ items above before deploying'));
 }
 

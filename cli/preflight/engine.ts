@@ -165,7 +165,7 @@ function decide(input: PreflightInput, checks: PreflightCheck[]): PreflightRepor
 
 /** The reason when a check failed: no engine takes the material as it is. */
 function undecided(failed: number): string {
-  return `${failed} check(s) failed, and neither engine takes the material until they are fixed`;
+  return `undecided: ${failed} check(s) failed, and neither engine takes the material until they are fixed`;
 }
 
 function pipeReason(input: PreflightInput, checks: readonly PreflightCheck[]): string {

@@ -137,7 +137,7 @@ describe('preflight messages (issue 17 item 6)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).not.toContain('fit EventBridge Pipes');
     expect(result.stdout).toContain(
-      'engine: undecided — 1 check(s) failed, and neither engine takes the material until they are fixed\n',
+      'engine: undecided: 1 check(s) failed, and neither engine takes the material until they are fixed\n',
     );
   });
 });
