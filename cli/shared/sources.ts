@@ -4,7 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_SOURCES_DIR, parseSourceFile } from '../../pipes/load-sources.js';
+import { parse } from 'yaml';
+import { DEFAULT_SOURCES_DIR, listSourceFiles, parseSourceFile } from '../../pipes/load-sources.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import { usageError } from './output.js';
 
@@ -26,7 +27,9 @@ export function resolveSource(ref: string, sourcesDir: string = DEFAULT_SOURCES_
   const candidates = /\.ya?ml$/.test(ref)
     ? [ref]
     : [join(sourcesDir, `${ref}.yaml`), join(sourcesDir, `${ref}.yml`)];
-  const file = candidates.find((c) => existsSync(c));
+  // The synth knows a source by its `name:`, whatever its file is called; so does every command.
+  const file =
+    (/\.ya?ml$/.test(ref) ? undefined : fileNamed(ref, sourcesDir)) ?? candidates.find((c) => existsSync(c));
   if (!file) {
     throw usageError(
       '<source>',
@@ -37,4 +40,20 @@ export function resolveSource(ref: string, sourcesDir: string = DEFAULT_SOURCES_
   }
   const text = readFileSync(file, 'utf8');
   return { file, text, source: parseSourceFile(text, file) };
+}
+
+/**
+ * The catalogue file whose `name:` is `name` (the file name may differ: the loader accepts any), when
+ * exactly one has it. Files that do not parse are skipped here; the loader reports them.
+ */
+function fileNamed(name: string, sourcesDir: string): string | undefined {
+  if (!existsSync(sourcesDir)) return undefined;
+  const matches = listSourceFiles(sourcesDir).filter((f) => {
+    try {
+      return (parse(readFileSync(f, 'utf8')) as { name?: unknown } | null)?.name === name;
+    } catch {
+      return false;
+    }
+  });
+  return matches.length === 1 ? matches[0] : undefined;
 }
