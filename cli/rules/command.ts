@@ -35,7 +35,10 @@ export function registerRules(program: Command, action: ActionWrapper): void {
       '--source <source>',
       'source name or file: its rules, partition key and (with --from-topic) connection',
     )
-    .option('--records <file>', 'samples: JSON array or NDJSON of API events or Pipe Kafka records')
+    .option(
+      '--records <file>',
+      'samples: JSON array or NDJSON of API events or Pipe Kafka records (default: enrichment/samples/*.ndjson)',
+    )
     .option('--from-topic', "read samples from the source's topic (throwaway group, nothing committed)")
     .option('--max <n>', 'records to read with --from-topic', '20')
     .option('--partition-key <spec>', 'record-key | topic-partition | field:<path>')
@@ -46,7 +49,8 @@ export function registerRules(program: Command, action: ActionWrapper): void {
   fromTopicOptions(preview)
     .addHelpText(
       'after',
-      '\nExamples:\n  kafka-pipes rules preview --rules my.rules.yaml --records samples.ndjson\n' +
+      '\nExamples:\n  kafka-pipes rules preview --rules my.rules.yaml   # on enrichment/samples/*.ndjson\n' +
+        '  kafka-pipes rules preview --rules my.rules.yaml --records samples.ndjson\n' +
         '  kafka-pipes rules preview --source orders --from-topic --max 50\n' +
         '\nExit codes: 0 done · 1 --fail-on-dlq and a record went to the DLQ · 2 invalid rules/flags · 3 Kafka/AWS error',
     )

@@ -3,7 +3,8 @@
  * enrichment Lambda (parseRules → compileRules → enrichBatch) and returns the canonical records, the DLQ
  * entries and the counts per rule. Samples come from a JSON / NDJSON file or from the source's topic.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import { consumeMessages } from '../../core/kafka/group-member.js';
 import {
@@ -51,6 +52,12 @@ export interface RulesPreviewFlags {
   readonly username?: string;
   readonly password?: string;
 }
+
+/**
+ * The sample records shipped with the repository (API Connect events of each kind and poison records),
+ * read when neither `--records` nor `--from-topic` is given.
+ */
+export const DEFAULT_SAMPLES_DIR = 'enrichment/samples';
 
 const PREVIEW_CLUSTER = 'preview:9092';
 const PREVIEW_TOPIC = 'preview';
@@ -210,15 +217,19 @@ export async function runRulesPreview(
   flags: RulesPreviewFlags,
   aws: CliAwsClients,
   now: () => Date = () => new Date(),
+  samplesDir: string = DEFAULT_SAMPLES_DIR,
 ): Promise<RulesPreviewResult> {
   const source = flags.source ? resolveSource(flags.source, flags.sourcesDir).source : undefined;
   const rulesFile = flags.rules ?? source?.rules ?? DEFAULT_RULES_FILE;
   const partitionKey = partitionKeyOf(flags.partitionKey, source);
-  checkSampleFlags(flags);
+  const shipped = flags.records || flags.fromTopic ? [] : shippedSamples(samplesDir);
+  checkSampleFlags(flags, shipped.length > 0, samplesDir);
   const rules = await compileRulesFile(rulesFile, flags.hmacKey, aws);
   const { event, samples } = flags.records
     ? { event: fileSamples(flags.records, now()), samples: flags.records }
-    : { event: await topicSamples(flags.source as string, flags, aws), samples: `topic ${source?.topic}` };
+    : shipped.length > 0
+      ? { event: shipped.flatMap((f) => fileSamples(f, now())), samples: `${samplesDir}/*.ndjson` }
+      : { event: await topicSamples(flags.source as string, flags, aws), samples: `topic ${source?.topic}` };
   const outcome = enrichBatch(event, {
     rules,
     sourceName: source?.name ?? 'preview',
@@ -230,14 +241,26 @@ export async function runRulesPreview(
   return { rulesFile, ruleVersion: rules.ruleVersion, ruleIds: rules.ruleIds, samples, outcome };
 }
 
-/** Samples come from `--records`, or from the topic of `--source` with `--from-topic`. */
-function checkSampleFlags(flags: RulesPreviewFlags): void {
-  if (!flags.records && !flags.fromTopic) {
+/** The shipped sample files (`*.ndjson` of the samples directory), none when it is absent. */
+function shippedSamples(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ndjson'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/**
+ * Samples come from `--records`, from the topic of `--source` with `--from-topic`, else from the shipped
+ * samples (`shipped`: `samplesDir` has some).
+ */
+function checkSampleFlags(flags: RulesPreviewFlags, shipped: boolean, samplesDir: string): void {
+  if (!flags.records && !flags.fromTopic && !shipped) {
     throw usageError(
       '--records',
       'records',
-      'no samples given',
-      'pass --records <file.json|file.ndjson>, or --source <name> --from-topic',
+      `no samples given, and no shipped samples in ${samplesDir}/ here`,
+      'pass --records <file.json|file.ndjson>, or --source <name> --from-topic, or run from the repository root',
     );
   }
   if (flags.fromTopic && !flags.source) {

@@ -100,10 +100,6 @@ describe('kafka-pipes rules preview', () => {
       'error --records: records: file nope.ndjson does not exist. Fix: pass a JSON or NDJSON file\n',
     ],
     [
-      [],
-      'error --records: records: no samples given. Fix: pass --records <file.json|file.ndjson>, or --source <name> --from-topic\n',
-    ],
-    [
       ['--records', SAMPLES, '--partition-key', 'value.id'],
       'error --partition-key: partitionKey: "value.id" is not a partition key. Fix: use record-key, topic-partition or field:<path>\n',
     ],
