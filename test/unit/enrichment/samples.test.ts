@@ -42,7 +42,7 @@ describe('enrichment/samples', () => {
     // Assert
     expect(r.samples).toBe('enrichment/samples/*.ndjson');
     expect(r.outcome.records).toHaveLength(12);
-    expect(r.outcome.records.map((c) => c.api.status.code).sort()).toEqual([
+    expect(r.outcome.records.map((c) => (c.api.status as { code: number }).code).sort()).toEqual([
       200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 500, 500,
     ]);
     expect(r.outcome.dlq.map((d) => d.reason.split(':')[0])).toEqual([
