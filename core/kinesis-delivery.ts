@@ -3,8 +3,9 @@
  * PutRecords in calls of ≤ 500 entries and ≤ 5 MiB, re-sending only the entries Kinesis rejected with
  * exponential backoff and full jitter, and the PutRecords adapter. Runtime code: no aws-cdk-lib.
  */
-import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { type InfrastructureError, RetriableError } from './errors.js';
+import { once } from './lazy.js';
 
 /** Kinesis PutRecords: at most 500 records per call. */
 export const PUT_RECORDS_MAX_RECORDS = 500;
@@ -221,6 +222,9 @@ export async function deliverEntries(
   };
 }
 
+/** The Kinesis SDK package, loaded on the first PutRecords (core/lazy.ts). */
+const kinesisSdk = once(() => import('@aws-sdk/client-kinesis'));
+
 /**
  * Kinesis PutRecords adapter. A failed call throws a RetriableError whose `cause` is the SDK error;
  * per-entry failures are results (a missing result is reported as {@link MISSING_RESULT_CODE}).
@@ -229,6 +233,7 @@ export function createKinesisSink(kinesis: KinesisClient, streamName: string): S
   return {
     async putRecords(entries) {
       try {
+        const { PutRecordsCommand } = await kinesisSdk();
         const out = await kinesis.send(
           new PutRecordsCommand({
             StreamName: streamName,

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { RetriableError } from '../core/errors.js';
+import { once } from '../core/lazy.js';
 import {
   DLQ_KEY_HEADERS_REMOVED_NOTE,
   DLQ_SEND_ATTEMPTS,
@@ -61,12 +58,19 @@ function sqsSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
+/** The SQS SDK package, loaded on the first send (core/lazy.ts). */
+const sqsSdk = once(() => import('@aws-sdk/client-sqs'));
+
 /**
  * Creates the SQS DLQ sink: SendMessageBatch in groups of ≤ 10 entries and ≤ 256 KiB, entries reported
  * failed are re-sent (up to DLQ_SEND_ATTEMPTS attempts); anything still failing, or an unreachable
  * queue, throws RetriableError so the Pipe retries the batch instead of losing records.
  */
 export function createSqsDlqSink(sqs: SQSClient, queueUrl: string): DlqSink {
+  const send = async (entries: SendMessageBatchRequestEntry[]) => {
+    const { SendMessageBatchCommand } = await sqsSdk();
+    return sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+  };
   return {
     async send(entries) {
       if (entries.length === 0) return;
@@ -93,7 +97,7 @@ export function createSqsDlqSink(sqs: SQSClient, queueUrl: string): DlqSink {
         for (let attempt = 1; pending.length > 0; attempt++) {
           let failed: { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[];
           try {
-            const res = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+            const res = await send(pending);
             failed = res.Failed ?? [];
           } catch (err) {
             throw new RetriableError(`dlq send failed: ${(err as Error).message}`, { cause: err });

@@ -1,13 +1,17 @@
 /**
- * The AWS clients the poller uses (Kinesis with bounded connect/request timeouts), created once per
- * Lambda container; `npm start` against external AWS creates the same set.
+ * The AWS clients the poller uses (Kinesis with bounded connect/request timeouts). The Lambda creates each
+ * on first use ({@link lazyPollerAwsClients}): its SDK package is loaded then, not at import, so a cold
+ * start loads only what the invocation needs (no S3 or Secrets Manager without a truststore or secret to
+ * read, no SQS without a poison record). `npm start` against external AWS or moto creates the same set at
+ * once ({@link createPollerAwsClients}).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { once } from '../core/lazy.js';
 
 /** The poller's clients. */
 export interface PollerAwsClients {
@@ -17,6 +21,11 @@ export interface PollerAwsClients {
   readonly secretsManager: SecretsManagerClient;
   readonly dynamodb: DynamoDBClient;
 }
+
+/** The poller's clients, each created (and its SDK package loaded) by the first call of its function. */
+export type LazyPollerAwsClients = {
+  readonly [K in keyof PollerAwsClients]: () => Promise<PollerAwsClients[K]>;
+};
 
 /** Kinesis PutRecords: fail a dead connection in 5 s and a stuck request in 30 s (then retried). */
 const KINESIS_CONNECTION_TIMEOUT_MS = 5_000;
@@ -30,22 +39,63 @@ export interface PollerAwsClientBase {
   readonly maxAttempts?: number;
 }
 
+/** How each client is made from the base settings. */
+const MAKE: {
+  readonly [K in keyof PollerAwsClients]: (base: PollerAwsClientBase) => Promise<PollerAwsClients[K]>;
+} = {
+  async kinesis(base) {
+    const { KinesisClient } = await import('@aws-sdk/client-kinesis');
+    // HTTP/1.1 with bounded timeouts (the Kinesis client's default is an HTTP/2 handler).
+    const requestHandler = new NodeHttpHandler({
+      connectionTimeout: KINESIS_CONNECTION_TIMEOUT_MS,
+      requestTimeout: KINESIS_REQUEST_TIMEOUT_MS,
+    });
+    return new KinesisClient({ ...base, requestHandler });
+  },
+  sqs: async (base) => new (await import('@aws-sdk/client-sqs')).SQSClient(base),
+  async s3(base) {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    return new S3Client({ ...base, ...(base.endpoint ? { forcePathStyle: true } : {}) });
+  },
+  secretsManager: async (base) =>
+    new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(base),
+  dynamodb: async (base) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(base),
+};
+
 /**
- * Creates the clients; with no `base`, from the environment (region, credentials, AWS_ENDPOINT_URL_* for
- * emulators). An explicit `base.endpoint` (an emulator) also switches S3 to path-style addressing.
+ * The clients as the Lambda uses them: each made on the first call of its function. With no `base`, from
+ * the environment (region, credentials, AWS_ENDPOINT_URL_* for emulators). An explicit `base.endpoint` (an
+ * emulator) also switches S3 to path-style addressing.
  */
-export function createPollerAwsClients(base: PollerAwsClientBase = {}): PollerAwsClients {
+export function lazyPollerAwsClients(base: PollerAwsClientBase = {}): LazyPollerAwsClients {
   return {
-    kinesis: new KinesisClient({
-      ...base,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: KINESIS_CONNECTION_TIMEOUT_MS,
-        requestTimeout: KINESIS_REQUEST_TIMEOUT_MS,
-      }),
-    }),
-    sqs: new SQSClient(base),
-    s3: new S3Client({ ...base, ...(base.endpoint ? { forcePathStyle: true } : {}) }),
-    secretsManager: new SecretsManagerClient(base),
-    dynamodb: new DynamoDBClient(base),
+    kinesis: once(() => MAKE.kinesis(base)),
+    sqs: once(() => MAKE.sqs(base)),
+    s3: once(() => MAKE.s3(base)),
+    secretsManager: once(() => MAKE.secretsManager(base)),
+    dynamodb: once(() => MAKE.dynamodb(base)),
+  };
+}
+
+/** All five clients at once (the local runner), made as {@link lazyPollerAwsClients} makes them. */
+export async function createPollerAwsClients(base: PollerAwsClientBase = {}): Promise<PollerAwsClients> {
+  const [kinesis, sqs, s3, secretsManager, dynamodb] = await Promise.all([
+    MAKE.kinesis(base),
+    MAKE.sqs(base),
+    MAKE.s3(base),
+    MAKE.secretsManager(base),
+    MAKE.dynamodb(base),
+  ]);
+  return { kinesis, sqs, s3, secretsManager, dynamodb };
+}
+
+/** Clients that already exist, in the lazy form createPoller takes. */
+export function readyPollerAwsClients(clients: PollerAwsClients): LazyPollerAwsClients {
+  return {
+    kinesis: async () => clients.kinesis,
+    sqs: async () => clients.sqs,
+    s3: async () => clients.s3,
+    secretsManager: async () => clients.secretsManager,
+    dynamodb: async () => clients.dynamodb,
   };
 }

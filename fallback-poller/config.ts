@@ -1,75 +1,89 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
-import { parsePartitionKeySpec } from '../enrichment/index.js';
 import { KAFKA_EVENT_SOURCE } from '../enrichment/kafka-event.js';
-import { CLIENT_AUTH_KINDS } from '../pipes/kinds/registry.js';
+import { parsePartitionKeySpec } from '../enrichment/partition-key.js';
+import '../enrichment/zod.js';
+import { CLIENT_AUTH_KINDS } from '../pipes/kinds/auth-registry.js';
 
 /** Environment variable holding the source's poller settings (JSON, written by the construct). */
 export const POLLER_CONFIG_ENV = 'POLLER_CONFIG';
 
-const secretRef = z.string().min(1);
+const secretRef = z.string().check(z.minLength(1));
+const nonEmpty = () => z.string().check(z.minLength(1));
+const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
 /**
- * The poller's `auth`: an auth type its Kafka client supports (`pipes/kinds/registry.ts`), with `secret`
- * exactly when the type reads one.
+ * The poller's `auth`: an auth type its Kafka client supports (`pipes/kinds/auth-registry.ts`), with
+ * `secret` exactly when the type reads one.
  */
 const authSchema = z
   .strictObject({
     type: z.enum(CLIENT_AUTH_KINDS.map((k) => k.type) as [string, ...string[]]),
-    secret: secretRef.optional(),
+    secret: z.optional(secretRef),
   })
-  .superRefine((auth, ctx) => {
-    const readsSecret = CLIENT_AUTH_KINDS.find((k) => k.type === auth.type)?.secret !== undefined;
-    if (readsSecret !== (auth.secret !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['secret'],
-        message: readsSecret
-          ? `auth type ${auth.type} needs its secret`
-          : `auth type ${auth.type} takes no secret`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((auth, ctx) => {
+      const readsSecret = CLIENT_AUTH_KINDS.find((k) => k.type === auth.type)?.secret !== undefined;
+      if (readsSecret !== (auth.secret !== undefined)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: auth,
+          path: ['secret'],
+          message: readsSecret
+            ? `auth type ${auth.type} needs its secret`
+            : `auth type ${auth.type} takes no secret`,
+        });
+      }
+    }),
+  );
 
-/** Runtime settings of a poller Lambda (one source), validated at init. */
+/**
+ * Runtime settings of a poller Lambda (one source), validated at init. `zod/mini` keeps the Lambda
+ * bundle small (bench/lambdas.bench.ts measures it; test/unit/poller/bundle.test.ts guards it).
+ */
 export const pollerRuntimeSchema = z.strictObject({
-  sourceName: z.string().regex(/^[a-z0-9-]{1,64}$/),
-  topic: z.string().min(1),
-  groupId: z.string().min(1),
+  sourceName: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)),
+  topic: nonEmpty(),
+  groupId: nonEmpty(),
   startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
   eventSource: z.enum([KAFKA_EVENT_SOURCE.selfManaged, KAFKA_EVENT_SOURCE.msk]),
   /** Bootstrap servers (comma separated) or the MSK cluster ARN: the cluster identity in eventIds. */
-  cluster: z.string().min(1),
-  brokers: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/)).min(1),
+  cluster: nonEmpty(),
+  brokers: z.array(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d{1,5}$/))).check(z.minLength(1)),
   tls: z.boolean(),
   truststore: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('s3'), bucket: z.string().min(3), key: z.string().min(1) }),
+    z.strictObject({ type: z.literal('s3'), bucket: z.string().check(z.minLength(3)), key: nonEmpty() }),
     z.strictObject({ type: z.literal('secret'), secret: secretRef }),
-    z.strictObject({ type: z.literal('file'), path: z.string().min(1) }),
+    z.strictObject({ type: z.literal('file'), path: nonEmpty() }),
     z.strictObject({ type: z.literal('default') }),
   ]),
   auth: authSchema,
-  partitionKey: z.string().refine((v) => parsePartitionKeySpec(v) !== null, {
-    message: 'must be record-key, topic-partition or field:<path>',
-  }),
-  streamName: z.string().min(1),
-  dlqUrl: z.string().url(),
-  lockTable: z.string().min(3),
-  maxRecordsPerInvocation: z.number().int().min(1).max(100_000),
-  lockTtlSeconds: z.number().int().min(10).max(3_600),
-  idleWaitMs: z.number().int().min(0).max(30_000).optional(),
-  safetyMarginMs: z.number().int().min(0).max(120_000).optional(),
-  kinesisMaxAttempts: z.number().int().min(1).max(20).optional(),
+  partitionKey: z
+    .string()
+    .check(
+      z.refine(
+        (v) => parsePartitionKeySpec(v) !== null,
+        'must be record-key, topic-partition or field:<path>',
+      ),
+    ),
+  streamName: nonEmpty(),
+  dlqUrl: z.url(),
+  lockTable: z.string().check(z.minLength(3)),
+  maxRecordsPerInvocation: wholeNumber(1, 100_000),
+  lockTtlSeconds: wholeNumber(10, 3_600),
+  idleWaitMs: z.optional(wholeNumber(0, 30_000)),
+  safetyMarginMs: z.optional(wholeNumber(0, 120_000)),
+  kinesisMaxAttempts: z.optional(wholeNumber(1, 20)),
   /** Minutes a resolved connection (certificates, secrets) stays cached in a warm container. */
-  materialCacheMinutes: z.number().int().min(0).max(1_440).optional(),
+  materialCacheMinutes: z.optional(wholeNumber(0, 1_440)),
   /** AppConfig coordinates of the rules (as the enrichment Lambda uses); absent = bundled default rules. */
-  rulesAppConfig: z
-    .strictObject({
-      application: z.string().min(1),
-      environment: z.string().min(1),
-      profile: z.string().min(1),
-    })
-    .optional(),
+  rulesAppConfig: z.optional(
+    z.strictObject({
+      application: nonEmpty(),
+      environment: nonEmpty(),
+      profile: nonEmpty(),
+    }),
+  ),
 });
 
 /** Validated runtime settings. */

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { ConfigError, NonRetriableError, RetriableError } from '../core/errors.js';
 import type { KafkaConnection } from '../core/kafka/client.js';
-import { authKind } from '../pipes/kinds/registry.js';
+import { authKind } from '../pipes/kinds/auth-registry.js';
 import type { SecretFieldReader } from '../pipes/kinds/types.js';
 
 /** Where the truststore (PEM bundle of trusted CA certificates) comes from. */

@@ -1,33 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
 import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { createKinesisSink } from '../core/kinesis-delivery.js';
-import {
-  type CompiledRules,
-  createSqsDlqSink,
-  type PartitionKeySpec,
-  parsePartitionKeySpec,
-} from '../enrichment/index.js';
+import { once } from '../core/lazy.js';
+import { type PartitionKeySpec, parsePartitionKeySpec } from '../enrichment/partition-key.js';
+import type { CompiledRules } from '../enrichment/rules/compile.js';
+import { createSqsDlqSink, type DlqSink } from '../enrichment/sqs-dlq-sink.js';
+import type { LazyPollerAwsClients } from './aws-clients.js';
 import type { PollerRuntimeConfig } from './config.js';
 import { type ConnectionSpec, createConnectionCache, type MaterialPorts } from './connection.js';
 import { createDynamoLock } from './lock.js';
 import { type PollInput, type PollResponse, type PollSettings, pollPartition } from './poll-partition.js';
-import type { LoggerPort, PollPorts, ReaderPort, SinkPort } from './ports.js';
+import type { DlqPort, LockPort, LoggerPort, PollPorts, ReaderPort, SinkPort } from './ports.js';
 
-/** AWS clients the poller uses. */
-export interface PollerClients {
-  readonly kinesis: KinesisClient;
-  readonly sqs: SQSClient;
-  readonly s3: S3Client;
-  readonly secretsManager: SecretsManagerClient;
-  readonly dynamodb: DynamoDBClient;
-}
+/** AWS clients the poller uses, each made on first use (fallback-poller/aws-clients.ts). */
+export type PollerClients = LazyPollerAwsClients;
 
 /** Dependencies of {@link createPoller}. */
 export interface CreatePollerOptions {
@@ -45,6 +33,10 @@ export interface CreatePollerOptions {
   readonly now?: () => number;
 }
 
+/** The S3 and Secrets Manager SDK packages, loaded on first use (core/lazy.ts). */
+const s3Sdk = once(() => import('@aws-sdk/client-s3'));
+const secretsSdk = once(() => import('@aws-sdk/client-secrets-manager'));
+
 /** Streams text from S3 / Secrets Manager / the bundle. */
 export function awsMaterialPorts(
   clients: Pick<PollerClients, 's3' | 'secretsManager'>,
@@ -52,12 +44,14 @@ export function awsMaterialPorts(
 ): MaterialPorts {
   return {
     async getObjectText(bucket, key) {
-      const out = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const [s3, { GetObjectCommand }] = await Promise.all([clients.s3(), s3Sdk()]);
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
       return out.Body.transformToString('utf8');
     },
     async getSecretString(secretId) {
-      const out = await clients.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const [sm, { GetSecretValueCommand }] = await Promise.all([clients.secretsManager(), secretsSdk()]);
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
       if (out.SecretString === undefined) throw new Error(`secret ${secretId} has no SecretString`);
       return out.SecretString;
     },
@@ -99,10 +93,8 @@ export function createPoller(options: CreatePollerOptions) {
     },
   };
   const reader = options.wrapReader ? options.wrapReader(baseReader) : baseReader;
-  const baseSink = createKinesisSink(clients.kinesis, config.streamName);
+  const { sink: baseSink, dlq, lock } = lazyAdapters(clients, config);
   const sink = options.wrapSink ? options.wrapSink(baseSink) : baseSink;
-  const dlq = createSqsDlqSink(clients.sqs, config.dlqUrl);
-  const lock = createDynamoLock(clients.dynamodb, config.lockTable);
   const partitionKey = parsePartitionKeySpec(config.partitionKey) as PartitionKeySpec;
 
   return async (input: PollInput, remainingTimeMs: () => number): Promise<PollResponse> => {
@@ -125,11 +117,35 @@ export function createPoller(options: CreatePollerOptions) {
       reader,
       lock,
       sink,
-      dlq: { send: (entries) => dlq.send(entries as Parameters<typeof dlq.send>[0]) },
+      dlq,
       clock: { nowMs: now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
       logger: options.logger,
       remainingTimeMs,
     };
     return pollPartition(input, settings, ports);
+  };
+}
+
+/**
+ * The Kinesis sink, the SQS DLQ and the DynamoDB lock over clients made on first use: each adapter is
+ * created when its first call needs it.
+ */
+function lazyAdapters(
+  clients: PollerClients,
+  config: PollerRuntimeConfig,
+): { sink: SinkPort; dlq: DlqPort; lock: LockPort } {
+  const sink = once(async () => createKinesisSink(await clients.kinesis(), config.streamName));
+  const dlq = once(async () => createSqsDlqSink(await clients.sqs(), config.dlqUrl));
+  const lock = once(async () => createDynamoLock(await clients.dynamodb(), config.lockTable));
+  return {
+    sink: { putRecords: async (entries) => (await sink()).putRecords(entries) },
+    dlq: {
+      send: async (entries) => (await dlq()).send(entries as Parameters<DlqSink['send']>[0]),
+    },
+    lock: {
+      acquire: async (request) => (await lock()).acquire(request),
+      renew: async (request) => (await lock()).renew(request),
+      release: async (request) => (await lock()).release(request),
+    },
   };
 }

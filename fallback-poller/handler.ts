@@ -12,7 +12,7 @@ import type { Context } from 'aws-lambda';
 import { NonRetriableError } from '../core/errors.js';
 import { readRulesCacheTtlSeconds } from '../enrichment/enrichment-env.js';
 import { createLambdaBootstrap } from '../enrichment/lambda-bootstrap.js';
-import { createPollerAwsClients } from './aws-clients.js';
+import { lazyPollerAwsClients } from './aws-clients.js';
 import { readPollerEnv } from './config.js';
 import { createPoller } from './create-poller.js';
 import { POLLER_METRICS, pollerMetricValues } from './metrics.js';
@@ -23,7 +23,7 @@ const boot = createLambdaBootstrap('fallback-poller', config.sourceName, {
   ...(config.rulesAppConfig ? { appConfig: config.rulesAppConfig } : {}),
   cacheTtlSeconds: readRulesCacheTtlSeconds(process.env),
 });
-const clients = createPollerAwsClients();
+const clients = lazyPollerAwsClients();
 const metrics = boot.metrics;
 
 const poll = createPoller({ config, clients, rules: boot.rules, logger: boot.log });

@@ -1,11 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RetriableError } from '../core/errors.js';
+import { once } from '../core/lazy.js';
 import { LOCK_CLEANUP_DELAY_SECONDS } from './constants.js';
 
 /** Lock port used by the poller: one lock per `topic_partition`, held by an owner token. */
@@ -52,6 +47,10 @@ function item(request: LockRequest): Record<string, { S: string } | { N: string 
   };
 }
 
+/** The DynamoDB SDK package, loaded on the first lock call (core/lazy.ts). */
+const dynamoSdk = once(() => import('@aws-sdk/client-dynamodb'));
+type DynamoSdk = Awaited<ReturnType<typeof dynamoSdk>>;
+
 /**
  * DynamoDB lock table adapter. Acquire is a conditional put
  * `attribute_not_exists(topic_partition) OR expiresAt < :now`, so a crashed holder's lock is taken
@@ -59,26 +58,22 @@ function item(request: LockRequest): Record<string, { S: string } | { N: string 
  * `owner = :owner`.
  */
 export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): LockPort {
-  const conditional = async (run: () => Promise<unknown>, what: string): Promise<boolean> => {
+  /** Runs a conditional write with the SDK package; false when its condition failed. */
+  const conditional = async (run: (sdk: DynamoSdk) => Promise<unknown>, what: string): Promise<boolean> => {
     try {
-      await run();
+      await run(await dynamoSdk());
       return true;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error as Error).name === 'ConditionalCheckFailedException'
-      ) {
-        return false;
-      }
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
       throw new RetriableError(`lock table ${what} failed: ${(error as Error).message}`, { cause: error });
     }
   };
   return {
     acquire: (request) =>
       conditional(
-        () =>
+        (sdk) =>
           dynamodb.send(
-            new PutItemCommand({
+            new sdk.PutItemCommand({
               TableName: tableName,
               Item: item(request),
               ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt < :now',
@@ -91,9 +86,9 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
     renew: (request) => {
       const i = item(request);
       return conditional(
-        () =>
+        (sdk) =>
           dynamodb.send(
-            new UpdateItemCommand({
+            new sdk.UpdateItemCommand({
               TableName: tableName,
               Key: { [LOCK_KEY_ATTRIBUTE]: { S: request.key } },
               UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
@@ -115,9 +110,9 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
     },
     release: async (request) => {
       await conditional(
-        () =>
+        (sdk) =>
           dynamodb.send(
-            new DeleteItemCommand({
+            new sdk.DeleteItemCommand({
               TableName: tableName,
               Key: { [LOCK_KEY_ATTRIBUTE]: { S: request.key } },
               ConditionExpression: '#owner = :owner',

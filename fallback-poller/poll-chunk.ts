@@ -5,14 +5,10 @@
 
 import type { ReaderStats } from '../core/kafka/partition-session.js';
 import { deliverEntries, type SinkEntry } from '../core/kinesis-delivery.js';
-import {
-  enrichKafkaRecords,
-  InvalidEventError,
-  type PipeKafkaRecordInput,
-  pipeInputOf,
-  prepareKafkaRecords,
-  type SerializedEnrichOutcome,
-} from '../enrichment/index.js';
+import type { SerializedEnrichOutcome } from '../enrichment/enrich-batch.js';
+import { enrichKafkaRecords, prepareKafkaRecords } from '../enrichment/enrich-kafka-records.js';
+import { InvalidEventError } from '../enrichment/errors.js';
+import { type PipeKafkaRecordInput, pipeInputOf } from '../enrichment/pipe-record.js';
 import { KINESIS_MAX_ATTEMPTS } from './constants.js';
 import type { PollInput, PollSettings } from './poll-partition.js';
 import type { PartitionRecord, PartitionSession, PollPorts } from './ports.js';

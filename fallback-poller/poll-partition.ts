@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
 import type { StartingPosition } from '../core/kafka/records.js';
 import type { BackoffOptions } from '../core/kinesis-delivery.js';
-import type { CompiledRules, PartitionKeySpec } from '../enrichment/index.js';
+import type { PartitionKeySpec } from '../enrichment/partition-key.js';
+import type { CompiledRules } from '../enrichment/rules/compile.js';
 import {
   CHUNK_RECORDS,
   IDLE_WAIT_MS,

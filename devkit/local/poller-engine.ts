@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import { DEFAULT_RULES, DEFAULT_RULES_FILE, loadRulesFile } from '../../enrichment/index.js';
 import { createRulesLoader } from '../../enrichment/rules-loader.js';
+import { readyPollerAwsClients } from '../../fallback-poller/aws-clients.js';
 import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { createPoller } from '../../fallback-poller/create-poller.js';
 import type { PollInput, PollResponse } from '../../fallback-poller/poll-partition.js';
@@ -123,7 +124,7 @@ async function createLocalPoller(deps: PollerEngineDeps, bundleDir: string) {
   const rules = await createRulesLoader({ bundled, logger: deps.logger });
   return createPoller({
     config: pollerConfigOf(deps),
-    clients: deps.aws,
+    clients: readyPollerAwsClients(deps.aws),
     rules: () => rules.current(),
     logger: deps.logger,
     baseDir: bundleDir,

@@ -84,12 +84,15 @@ export function serializePutsForMoto(kinesis: KinesisClient): KinesisClient {
 }
 
 /** External mode: KAFKA_BROKERS for every source, AWS clients as the poller Lambda creates them. */
-function externalEnvironment(brokersEnv: string, log: (line: string) => void): LocalEnvironment {
+async function externalEnvironment(
+  brokersEnv: string,
+  log: (line: string) => void,
+): Promise<LocalEnvironment> {
   const brokers = brokersEnv.split(',').map((b) => b.trim());
   log(`external mode: Kafka ${brokers.join(',')}, AWS from the standard settings`);
   return {
     external: true,
-    aws: createPollerAwsClients(),
+    aws: await createPollerAwsClients(),
     brokersFor: () => brokers,
     fallbackCa: undefined,
     adminConnection: (conn) => conn,
@@ -108,7 +111,7 @@ async function testBedEnvironment(
   log(
     `test bed ready in ${(bed.timings.totalMs / 1000).toFixed(1)} s: plaintext ${bed.kafka.plaintext}, ssl ${bed.kafka.ssl}, sasl_ssl ${bed.kafka.saslSsl}, moto ${bed.moto.endpoint}`,
   );
-  const clients = createPollerAwsClients({
+  const clients = await createPollerAwsClients({
     endpoint: bed.moto.endpoint,
     region: bed.moto.region,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -135,7 +138,7 @@ export function startEnvironment(
 ): Promise<LocalEnvironment> {
   const brokers = process.env.KAFKA_BROKERS;
   return brokers !== undefined && brokers !== ''
-    ? Promise.resolve(externalEnvironment(brokers, log))
+    ? externalEnvironment(brokers, log)
     : testBedEnvironment(plan, log, cleanups);
 }
 

@@ -1,28 +1,25 @@
 /**
- * The registry of kinds: every auth type, source kind and target type is one module listed here, and the
- * rest of the code dispatches through these lists and lookups instead of switching on kind strings.
+ * The registry of kinds: every auth type, source kind and target type is one module listed here (the
+ * auth types in `pipes/kinds/auth-registry.ts`, re-exported below), and the rest of the code dispatches
+ * through these lists and lookups instead of switching on kind strings.
  *
- * Adding a kind is one module (see `pipes/kinds/types.ts` for what it provides) plus one line in the list
- * below; the source-file schema (`pipes/source-schema.ts`), its JSON Schema, the cross-field rules, the
+ * Adding a kind is one module (see `pipes/kinds/types.ts` for what it provides) plus one line in its
+ * list; the source-file schema (`pipes/source-schema.ts`), its JSON Schema, the cross-field rules, the
  * service rules, the Pipe constructs and the poller's Kafka connection follow, and the modules carry what
  * the CLI needs (secret material, client options, replay). Target types differ in their CDK resources
  * (the stream itself, or a sink Lambda with its DLQ), so each also has its construct code in
  * `pipes/kinds/targets/<type>.construct.ts`, listed in `pipes/kinds/targets.construct.ts` (constructs are
  * not runtime-safe, so they stay out of this file).
  *
- * Runtime-safe: the poller Lambda and the CLI import this file.
+ * Runtime-safe: the CLI and the poller's runtime config (fallback-poller/runtime-config.ts) import this
+ * file; the poller Lambda itself imports only `auth-registry.ts`.
  */
 import { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.js';
 import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import { recordFormatsRules } from '../record-formats.js';
 import type { SourceConfig } from '../source-schema.js';
-import { basicAuth } from './auth/basic.js';
-import { iamAuth } from './auth/iam.js';
-import { mtlsAuth } from './auth/mtls.js';
-import { noneAuth } from './auth/none.js';
-import { scramSha256Auth } from './auth/sasl-scram-256.js';
-import { scramSha512Auth } from './auth/sasl-scram-512.js';
+import { authKind, findAuthKind } from './auth-registry.js';
 import { mskKind } from './sources/msk.js';
 import { mskServerlessKind } from './sources/msk-serverless.js';
 import { selfManagedKind } from './sources/self-managed.js';
@@ -38,15 +35,15 @@ import type {
   TargetKind,
 } from './types.js';
 
-/** Auth types, in the order the schema and the messages list them. */
-export const AUTH_KINDS = [
-  noneAuth,
-  scramSha256Auth,
-  scramSha512Auth,
-  basicAuth,
-  mtlsAuth,
-  iamAuth,
-] as const satisfies readonly AuthKind[];
+export {
+  AUTH_KINDS,
+  AUTH_TYPES,
+  type AuthType,
+  authKind,
+  CLIENT_AUTH_KINDS,
+  DEFAULT_AUTH_TYPE,
+  findAuthKind,
+} from './auth-registry.js';
 
 /** Source kinds. */
 export const SOURCE_KIND_MODULES = [
@@ -58,15 +55,11 @@ export const SOURCE_KIND_MODULES = [
 /** Target types. */
 export const TARGET_KINDS = [kinesisTarget, lambdaTarget] as const satisfies readonly TargetKind[];
 
-/** An authentication type (`auth.type`). */
-export type AuthType = (typeof AUTH_KINDS)[number]['type'];
 /** A Kafka deployment kind (`kind`). */
 export type SourceKind = (typeof SOURCE_KIND_MODULES)[number]['kind'];
 /** A target type (`target.type`). */
 export type TargetType = (typeof TARGET_KINDS)[number]['type'];
 
-/** Every auth type (for `z.enum`). */
-export const AUTH_TYPES = AUTH_KINDS.map((k) => k.type) as unknown as readonly [AuthType, ...AuthType[]];
 /** Every source kind (for `z.enum`). */
 export const SOURCE_KINDS = SOURCE_KIND_MODULES.map((k) => k.kind) as unknown as readonly [
   SourceKind,
@@ -77,8 +70,6 @@ export const TARGET_TYPES = TARGET_KINDS.map((k) => k.type) as unknown as readon
   TargetType,
   ...TargetType[],
 ];
-/** The auth type of a source file without `auth`. */
-export const DEFAULT_AUTH_TYPE = noneAuth.type;
 
 type TargetSchema = (typeof TARGET_KINDS)[number]['schema'];
 
@@ -90,14 +81,9 @@ export const targetSchema = z.discriminatedUnion(
 
 const byKey = <T, K extends keyof T>(list: readonly T[], key: K) =>
   new Map<unknown, T>(list.map((item) => [item[key], item]));
-const AUTH = byKey<AuthKind, 'type'>(AUTH_KINDS, 'type');
 const SOURCES = byKey<SourceKindModule, 'kind'>(SOURCE_KIND_MODULES, 'kind');
 const TARGETS = byKey<TargetKind, 'type'>(TARGET_KINDS, 'type');
 
-/** The module of an auth type, or undefined for a value that is not one. */
-export function findAuthKind(type: unknown): AuthKind | undefined {
-  return AUTH.get(type);
-}
 /** The module of a source kind, or undefined for a value that is not one. */
 export function findSourceKind(kind: unknown): SourceKindModule | undefined {
   return SOURCES.get(kind);
@@ -110,10 +96,6 @@ export function findTargetKind(type: unknown): TargetKind | undefined {
 function known<T>(found: T | undefined, what: string, value: string, all: readonly string[]): T {
   if (found === undefined) throw new Error(`Unknown ${what} "${value}": use one of ${all.join(', ')}`);
   return found;
-}
-/** The module of an auth type. @throws Error for an unknown type. */
-export function authKind(type: string): AuthKind {
-  return known(findAuthKind(type), 'auth type', type, AUTH_TYPES);
 }
 /** The module of a source kind. @throws Error for an unknown kind. */
 export function sourceKind(kind: string): SourceKindModule {
@@ -128,9 +110,6 @@ export function targetKind(type: string): TargetKind {
 export const AUTH_BY_KIND: Readonly<Record<SourceKind, readonly string[]>> = Object.fromEntries(
   SOURCE_KIND_MODULES.map((k) => [k.kind, k.authTypes]),
 ) as Record<SourceKind, readonly string[]>;
-
-/** The auth types the project's Kafka client (poller, `check`, `dlq replay --from-kafka`) can use. */
-export const CLIENT_AUTH_KINDS: readonly AuthKind[] = AUTH_KINDS.filter((k) => k.client.supported);
 
 /** What a Kafka client of a source needs to know, from its kind and auth modules. */
 export interface KafkaClientSettings {

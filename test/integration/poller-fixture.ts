@@ -22,6 +22,7 @@ import {
   enrichBatch,
   serializeCanonical,
 } from '../../enrichment/index.js';
+import { readyPollerAwsClients } from '../../fallback-poller/aws-clients.js';
 import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { type CreatePollerOptions, createPoller } from '../../fallback-poller/create-poller.js';
 import type { PollInput, PollResponse } from '../../fallback-poller/poll-partition.js';
@@ -233,7 +234,7 @@ export function realPoller(
   const wrap = extra.wrapSink;
   const poll = createPoller({
     config,
-    clients: aws,
+    clients: readyPollerAwsClients(aws),
     rules: async () => RULES,
     logger: SILENT,
     ...extra,
