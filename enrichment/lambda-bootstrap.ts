@@ -2,14 +2,14 @@
  * The bootstrap the two Lambda handlers share (enrichment/handler.ts and fallback-poller/handler.ts):
  * the Powertools logger and metrics behind small ports, and the rules loader (bundled default rules,
  * or AppConfig rules cached for the TTL, HMAC key from Secrets Manager with the same TTL). Creating it
- * does no I/O; the AppConfig provider is created on the first rules read, so both engines apply the
- * same rules the same way.
+ * does no I/O, and the AppConfig and Secrets Manager SDK packages are loaded on the first read
+ * (enrichment/aws-reads.ts), so both engines apply the same rules the same way and neither Lambda loads
+ * them at import.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { appConfigJsonReader, secretStringReader } from './aws-reads.js';
 import type { CompiledRules } from './rules/compile.js';
 import { DEFAULT_RULES } from './rules/default-rules.generated.js';
 import { createRulesLoader, type RulesLoader } from './rules-loader.js';
@@ -72,20 +72,17 @@ function appConfigDocument(
 ): Pick<Parameters<typeof createRulesLoader>[0], 'documentName' | 'fetchDocument'> {
   const at = settings.appConfig;
   if (at === undefined) return {};
-  let provider: AppConfigProvider | undefined;
   return {
     documentName: `appconfig:${at.application}/${at.environment}/${at.profile}`,
-    fetchDocument: () => {
-      provider ??= new AppConfigProvider({ application: at.application, environment: at.environment });
-      return provider.get(at.profile, { maxAge: settings.cacheTtlSeconds, transform: 'json' });
-    },
+    fetchDocument: appConfigJsonReader(at, settings.cacheTtlSeconds),
   };
 }
 
 /** Reads the HMAC key of `redact` with `mode: hash` from Secrets Manager (cached for the TTL). */
 function hmacKeyResolver(settings: RulesSettings): (secretName: string) => Promise<string> {
+  const read = secretStringReader(settings.cacheTtlSeconds);
   return async (name) => {
-    const value = await getSecret(name, { maxAge: settings.cacheTtlSeconds });
+    const value = await read(name);
     if (typeof value !== 'string' || value === '') throw new Error(`secret ${name} has no string value`);
     return value;
   };
