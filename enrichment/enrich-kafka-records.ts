@@ -54,6 +54,7 @@ function directRecord(input: PipeKafkaRecordInput, clusters: Map<string, string>
     clusters.set(cacheKey, cluster);
   }
   const rawHeaders = pipeHeadersOf(input.headers);
+  const { headers, headerEncodings } = decodeHeaders(rawHeaders);
   return {
     eventSource,
     cluster,
@@ -64,7 +65,8 @@ function directRecord(input: PipeKafkaRecordInput, clusters: Map<string, string>
     timestampType,
     key: null,
     value: null,
-    ...decodeHeaders(rawHeaders),
+    headers,
+    headerEncodings,
     rawHeaders,
     keyBytes: input.key === null ? null : pipeBytesOf(input.key),
     valueBytes: input.value === null ? null : pipeBytesOf(input.value),

@@ -202,6 +202,7 @@ function clusterOf(cache: ClusterCache, eventSource: KafkaEventSource, id: strin
 }
 
 function toDecoded(r: KafkaEventRecord, eventSource: KafkaEventSource, cluster: string): DecodedKafkaRecord {
+  const { headers, headerEncodings } = decodeHeaders(r.headers);
   return {
     eventSource,
     cluster,
@@ -212,7 +213,8 @@ function toDecoded(r: KafkaEventRecord, eventSource: KafkaEventSource, cluster: 
     timestampType: r.timestampType ?? null,
     key: r.key ?? null,
     value: r.value ?? null,
-    ...decodeHeaders(r.headers),
+    headers,
+    headerEncodings,
     rawHeaders: r.headers,
   };
 }

@@ -54,28 +54,33 @@ function wrongType(field: string, kind: ApicFieldKind, value: unknown): Normaliz
  * or nesting deeper than {@link MAX_VALUE_DEPTH}. `depth` is the level of `value` itself.
  */
 export function jsonProblem(value: JsonValue, field: string, depth: number): string | null {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value)) return null;
-    return `${DLQ_REASON.wrongType}: field ${field} holds ${preview(value)}, a number beyond the range JSON numbers can be read into`;
-  }
+  if (typeof value === 'number') return Number.isFinite(value) ? null : overflow(field, value);
   if (value === null || typeof value !== 'object') return null;
   if (depth > MAX_VALUE_DEPTH)
     return `${DLQ_REASON.tooDeep}: field ${field} nests deeper than ${MAX_VALUE_DEPTH} levels`;
   if (Array.isArray(value)) {
-    for (const item of value) {
-      if (typeof item !== 'object' && typeof item !== 'number') continue;
-      const problem = jsonProblem(item, field, depth + 1);
+    for (let i = 0; i < value.length; i++) {
+      const problem = itemProblem(value[i] as JsonValue, field, depth);
       if (problem !== null) return problem;
     }
     return null;
   }
-  for (const key in value) {
-    const item = value[key] as JsonValue;
-    if (typeof item !== 'object' && typeof item !== 'number') continue;
-    const problem = jsonProblem(item, field, depth + 1);
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const problem = itemProblem(value[keys[i] as string] as JsonValue, field, depth);
     if (problem !== null) return problem;
   }
   return null;
+}
+
+/** {@link jsonProblem} of an item of an array or object at `depth` (strings and finite numbers inline). */
+function itemProblem(item: JsonValue, field: string, depth: number): string | null {
+  if (typeof item === 'number') return Number.isFinite(item) ? null : overflow(field, item);
+  return typeof item === 'object' && item !== null ? jsonProblem(item, field, depth + 1) : null;
+}
+
+function overflow(field: string, value: number): string {
+  return `${DLQ_REASON.wrongType}: field ${field} holds ${value}, a number beyond the range JSON numbers can be read into`;
 }
 
 function toBoolean(value: JsonValue): boolean | undefined {
@@ -222,16 +227,20 @@ export function normalizeApicEvent(
   // One pass over the event's own keys (input order, so the same bytes give the same layout).
   for (const src of Object.keys(event)) {
     const value = event[src] as JsonValue;
-    if (typeof value === 'object' || typeof value === 'number') {
-      const problem = jsonProblem(value, src, 2);
-      if (problem !== null) return failure(problem);
-    }
     const field = APIC_FIELD_MAP.get(src);
+    // Kept as is (unknown fields, `json` fields): checked for overflowed numbers and depth; the other
+    // kinds take only finite numbers and no nesting (convert).
     if (field === undefined || (field.aliasOf !== undefined && Object.hasOwn(event, field.aliasOf))) {
+      const problem = itemProblem(value, src, 1);
+      if (problem !== null) return failure(problem);
       putExtra(extra, src, value);
       continue;
     }
     if (value === null) continue;
+    if (field.kind === 'json') {
+      const problem = itemProblem(value, src, 1);
+      if (problem !== null) return failure(problem);
+    }
     const out = convert(field.kind, value);
     if (out === undefined) return wrongType(src, field.kind, value);
     scratchKeys[count] = field.dst;

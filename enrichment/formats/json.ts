@@ -58,7 +58,7 @@ export const jsonFormat: ValueFormat = {
     if (!isUtf8(bytes))
       return { ok: false, reason: `${DLQ_REASON.invalidUtf8}: the value is not valid UTF-8` };
     const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-    const text = bytes.toString('utf8', bom ? 3 : 0);
+    const text = bom ? bytes.toString('utf8', 3) : bytes.toString('utf8');
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -89,9 +89,14 @@ const reasonOf = (out: EnrichOutcome) => {
 
 describe('1. numbers beyond the double range', () => {
   it.each([
-    ['{"time_to_serve_request": 1e400}', 'wrong-type: field time_to_serve_request holds Infinity'],
+    [
+      '{"time_to_serve_request": 1e400}',
+      'wrong-type: field time_to_serve_request must be a finite number or a numeric string, received Infinity',
+    ],
     ['{"bytes_sent": "1e400"}', 'wrong-type: field bytes_sent must be a finite number or a numeric string'],
-    ['{"ai_total_tokens": -1e999}', 'wrong-type: field ai_total_tokens holds -Infinity'],
+    ['{"ai_total_tokens": -1e999}', 'wrong-type: field ai_total_tokens must be a whole number'],
+    ['{"datetime": 1e400}', 'wrong-type: field datetime must be an ISO-8601 date-time'],
+    ['{"api_name": 1e400}', 'wrong-type: field api_name must be a string or a number, received Infinity'],
     ['{"custom_data": {"a": [1, 2e308]}}', 'wrong-type: field custom_data holds Infinity'],
     ['{"mystery": 1e400}', 'wrong-type: field mystery holds Infinity'],
   ])('%s → DLQ %s', (value, reason) => {
