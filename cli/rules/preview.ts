@@ -267,7 +267,7 @@ function checkSampleFlags(flags: RulesPreviewFlags, shipped: boolean, samplesDir
     throw usageError(
       '--from-topic',
       'source',
-      '--from-topic needs the source to connect to',
+      'reading samples from the topic needs the source to connect to',
       'add --source <name>',
     );
   }

@@ -110,3 +110,13 @@ describe('no doubled prefixes', () => {
     ).toBe('--cert: file x does not exist. Fix: pass a file\na.yaml: topic: bad. Fix: fix it');
   });
 });
+
+describe('no flag repeated in its own message', () => {
+  it('rules preview --from-topic without --source names the flag once', async () => {
+    const run = await cli(['rules', 'preview', '--from-topic']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error --from-topic: source: reading samples from the topic needs the source to connect to. Fix: add --source <name>\n',
+    );
+  });
+});
