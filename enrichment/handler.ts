@@ -9,7 +9,7 @@
  * (default text; a schema format also KEY_REGISTRY), and what the Pipe's target takes in one
  * invocation: TARGET_MAX_RECORDS, TARGET_MAX_RECORD_BYTES, TARGET_MAX_REQUEST_BYTES, TARGET_MAX_PAYLOAD_BYTES.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CanonicalRecord } from './canonical.js';
 import { createEnrichmentHandler } from './create-handler.js';
@@ -26,8 +26,12 @@ const boot = createLambdaBootstrap('enrichment', env.sourceName, {
 let enrich: ((event: unknown) => Promise<CanonicalRecord[]>) | undefined;
 
 let secrets: SecretsManagerClient | undefined;
-/** Reads a secret string (a schema registry's credentials or root CA), with a client made on first use. */
+/**
+ * Reads a secret string (a schema registry's credentials or root CA); the SDK package is loaded and the
+ * client made on first use, so sources without such a secret never load it.
+ */
 async function secretString(arn: string): Promise<string> {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   secrets ??= new SecretsManagerClient({});
   const out = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
   if (out.SecretString === undefined) throw new Error(`secret ${arn} has no SecretString`);

@@ -1,5 +1,11 @@
 import * as z from 'zod/mini';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
+import {
+  FALLBACK_NAMES,
+  KEY_FORMAT_NAMES,
+  registrySettings,
+  VALUE_FORMAT_NAMES,
+} from '../enrichment/formats/registry.js';
 import { KAFKA_EVENT_SOURCE } from '../enrichment/kafka-event.js';
 import { parsePartitionKeySpec } from '../enrichment/partition-key.js';
 import '../enrichment/zod.js';
@@ -76,6 +82,18 @@ export const pollerRuntimeSchema = z.strictObject({
   kinesisMaxAttempts: z.optional(wholeNumber(1, 20)),
   /** Minutes a resolved connection (certificates, secrets) stays cached in a warm container. */
   materialCacheMinutes: z.optional(wholeNumber(0, 1_440)),
+  /** How values are decoded (the source's `value` block); absent = JSON. */
+  value: z.optional(
+    z.strictObject({
+      format: z.enum(VALUE_FORMAT_NAMES),
+      registry: z.optional(registrySettings),
+      fallback: z.optional(z.union([z.enum(FALLBACK_NAMES), registrySettings])),
+    }),
+  ),
+  /** How keys are decoded (the source's `key` block); absent = text. */
+  key: z.optional(
+    z.strictObject({ format: z.enum(KEY_FORMAT_NAMES), registry: z.optional(registrySettings) }),
+  ),
   /** AppConfig coordinates of the rules (as the enrichment Lambda uses); absent = bundled default rules. */
   rulesAppConfig: z.optional(
     z.strictObject({

@@ -4,6 +4,7 @@ import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
 import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { createKinesisSink } from '../core/kinesis-delivery.js';
 import { once } from '../core/lazy.js';
+import { createRecordFormats } from '../enrichment/formats/registry.js';
 import { type PartitionKeySpec, parsePartitionKeySpec } from '../enrichment/partition-key.js';
 import type { CompiledRules } from '../enrichment/rules/compile.js';
 import { createSqsDlqSink, type DlqSink } from '../enrichment/sqs-dlq-sink.js';
@@ -31,6 +32,8 @@ export interface CreatePollerOptions {
   /** Replaces the reader (tests simulate crashes by wrapping it). */
   readonly wrapReader?: (reader: ReaderPort) => ReaderPort;
   readonly now?: () => number;
+  /** AWS client settings of the schema registries (the test bed's endpoint); default the runtime's. */
+  readonly registryAws?: Readonly<Record<string, unknown>>;
 }
 
 /** The S3 and Secrets Manager SDK packages, loaded on first use (core/lazy.ts). */
@@ -96,6 +99,11 @@ export function createPoller(options: CreatePollerOptions) {
   const { sink: baseSink, dlq, lock } = lazyAdapters(clients, config);
   const sink = options.wrapSink ? options.wrapSink(baseSink) : baseSink;
   const partitionKey = parsePartitionKeySpec(config.partitionKey) as PartitionKeySpec;
+  // One set of formats (and schema caches) per warm container, as in the enrichment Lambda.
+  const formats = createRecordFormats(config.value ?? { format: 'json' }, config.key ?? { format: 'text' }, {
+    ...(options.registryAws ? { aws: options.registryAws } : {}),
+    secretString: material.getSecretString,
+  });
 
   return async (input: PollInput, remainingTimeMs: () => number): Promise<PollResponse> => {
     const settings: PollSettings = {
@@ -107,6 +115,7 @@ export function createPoller(options: CreatePollerOptions) {
       cluster: config.cluster,
       rules: await options.rules(),
       partitionKey,
+      formats,
       maxRecordsPerInvocation: config.maxRecordsPerInvocation,
       lockTtlSeconds: config.lockTtlSeconds,
       ...(config.idleWaitMs !== undefined ? { idleWaitMs: config.idleWaitMs } : {}),

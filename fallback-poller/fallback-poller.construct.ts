@@ -33,8 +33,10 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
 import { authKind } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
+import { recordFormatsGrants } from '../pipes/record-formats.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
@@ -251,6 +253,10 @@ export class FallbackPoller extends Construct {
     const stack = Stack.of(this);
     for (const statement of dataPlaneStatements(props, this.truststoreBucket, truststore)) {
       role.addToPrincipalPolicy(statement);
+    }
+    const { partition, account, region } = stack;
+    for (const grant of recordFormatsGrants(props.source, { partition, account, region })) {
+      role.addToPrincipalPolicy(toPolicyStatement(grant));
     }
     this.lockTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     const secrets = [

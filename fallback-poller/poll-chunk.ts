@@ -223,6 +223,7 @@ async function processChunk(
     rules: settings.rules,
     sourceName: settings.sourceName,
     partitionKey: settings.partitionKey,
+    ...(settings.formats ? { formats: settings.formats } : {}),
     // The 6 MB budget models the Pipe's synchronous enrichment response; the poller has no such
     // response (it writes PutRecords calls of ≤ 5 MiB itself), so records are never DLQ'd for it.
     outputLimitBytes: Number.MAX_SAFE_INTEGER,

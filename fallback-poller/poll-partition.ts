@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
 import type { StartingPosition } from '../core/kafka/records.js';
 import type { BackoffOptions } from '../core/kinesis-delivery.js';
+import type { RecordFormats } from '../enrichment/formats/format.js';
 import type { PartitionKeySpec } from '../enrichment/partition-key.js';
 import type { CompiledRules } from '../enrichment/rules/compile.js';
 import {
@@ -43,6 +44,8 @@ export interface PollSettings {
   readonly cluster: string;
   readonly rules: CompiledRules;
   readonly partitionKey: PartitionKeySpec;
+  /** How values and keys are decoded (enrichment/formats/); default JSON values, text keys. */
+  readonly formats?: RecordFormats;
   readonly maxRecordsPerInvocation?: number;
   readonly chunkRecords?: number;
   readonly idleWaitMs?: number;

@@ -98,5 +98,7 @@ export function pollerRuntimeConfig(
     maxRecordsPerInvocation: poller.maxRecordsPerInvocation,
     lockTtlSeconds: poller.lockTtlSeconds,
     ...(resources.rulesAppConfig ? { rulesAppConfig: { ...resources.rulesAppConfig } } : {}),
+    ...(source.value ? { value: source.value } : {}),
+    ...(source.key ? { key: source.key } : {}),
   };
 }
