@@ -4,7 +4,7 @@
  * loaded on the first read (core/lazy.ts), so neither Lambda loads them at import.
  */
 import type { AppConfigDataClient, AppConfigDataClientConfig } from '@aws-sdk/client-appconfigdata';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { once } from '../core/lazy.js';
 
 const appConfigSdk = once(() => import('@aws-sdk/client-appconfigdata'));
@@ -64,6 +64,7 @@ export function appConfigJsonReader(
 /** Reads secret strings from Secrets Manager, each cached for `maxAgeSeconds`. */
 export function secretStringReader(
   maxAgeSeconds: number,
+  clientConfig: SecretsManagerClientConfig = {},
   now: () => number = Date.now,
 ): (secretId: string) => Promise<string | undefined> {
   let client: SecretsManagerClient | undefined;
@@ -72,7 +73,7 @@ export function secretStringReader(
     const hit = cache.get(secretId);
     if (hit !== undefined && now() - hit.at < maxAgeSeconds * 1000) return hit.value;
     const sdk = await secretsSdk();
-    client ??= new sdk.SecretsManagerClient({});
+    client ??= new sdk.SecretsManagerClient(clientConfig);
     const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
     cache.set(secretId, { value: out.SecretString, at: now() });
     return out.SecretString;
