@@ -15,16 +15,9 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
-import {
-  Schedule,
-  ScheduleExpression,
-  ScheduleGroup,
-  ScheduleTargetInput,
-  TimeWindow,
-} from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import {
   type CfnStateMachine,
   DefinitionBody,
@@ -41,8 +34,9 @@ import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/s
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
 import { dataPlaneStatements, placeInVpc, secretArnPattern } from './poller-iam.js';
+import { createPollerSchedule } from './poller-schedule.js';
 import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
-import { buildPollerDefinition, scheduleInput } from './state-machine.js';
+import { buildPollerDefinition } from './state-machine.js';
 
 /** The `DefinitionSubstitutions` key the state machine's template definition uses for the poller function's ARN. */
 const FUNCTION_ARN_SUBSTITUTION = 'PollerFunctionArn';
@@ -147,14 +141,15 @@ export class FallbackPoller extends Construct {
       buildPollerDefinition({ ...definitionOptions, functionArn: `\${${FUNCTION_ARN_SUBSTITUTION}}` }),
       { retention, removalPolicy },
     );
-    this.scheduleDlq = new Queue(this, 'ScheduleDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const { schedule, scheduleGroup, scheduleDlq } = createPollerSchedule(this, {
+      source,
+      poller,
+      stateMachine: this.stateMachine,
+      functionName: this.function.functionName,
       removalPolicy,
     });
-    const scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
-    this.schedule = this.createSchedule(source, poller, scheduleGroup);
+    this.schedule = schedule;
+    this.scheduleDlq = scheduleDlq;
 
     this.alarms.push(
       ...createPollerAlarms(this, {
@@ -326,41 +321,6 @@ export class FallbackPoller extends Construct {
     cfn.definition = templateDefinition;
     this.function.grantInvoke(stateMachine);
     return stateMachine;
-  }
-
-  /**
-   * The one-minute EventBridge Scheduler schedule starting an execution (disabled when the source is
-   * STOPPED), with no flexible window. Its role may only start this state machine and send to the schedule
-   * DLQ. A failed start is retried twice within the minute, then goes to {@link scheduleDlq} (alarmed); the
-   * next tick resumes from the committed offsets.
-   */
-  private createSchedule(source: SourceConfig, poller: PollerConfig, scheduleGroup: ScheduleGroup): Schedule {
-    const role = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `Fallback poller ${source.name} (schedule: starts the state machine)`,
-    });
-    const input = scheduleInput({
-      iterations: poller.iterations,
-      partitions: poller.partitions,
-      secondsWait: poller.secondsWait,
-      lambdaName: this.function.functionName,
-    });
-    return new Schedule(this, 'Schedule', {
-      description: `Every minute: poll ${source.name} (iterations x partitions)`,
-      schedule: ScheduleExpression.rate(Duration.minutes(1)),
-      scheduleGroup,
-      timeWindow: TimeWindow.off(),
-      enabled: source.desiredState === 'RUNNING',
-      target: new StepFunctionsStartExecution(this.stateMachine, {
-        role,
-        input: ScheduleTargetInput.fromObject(input),
-        retryAttempts: 2,
-        maxEventAge: Duration.minutes(1),
-        deadLetterQueue: this.scheduleDlq,
-      }),
-    });
   }
 
   private acknowledgeNag(): void {
