@@ -1,5 +1,5 @@
 /**
- * `kafka-pipes` — the operator CLI: onboard · preflight · check · rules preview · dlq inspect/replay.
+ * `kafka-pipes` — the operator CLI: onboard · preflight · check · rules preview · dlq inspect/replay · secret build · truststore convert/upload.
  * Exit codes: 0 ok, 1 a check/preflight failed (or a replay left messages), 2 usage/config error,
  * 3 infrastructure error (AWS, Kafka unreachable). See docs/cli.md.
  */

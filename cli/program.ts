@@ -8,6 +8,7 @@ import { registerDlq } from './dlq/command.js';
 import { registerOnboard } from './onboard/command.js';
 import { registerPreflight } from './preflight/command.js';
 import { registerRules } from './rules/command.js';
+import { registerSecret } from './secret/command.js';
 import { type AwsOptions, type CliAwsClients, cliAwsClients } from './shared/aws.js';
 import type { ActionWrapper, CommandContext, GlobalFlags } from './shared/commander.js';
 import { createOutput, type ExitCode, type OutputStreams, reportError } from './shared/output.js';
@@ -50,6 +51,7 @@ export function buildProgram(deps: CliDeps, result: { code: ExitCode }): Command
   registerRules(program, action);
   registerDlq(program, action);
   registerTruststore(program, action, deps.stdin);
+  registerSecret(program, action, deps.now);
   return program;
 }
 

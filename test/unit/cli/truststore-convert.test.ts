@@ -299,3 +299,70 @@ describe('keystore and DER files where PEM is read', () => {
     );
   });
 });
+
+describe('secret build without AWS', () => {
+  it('has --help and the --json error envelope; refuses a reversed chain with the preflight message', async () => {
+    // Act
+    const help = await cli(['secret', 'build', '--help']);
+    writeFileSync(file('reversed.pem'), pki.rootCa + pki.intermediateCa + pki.clientLeaf);
+    const run = await cli([
+      '--json',
+      '--sources-dir',
+      dir,
+      'secret',
+      'build',
+      'orders',
+      '--cert',
+      file('reversed.pem'),
+      '--key',
+      file('client.p8'),
+    ]);
+    // Assert
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes: 0 built (and stored) · 2 bad flags, files or material');
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      issues: [
+        {
+          field: 'client-chain',
+          message: `file:${file('reversed.pem')}: the first certificate CN=Unit Root CA is a CA, not the client leaf`,
+        },
+      ],
+    });
+  });
+
+  it('builds the client secret from a PKCS#12 keystore given to --cert and --key', async () => {
+    const run = await cli([
+      '--json',
+      '--sources-dir',
+      dir,
+      'secret',
+      'build',
+      'orders',
+      '--cert',
+      file('client.p12'),
+      '--key',
+      file('client.p12'),
+      '--password',
+      STORE_PASSWORD,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual({
+      ok: true,
+      file: join(dir, 'orders.yaml'),
+      put: false,
+      secrets: [
+        {
+          field: 'auth.secret',
+          secretId: 'kafka/orders/client',
+          bytes: Buffer.byteLength(
+            JSON.stringify({ certificate: pki.clientChain, privateKey: pki.clientKey }),
+          ),
+          value: { certificate: pki.clientChain, privateKey: pki.clientKey },
+        },
+      ],
+    });
+  });
+});
