@@ -1,19 +1,14 @@
 import { hash } from 'node:crypto';
 import type { CanonicalRecord } from './canonical.js';
 import { serializeCanonical } from './canonical.js';
-import {
-  CANONICAL_SCHEMA_VERSION,
-  DLQ_REASON,
-  DLQ_SCHEMA,
-  ENRICH_OUTPUT_LIMIT_BYTES,
-  KINESIS_RECORD_LIMIT_BYTES,
-} from './constants.js';
+import { CANONICAL_SCHEMA_VERSION, DLQ_REASON, DLQ_SCHEMA, KINESIS_RECORD_LIMIT_BYTES } from './constants.js';
 import { toIsoUtc } from './datetime.js';
 import { type DlqEntry, isDlqTimestampType } from './dlq-entry.js';
 import type { DecodedValue, RecordFormats } from './formats/format.js';
 import { DEFAULT_FORMATS } from './formats/registry.js';
 import { decodeKafkaEvent } from './kafka-event.js';
 import { type JsonObject, normalizeApicEvent } from './normalize.js';
+import { OutputBudget, type TargetLimits } from './output-budget.js';
 import { choosePartitionKey, type PartitionKeySpec } from './partition-key.js';
 import type { CompiledRules } from './rules/compile.js';
 import {
@@ -28,6 +23,8 @@ import {
   type WorkRecord,
 } from './work-record.js';
 
+export type { TargetLimits } from './output-budget.js';
+
 /** What enrichBatch needs besides the event. */
 export interface EnrichContext {
   /** Compiled rules in force. */
@@ -40,26 +37,10 @@ export interface EnrichContext {
   readonly formats?: RecordFormats;
   /** Clock for DLQ `failedAt` (records themselves carry no processing time, so engines agree). */
   readonly now?: () => Date;
-  /** Output budget in bytes (default ENRICH_OUTPUT_LIMIT_BYTES); lowered by tests. */
+  /** Output budget in bytes (default constants.ts ENRICH_OUTPUT_LIMIT_BYTES); lowered by tests. */
   readonly outputLimitBytes?: number;
   /** What the Pipe's target accepts in one invocation (absent: the enrichment response budget only). */
   readonly target?: TargetLimits;
-}
-
-/**
- * What a Pipe's target accepts in one invocation (the target kind module's limits, passed to the
- * enrichment Lambda by the KafkaPipe construct). The Pipe does not invoke the target at all when the
- * enrichment returns more records than `maxRecords`, so the enrichment never returns more.
- */
-export interface TargetLimits {
-  /** Most records in one invocation of the target. */
-  readonly maxRecords: number;
-  /** Most bytes of one record: its serialized text plus its partition key. */
-  readonly maxRecordBytes: number;
-  /** Most bytes of one request counted as the records' texts plus their partition keys (Kinesis PutRecords). */
-  readonly maxRequestBytes?: number;
-  /** Most bytes of the whole JSON array the target receives as one payload (Lambda async invoke). */
-  readonly maxPayloadBytes?: number;
 }
 
 /** Counters of one batch. `in === out + dropped + dlq` always holds. */
@@ -334,52 +315,6 @@ export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext):
   }
   const { records, dlq, counts, texts } = out;
   return { records, dlq, dropped: counts.dropped, counts, serialized: texts };
-}
-
-type Accepted = Extract<Processed, { ok: true }>;
-
-/**
- * What one batch's output may still take: the enrichment response budget (a JSON array: 2 bytes of
- * brackets plus one comma between records), and the target's record count, request bytes (texts plus
- * partition keys) and payload bytes.
- */
-class OutputBudget {
-  private readonly limit: number;
-  private used = 2;
-  private count = 0;
-  private requestUsed = 0;
-
-  constructor(private readonly ctx: EnrichContext) {
-    const payload = ctx.target?.maxPayloadBytes;
-    const response = ctx.outputLimitBytes ?? ENRICH_OUTPUT_LIMIT_BYTES;
-    this.limit = payload === undefined ? response : Math.min(payload, response);
-  }
-
-  /** Why the record does not fit (a `batch-output-limit` DLQ reason), or undefined when it does. */
-  refusal(result: Accepted): string | undefined {
-    const target = this.ctx.target;
-    const size = result.bytes + (this.count > 0 ? 1 : 0);
-    const request = result.bytes + Buffer.byteLength(result.record.partitionKey);
-    if (target !== undefined && this.count >= target.maxRecords) {
-      return `${DLQ_REASON.batchOutputLimit}: the batch output already holds ${this.count} records, the most the target takes in one invocation (${target.maxRecords}); the Pipe would not invoke the target with more. Lower the source batchSize`;
-    }
-    if (target?.maxRequestBytes !== undefined && this.requestUsed + request > target.maxRequestBytes) {
-      return `${DLQ_REASON.batchOutputLimit}: the batch output's records and partition keys reached ${this.requestUsed} bytes; this record (${request} bytes) would exceed the ${target.maxRequestBytes}-byte target request limit. Lower the source batchSize`;
-    }
-    if (this.used + size > this.limit) {
-      return `${DLQ_REASON.batchOutputLimit}: the batch output reached ${this.used} bytes; this record (${size} bytes) would exceed the ${this.limit}-byte enrichment response budget. Lower the source batchSize`;
-    }
-    return undefined;
-  }
-
-  /** Takes the record into the output; returns the bytes it adds to the response. */
-  take(result: Accepted): number {
-    const size = result.bytes + (this.count > 0 ? 1 : 0);
-    this.used += size;
-    this.count++;
-    this.requestUsed += result.bytes + Buffer.byteLength(result.record.partitionKey);
-    return size;
-  }
 }
 
 /**
