@@ -20,7 +20,7 @@ const BROKER_FACING = [
   'test/integration/testbed-kafka.test.ts',
   'test/integration/partition-reader.test.ts',
   'test/integration/poller-drain.test.ts',
-  'test/integration/poller-iam.test.ts',
+  'test/integration/msk-iam.test.ts',
   'test/integration/cli-check.test.ts',
   'test/integration/cli-dlq-from-kafka.test.ts',
   'test/integration/consumer-group-command.test.ts',

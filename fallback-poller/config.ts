@@ -20,12 +20,14 @@ const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.gt
 
 /**
  * The poller's `auth`: an auth type its Kafka client supports (`pipes/kinds/auth-registry.ts`), with
- * `secret` exactly when the type reads one.
+ * `secret` exactly when the type reads one, and the cluster's Region for MSK sources (IAM tokens are signed
+ * for it).
  */
 const authSchema = z
   .strictObject({
     type: z.enum(CLIENT_AUTH_KINDS.map((k) => k.type) as [string, ...string[]]),
     secret: z.optional(secretRef),
+    region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/))),
   })
   .check(
     z.superRefine((auth, ctx) => {

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { ConfigError, NonRetriableError, RetriableError } from '../core/errors.js';
 import type { KafkaConnection } from '../core/kafka/client.js';
 import { authKind } from '../pipes/kinds/auth-registry.js';
-import type { SecretFieldReader } from '../pipes/kinds/types.js';
+import type { ClientAuthContext, SecretFieldReader } from '../pipes/kinds/types.js';
 
 /** Where the truststore (PEM bundle of trusted CA certificates) comes from. */
 export type TruststoreSpec =
@@ -18,6 +18,8 @@ export type TruststoreSpec =
 export interface AuthSpec {
   readonly type: string;
   readonly secret?: string;
+  /** Region of the cluster (MSK): what IAM signs its token for. */
+  readonly region?: string;
 }
 
 /** Brokers + TLS/auth material references. */
@@ -147,8 +149,8 @@ function secretFields(json: Record<string, unknown>, secretId: string): SecretFi
 /**
  * Resolves a connection spec into a KafkaConnection: truststore from S3 / Secrets Manager / a bundled
  * file, and what the auth type's module reads from its secret (`pipes/kinds/auth/`): a client certificate +
- * key from `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory), or
- * SASL credentials from `{username, password}`. `rejectUnauthorized` stays true (core/kafka/client.ts).
+ * key from `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory),
+ * SASL credentials from `{username, password}`, or (IAM) an OAUTHBEARER token provider for the cluster's Region. `rejectUnauthorized` stays true (core/kafka/client.ts).
  */
 export async function resolveKafkaConnection(
   spec: ConnectionSpec,
@@ -178,11 +180,15 @@ export async function resolveKafkaConnection(
   const secretId = auth.secret ? spec.auth.secret : undefined;
   if (auth.secret && !secretId) throw new NonRetriableError(`${auth.type} authentication needs a secret`);
   const fields = secretId ? secretFields(await secretJson(ports, secretId), secretId) : undefined;
-  const { sasl, clientCertificate } = auth.client.clientAuth(fields);
+  const { sasl, clientCertificate } = auth.client.clientAuth(fields, clientAuthContext(spec.auth));
   if (!clientCertificate) return { ...base, ...(sasl ? { sasl } : {}) };
   const { cert, passphrase } = clientCertificate;
   const key = decryptPrivateKey(clientCertificate.key, passphrase, secretId as string);
   return { ...base, tls: { ...base.tls, cert, key }, ...(sasl ? { sasl } : {}) };
+}
+
+function clientAuthContext(spec: AuthSpec): ClientAuthContext {
+  return spec.region ? { region: spec.region } : {};
 }
 
 /**

@@ -27,7 +27,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
-import { authKind } from '../pipes/kinds/registry.js';
+import { authKind, sourceKind } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
 import { recordFormatsGrants } from '../pipes/record-formats.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
@@ -85,6 +85,9 @@ export function validateFallbackPollerProps(props: FallbackPollerProps): void {
     problems.push('brokers are required by the poller engine: list the bootstrap brokers (host:port)');
   }
   const auth = authKind(source.auth.type);
+  const kind = sourceKind(source.kind);
+  if (!kind.authTypes.includes(auth.type))
+    problems.push(`auth type ${auth.type} is not accepted by kind ${kind.kind}: ${kind.authFix}`);
   if (!auth.client.supported)
     problems.push(`auth type ${auth.type} is not supported by the poller engine (${auth.client.reason})`);
   if (auth.secret && !source.auth.secret)

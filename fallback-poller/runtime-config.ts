@@ -90,7 +90,11 @@ export function pollerRuntimeConfig(
     brokers: [...(dial.brokers ?? source.brokers ?? [])],
     tls: dial.tls ?? client.tls,
     truststore,
-    auth: { type: source.auth.type, ...(secret !== undefined ? { secret } : {}) },
+    auth: {
+      type: source.auth.type,
+      ...(secret !== undefined ? { secret } : {}),
+      ...(client.region ? { region: client.region } : {}),
+    },
     partitionKey: source.target.partitionKey,
     streamName: resources.streamName,
     dlqUrl: resources.dlqUrl,

@@ -232,7 +232,7 @@ async function connectStep(plan: CheckPlan, log: StepLog): Promise<AdminProbe | 
     status: plan.sasl ? 'pass' : 'skip',
     ms: connected.ms,
     message: plan.sasl
-      ? `authenticated as ${plan.sasl.username} with ${plan.sasl.mechanism.toUpperCase()}`
+      ? `authenticated${'username' in plan.sasl ? ` as ${plan.sasl.username}` : ''} with ${plan.sasl.mechanism.toUpperCase()}${'username' in plan.sasl || !plan.region ? '' : ` (token signed for Region ${plan.region})`}`
       : 'no SASL (connected)',
   });
   return connected.value;

@@ -3,7 +3,7 @@
  * with: the brokers, the TLS material and SASL credentials of a source, from its file, its secrets or the
  * flags that replace them.
  */
-import type { KafkaSaslCredentials, KafkaTlsMaterial } from '../../core/kafka/client.js';
+import type { KafkaSasl, KafkaTlsMaterial } from '../../core/kafka/client.js';
 import { authKind, clientAuthOf, kafkaClientSettings } from '../../pipes/kinds/registry.js';
 import type { SecretFieldReader } from '../../pipes/kinds/types.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
@@ -24,9 +24,12 @@ export interface CheckPlan {
   readonly brokers: readonly string[];
   /** TLS material, or undefined for PLAINTEXT. */
   readonly tls?: KafkaTlsMaterial;
-  readonly sasl?: KafkaSaslCredentials;
+  /** SASL: credentials from the secret or flags, or (IAM) an OAUTHBEARER token provider. */
+  readonly sasl?: KafkaSasl;
   /** Auth type of the source. */
   readonly authType: string;
+  /** Region of the cluster (MSK kinds, from clusterArn). */
+  readonly region?: string;
   /** Set when the CLI's Kafka client cannot use the auth type: why, and what to check instead. */
   readonly authUnsupported?: { readonly reason: string; readonly fix: string };
   readonly topic: string;
@@ -56,14 +59,22 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
   const notes = notPemNotes(material);
   const settings = kafkaClientSettings(source, material.trustBundle !== undefined);
   const tls = useTls(settings.tls, flags.tls ?? 'auto') ? tlsOf(material) : undefined;
-  const sasl = material.sasl ? clientAuthOf(source.auth.type, fieldsOf(material.sasl)).sasl : undefined;
-  const client = authKind(source.auth.type).client;
+  const auth = authKind(source.auth.type);
+  const client = auth.client;
+  // Auth types with a secret need it loaded (the SASL ones); IAM and none need none.
+  const sasl =
+    client.supported && (material.sasl || !auth.secret)
+      ? clientAuthOf(source.auth.type, material.sasl ? fieldsOf(material.sasl) : undefined, {
+          ...(settings.region ? { region: settings.region } : {}),
+        }).sasl
+      : undefined;
   return {
     sourceName: source.name,
     brokers,
     ...(tls ? { tls } : {}),
     ...(sasl ? { sasl } : {}),
     authType: source.auth.type,
+    ...(settings.region ? { region: settings.region } : {}),
     ...(client.supported ? {} : { authUnsupported: { reason: client.reason, fix: client.checkFix } }),
     topic: source.topic,
     groupId: source.consumerGroupId,

@@ -13,6 +13,7 @@ import {
   type PartitionAssigner,
   type SASLOptions,
 } from 'kafkajs';
+import { oauthBearerMechanism } from './oauthbearer.js';
 
 /** How to reach and authenticate to a Kafka cluster. */
 export interface KafkaConnection {
@@ -30,6 +31,13 @@ export interface KafkaConnection {
   readonly requestTimeoutMs?: number;
   /** kafkajs retry count for a request (default 2: fail fast, callers decide). */
   readonly retries?: number;
+  /**
+   * How long before the end of a SASL session (the lifetime the broker returns, KIP-368) kafkajs
+   * re-authenticates, in ms (kafkajs default 10000). kafkajs checks before each request; with a session no
+   * longer than this it re-authenticates before every request, and a broker refuses re-authentications less
+   * than a second apart (ILLEGAL_SASL_STATE), so it must stay well below the session lifetime.
+   */
+  readonly reauthenticationThresholdMs?: number;
 }
 
 /** PEM material for TLS / mTLS. */
@@ -53,13 +61,26 @@ export interface KafkaSaslCredentials {
   readonly password: string;
 }
 
+/** A SASL/OAUTHBEARER token as kafkajs takes it: the token string (RFC 7628 `auth=Bearer <value>`). */
+export interface KafkaOAuthBearerToken {
+  readonly value: string;
+}
+
+/**
+ * SASL/OAUTHBEARER with a token provider (MSK IAM: core/kafka/msk-iam-token.ts). kafkajs calls the provider on
+ * every (re-)authentication, so the provider reuses a token until shortly before it expires.
+ */
+export interface KafkaSaslOAuthBearer {
+  readonly mechanism: 'oauthbearer';
+  readonly oauthBearerProvider: () => Promise<KafkaOAuthBearerToken>;
+}
+
 /**
  * Every SASL mechanism the adapter speaks, one member per mechanism, each in the shape kafkajs' `sasl`
- * option takes (checked below), so the adapter hands it to kafkajs as it is. A new mechanism (for example
- * OAUTHBEARER: `{ mechanism: 'oauthbearer', oauthBearerProvider }`) is one more member here; the callers
- * that pass a KafkaConnection along do not change.
+ * option takes (checked below); the callers that pass a KafkaConnection along do not depend on the
+ * mechanism. OAUTHBEARER is handed to kafkajs with the adapter's own authenticator (oauthbearer.ts).
  */
-export type KafkaSasl = KafkaSaslCredentials;
+export type KafkaSasl = KafkaSaslCredentials | KafkaSaslOAuthBearer;
 
 /** Compile-time proof that every KafkaSasl member is a kafkajs SASL option. */
 const saslIsKafkajsOption = (sasl: KafkaSasl): SASLOptions => ({ ...sasl });
@@ -73,6 +94,9 @@ export function toKafkaConfig(conn: KafkaConnection): KafkaConfig {
     requestTimeout: conn.requestTimeoutMs ?? 15_000,
     retry: { retries: conn.retries ?? 2, initialRetryTime: 100, maxRetryTime: 2_000 },
     logLevel: logLevel.NOTHING,
+    ...(conn.reauthenticationThresholdMs !== undefined
+      ? { reauthenticationThreshold: conn.reauthenticationThresholdMs }
+      : {}),
   };
   if (conn.tls) {
     config.ssl = {
@@ -84,7 +108,13 @@ export function toKafkaConfig(conn: KafkaConnection): KafkaConfig {
       ...(conn.tls.servername ? { servername: conn.tls.servername } : {}),
     };
   }
-  if (conn.sasl) config.sasl = saslIsKafkajsOption(conn.sasl);
+  if (conn.sasl) {
+    // OAUTHBEARER goes through the adapter's authenticator, which reads the broker's answer (oauthbearer.ts).
+    config.sasl =
+      conn.sasl.mechanism === 'oauthbearer'
+        ? oauthBearerMechanism(conn.sasl)
+        : saslIsKafkajsOption(conn.sasl);
+  }
   return config;
 }
 

@@ -10,9 +10,9 @@
  * The events keep the source's own cluster identity (configured brokers or cluster ARN), so sources that
  * share a topic name on the single local broker still get distinct eventIds, as on distinct clusters.
  */
-import type { KafkaConnection } from '../../core/kafka/client.js';
+import type { KafkaConnection, KafkaSasl } from '../../core/kafka/client.js';
 import { authKind, clientAuthOf, sourceKind, targetKind } from '../../pipes/kinds/registry.js';
-import type { AuthKind, AuthSecret, SaslMechanism, SecretFieldReader } from '../../pipes/kinds/types.js';
+import type { AuthKind, AuthSecret, SecretFieldReader } from '../../pipes/kinds/types.js';
 import { type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
 
 /** A listener of the test bed. */
@@ -78,7 +78,7 @@ export function secretNameOf(ref: string): string {
 }
 
 /** The SASL mechanism of an auth type's Kafka client (undefined: no SASL, or no client). */
-function saslMechanismOf(auth: AuthKind): SaslMechanism | undefined {
+function saslMechanismOf(auth: AuthKind): KafkaSasl['mechanism'] | undefined {
   if (!auth.client.supported || auth.secret?.material !== 'username-password') return undefined;
   const fieldNames: SecretFieldReader = { required: (field) => field, optional: () => undefined };
   return auth.client.clientAuth(fieldNames).sasl?.mechanism;

@@ -4,6 +4,9 @@
 #                                         from devkit/testbed/pom.xml with -Dkafka.version=<version>; <hash> = first
 #                                         12 hex digits of the pom's sha256, so clones with another pom use their own
 #                                         folder and never replace the jars under a running broker)
+#   $CACHE/kafka-<version>-<hash>/iam-validator-<src>/  the test bed's MSK IAM token validator (java/MskIamTokenValidator.java)
+#                                         compiled with javac against that version's jars; <src> = first 12 hex
+#                                         digits of the source's sha256 (the OAUTHBEARER listener, iam-listener.ts)
 #   $CACHE/venv/                    Python venv with moto[server] and cfn-lint (PyPI, devkit/testbed/requirements.txt)
 # CACHE = $KAFKA_PIPES_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/kafka-pipes-template.
 #
@@ -18,6 +21,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${KAFKA_PIPES_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-pipes-template}"
 POM="$HERE/pom.xml"
 VERSIONS_FILE="$HERE/kafka-versions.txt"
+VALIDATOR_SRC="$HERE/java/MskIamTokenValidator.java"
 VENV_DIR="$CACHE/venv"
 REQS="$HERE/requirements.txt"
 
@@ -33,6 +37,7 @@ hash_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 # --- prerequisites ---------------------------------------------------------------------------------------------
 need java "a Java runtime 17 or newer (e.g. 'apt-get install openjdk-17-jre-headless')"
+need javac "a Java JDK 17 or newer, for javac (e.g. 'apt-get install openjdk-17-jdk-headless')"
 need mvn "Apache Maven 3.6 or newer (e.g. 'apt-get install maven')"
 need python3 "Python 3.9 or newer with the venv module (e.g. 'apt-get install python3 python3-venv')"
 need sha256sum "GNU coreutils"
@@ -74,10 +79,26 @@ install_kafka() {
   log "Kafka $version jars ready ($(ls "$dir/libs" | wc -l) jars, $((SECONDS - started)) s)"
 }
 
+compile_validator() {
+  # compile_validator <version>: the OAUTHBEARER listener's token validator against that version's jars
+  local version="$1" src_hash out
+  src_hash="$(hash_of "$VALIDATOR_SRC")"
+  out="$CACHE/kafka-${version}-${pom_hash:0:12}/iam-validator-${src_hash:0:12}" # iamValidatorDir() in iam-listener.ts
+  [[ -f "$out/MskIamTokenValidator.class" ]] && return 0
+  rm -rf "$out.tmp"
+  javac -nowarn -d "$out.tmp" -cp "$CACHE/kafka-${version}-${pom_hash:0:12}/libs/*" "$VALIDATOR_SRC" \
+    || die "javac could not compile $VALIDATOR_SRC against the Kafka $version jars (output above)."
+  mv "$out.tmp" "$out"
+  log "compiled the MSK IAM token validator for Kafka $version"
+}
+
 pom_hash="$(hash_of "$POM")"
 versions=("$@")
 [[ ${#versions[@]} -gt 0 ]] || mapfile -t versions < <(grep -Ev '^[[:space:]]*(#|$)' "$VERSIONS_FILE")
-for version in "${versions[@]}"; do install_kafka "$version"; done
+for version in "${versions[@]}"; do
+  install_kafka "$version"
+  compile_validator "$version"
+done
 
 # --- Python venv (moto server, cfn-lint) -----------------------------------------------------------------------
 req_hash="$(hash_of "$REQS")"

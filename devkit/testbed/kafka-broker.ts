@@ -1,8 +1,9 @@
 /**
  * A real Apache Kafka broker for tests (the version of kafka-versions.txt, or `version`): KRaft single node
  * (broker + controller), jars from the cache filled by install.sh, formatted with `kafka.tools.StorageTool` (SCRAM credentials added at format time),
- * run as `kafka.Kafka` with the `java` on PATH. Three client listeners on free loopback ports:
- * PLAINTEXT, SSL (mTLS, `ssl.client.auth=required`) and SASL_SSL (SCRAM-SHA-512 and SCRAM-SHA-256).
+ * run as `kafka.Kafka` with the `java` on PATH. Four client listeners on free loopback ports:
+ * PLAINTEXT, SSL (mTLS, `ssl.client.auth=required`), SASL_SSL (SCRAM-SHA-512 and SCRAM-SHA-256) and SASL_IAM
+ * (SASL_SSL with OAUTHBEARER checked like MSK IAM, iam-listener.ts).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,14 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createKafka, type KafkaConnection } from '../../core/kafka/client.js';
+import {
+  DEFAULT_IAM_REAUTH_MS,
+  IAM_LISTENER,
+  iamConnection,
+  iamListenerConfig,
+  iamValidatorDir,
+  type TestIamIdentity,
+} from './iam-listener.js';
 import { defaultKafkaVersion, ensureInstalled, kafkaLibsDir } from './install-paths.js';
 import type { PkiMaterial } from './pki.js';
 import { freePorts, isRunning, killByPid, tailFile, trackPid, waitFor } from './processes.js';
@@ -41,6 +50,10 @@ export interface KafkaBrokerOptions {
   readonly pki: PkiMaterial | Promise<PkiMaterial>;
   /** SCRAM credentials to create. */
   readonly scram: ScramUser;
+  /** AWS credentials and Region the SASL_IAM listener accepts. */
+  readonly iam: TestIamIdentity;
+  /** Session lifetime of the SASL_IAM listener in ms (`connections.max.reauth.ms`, default 5 min). */
+  readonly iamReauthMs?: number;
   /** Extra `server.properties` entries (override the defaults). */
   readonly extraConfig?: Readonly<Record<string, string>>;
   /** Broker version (default: {@link defaultKafkaVersion}); its jars are installed when missing. */
@@ -57,6 +70,10 @@ export interface KafkaBroker {
   readonly ssl: string;
   /** `127.0.0.1:port` of the SASL_SSL listener (SCRAM-SHA-512 / -256). */
   readonly saslSsl: string;
+  /** `127.0.0.1:port` of the SASL_IAM listener (SASL_SSL, OAUTHBEARER with MSK IAM tokens). */
+  readonly saslIam: string;
+  /** Session lifetime of the SASL_IAM listener in ms. */
+  readonly iamReauthMs: number;
   /** File receiving the broker's log (log4j to stdout, redirected). */
   readonly logFile: string;
   /** Data + config directory. */
@@ -199,18 +216,25 @@ async function startOnce(opts: KafkaBrokerOptions, version: string): Promise<Kaf
   const dataDir = join(dir, 'data');
   await mkdir(dataDir, { recursive: true });
   const logFile = join(dir, 'kafka.log');
-  const [pPlain, pSsl, pSasl, pCtrl] = (await freePorts(4)) as [number, number, number, number];
+  const [pPlain, pSsl, pSasl, pIam, pCtrl] = (await freePorts(5)) as [number, number, number, number, number];
   const host = '127.0.0.1';
-  const endpoints = { plaintext: `${host}:${pPlain}`, ssl: `${host}:${pSsl}`, saslSsl: `${host}:${pSasl}` };
+  const endpoints = {
+    plaintext: `${host}:${pPlain}`,
+    ssl: `${host}:${pSsl}`,
+    saslSsl: `${host}:${pSasl}`,
+    saslIam: `${host}:${pIam}`,
+  };
+  const reauthMs = opts.iamReauthMs ?? DEFAULT_IAM_REAUTH_MS;
+  const clientListeners = `PLAINTEXT://${endpoints.plaintext},SSL://${endpoints.ssl},SASL_SSL://${endpoints.saslSsl},${IAM_LISTENER}://${endpoints.saslIam}`;
   const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
 
   const baseConfig: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@${host}:${pCtrl}`,
-    listeners: `PLAINTEXT://${endpoints.plaintext},SSL://${endpoints.ssl},SASL_SSL://${endpoints.saslSsl},CONTROLLER://${host}:${pCtrl}`,
-    'advertised.listeners': `PLAINTEXT://${endpoints.plaintext},SSL://${endpoints.ssl},SASL_SSL://${endpoints.saslSsl}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+    listeners: `${clientListeners},CONTROLLER://${host}:${pCtrl}`,
+    'advertised.listeners': clientListeners,
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,${IAM_LISTENER}:SASL_SSL,CONTROLLER:PLAINTEXT`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': dataDir,
@@ -232,12 +256,14 @@ async function startOnce(opts: KafkaBrokerOptions, version: string): Promise<Kaf
     'sasl.enabled.mechanisms': 'SCRAM-SHA-512,SCRAM-SHA-256',
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': jaas,
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': jaas,
+    ...iamListenerConfig(opts.iam, reauthMs),
     ...opts.extraConfig,
   };
   // Format with the config minus the PEM stores (format reads no certificates), so it overlaps PKI generation.
   const formatConfigFile = join(dir, 'format.properties');
   await writeFile(formatConfigFile, toProperties(baseConfig), { mode: 0o600 });
-  const classpath = `${kafkaLibsDir(version)}/*`;
+  // The jars, and the compiled token validator of the SASL_IAM listener.
+  const classpath = `${kafkaLibsDir(version)}/*:${iamValidatorDir(version)}`;
   const jvmCommon = [await writeLogConfig(dir, version), '-Djava.awt.headless=true', '-cp', classpath];
   const clusterId = randomBytes(16).toString('base64url');
   const scramArg = (mech: string) => `${mech}=[name=${scram.username},password=${scram.password}]`;
@@ -318,9 +344,14 @@ async function startOnce(opts: KafkaBrokerOptions, version: string): Promise<Kaf
     const abort = () => (isRunning(c) ? undefined : `broker exited with ${c.exitCode ?? c.signalCode}`);
     try {
       await Promise.all(
-        [conns.plaintext, conns.mtls, conns.scram].map((conn, i) =>
+        [
+          conns.plaintext,
+          conns.mtls,
+          conns.scram,
+          iamConnection(endpoints.saslIam, pki.caChain, opts.iam, reauthMs),
+        ].map((conn, i) =>
           waitFor(
-            `kafka broker ${['PLAINTEXT', 'SSL', 'SASL_SSL'][i]} listener ${conn.brokers[0]}`,
+            `kafka broker ${['PLAINTEXT', 'SSL', 'SASL_SSL', IAM_LISTENER][i]} listener ${conn.brokers[0]}`,
             () => metadataOk(conn),
             {
               timeoutMs: READY_TIMEOUT_MS,
@@ -344,6 +375,7 @@ async function startOnce(opts: KafkaBrokerOptions, version: string): Promise<Kaf
 
   const broker: KafkaBroker = {
     version,
+    iamReauthMs: reauthMs,
     ...endpoints,
     logFile,
     dir,

@@ -7,6 +7,7 @@
  */
 import { RetriableError } from '../../core/errors.js';
 import { createKafka, type KafkaConnection } from '../../core/kafka/client.js';
+import { iamConnection } from './iam-listener.js';
 import { brokerConnections } from './kafka-broker.js';
 import type { TestBedInfo } from './testbed.js';
 
@@ -20,11 +21,16 @@ export interface BedConnections {
   readonly scram: KafkaConnection;
   /** SASL_SSL listener, SCRAM-SHA-256, private chain as CA. */
   readonly scram256: KafkaConnection;
+  /** SASL_IAM listener: OAUTHBEARER with MSK IAM tokens signed with the bed's test credentials. */
+  readonly iam: KafkaConnection;
 }
 
 /** Connection descriptors for a bed (works with `inject('testbed')` or a TestBed from startTestBed()). */
-export function kafkaConnections(bed: Pick<TestBedInfo, 'kafka' | 'pki' | 'scram'>): BedConnections {
-  return brokerConnections(bed.kafka, bed.pki, bed.scram);
+export function kafkaConnections(bed: Pick<TestBedInfo, 'kafka' | 'pki' | 'scram' | 'iam'>): BedConnections {
+  return {
+    ...brokerConnections(bed.kafka, bed.pki, bed.scram),
+    iam: iamConnection(bed.kafka.saslIam, bed.pki.caChain, bed.iam, bed.kafka.iamReauthMs),
+  };
 }
 
 /** A topic name unique to this run (`<prefix>-<time>-<random>`), safe for Kafka and AWS resource names. */

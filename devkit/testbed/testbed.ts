@@ -1,5 +1,6 @@
 /**
- * The test bed: a real Kafka broker (4.x by default, devkit/testbed/kafka-versions.txt) (PLAINTEXT, mTLS, SASL_SSL/SCRAM) with a private PKI, plus a moto
+ * The test bed: a real Kafka broker (4.x by default, devkit/testbed/kafka-versions.txt) (PLAINTEXT, mTLS,
+ * SASL_SSL/SCRAM, SASL_IAM: OAUTHBEARER with MSK IAM tokens) with a private PKI, plus a moto
  * server, started in parallel in a fresh temp directory on free loopback ports.
  *
  * @example
@@ -11,12 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newTestIamIdentity, type TestIamIdentity } from './iam-listener.js';
 import { ensureInstalled } from './install-paths.js';
 import { type KafkaBroker, type ScramUser, startKafkaBroker } from './kafka-broker.js';
-import { type MotoServer, startMotoServer } from './moto-server.js';
+import { MOTO_REGION, type MotoServer, startMotoServer } from './moto-server.js';
 import { generatePki, type PkiMaterial } from './pki.js';
 import { trackDir, untrackDir } from './processes.js';
 
+export type { TestIamIdentity } from './iam-listener.js';
 export type { ScramUser } from './kafka-broker.js';
 export type { PkiMaterial } from './pki.js';
 
@@ -31,12 +34,18 @@ export interface TestBedInfo {
     readonly ssl: string;
     /** SASL_SSL (SCRAM-SHA-512 and -256) bootstrap `127.0.0.1:port`. */
     readonly saslSsl: string;
+    /** SASL_IAM (SASL_SSL, OAUTHBEARER with MSK IAM tokens for {@link TestBedInfo.iam}) bootstrap. */
+    readonly saslIam: string;
+    /** Session lifetime of the SASL_IAM listener in ms (`connections.max.reauth.ms`). */
+    readonly iamReauthMs: number;
     /** Broker log file (print its tail when a test fails). */
     readonly logFile: string;
   };
   readonly pki: PkiMaterial;
   /** SCRAM user valid for both SCRAM-SHA-512 and SCRAM-SHA-256 on the SASL_SSL listener. */
   readonly scram: ScramUser;
+  /** AWS credentials the SASL_IAM listener accepts, and its Region (moto's). */
+  readonly iam: TestIamIdentity;
   readonly moto: { readonly endpoint: string; readonly region: string; readonly logFile: string };
   /** Directory holding pki/, kafka/ and moto/ of this bed. */
   readonly dir: string;
@@ -73,15 +82,18 @@ export interface TestBedOptions {
   readonly kafkaConfig?: Readonly<Record<string, string>>;
   /** Broker version (default: `KAFKA_PIPES_BROKER_VERSION`, else the first of kafka-versions.txt). */
   readonly kafkaVersion?: string;
+  /** Session lifetime of the SASL_IAM listener in ms (default 5 min; short to force re-authentication). */
+  readonly iamReauthMs?: number;
 }
 
 /** Serializable view of a bed (drops the functions). */
 export function toTestBedInfo(bed: TestBed): TestBedInfo {
-  const { version, plaintext, ssl, saslSsl, logFile } = bed.kafka;
+  const { version, plaintext, ssl, saslSsl, saslIam, iamReauthMs, logFile } = bed.kafka;
   return {
-    kafka: { version, plaintext, ssl, saslSsl, logFile },
+    kafka: { version, plaintext, ssl, saslSsl, saslIam, iamReauthMs, logFile },
     pki: bed.pki,
     scram: bed.scram,
+    iam: bed.iam,
     moto: { endpoint: bed.moto.endpoint, region: bed.moto.region, logFile: bed.moto.logFile },
     dir: bed.dir,
     timings: bed.timings,
@@ -101,6 +113,7 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
   const keepDir = process.env.KEEP_TEST_BED === '1';
   if (!keepDir) trackDir(dir);
   const scram: ScramUser = { username: 'test-user', password: `scram-${randomBytes(12).toString('hex')}` };
+  const iam: TestIamIdentity = newTestIamIdentity(MOTO_REGION);
   let pkiMs = 0;
   let kafkaMs = 0;
   let motoMs = 0;
@@ -114,6 +127,8 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
       dir: join(dir, 'kafka'),
       pki: pkiPromise,
       scram,
+      iam,
+      ...(opts.iamReauthMs ? { iamReauthMs: opts.iamReauthMs } : {}),
       extraConfig: opts.kafkaConfig,
       ...(opts.kafkaVersion ? { version: opts.kafkaVersion } : {}),
     });
@@ -142,12 +157,15 @@ export async function startTestBed(opts: TestBedOptions = {}): Promise<TestBed> 
       plaintext: broker.plaintext,
       ssl: broker.ssl,
       saslSsl: broker.saslSsl,
+      saslIam: broker.saslIam,
+      iamReauthMs: broker.iamReauthMs,
       logFile: broker.logFile,
       restart: () => broker.restart(),
       pid: () => broker.pid(),
     },
     pki,
     scram,
+    iam,
     moto: { endpoint: moto.endpoint, region: moto.region, logFile: moto.logFile, pid: () => moto.pid() },
     dir,
     timings: { totalMs: Date.now() - t0, pkiMs, kafkaMs, motoMs },

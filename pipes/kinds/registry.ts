@@ -20,6 +20,7 @@ import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import { recordFormatsRules } from '../record-formats.js';
 import type { SourceConfig } from '../source-schema.js';
 import { authKind, findAuthKind } from './auth-registry.js';
+import { arnLocation } from './rule-helpers.js';
 import { mskKind } from './sources/msk.js';
 import { mskServerlessKind } from './sources/msk-serverless.js';
 import { selfManagedKind } from './sources/self-managed.js';
@@ -27,6 +28,7 @@ import { kinesisTarget } from './targets/kinesis.js';
 import { lambdaTarget } from './targets/lambda.js';
 import type {
   AuthKind,
+  ClientAuthContext,
   KafkaClientAuth,
   RuleContext,
   SecretFieldReader,
@@ -121,6 +123,8 @@ export interface KafkaClientSettings {
   readonly tls: boolean;
   /** The auth module. */
   readonly auth: AuthKind;
+  /** Region of the cluster, from its ARN (MSK kinds); IAM tokens are signed for it. */
+  readonly region?: string;
 }
 
 /**
@@ -133,24 +137,31 @@ export function kafkaClientSettings(
 ): KafkaClientSettings {
   const kind = sourceKind(source.kind);
   const auth = authKind(source.auth.type);
+  const region = source.clusterArn ? arnLocation(source.clusterArn)?.region : undefined;
   return {
     eventSource: kind.eventSource,
     cluster: kind.clusterIdentity(source),
     tls: auth.tlsByDefault || kind.tlsByDefault || hasTrustMaterial,
     auth,
+    ...(region ? { region } : {}),
   };
 }
 
 /**
- * The SASL / TLS client certificate options of an auth type, from its secret's fields.
+ * The SASL / TLS client certificate options of an auth type, from its secret's fields and, for IAM, the
+ * cluster's Region.
  * @throws Error when the project's Kafka client cannot use the auth type (the module says why).
  */
-export function clientAuthOf(type: string, secret: SecretFieldReader | undefined): KafkaClientAuth {
+export function clientAuthOf(
+  type: string,
+  secret: SecretFieldReader | undefined,
+  context: ClientAuthContext = {},
+): KafkaClientAuth {
   const auth = authKind(type);
   if (!auth.client.supported) {
     throw new Error(`auth type ${type} cannot be used by the Kafka client: ${auth.client.reason}`);
   }
-  return auth.client.clientAuth(auth.secret ? secret : undefined);
+  return auth.client.clientAuth(auth.secret ? secret : undefined, context);
 }
 
 /**

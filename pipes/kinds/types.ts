@@ -10,6 +10,8 @@
 import type { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.js';
+import type { KafkaSasl } from '../../core/kafka/client.js';
+import type { AwsCredentialsLike } from '../../core/kafka/msk-iam-token.js';
 import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import type { SourceConfig } from '../source-schema.js';
 
@@ -97,7 +99,8 @@ export type SaslMechanism = 'scram-sha-256' | 'scram-sha-512' | 'plain';
 
 /** What an auth type adds to a Kafka client connection. */
 export interface KafkaClientAuth {
-  readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
+  /** SASL: user name and password, or an OAUTHBEARER token provider (IAM). */
+  readonly sasl?: KafkaSasl;
   /** TLS client certificate chain and key (PEM; the key possibly encrypted with `passphrase`). */
   readonly clientCertificate?: { readonly cert: string; readonly key: string; readonly passphrase?: string };
 }
@@ -116,12 +119,20 @@ export interface AuthSecret {
   readonly prompt: string;
 }
 
+/** What the cluster gives a client's auth besides the secret. */
+export interface ClientAuthContext {
+  /** Region of the cluster (from its ARN): MSK IAM tokens are signed for it. */
+  readonly region?: string;
+  /** Credentials for IAM; default: the SDK's default credential chain (Lambda role, profile, environment). */
+  readonly credentials?: () => Promise<AwsCredentialsLike>;
+}
+
 /** How the Kafka clients of this project (poller, `check`, `dlq replay --from-kafka`, local run) authenticate. */
 export type AuthClient =
   | {
       readonly supported: true;
       /** Builds the client auth from the secret (undefined for auth types without a secret). */
-      clientAuth(secret: SecretFieldReader | undefined): KafkaClientAuth;
+      clientAuth(secret: SecretFieldReader | undefined, context?: ClientAuthContext): KafkaClientAuth;
     }
   | {
       readonly supported: false;

@@ -1,21 +1,35 @@
 /**
- * Auth type `iam`: MSK IAM access control. The Pipe role gets the `kafka-cluster:*` actions the Pipes MSK
- * page lists: `Connect` on the cluster, `DescribeTopic`/`ReadData` on the topic, `DescribeGroup`/`AlterGroup`
- * on the consumer group (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-msk.html).
+ * Auth type `iam`: MSK IAM access control. The Pipe role (and the poller's role) gets the `kafka-cluster:*`
+ * actions the Pipes MSK page lists: `Connect` on the cluster, `DescribeTopic`/`ReadData` on the topic,
+ * `DescribeGroup`/`AlterGroup` on the consumer group
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-msk.html).
+ * The project's Kafka clients authenticate with SASL/OAUTHBEARER and a token signed for the cluster's Region
+ * (core/kafka/msk-iam-token.ts).
  */
+import { mskIamSasl } from '../../../core/kafka/msk-iam-token.js';
 import { parseClusterArn } from '../sources/managed.js';
 import type { AuthKind } from '../types.js';
 
-/** MSK IAM access control (no secret; the Pipe role's identity). */
+/** MSK IAM access control (no secret; the Pipe's or the client's IAM identity). */
 export const iamAuth: AuthKind<'iam'> = {
   type: 'iam',
   requiresTls: true,
   tlsByDefault: true,
   client: {
-    supported: false,
-    reason: 'kafkajs has no AWS_MSK_IAM mechanism',
-    pollerFix: 'use engine: pipe for IAM-authenticated clusters (MSK Serverless, MSK with IAM)',
-    checkFix: 'check the Pipe role has kafka-cluster:Connect/DescribeGroup/AlterGroup/DescribeTopic/ReadData',
+    supported: true,
+    clientAuth: (_secret, context) => {
+      if (!context?.region) {
+        throw new Error(
+          'auth type iam needs the Region of the cluster (from clusterArn) to sign its SASL/OAUTHBEARER token',
+        );
+      }
+      return {
+        sasl: mskIamSasl({
+          region: context.region,
+          ...(context.credentials ? { credentials: context.credentials } : {}),
+        }),
+      };
+    },
   },
   pipeGrants: (spec) => {
     if (!spec.clusterArn) return [];

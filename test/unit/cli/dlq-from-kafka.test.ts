@@ -307,8 +307,9 @@ describe('kafka-pipes dlq replay --from-kafka flags', () => {
     ],
     [
       ['https://sqs.local/1/q', '--stream', 's', '--source', 'msk-serverless-iam', '--from-kafka'],
-      'error --from-kafka: auth.type: source msk-serverless-iam uses auth type iam, which this CLI cannot use (kafkajs has no AWS_MSK_IAM mechanism). ' +
-        'Fix: replay without --from-kafka, and re-read the truncated records with a client that supports iam\n',
+      // IAM is a client auth type now: the plan gets to the brokers, which an MSK file does not list.
+      'error --brokers: brokers: source msk-serverless-iam (msk-serverless) names no brokers. ' +
+        'Fix: pass --brokers host:port[,host:port] (for MSK: the bootstrap brokers of the cluster)\n',
     ],
   ])('names the flag, the field and the fix: %j', async (args, stderr) => {
     // Act

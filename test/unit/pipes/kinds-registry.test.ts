@@ -95,17 +95,30 @@ describe('kind registry', () => {
     expect(() => clientAuthOf('mtls', reader({ privateKey: 'K' }))).toThrow('missing certificate');
   });
 
-  it('refuses client options for IAM, which the Kafka client cannot use', () => {
+  it('gives IAM an OAUTHBEARER token signed by AWS signer for the Region of the cluster', async () => {
     expect(CLIENT_AUTH_KINDS.map((k) => k.type)).toEqual([
       'none',
       'sasl-scram-256',
       'sasl-scram-512',
       'basic',
       'mtls',
+      'iam',
     ]);
     expect(() => clientAuthOf('iam', undefined)).toThrow(
-      'auth type iam cannot be used by the Kafka client: kafkajs has no AWS_MSK_IAM mechanism',
+      'auth type iam needs the Region of the cluster (from clusterArn) to sign its SASL/OAUTHBEARER token',
     );
+    const credentials = async () => ({ accessKeyId: 'AKIAUNITTEST', secretAccessKey: 'secret' });
+    const { sasl } = clientAuthOf('iam', undefined, { region: 'eu-west-1', credentials });
+    if (sasl?.mechanism !== 'oauthbearer') throw new Error(`expected oauthbearer, got ${sasl?.mechanism}`);
+    const first = await sasl.oauthBearerProvider();
+    const url = new URL(Buffer.from(first.value, 'base64url').toString('utf8'));
+    expect(url.host).toBe('kafka.eu-west-1.amazonaws.com');
+    expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(
+      /^AKIAUNITTEST\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/,
+    );
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect((await sasl.oauthBearerProvider()).value).toBe(first.value); // reused while fresh
   });
 
   it('declares the secret, the Pipes credential member and TLS of every auth type', () => {

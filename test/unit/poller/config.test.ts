@@ -40,7 +40,11 @@ describe('readPollerEnv', () => {
       { POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'none', secret: 's' } }) },
       '<env>: POLLER_CONFIG.auth.secret: auth type none takes no secret. Fix: fix POLLER_CONFIG.auth.secret',
     ],
-    [{ POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'iam' } }) }, /POLLER_CONFIG\.auth\.type: /],
+    [{ POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'oauth' } }) }, /POLLER_CONFIG\.auth\.type: /],
+    [
+      { POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'iam', region: 'us-east' } }) },
+      /POLLER_CONFIG\.auth\.region: /,
+    ],
   ])('rejects %j', (env, message) => {
     expect(() => readPollerEnv(env)).toThrow(message);
   });

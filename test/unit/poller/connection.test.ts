@@ -127,7 +127,7 @@ describe('resolveKafkaConnection', () => {
     [
       { ...base, auth: { type: 'iam' } } as ConnectionSpec,
       {},
-      'iam authentication is not supported: kafkajs has no AWS_MSK_IAM mechanism',
+      'auth type iam needs the Region of the cluster (from clusterArn) to sign its SASL/OAUTHBEARER token',
     ],
     [
       { ...base, auth: { type: 'sasl-scram-256' } } as ConnectionSpec,

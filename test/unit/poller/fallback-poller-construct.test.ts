@@ -250,7 +250,7 @@ describe('FallbackPoller construct', () => {
     ],
     [
       { ...source, auth: { type: 'iam' as const } },
-      'Source "onprem-long-chain": auth type iam is not supported by the poller engine (kafkajs has no AWS_MSK_IAM mechanism)',
+      'Source "onprem-long-chain": auth type iam is not accepted by kind self-managed: use sasl-scram-512, sasl-scram-256, basic or mtls with a secret, or none',
     ],
   ])('rejects invalid props (%#)', (src, message) => {
     const stack = new Stack();
