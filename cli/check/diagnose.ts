@@ -4,7 +4,7 @@
  */
 import type { KafkaTlsMaterial } from '../../core/kafka/client.js';
 import { classifyKafkaError } from '../../core/kafka/failures.js';
-import { AUTH_KINDS } from '../../pipes/kinds/registry.js';
+import { AUTH_KINDS, authKind } from '../../pipes/kinds/registry.js';
 import type { AuthSecret } from '../../pipes/kinds/types.js';
 import { hostOf, portOf } from '../shared/brokers.js';
 import type { CheckStep, CheckStepId } from './engine.js';
@@ -218,6 +218,10 @@ export function diagnoseKafka(step: CheckStepId, err: unknown, plan: CheckPlan):
     };
   }
   const f = classifyKafkaError(err);
+  const { client } = authKind(plan.authType);
+  if (f.kind === 'sasl' && client.supported && client.refused) {
+    return { message: `SASL authentication failed: ${f.message}`, ...client.refused };
+  }
   if (f.kind === 'sasl') {
     return {
       message: `SASL authentication failed: ${f.message}`,

@@ -133,6 +133,8 @@ export type AuthClient =
       readonly supported: true;
       /** Builds the client auth from the secret (undefined for auth types without a secret). */
       clientAuth(secret: SecretFieldReader | undefined, context?: ClientAuthContext): KafkaClientAuth;
+      /** Likely cause and fix when the broker refuses the authentication (`check`); default: the secret's. */
+      readonly refused?: { readonly cause: string; readonly fix: string };
     }
   | {
       readonly supported: false;

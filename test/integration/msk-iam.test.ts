@@ -5,10 +5,15 @@
  * for another Region (another host) are refused with the broker's reason; a broker that ends sessions every
  * 3 s keeps a long-running consumer reading through re-authentication.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import type { CheckReport } from '../../cli/check/engine.js';
 import type { KafkaConnection, KafkaSasl } from '../../core/kafka/client.js';
 import { consumeMessages } from '../../core/kafka/group-member.js';
 import { mskIamSasl } from '../../core/kafka/msk-iam-token.js';
+import { awsClients } from '../../devkit/testbed/aws.js';
 import { iamConnection } from '../../devkit/testbed/iam-listener.js';
 import {
   createTopic,
@@ -20,6 +25,7 @@ import {
 } from '../../devkit/testbed/kafka.js';
 import { startTestBed, type TestBed } from '../../devkit/testbed/testbed.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
+import { cli, sourcesDir } from '../unit/cli/run-cli.js';
 
 const bed = inject('testbed');
 const conns = kafkaConnections(bed);
@@ -98,6 +104,86 @@ describe('MSK IAM (SASL/OAUTHBEARER) against the SASL_IAM listener', () => {
     expect(error?.name).toBe('KafkaJSSASLAuthenticationError');
     expect(error?.message).toMatch(/^SASL OAUTHBEARER authentication failed: /);
     expect(error?.message).toMatch(reason);
+  });
+});
+
+describe('kafka-pipes check on an MSK Serverless IAM source (default credential chain)', () => {
+  const topic = uniqueName('iam-check');
+  const saved = { ...process.env };
+  let dir: string;
+  const run = async (secretAccessKey: string) => {
+    // The default chain reads the environment first (AWS SDK credential provider chain).
+    process.env.AWS_ACCESS_KEY_ID = bed.iam.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = secretAccessKey;
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    const aws = awsClients(bed.moto.endpoint, bed.moto.region);
+    const lambda = new LambdaClient(aws.config);
+    try {
+      const args = [
+        '--json',
+        '--sources-dir',
+        dir,
+        'check',
+        'serverless-iam',
+        '--brokers',
+        bed.kafka.saslIam,
+      ];
+      const res = await cli([...args, '--ca', join(dir, 'ca.pem'), '--timeout', '5000'], {
+        aws: { ...aws, lambda },
+      });
+      return { code: res.code, report: res.json<CheckReport>() };
+    } finally {
+      aws.destroy();
+      lambda.destroy();
+    }
+  };
+  beforeAll(async () => {
+    await createTopic(conns.iam, topic, 2);
+    dir = sourcesDir({
+      'serverless-iam.yaml': `name: serverless-iam\nkind: msk-serverless\nclusterArn: arn:aws:kafka:${bed.iam.region}:123456789012:cluster/serverless-iam/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1\ntopic: ${topic}\nauth:\n  type: iam\ntarget:\n  type: kinesis\n`,
+    });
+    writeFileSync(join(dir, 'ca.pem'), bed.pki.caChain);
+  });
+  afterAll(() => {
+    process.env = saved;
+  });
+
+  it('runs every step and authenticates with OAUTHBEARER for the Region of clusterArn', async () => {
+    // Act
+    const { code, report } = await run(bed.iam.secretAccessKey);
+
+    // Assert
+    const byStep = Object.fromEntries(report.steps.map((s) => [s.step, s]));
+    expect(code).toBe(0);
+    expect(report.steps.map((s) => [s.step, s.status])).toEqual([
+      ['dns', 'pass'],
+      ['tcp', 'pass'],
+      ['tls', 'pass'],
+      ['sasl', 'pass'],
+      ['metadata', 'pass'],
+      ['topic', 'pass'],
+      ['partitions', 'pass'],
+      ['group', expect.stringMatching(/^(pass|warn)$/)],
+    ]);
+    expect(byStep.sasl?.message).toBe('authenticated with OAUTHBEARER (token signed for Region us-east-1)');
+  });
+
+  it('names the broker reason, the likely causes and the fix when the token is refused', async () => {
+    // Act
+    const { code, report } = await run('not-the-secret');
+
+    // Assert
+    const sasl = report.steps.find((s) => s.step === 'sasl');
+    expect(code).toBe(1);
+    expect(sasl?.status).toBe('fail');
+    expect(sasl?.message).toMatch(
+      /^SASL authentication failed: SASL OAUTHBEARER authentication failed: .*signature does not match \(wrong secret access key\?\)/,
+    );
+    expect(sasl?.cause).toMatch(
+      /another Region .*kafka-cluster:Connect .*clock is off by more than 5 minutes/,
+    );
+    expect(sasl?.fix).toMatch(/aws sts get-caller-identity/);
   });
 });
 

@@ -17,6 +17,11 @@ export const iamAuth: AuthKind<'iam'> = {
   tlsByDefault: true,
   client: {
     supported: true,
+    refused: {
+      cause:
+        'the broker refused the IAM token: it was signed for another Region than the cluster (host kafka.<region>.amazonaws.com), the identity lacks kafka-cluster:Connect on the cluster, the credentials are wrong or expired, or the clock is off by more than 5 minutes',
+      fix: 'check the Region in clusterArn, that `aws sts get-caller-identity` shows the identity you expect, that its policy allows kafka-cluster:Connect on the cluster ARN (and DescribeTopic/ReadData, DescribeGroup/AlterGroup), and sync the clock (NTP)',
+    },
     clientAuth: (_secret, context) => {
       if (!context?.region) {
         throw new Error(
