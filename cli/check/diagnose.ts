@@ -6,6 +6,7 @@ import type { KafkaTlsMaterial } from '../../core/kafka/client.js';
 import { classifyKafkaError } from '../../core/kafka/failures.js';
 import { AUTH_KINDS, authKind } from '../../pipes/kinds/registry.js';
 import type { AuthSecret } from '../../pipes/kinds/types.js';
+import { certName, parseCertBundle } from '../preflight/pem.js';
 import { hostOf, portOf } from '../shared/brokers.js';
 import type { CheckStep, CheckStepId } from './engine.js';
 import { ProbeTimeoutError, type TlsProbeError } from './net-probe.js';
@@ -110,9 +111,17 @@ const TLS_DIAGNOSES: Readonly<Record<string, (f: TlsFailure) => Diagnosis>> = {
   },
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: handshakeEnded,
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: handshakeEnded,
-  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: handshakeEnded,
-  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: handshakeEnded,
+  // TLS alerts 42, 43, 45, 46, 48 (RFC 8446 section 6.2): the broker refused the client certificate.
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: clientCertificateRejected,
+  ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: clientCertificateRejected,
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: clientCertificateRejected,
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: clientCertificateRejected,
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: clientCertificateRejected,
   ERR_SSL_TLSV1_ALERT_ACCESS_DENIED: handshakeEnded,
+  // Refused locally, before any byte is sent: the client certificate and key do not make a pair.
+  ERR_OSSL_X509_KEY_VALUES_MISMATCH: keyMismatch,
+  ERR_OSSL_BAD_DECRYPT: keyNotDecrypted,
+  ERR_OSSL_EVP_BAD_DECRYPT: keyNotDecrypted,
   ECONNRESET: handshakeEnded,
   ECLOSED: handshakeEnded,
   EPIPE: handshakeEnded,
@@ -185,6 +194,53 @@ function handshakeEnded(f: TlsFailure): Diagnosis {
   };
 }
 
+/** The client leaf (first non-CA certificate of the chain sent) and the root its chain ends at. */
+function clientChainNames(tls: KafkaTlsMaterial): { leaf: string; issuer: string; top: string } | undefined {
+  const certs = tls.cert ? parseCertBundle(tls.cert).certs : [];
+  const leaf = certs.find((c) => !c.isCa) ?? certs[0];
+  const top = certs[certs.length - 1];
+  if (!leaf || !top) return undefined;
+  return {
+    leaf: certName(leaf),
+    issuer: certName({ subject: leaf.issuer }),
+    top: top.selfSigned ? certName(top) : certName({ subject: top.issuer }),
+  };
+}
+
+/** The broker answered the client certificate with a TLS alert: it does not trust it (or it expired). */
+function clientCertificateRejected(f: TlsFailure): Diagnosis {
+  const names = clientChainNames(f.tls);
+  if (!names) return handshakeEnded(f);
+  const expired = f.code.endsWith('CERTIFICATE_EXPIRED');
+  return {
+    message: `the broker rejected the client certificate ${names.leaf} (issuer ${names.issuer}) with a TLS alert (${f.code})`,
+    cause: expired
+      ? `the broker finds ${names.leaf} or a CA of its chain expired`
+      : `the broker's truststore has no CA that issued ${names.leaf}: its chain ends at ${names.top}, which the broker does not trust (or the certificate lacks the clientAuth usage)`,
+    fix: expired
+      ? `renew ${names.leaf} and store the new chain in the auth.secret`
+      : `add ${names.top} to the broker's truststore (ssl.truststore.location, then restart or reconfigure the listener), or use a client certificate issued by a CA the broker trusts`,
+  };
+}
+
+/** The client key does not belong to the client certificate: TLS refuses the pair before connecting. */
+function keyMismatch(f: TlsFailure): Diagnosis {
+  const leaf = clientChainNames(f.tls)?.leaf ?? 'the client certificate';
+  return {
+    message: `the private key does not belong to the client certificate ${leaf} (${f.code})`,
+    cause: `the key given (privateKey of the auth.secret, or --key) was made for another certificate, so no TLS connection can start`,
+    fix: `store the key ${leaf} was issued for (kafka-pipes preflight <source> checks the pair: client-key-match)`,
+  };
+}
+
+function keyNotDecrypted(f: TlsFailure): Diagnosis {
+  return {
+    message: `the encrypted client key cannot be decrypted (${f.code})`,
+    cause: 'privateKeyPassword (or --key-password) is not the password the key was encrypted with',
+    fix: 'store the password the key was encrypted with as privateKeyPassword',
+  };
+}
+
 function notTls(f: TlsFailure): Diagnosis {
   return {
     message: `not a TLS listener (${f.code})`,
@@ -196,8 +252,8 @@ function notTls(f: TlsFailure): Diagnosis {
 function unknownTlsFailure(f: TlsFailure): Diagnosis {
   return {
     message: `TLS failed: ${f.code} ${f.error.message}`,
-    cause: f.code,
-    fix: 'see the OpenSSL error above',
+    cause: `OpenSSL reported ${f.code} during the handshake`,
+    fix: 'check the same material with kafka-pipes preflight <source>, and the broker log for its side of the handshake',
   };
 }
 
