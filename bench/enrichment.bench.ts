@@ -11,6 +11,7 @@
  *   CDK NodejsFunction deploys it on nodejs22.x (target ≤ 250 KB), and fully bundled for reference;
  * - module init time of that bundle (fresh `node` process importing it, median of 5).
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,6 +28,7 @@ import {
   type KafkaEventRecord,
   type PipeKafkaRecordInput,
 } from '../enrichment/index.js';
+import { unusedFormatPackages } from '../pipes/record-formats.js';
 import type { BenchResult } from './run.js';
 
 const RECORDS = 5_000;
@@ -215,7 +217,8 @@ async function bundle(externalSdk: boolean): Promise<{ bytes: number; file: stri
     format: 'esm',
     outfile,
     metafile: true,
-    external: externalSdk ? ['@aws-sdk/*'] : [],
+    // A JSON-only source's bundle: the schema formats' packages are left out (pipes/record-formats.ts).
+    external: externalSdk ? ['@aws-sdk/*', ...unusedFormatPackages({})] : [],
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     logLevel: 'silent',
   });

@@ -84,5 +84,33 @@ export default async function lambdasBench(): Promise<BenchResult[]> {
       },
     );
   }
+  rows.push(...(await formatBundleRows()));
+  return rows;
+}
+
+/** Value formats whose bundle sizes are reported: the deployed bundle of a source in each (issue 13). */
+const FORMAT_SOURCES = [
+  { format: 'json', formats: {} },
+  { format: 'avro', formats: { value: { format: 'avro', registry: { type: 'glue', registryName: 'r' } } } },
+] as const;
+/** The enrichment bundle of a JSON-only source stays within this (format packages are left out). */
+const ENRICHMENT_JSON_BUNDLE_TARGET_KB = 250;
+
+/** The enrichment bundle per value format (the packages of the formats a source does not use left out). */
+async function formatBundleRows(): Promise<BenchResult[]> {
+  const rows: BenchResult[] = [];
+  for (const { format, formats } of FORMAT_SOURCES) {
+    const bundle = await bundleLambda('enrichment/handler.ts', formats);
+    const kb = Number((bundle.bytes / 1024).toFixed(1));
+    const json = format === 'json';
+    rows.push({
+      name: `enrichment bundle of a ${format} source (value.format: ${format})`,
+      value: kb,
+      unit: 'KB',
+      ...(json
+        ? { target: `<= ${ENRICHMENT_JSON_BUNDLE_TARGET_KB}`, ok: kb <= ENRICHMENT_JSON_BUNDLE_TARGET_KB }
+        : {}),
+    });
+  }
   return rows;
 }

@@ -8,6 +8,7 @@
  * carries the ISO-8601 text the JSON event carries.
  */
 import { deflateSync } from 'node:zlib';
+import avsc from 'avsc';
 import { avroTypeOf } from '../enrichment/formats/avro.js';
 import type { ApicEvent } from './apic-generator.js';
 
@@ -96,7 +97,7 @@ export const APIC_AVRO_SCHEMA = {
 /** The schema as the registries hold it (its JSON text). */
 export const APIC_AVRO_SCHEMA_TEXT = JSON.stringify(APIC_AVRO_SCHEMA);
 
-const apicType = avroTypeOf({ dataFormat: 'AVRO', definition: APIC_AVRO_SCHEMA_TEXT });
+const apicType = avroTypeOf(avsc, { dataFormat: 'AVRO', definition: APIC_AVRO_SCHEMA_TEXT });
 
 /** The Avro binary of a generator event (`@timestamp` written as `analytics_timestamp`). */
 export function apicAvroBytes(event: ApicEvent): Buffer {

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
+import { unusedFormatPackages } from '../pipes/record-formats.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,10 +26,15 @@ export interface LambdaBundle {
 
 /**
  * Bundles `entry` (relative to the repository root, e.g. `fallback-poller/handler.ts`) with the deployed
- * Lambdas' esbuild options.
+ * Lambdas' esbuild options, for a source with the given value/key formats (default: JSON values, text keys).
  */
-export async function bundleLambda(entry: string): Promise<LambdaBundle> {
-  const outdir = join(root, 'node_modules', '.cache', 'kafka-pipes-lambdas', entry.replace(/[^\w]+/g, '-'));
+export async function bundleLambda(
+  entry: string,
+  formats: Parameters<typeof unusedFormatPackages>[0] = {},
+): Promise<LambdaBundle> {
+  const unused = unusedFormatPackages(formats);
+  const name = [entry, ...unused].join('-').replace(/[^\w]+/g, '-');
+  const outdir = join(root, 'node_modules', '.cache', 'kafka-pipes-lambdas', name);
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'index.mjs');
   const result = await build({
@@ -39,7 +45,8 @@ export async function bundleLambda(entry: string): Promise<LambdaBundle> {
     target: LAMBDA_BUNDLING.target,
     minify: LAMBDA_BUNDLING.minify,
     mainFields: [...LAMBDA_BUNDLING.mainFields],
-    external: [...LAMBDA_BUNDLING.externalModules],
+    // As the constructs bundle a source's Lambdas: the packages of formats it does not use are left out.
+    external: [...LAMBDA_BUNDLING.externalModules, ...unused],
     banner: { js: LAMBDA_BUNDLING.banner },
     outfile,
     metafile: true,

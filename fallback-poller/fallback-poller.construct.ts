@@ -29,7 +29,7 @@ import { Construct } from 'constructs';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
 import { authKind, sourceKind } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
-import { recordFormatsGrants } from '../pipes/record-formats.js';
+import { recordFormatsGrants, unusedFormatPackages } from '../pipes/record-formats.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
@@ -238,7 +238,11 @@ export class FallbackPoller extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup,
       role,
-      bundling: { ...LAMBDA_BUNDLING, ...truststoreBundling(pollerSettingsOf(source).truststore) },
+      bundling: {
+        ...LAMBDA_BUNDLING,
+        externalModules: [...LAMBDA_BUNDLING.externalModules, ...unusedFormatPackages(source)],
+        ...truststoreBundling(pollerSettingsOf(source).truststore),
+      },
     });
     if (source.vpc) placeInVpc(fn, role, source.vpc);
     return fn;

@@ -37,7 +37,7 @@ import { checkServiceRules, targetKind } from './kinds/registry.js';
 import { buildPipeTarget } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
-import { recordFormatsEnv, recordFormatsGrants } from './record-formats.js';
+import { recordFormatsEnv, recordFormatsGrants, unusedFormatPackages } from './record-formats.js';
 import { pipeNameOf, replacementSnapshot } from './replacement-fields.js';
 import { SOURCE_TAG_KEY, type SourceConfig } from './source-schema.js';
 
@@ -207,6 +207,7 @@ export class KafkaPipe extends Construct {
       },
       retention,
       removalPolicy,
+      external: unusedFormatPackages(source),
     });
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -342,6 +343,8 @@ export class KafkaPipe extends Construct {
       environment: Record<string, string>;
       retention: RetentionDays;
       removalPolicy: RemovalPolicy;
+      /** Packages left out of the bundle besides the AWS SDK. */
+      external?: readonly string[];
     },
   ): NodejsFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, {
@@ -375,6 +378,7 @@ export class KafkaPipe extends Construct {
       role,
       bundling: {
         ...LAMBDA_BUNDLING,
+        externalModules: [...LAMBDA_BUNDLING.externalModules, ...(o.external ?? [])],
       },
     });
   }

@@ -92,3 +92,14 @@ export const RECORD_FORMAT_RULES: readonly ServiceRule[] = [
   ...SCHEMA_LANGUAGES.flatMap((l) => l.rules),
   ...SCHEMA_REGISTRIES.flatMap((r) => r.rules),
 ];
+
+/**
+ * The npm packages of the schema formats a source does not use. Its Lambdas' bundles leave them out
+ * (esbuild externals): the formats load their packages with a dynamic import on their first schema, which
+ * a source in another format never reaches.
+ */
+export function unusedFormatPackages(source: Formats): string[] {
+  const { value, key } = recordFormatsOf(source);
+  const used = new Set<string>([value.format, key.format]);
+  return SCHEMA_LANGUAGES.filter((l) => !used.has(l.format)).flatMap((l) => l.packages);
+}

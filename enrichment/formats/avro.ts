@@ -8,11 +8,12 @@
  * - logical types: timestamp-millis / timestamp-micros → ISO-8601 UTC text (`…T…Z`, 3 or 6 fraction
  *   digits), date → `YYYY-MM-DD`, decimal → its decimal text (`"-123.45"`), uuid → its text.
  */
-import avsc from 'avsc';
+import type avscModule from 'avsc';
 import { valueFilterRule } from './schema-format-rules.js';
 import type { FetchedSchema, PayloadDecoder, SchemaLanguage } from './schema-types.js';
 
-type AvroType = avsc.Type;
+type Avsc = typeof avscModule;
+type AvroType = avscModule.Type;
 type Convert = (value: unknown) => unknown;
 
 const MICROS_PER_MS = 1000n;
@@ -52,93 +53,107 @@ function decimalBytes(text: string, scale: number): Buffer {
 
 const MS_PER_DAY = 86_400_000;
 
-/** avsc logical types whose values are the JSON forms above (and that accept them back when encoding). */
-class TimestampMillis extends avsc.types.LogicalType {
-  override _fromValue(v: unknown): string {
-    return new Date(Number(v)).toISOString();
-  }
-  override _toValue(v: unknown): unknown {
-    return typeof v === 'string' ? Date.parse(v) : v instanceof Date ? v.getTime() : v;
-  }
-}
-class TimestampMicros extends avsc.types.LogicalType {
-  override _fromValue(v: unknown): string {
-    return isoOfMicros(v as number | string);
-  }
-  override _toValue(v: unknown): unknown {
-    if (typeof v !== 'string') return v;
-    const ms = Date.parse(v);
-    const fraction = /\.(\d+)Z$/.exec(v)?.[1] ?? '';
-    const extra = Number(fraction.padEnd(6, '0').slice(3, 6));
-    return ms * 1000 + extra;
-  }
-}
-class DateType extends avsc.types.LogicalType {
-  override _fromValue(v: unknown): string {
-    return new Date(Number(v) * MS_PER_DAY).toISOString().slice(0, 10);
-  }
-  override _toValue(v: unknown): unknown {
-    return typeof v === 'string' ? Math.round(Date.parse(`${v}T00:00:00Z`) / MS_PER_DAY) : v;
-  }
-}
-class DecimalType extends avsc.types.LogicalType {
-  private readonly scale: number;
-  constructor(schema: avsc.Schema, opts?: unknown) {
-    super(schema, opts as avsc.ForSchemaOptions);
-    this.scale = (schema as { scale?: number }).scale ?? 0;
-  }
-  override _fromValue(v: unknown): string {
-    return decimalText(v as Buffer, this.scale);
-  }
-  override _toValue(v: unknown): unknown {
-    if (typeof v !== 'string' && typeof v !== 'number') return v;
-    const bytes = decimalBytes(String(v), this.scale);
-    const size = (this as unknown as { underlyingType: { size?: number } }).underlyingType.size;
-    if (size === undefined || bytes.length === size) return bytes;
-    const fill = (bytes[0] as number) & 0x80 ? 0xff : 0;
-    return Buffer.concat([Buffer.alloc(Math.max(0, size - bytes.length), fill), bytes]);
-  }
-}
-
-const LOGICAL_TYPES = {
-  'timestamp-millis': TimestampMillis,
-  'timestamp-micros': TimestampMicros,
-  date: DateType,
-  decimal: DecimalType,
-} as unknown as Record<string, new (schema: unknown, opts: unknown) => avsc.types.LogicalType>;
-
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
 /** A long read exactly: a number when safe, else its decimal text (used only when a long is not safe). */
-const exactLong = avsc.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => {
-    const n = buf.readBigInt64LE(0);
-    return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n.toString();
-  },
-  toBuffer: (v: number | string) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(v));
-    return buf;
-  },
-  fromJSON: (v: unknown) => v,
-  toJSON: (v: unknown) => v,
-  isValid: (v: unknown) =>
-    (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,19}$/.test(v)),
-  compare: (a: number | string, b: number | string) => {
-    const d = BigInt(a) - BigInt(b);
-    return d < 0n ? -1 : d > 0n ? 1 : 0;
-  },
-});
+function exactLongOf(avsc: Avsc): unknown {
+  const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+  const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+  return avsc.types.LongType.__with({
+    fromBuffer: (buf: Buffer) => {
+      const n = buf.readBigInt64LE(0);
+      return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n.toString();
+    },
+    toBuffer: (v: number | string) => {
+      const buf = Buffer.alloc(8);
+      buf.writeBigInt64LE(BigInt(v));
+      return buf;
+    },
+    fromJSON: (v: unknown) => v,
+    toJSON: (v: unknown) => v,
+    isValid: (v: unknown) =>
+      (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,19}$/.test(v)),
+    compare: (a: number | string, b: number | string) => {
+      const d = BigInt(a) - BigInt(b);
+      return d < 0n ? -1 : d > 0n ? 1 : 0;
+    },
+  });
+}
+
+/** What avsc needs to read the JSON forms above: logical types and the exact long, made once per avsc. */
+interface AvscKit {
+  readonly logicalTypes: Record<string, unknown>;
+  readonly exactLong: unknown;
+}
+const kits = new WeakMap<object, AvscKit>();
+
+function kitOf(avsc: Avsc): AvscKit {
+  const known = kits.get(avsc);
+  if (known) return known;
+  /** avsc logical types whose values are the JSON forms above (and that accept them back when encoding). */
+  class TimestampMillis extends avsc.types.LogicalType {
+    override _fromValue(v: unknown): string {
+      return new Date(Number(v)).toISOString();
+    }
+    override _toValue(v: unknown): unknown {
+      return typeof v === 'string' ? Date.parse(v) : v instanceof Date ? v.getTime() : v;
+    }
+  }
+  class TimestampMicros extends avsc.types.LogicalType {
+    override _fromValue(v: unknown): string {
+      return isoOfMicros(v as number | string);
+    }
+    override _toValue(v: unknown): unknown {
+      if (typeof v !== 'string') return v;
+      const ms = Date.parse(v);
+      const fraction = /\.(\d+)Z$/.exec(v)?.[1] ?? '';
+      const extra = Number(fraction.padEnd(6, '0').slice(3, 6));
+      return ms * 1000 + extra;
+    }
+  }
+  class DateType extends avsc.types.LogicalType {
+    override _fromValue(v: unknown): string {
+      return new Date(Number(v) * MS_PER_DAY).toISOString().slice(0, 10);
+    }
+    override _toValue(v: unknown): unknown {
+      return typeof v === 'string' ? Math.round(Date.parse(`${v}T00:00:00Z`) / MS_PER_DAY) : v;
+    }
+  }
+  class DecimalType extends avsc.types.LogicalType {
+    private readonly scale: number;
+    constructor(schema: avscModule.Schema, opts?: unknown) {
+      super(schema, opts as avscModule.ForSchemaOptions);
+      this.scale = (schema as { scale?: number }).scale ?? 0;
+    }
+    override _fromValue(v: unknown): string {
+      return decimalText(v as Buffer, this.scale);
+    }
+    override _toValue(v: unknown): unknown {
+      if (typeof v !== 'string' && typeof v !== 'number') return v;
+      const bytes = decimalBytes(String(v), this.scale);
+      const size = (this as unknown as { underlyingType: { size?: number } }).underlyingType.size;
+      if (size === undefined || bytes.length === size) return bytes;
+      const fill = (bytes[0] as number) & 0x80 ? 0xff : 0;
+      return Buffer.concat([Buffer.alloc(Math.max(0, size - bytes.length), fill), bytes]);
+    }
+  }
+
+  const logicalTypes = {
+    'timestamp-millis': TimestampMillis,
+    'timestamp-micros': TimestampMicros,
+    date: DateType,
+    decimal: DecimalType,
+  } as unknown as Record<string, new (schema: unknown, opts: unknown) => avscModule.types.LogicalType>;
+
+  const exactLong = exactLongOf(avsc);
+  const kit = { logicalTypes, exactLong };
+  kits.set(avsc, kit);
+  return kit;
+}
 
 /** Parses an Avro schema (with its referenced named types) into an avsc type. */
-export function avroTypeOf(schema: FetchedSchema, exact = false): AvroType {
+export function avroTypeOf(avsc: Avsc, schema: FetchedSchema, exact = false): AvroType {
+  const { logicalTypes, exactLong } = kitOf(avsc);
   const registry: Record<string, unknown> = exact ? { long: exactLong } : {};
-  const options = {
-    wrapUnions: true,
-    logicalTypes: LOGICAL_TYPES,
-    registry,
-  } as unknown as avsc.ForSchemaOptions;
+  const options = { wrapUnions: true, logicalTypes, registry } as unknown as avscModule.ForSchemaOptions;
   for (const ref of schema.references ?? []) avsc.Type.forSchema(JSON.parse(ref.definition), options);
   return avsc.Type.forSchema(JSON.parse(schema.definition), options);
 }
@@ -234,8 +249,11 @@ export const avroLanguage: SchemaLanguage = {
   format: 'avro',
   dataFormat: 'AVRO',
   rules: [valueFilterRule],
-  compile(schema: FetchedSchema): PayloadDecoder {
-    const type = avroTypeOf(schema);
+  packages: ['avsc'],
+  async compile(schema: FetchedSchema): Promise<PayloadDecoder> {
+    // Loaded on the first schema: a bundle for JSON-only sources leaves avsc out (pipes/record-formats.ts).
+    const avsc = ((await import('avsc')) as unknown as { default: Avsc }).default;
+    const type = avroTypeOf(avsc, schema);
     const convert = avroJsonConverter(type);
     let exact: { type: AvroType; convert: Convert } | undefined;
     return (payload) => {
@@ -244,7 +262,7 @@ export const avroLanguage: SchemaLanguage = {
       } catch (err) {
         if (!isPrecisionLoss(err)) throw err;
         if (exact === undefined) {
-          const t = avroTypeOf(schema, true);
+          const t = avroTypeOf(avsc, schema, true);
           exact = { type: t, convert: avroJsonConverter(t) };
         }
         return exact.convert(exact.type.fromBuffer(payload));

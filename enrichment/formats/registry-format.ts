@@ -99,7 +99,7 @@ async function load(side: RegistrySide, id: string, language: SchemaLanguage): P
     return;
   }
   try {
-    side.cache.set(id, { ok: true, decode: language.compile(fetched) });
+    side.cache.set(id, { ok: true, decode: await language.compile(fetched) });
   } catch (err) {
     side.cache.refuse(
       id,

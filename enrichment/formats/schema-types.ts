@@ -44,8 +44,10 @@ export interface SchemaLanguage {
   readonly format: string;
   /** The registries' name for it (`dataFormat` of a FetchedSchema). */
   readonly dataFormat: string;
-  /** Compiles a fetched schema; throws on a schema it cannot read. */
-  compile(schema: FetchedSchema): PayloadDecoder;
+  /** The npm packages it loads (dynamically, on the first schema): bundles of other sources leave them out. */
+  readonly packages: readonly string[];
+  /** Compiles a fetched schema; rejects on a schema it cannot read. */
+  compile(schema: FetchedSchema): Promise<PayloadDecoder>;
   /** AWS service rules of a source whose values are in this format. */
   readonly rules: readonly ServiceRule[];
 }

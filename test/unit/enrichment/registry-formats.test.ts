@@ -3,6 +3,7 @@
  * Glue and Confluent framings, against an in-memory registry (a RegistryClient holding schemas by id; the
  * Glue API itself is exercised against moto in test/integration/glue-avro.test.ts).
  */
+import avsc from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { RetriableError } from '../../../core/errors.js';
 import {
@@ -229,7 +230,7 @@ describe('failure semantics', () => {
 });
 
 describe('Avro JSON forms', () => {
-  it('timestamps, decimals and longs', () => {
+  it('timestamps, decimals and longs', async () => {
     expect(isoOfMicros(1_714_557_600_123_456)).toBe('2024-05-01T10:00:00.123456Z');
     expect(isoOfMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
     expect(decimalText(Buffer.from([0xcf, 0xc7]), 2)).toBe('-123.45');
@@ -246,8 +247,8 @@ describe('Avro JSON forms', () => {
         ],
       }),
     };
-    const decode = avroLanguage.compile(schema);
-    const exact = avroTypeOf(schema, true);
+    const decode = await avroLanguage.compile(schema);
+    const exact = avroTypeOf(avsc, schema, true);
     const frame = (payload: Buffer) => ({ kind: 'framed', id: 'x', payload, messageIndexes: false }) as const;
     const big = exact.toBuffer({ n: '4611686018427387903', b: { bytes: Buffer.from('hi') }, u: 'x' });
     expect(decode(big, frame(big))).toEqual({ n: '4611686018427387903', b: 'aGk=', u: 'x' });

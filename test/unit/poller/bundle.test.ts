@@ -45,4 +45,14 @@ describe('fallback poller bundle', () => {
       [],
     );
   });
+
+  it('a JSON-only source leaves avsc out (loaded by dynamic import only); an Avro source bundles it', async () => {
+    expect(bundledPackageFiles(bundle, 'avsc')).toEqual([]);
+    expect(externalImports(bundle)).toContainEqual({ path: 'avsc', kind: 'dynamic-import' });
+    const avro = await bundleLambda('fallback-poller/handler.ts', {
+      value: { format: 'avro', registry: { type: 'glue', registryName: 'r' } },
+    });
+    expect(bundledPackageFiles(avro, 'avsc').length).toBeGreaterThan(0);
+    expect(externalImports(avro).filter((i) => i.path === 'avsc')).toEqual([]);
+  }, 60_000);
 });
