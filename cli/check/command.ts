@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import type { CliAwsClients } from '../shared/aws.js';
 import { type ActionWrapper, materialOptions, SOURCE_ARGUMENT } from '../shared/commander.js';
 import { EXIT_CODES, type ExitCode, marker, type Output } from '../shared/output.js';
-import { type CheckStep, runCheck } from './engine.js';
+import { type CheckReport, type CheckStep, runCheck } from './engine.js';
 import { type CheckFlags, planCheck } from './plan.js';
 
 /** Adds `check`. */
@@ -52,6 +52,19 @@ export function printStep(out: Output, s: CheckStep): void {
   if (s.fix && (s.status === 'fail' || s.status === 'warn')) out.line(`    ${c.dim('fix:')}   ${s.fix}`);
 }
 
+/**
+ * The verdict line: "all checks passed" only when every step ran and passed; skipped steps are counted
+ * and named with their reason (a PLAINTEXT listener skips `tls`, a source without SASL skips `sasl`).
+ */
+export function checkSummary(report: CheckReport): string {
+  if (!report.ok) return 'check failed: see the cause and fix above';
+  const skipped = report.steps.filter((s) => s.status === 'skip');
+  if (skipped.length === 0) return 'all checks passed';
+  const ran = report.steps.length - skipped.length;
+  const reasons = skipped.map((s) => `${s.step}${s.target ? ` ${s.target}` : ''}: ${s.message}`).join('; ');
+  return `no failure in ${ran} of ${report.steps.length} steps, ${skipped.length} skipped (${reasons})`;
+}
+
 /** Runs `check`; exit 0 when no step failed, 1 otherwise. */
 export async function checkCommand(
   ref: string,
@@ -70,11 +83,9 @@ export async function checkCommand(
     if (!out.json) printStep(out, s);
   });
   out.result(report);
-  if (!out.json)
-    out.line(
-      report.ok
-        ? out.color.green('all checks passed')
-        : out.color.red('check failed: see the cause and fix above'),
-    );
+  if (!out.json) {
+    const summary = checkSummary(report);
+    out.line(report.ok ? out.color.green(summary) : out.color.red(summary));
+  }
   return report.ok ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
