@@ -42,7 +42,11 @@ export interface SinkEntryResult {
  * A failed call throws a RetriableError (re-sent) or any other error (not retried, rethrown).
  */
 export interface SinkPort {
-  putRecords(entries: readonly SinkEntry[]): Promise<readonly SinkEntryResult[]>;
+  /** `abortSignal` ends the call (a RetriableError) when the caller's deadline passes. */
+  putRecords(
+    entries: readonly SinkEntry[],
+    options?: { readonly abortSignal?: AbortSignal },
+  ): Promise<readonly SinkEntryResult[]>;
 }
 
 /** Limits of one PutRecords call. */
@@ -132,6 +136,11 @@ export interface DeliverOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Injected jitter source in [0, 1). Default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Milliseconds left for the whole delivery (default: no deadline). Each call is aborted when it runs out,
+   * and no call or retry starts after it: the entries not yet acknowledged are reported failed.
+   */
+  readonly timeLeftMs?: () => number;
 }
 
 /** What {@link deliverEntries} achieved. */
@@ -182,17 +191,34 @@ export async function deliverEntries(
   let resent = 0;
   let lastError: string | null = null;
   let lastErrorCodes: string[] = [];
+  const timeLeftMs = options.timeLeftMs ?? (() => Number.POSITIVE_INFINITY);
   for (let attempt = 1; attempt <= options.maxAttempts && pending.length > 0; attempt++) {
     if (attempt > 1) {
+      const delay = backoffDelayMs(attempt - 1, options.backoff ?? DEFAULT_BACKOFF, options.random);
+      if (timeLeftMs() <= delay) {
+        lastError = `${lastError ?? 'failed'}; no time left for another attempt (delivery deadline)`;
+        break;
+      }
       resent += pending.length;
-      await sleep(backoffDelayMs(attempt - 1, options.backoff ?? DEFAULT_BACKOFF, options.random));
+      await sleep(delay);
     }
     const stillFailing: number[] = [];
     const codes = new Set<string>();
     for (const call of chunkIndexes(entries, limits, pending)) {
+      const left = timeLeftMs();
+      if (left <= 0) {
+        lastError = 'delivery deadline reached (the poll keeps its remaining time to finish)';
+        codes.add('DeadlineExceeded');
+        stillFailing.push(...call);
+        continue;
+      }
       calls++;
       try {
-        const results = await sink.putRecords(call.map((i) => entries[i] as SinkEntry));
+        const signal = Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(left) } : undefined;
+        const results = await sink.putRecords(
+          call.map((i) => entries[i] as SinkEntry),
+          signal,
+        );
         call.forEach((index, k) => {
           const code = results[k] === undefined ? MISSING_RESULT_CODE : results[k]?.errorCode;
           if (code) {
@@ -231,7 +257,7 @@ const kinesisSdk = once(() => import('@aws-sdk/client-kinesis'));
  */
 export function createKinesisSink(kinesis: KinesisClient, streamName: string): SinkPort {
   return {
-    async putRecords(entries) {
+    async putRecords(entries, options) {
       try {
         const { PutRecordsCommand } = await kinesisSdk();
         const out = await kinesis.send(
@@ -239,6 +265,7 @@ export function createKinesisSink(kinesis: KinesisClient, streamName: string): S
             StreamName: streamName,
             Records: entries.map((e) => ({ PartitionKey: e.partitionKey, Data: e.data })),
           }),
+          options?.abortSignal ? { abortSignal: options.abortSignal } : {},
         );
         const records = out.Records ?? [];
         return entries.map((_, i) => {

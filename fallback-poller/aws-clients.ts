@@ -1,5 +1,7 @@
 /**
- * The AWS clients the poller uses (Kinesis with bounded connect/request timeouts). The Lambda creates each
+ * The AWS clients the poller uses, each with HTTP timeouts that end a hung request (core/aws-http.ts), so no
+ * AWS call can hold a poll past its time budget; the delivery and the lock calls also carry a deadline of
+ * their own (poll-chunk.ts, lock.ts). The Lambda creates each
  * on first use ({@link lazyPollerAwsClients}): its SDK package is loaded then, not at import, so a cold
  * start loads only what the invocation needs (no S3 or Secrets Manager without a truststore or secret to
  * read, no SQS without a poison record). `npm start` against external AWS or moto creates the same set at
@@ -10,7 +12,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type HttpTimeouts, timedHttpHandler } from '../core/aws-http.js';
 import { once } from '../core/lazy.js';
 
 /** The poller's clients. */
@@ -27,9 +29,24 @@ export type LazyPollerAwsClients = {
   readonly [K in keyof PollerAwsClients]: () => Promise<PollerAwsClients[K]>;
 };
 
-/** Kinesis PutRecords: fail a dead connection in 5 s and a stuck request in 30 s (then retried). */
-const KINESIS_CONNECTION_TIMEOUT_MS = 5_000;
-const KINESIS_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * HTTP timeouts of one attempt per client. PutRecords of 5 MiB gets 20 s; the lock table's small items 2 s
+ * (each lock call, retries included, also ends by LOCK_CALL_TIMEOUT_MS, lock.ts); S3 and Secrets Manager (a
+ * truststore or a secret, read before the first record) 10 s; SQS (a DLQ batch) 10 s.
+ */
+export const POLLER_HTTP_TIMEOUTS = {
+  kinesis: { connectionTimeoutMs: 3_000, requestTimeoutMs: 20_000 },
+  dynamodb: { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000 },
+  s3: { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 },
+  secretsManager: { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 },
+  sqs: { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 },
+} as const satisfies Record<keyof PollerAwsClients, HttpTimeouts>;
+
+/** The base settings with a timed handler of the client's own (a client destroys its handler with itself). */
+const timed = (base: PollerAwsClientBase, client: keyof PollerAwsClients) => ({
+  ...base,
+  requestHandler: timedHttpHandler(POLLER_HTTP_TIMEOUTS[client]),
+});
 
 /** Client settings shared by all five (an emulator's endpoint, region, credentials, attempts). */
 export interface PollerAwsClientBase {
@@ -45,21 +62,18 @@ const MAKE: {
 } = {
   async kinesis(base) {
     const { KinesisClient } = await import('@aws-sdk/client-kinesis');
-    // HTTP/1.1 with bounded timeouts (the Kinesis client's default is an HTTP/2 handler).
-    const requestHandler = new NodeHttpHandler({
-      connectionTimeout: KINESIS_CONNECTION_TIMEOUT_MS,
-      requestTimeout: KINESIS_REQUEST_TIMEOUT_MS,
-    });
-    return new KinesisClient({ ...base, requestHandler });
+    // HTTP/1.1 (the Kinesis client's default is an HTTP/2 handler).
+    return new KinesisClient(timed(base, 'kinesis'));
   },
-  sqs: async (base) => new (await import('@aws-sdk/client-sqs')).SQSClient(base),
+  sqs: async (base) => new (await import('@aws-sdk/client-sqs')).SQSClient(timed(base, 'sqs')),
   async s3(base) {
     const { S3Client } = await import('@aws-sdk/client-s3');
-    return new S3Client({ ...base, ...(base.endpoint ? { forcePathStyle: true } : {}) });
+    return new S3Client({ ...timed(base, 's3'), ...(base.endpoint ? { forcePathStyle: true } : {}) });
   },
   secretsManager: async (base) =>
-    new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(base),
-  dynamodb: async (base) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(base),
+    new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(timed(base, 'secretsManager')),
+  dynamodb: async (base) =>
+    new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(timed(base, 'dynamodb')),
 };
 
 /**

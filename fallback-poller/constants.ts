@@ -12,6 +12,15 @@ export const LOCK_CLEANUP_DELAY_SECONDS = 3_600;
 /** Stop reading when less than this much Lambda time remains (delivery + commit + release must fit). */
 export const SAFETY_MARGIN_MS = 10_000;
 
+/**
+ * Time a chunk's delivery leaves before the Lambda timeout for the lock renew, the commit and the lock
+ * release: the delivery (PutRecords calls and their retries) is aborted when only this much remains.
+ */
+export const FINISH_RESERVE_MS = 6_000;
+
+/** Longest one lock table call may take, SDK retries included (then aborted; 2 of them fit the reserve). */
+export const LOCK_CALL_TIMEOUT_MS = 2_500;
+
 /** Records handed from the reader to enrichment + delivery + commit at a time. */
 export const CHUNK_RECORDS = 500;
 

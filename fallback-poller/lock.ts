@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RetriableError } from '../core/errors.js';
 import { once } from '../core/lazy.js';
-import { LOCK_CLEANUP_DELAY_SECONDS } from './constants.js';
+import { LOCK_CALL_TIMEOUT_MS, LOCK_CLEANUP_DELAY_SECONDS } from './constants.js';
 
 /** Lock port used by the poller: one lock per `topic_partition`, held by an owner token. */
 export interface LockPort {
@@ -51,17 +51,24 @@ function item(request: LockRequest): Record<string, { S: string } | { N: string 
 const dynamoSdk = once(() => import('@aws-sdk/client-dynamodb'));
 type DynamoSdk = Awaited<ReturnType<typeof dynamoSdk>>;
 
+/** How one lock call is sent: with the SDK package and the abort signal of its deadline. */
+type LockCall = (sdk: DynamoSdk, options: { abortSignal: AbortSignal }) => Promise<unknown>;
+
 /**
  * DynamoDB lock table adapter. Acquire is a conditional put
  * `attribute_not_exists(topic_partition) OR expiresAt < :now`, so a crashed holder's lock is taken
  * over as soon as it expires (not when the TTL sweep deletes it). Renew and release are conditional on
- * `owner = :owner`.
+ * `owner = :owner`. Every call, SDK retries included, is aborted after `callTimeoutMs` (a RetriableError).
  */
-export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): LockPort {
+export function createDynamoLock(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  callTimeoutMs: number = LOCK_CALL_TIMEOUT_MS,
+): LockPort {
   /** Runs a conditional write with the SDK package; false when its condition failed. */
-  const conditional = async (run: (sdk: DynamoSdk) => Promise<unknown>, what: string): Promise<boolean> => {
+  const conditional = async (run: LockCall, what: string): Promise<boolean> => {
     try {
-      await run(await dynamoSdk());
+      await run(await dynamoSdk(), { abortSignal: AbortSignal.timeout(callTimeoutMs) });
       return true;
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false;
@@ -71,7 +78,7 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
   return {
     acquire: (request) =>
       conditional(
-        (sdk) =>
+        (sdk, options) =>
           dynamodb.send(
             new sdk.PutItemCommand({
               TableName: tableName,
@@ -80,13 +87,14 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
               ExpressionAttributeNames: { '#key': LOCK_KEY_ATTRIBUTE, '#expiresAt': 'expiresAt' },
               ExpressionAttributeValues: { ':now': { N: String(request.nowMs) } },
             }),
+            options,
           ),
         'acquire',
       ),
     renew: (request) => {
       const i = item(request);
       return conditional(
-        (sdk) =>
+        (sdk, options) =>
           dynamodb.send(
             new sdk.UpdateItemCommand({
               TableName: tableName,
@@ -104,13 +112,14 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
                 ':owner': { S: request.owner },
               },
             }),
+            options,
           ),
         'renew',
       );
     },
     release: async (request) => {
       await conditional(
-        (sdk) =>
+        (sdk, options) =>
           dynamodb.send(
             new sdk.DeleteItemCommand({
               TableName: tableName,
@@ -119,6 +128,7 @@ export function createDynamoLock(dynamodb: DynamoDBClient, tableName: string): L
               ExpressionAttributeNames: { '#owner': 'owner' },
               ExpressionAttributeValues: { ':owner': { S: request.owner } },
             }),
+            options,
           ),
         'release',
       );

@@ -4,12 +4,13 @@
  */
 
 import type { ReaderStats } from '../core/kafka/partition-session.js';
+import type { StartDecision } from '../core/kafka/start-offset.js';
 import { deliverEntries, type SinkEntry } from '../core/kinesis-delivery.js';
 import type { SerializedEnrichOutcome } from '../enrichment/enrich-batch.js';
 import { enrichKafkaRecords, prepareKafkaRecords } from '../enrichment/enrich-kafka-records.js';
 import { InvalidEventError } from '../enrichment/errors.js';
 import { type PipeKafkaRecordInput, pipeInputOf } from '../enrichment/pipe-record.js';
-import { KINESIS_MAX_ATTEMPTS } from './constants.js';
+import { FINISH_RESERVE_MS, KINESIS_MAX_ATTEMPTS } from './constants.js';
 import type { PollInput, PollSettings } from './poll-partition.js';
 import type { PartitionRecord, PartitionSession, PollPorts } from './ports.js';
 
@@ -21,6 +22,8 @@ export const STOP_REASON = {
   kinesisFailed: 'kinesis-retries-exhausted',
   dlqFailed: 'dlq-failed',
   lockLost: 'lock-lost',
+  lockRenewFailed: 'lock-renew-failed',
+  offsetOutOfRange: 'offset-out-of-range',
   commitFailed: 'commit-failed',
   readerFailed: 'reader-failed',
 } as const;
@@ -61,6 +64,8 @@ export interface PollProgress {
   stopReason: StopReason;
   detail: string;
   readerStats: ReaderStats | null;
+  /** Where the read started when that was not the committed offset (a reset), else null. */
+  reset: StartDecision | null;
 }
 
 /** A poll that has done nothing yet. */
@@ -74,6 +79,7 @@ export function newProgress(): PollProgress {
     stopReason: STOP_REASON.caughtUp,
     detail: '',
     readerStats: null,
+    reset: null,
   };
 }
 
@@ -137,6 +143,8 @@ async function deliverChunk(
     backoff: job.settings.backoff,
     sleep: job.ports.clock.sleep,
     random: job.ports.random,
+    // A hung Kinesis endpoint must not hold the poll past the Lambda timeout: what is left ends the poll.
+    timeLeftMs: () => job.ports.remainingTimeMs() - FINISH_RESERVE_MS,
   });
   progress.counts.delivered += delivery.acknowledged;
   const firstFailed = delivery.failed.reduce<bigint | null>((min, i) => {
@@ -166,7 +174,19 @@ async function commitAcknowledged(
 ): Promise<boolean> {
   const last = acknowledged.at(-1);
   if (!last) return true;
-  const renewed = await job.ports.lock.renew({ ...job.lock, nowMs: job.ports.clock.nowMs() });
+  let renewed: boolean;
+  try {
+    renewed = await job.ports.lock.renew({ ...job.lock, nowMs: job.ports.clock.nowMs() });
+  } catch (error) {
+    // The lock table failed: ownership is unproven, so nothing is committed; the records are read again.
+    stop(
+      progress,
+      STOP_REASON.lockRenewFailed,
+      `lock renew before commit failed: ${(error as Error).message}`,
+    );
+    progress.counts.failed += acknowledged.length;
+    return false;
+  }
   if (!renewed) {
     job.ports.logger.warn('lock lost before commit', { ...job.ctx, offset: last.offset });
     stop(

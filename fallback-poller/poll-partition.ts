@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { NonRetriableError } from '../core/errors.js';
 import type { StartingPosition } from '../core/kafka/records.js';
+import {
+  defaultOffsetReset,
+  OffsetOutOfRangeError,
+  type OffsetResetPolicy,
+} from '../core/kafka/start-offset.js';
 import type { BackoffOptions } from '../core/kinesis-delivery.js';
 import type { RecordFormats } from '../enrichment/formats/format.js';
 import type { PartitionKeySpec } from '../enrichment/partition-key.js';
@@ -24,6 +29,7 @@ import {
   type StopReason,
   stop,
 } from './poll-chunk.js';
+import { commitStart, failOutOfRange, type StartReport, startReport } from './poll-start.js';
 import type { PartitionRecord, PartitionSession, PollPorts } from './ports.js';
 
 /** Input of one poll, as the state machine sends it (the original poller's shape plus an optional source). */
@@ -38,6 +44,8 @@ export interface PollSettings {
   readonly topic: string;
   readonly groupId: string;
   readonly startingPosition: StartingPosition;
+  /** A committed offset outside the log: `earliest`, `latest` or `fail` (default: per starting position). */
+  readonly offsetReset?: OffsetResetPolicy;
   /** `SelfManagedKafka` or `aws:kafka`, as a Pipe would report it. */
   readonly eventSource: 'SelfManagedKafka' | 'aws:kafka';
   /** Bootstrap servers (comma separated) or the MSK cluster ARN, as a Pipe would report it. */
@@ -81,6 +89,8 @@ export interface PollResponse {
   /** Log-end offset minus committed offset after the poll, or null when unknown. */
   readonly lag: string | null;
   readonly stopReason?: StopReason;
+  /** Where the read started when that was not the group's committed offset (fallback-poller/poll-start.ts). */
+  readonly reset?: StartReport;
   /** Partition ids (describe mode only). */
   readonly partitions?: number[];
   readonly durationMs: number;
@@ -187,6 +197,9 @@ export async function pollPartition(
   const progress = newProgress();
   try {
     await readPartition(job, progress);
+  } catch (error) {
+    if (!(error instanceof OffsetOutOfRangeError)) throw error;
+    failOutOfRange(job, progress, error);
   } finally {
     await releaseLock(job);
   }
@@ -226,9 +239,10 @@ async function readPartition(job: PartitionJob, progress: PollProgress): Promise
     partition: job.input.kafka_partition,
     groupId: job.settings.groupId,
     startingPosition: job.settings.startingPosition,
+    offsetReset: job.settings.offsetReset ?? defaultOffsetReset(job.settings.startingPosition),
   });
-  progress.committedOffset = session.committedOffset;
   try {
+    await commitStart(job, session, progress);
     job.ports.logger.debug('partition opened', {
       ...job.ctx,
       offset: session.startOffset,
@@ -285,7 +299,9 @@ async function releaseLock(job: PartitionJob): Promise<void> {
 /** The response of a partition poll, logged as `poll finished` (error level unless 200/204). */
 function finishPoll(job: PartitionJob, progress: PollProgress, respond: Respond): PollResponse {
   const { counts, stopReason, lag } = progress;
-  const status = pollStatus(counts);
+  const status =
+    stopReason === STOP_REASON.offsetOutOfRange ? POLL_STATUS.completelyFailed : pollStatus(counts);
+  const reset = startReport(progress.reset);
   const response = respond({
     ...status,
     detail: progress.detail || `stopped: ${stopReason}`,
@@ -299,12 +315,14 @@ function finishPoll(job: PartitionJob, progress: PollProgress, respond: Respond)
     committedOffset: progress.committedOffset,
     lag,
     stopReason,
+    ...(reset ? { reset } : {}),
   });
   const level = status.statusCode === 200 || status.statusCode === 204 ? 'info' : 'error';
   job.ports.logger[level]('poll finished', {
     ...job.ctx,
     statusCode: response.statusCode,
     stopReason,
+    detail: response.detail,
     counts,
     lag,
     fetches: progress.readerStats,

@@ -1,6 +1,7 @@
 /**
  * The alarms of a fallback poller (FallbackPoller construct): 503 answers, 203 streaks, records waiting
- * in its enrichment DLQ, consumer lag, failed executions, and state machine starts the schedule could not
+ * in its enrichment DLQ, consumer lag, committed offsets outside the log, records lost to retention, failed
+ * executions, and state machine starts the schedule could not
  * make (its DLQ) or lost (dropped, or not delivered to its DLQ). The poller metrics are those the handler
  * emits (fallback-poller/metrics.ts), dimensions `{service: fallback-poller, source}`; the Scheduler's are
  * in `AWS/Scheduler` by schedule group (the poller's schedule is alone in its group).
@@ -83,6 +84,20 @@ function metricAlarmSpecs(spec: PollerAlarmsSpec): AlarmSpec[] {
         statistic: 'Maximum',
         period: Duration.minutes(5),
       }),
+      threshold: 1,
+      periods: 1,
+    },
+    {
+      id: 'OffsetOutOfRangeAlarm',
+      description: `${sourceName}: a committed offset was outside the log (topic recreated or truncated, or records deleted unread); the offset reset policy applied`,
+      metric: pollerMetric(POLLER_METRICS.offsetOutOfRange, 'Sum', Duration.minutes(5), sourceName),
+      threshold: 1,
+      periods: 1,
+    },
+    {
+      id: 'RecordsLostToRetentionAlarm',
+      description: `${sourceName}: records were deleted by the topic's retention before the poller read them`,
+      metric: pollerMetric(POLLER_METRICS.recordsLostToRetention, 'Sum', Duration.minutes(5), sourceName),
       threshold: 1,
       periods: 1,
     },

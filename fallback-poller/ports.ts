@@ -1,5 +1,6 @@
 import type { PartitionSession } from '../core/kafka/partition-session.js';
 import type { StartingPosition } from '../core/kafka/records.js';
+import type { OffsetResetPolicy } from '../core/kafka/start-offset.js';
 import type { SinkPort } from '../core/kinesis-delivery.js';
 import type { LockPort } from './lock.js';
 
@@ -15,6 +16,7 @@ export interface ReaderPort {
     partition: number;
     groupId: string;
     startingPosition: StartingPosition;
+    offsetReset: OffsetResetPolicy;
   }): Promise<PartitionSession>;
   describe(topic: string): Promise<number[]>;
 }

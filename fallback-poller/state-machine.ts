@@ -46,6 +46,7 @@ export const POLLER_STATES = {
   checkStatus: 'check_lambda_status',
   successLambda: 'success_lambda',
   failureLambda: 'failure_lambda',
+  failedStatus: 'failed_status',
   waitForNewExecution: 'wait_for_new_execution',
   success: 'success',
   failure: 'failure',
@@ -232,6 +233,8 @@ function partitionStates(task: TaskParts): Record<string, unknown> {
           'statusCode.$': '$.Payload.statusCode',
           'message.$': '$.Payload.message',
           'counts.$': '$.Payload.counts',
+          // The cause of a 206/503, so the execution history shows it (every poll response has `detail`).
+          'detail.$': '$.Payload.detail',
         },
         ResultPath: '$.result',
         TimeoutSeconds: task.timeoutSeconds,
@@ -241,7 +244,7 @@ function partitionStates(task: TaskParts): Record<string, unknown> {
       },
       [S.checkStatus]: {
         Type: 'Choice',
-        Choices: [{ Variable: '$.result.statusCode', NumericEquals: 503, Next: S.failureLambda }],
+        Choices: [{ Variable: '$.result.statusCode', NumericEquals: 503, Next: S.failedStatus }],
         Default: S.successLambda,
       },
       [S.successLambda]: {
@@ -253,7 +256,10 @@ function partitionStates(task: TaskParts): Record<string, unknown> {
         OutputPath: '$.Passed',
         End: true,
       },
-      [S.failureLambda]: { Type: 'Fail', Cause: 'Invalid response.', Error: 'Lambda Error' },
+      // A task that failed (after its retries) fails with the error's cause, a 503 answer with the poll's
+      // own cause (its `detail`); the iteration's result then names it.
+      [S.failureLambda]: { Type: 'Fail', CausePath: '$.Error.Cause', Error: 'Lambda Error' },
+      [S.failedStatus]: { Type: 'Fail', CausePath: '$.result.detail', Error: 'Lambda Error' },
     },
   };
 }
@@ -272,11 +278,8 @@ function resultStates(): Record<string, unknown> {
       Default: S.done,
     },
     [S.done]: { Type: 'Succeed' },
-    [S.error]: {
-      Type: 'Fail',
-      Error: 'PollerIterationFailed',
-      Cause: 'At least one partition task failed; see the execution history.',
-    },
+    // The cause is the iterations' results: each failed one reads "Task Failed: iteration <n>: <cause>".
+    [S.error]: { Type: 'Fail', Error: 'PollerIterationFailed', CausePath: '$.output' },
   };
 }
 

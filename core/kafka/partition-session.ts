@@ -3,9 +3,10 @@
  * exactly ONE partition from the committed offset of the source's consumer group WITHOUT becoming a member
  * of that group (kafkajs has no `assign()`):
  *   1. The group's committed offset (the next offset to read) and the partition's watermarks are read with
- *      OffsetFetch and ListOffsets (offsets.ts); with no committed offset the reader starts at the low or
- *      high watermark according to the starting position. A committed offset below the low watermark
- *      (retention deleted it) is clamped up to the low watermark.
+ *      OffsetFetch and ListOffsets (offsets.ts); where the read starts is decided as a Kafka consumer
+ *      decides it (start-offset.ts): the committed offset inside the log; with none, the low or high
+ *      watermark per the starting position; outside the log, the offset reset policy. Any start other than
+ *      the committed offset is reported (`start.reset`) for the caller to commit, log and count.
  *   2. Records are read with Fetch requests sent straight to the partition leader through kafkajs' own
  *      Cluster/Broker objects (internals.ts, leader-fetch.ts). No group is joined: no rebalance, no
  *      group.initial.rebalance.delay.ms wait, no other reader disturbed. While behind, a second connection
@@ -22,6 +23,12 @@ import { disconnectQuietly, type InternalCluster, internalCluster } from './inte
 import { MemberlessCommitter, readCommittedOffsets, readPartitionWatermarks } from './offsets.js';
 import { type FetcherSettings, PartitionFetcher, type ReaderStats } from './partition-fetcher.js';
 import type { PartitionRecord, StartingPosition } from './records.js';
+import {
+  decideStart,
+  defaultOffsetReset,
+  type OffsetResetPolicy,
+  type StartDecision,
+} from './start-offset.js';
 
 export type { ReaderStats } from './partition-fetcher.js';
 
@@ -33,6 +40,8 @@ export interface OpenPartitionOptions {
   readonly groupId: string;
   /** Start when the group has no committed offset for the partition. */
   readonly startingPosition: StartingPosition;
+  /** A committed offset outside the log: start at the log start, the log end, or fail (default per position). */
+  readonly offsetReset?: OffsetResetPolicy;
   /** Longest time a broker holds a fetch open waiting for data (default 500 ms). */
   readonly fetchMaxWaitMs?: number;
   /** Bytes per fetch for the partition (default 4 MiB). */
@@ -55,6 +64,8 @@ export interface OpenPartitionOptions {
 export interface PartitionSession {
   /** The group's committed offset when the session opened, or null when it had none. */
   readonly committedOffset: string | null;
+  /** Where the session starts and why; a `reset` must be committed (`commit(start.offset)`) before reading. */
+  readonly start: StartDecision;
   /** First offset this session reads. */
   readonly startOffset: string;
   /** Low watermark when the session opened. */
@@ -96,6 +107,7 @@ interface StartOffsets {
   readonly start: bigint;
   readonly low: bigint;
   readonly high: bigint;
+  readonly decision: StartDecision;
 }
 
 /**
@@ -146,25 +158,21 @@ async function readStartOffsets(cluster: InternalCluster, opts: OpenPartitionOpt
     ]);
     const { low, high } = watermarks;
     const committed = committedBy.get(partition) ?? null;
-    return { committed, low, high, start: startOffset(committed, low, high, opts.startingPosition) };
+    const decision = decideStart({
+      committed,
+      low,
+      high,
+      position: opts.startingPosition,
+      reset: opts.offsetReset ?? defaultOffsetReset(opts.startingPosition),
+      label: `${topic}/${partition}`,
+    });
+    return { committed, low, high, start: BigInt(decision.offset), decision };
   } catch (error) {
     if (error instanceof NonRetriableError) throw error;
     throw new RetriableError(`could not read offsets of ${topic}/${partition}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-}
-
-/** The committed offset clamped into [low, high], or the watermark the starting position names. */
-function startOffset(
-  committed: string | null,
-  low: bigint,
-  high: bigint,
-  position: StartingPosition,
-): bigint {
-  if (committed === null) return position === 'TRIM_HORIZON' ? low : high;
-  const c = BigInt(committed);
-  return c < low ? low : c > high ? high : c;
 }
 
 /** The session over its fetcher (a plain object: callers may wrap it by spreading it). */
@@ -176,6 +184,7 @@ function sessionOf(
 ): PartitionSession {
   return {
     committedOffset: offsets.committed,
+    start: offsets.decision,
     startOffset: offsets.start.toString(),
     lowWatermark: offsets.low.toString(),
     highWatermark: () => fetcher.latestHigh.toString(),

@@ -94,11 +94,13 @@ describe('poller state machine executed locally with the real handler', () => {
       scheduleInput({ iterations: 2, partitions: [0, 9], secondsWait: 0, lambdaName: 'poller' }),
       invokeRealHandler,
     );
-    expect(result).toEqual({
-      status: 'FAILED',
-      error: 'PollerIterationFailed',
-      cause: 'At least one partition task failed; see the execution history.',
-    });
+    // The execution's cause names each failed iteration and the poller's own error.
+    expect(result).toMatchObject({ status: 'FAILED', error: 'PollerIterationFailed' });
+    const iterations = (JSON.parse((result as { cause: string }).cause) as { $: string[] }).$;
+    expect(iterations).toEqual([
+      expect.stringMatching(/^Task Failed: iteration 1: .*partition 9 does not exist/),
+      expect.stringMatching(/^Task Failed: iteration 2: .*partition 9 does not exist/),
+    ]);
     expect((calls as { kafka_partition: number }[]).filter((c) => c.kafka_partition === 0)).toHaveLength(2);
   });
 });

@@ -1,9 +1,13 @@
 import type { PartitionSession } from '../../../core/kafka/partition-session.js';
 import type { PartitionRecord } from '../../../core/kafka/records.js';
+import { decideStart } from '../../../core/kafka/start-offset.js';
 import { createMemoryLock } from '../../../fallback-poller/lock.js';
 import type { PollPorts, ReaderPort, SinkEntryResult } from '../../../fallback-poller/ports.js';
 
-/** An in-memory partition log with a committed offset, behind the ReaderPort interface. */
+/**
+ * An in-memory partition log with a committed offset, behind the ReaderPort interface. `state.low` is the
+ * log start (records below it were deleted by retention); the start is decided as the real reader decides it.
+ */
 export function fakeLog(values: (string | null)[], topic = 'apic', partition = 0) {
   const log: PartitionRecord[] = values.map((v, i) => ({
     topic,
@@ -15,18 +19,25 @@ export function fakeLog(values: (string | null)[], topic = 'apic', partition = 0
     value: v === null ? null : Buffer.from(v),
     headers: [],
   }));
-  const state = { committed: null as string | null, commits: [] as string[], failCommit: false };
+  const state = { committed: null as string | null, commits: [] as string[], failCommit: false, low: 0 };
   const reader: ReaderPort = {
     async describe() {
       return [0, 1, 2];
     },
-    async open(): Promise<PartitionSession> {
-      let next = state.committed === null ? 0 : Number(state.committed);
-      const start = next;
+    async open(request): Promise<PartitionSession> {
+      const start = decideStart({
+        committed: state.committed,
+        low: BigInt(state.low),
+        high: BigInt(log.length),
+        position: request.startingPosition,
+        reset: request.offsetReset,
+      });
+      let next = Number(start.offset);
       return {
         committedOffset: state.committed,
-        startOffset: String(start),
-        lowWatermark: '0',
+        start,
+        startOffset: start.offset,
+        lowWatermark: String(state.low),
         highWatermark: () => String(log.length),
         nextOffset: () => String(next),
         stats: () => ({ fetches: 0, readAheads: 0, overlapRecords: 0, gaps: 0, peakBufferedBytes: 0 }),

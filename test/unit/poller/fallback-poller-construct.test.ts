@@ -192,8 +192,14 @@ describe('FallbackPoller construct', () => {
     });
   });
 
-  it('alarms on 503s, 203 streaks, lag, enrichment DLQ depth and failed executions, to the alarm topic', () => {
-    for (const metric of ['PollerCompletelyFailed', 'PollerPartitionLocked', 'PollerLag']) {
+  it('alarms on 503s, 203 streaks, lag, offsets out of range, records lost to retention, enrichment DLQ depth and failed executions, to the alarm topic', () => {
+    for (const metric of [
+      'PollerCompletelyFailed',
+      'PollerPartitionLocked',
+      'PollerLag',
+      'PollerOffsetOutOfRange',
+      'RecordsLostToRetention',
+    ]) {
       built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
         Namespace: 'KafkaPipes',
@@ -206,7 +212,7 @@ describe('FallbackPoller construct', () => {
       AlarmActions: Match.anyValue(),
     });
     built.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
-    expect(built.poller.alarms).toHaveLength(7);
+    expect(built.poller.alarms).toHaveLength(9);
   });
 
   it('alarms on failed schedule starts (its DLQ) and lost ones (dropped, not in the DLQ) of its own group', () => {

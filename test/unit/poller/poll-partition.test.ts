@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RetriableError } from '../../../core/errors.js';
 import {
   buildPipeKafkaRecord,
   compileRules,
@@ -8,7 +9,7 @@ import {
 } from '../../../enrichment/index.js';
 import { POLL_STATUS } from '../../../fallback-poller/constants.js';
 import { type PollSettings, pollPartition, pollStatus } from '../../../fallback-poller/poll-partition.js';
-import type { SinkPort } from '../../../fallback-poller/ports.js';
+import type { ReaderPort, SinkPort } from '../../../fallback-poller/ports.js';
 import { fakeLog, fakePorts } from './fake-ports.js';
 import apicEvent from './fixtures/apic-event.json' with { type: 'json' };
 import statusCases from './fixtures/status-cases.json' with { type: 'json' };
@@ -93,7 +94,8 @@ describe('pollPartition', () => {
       partition: 0,
       iteration: 1,
     });
-    expect(state.commits).toEqual(['50', '100', '120']);
+    // The group had no commit: its start offset is committed first (a Kafka consumer's position), then each chunk.
+    expect(state.commits).toEqual(['0', '50', '100', '120']);
     expect(lock.table.size).toBe(0);
   });
 
@@ -143,14 +145,20 @@ describe('pollPartition', () => {
       committed: 260,
       failed: 0,
     });
-    expect(state.commits).toEqual(['260']);
+    expect(state.commits).toEqual(['0', '260']);
   });
 
-  it('answers 204 when nothing is there', async () => {
-    const { reader } = fakeLog([]);
+  it('answers 204 when nothing is there, committing the start offset of a group that had none', async () => {
+    const { reader, state } = fakeLog([]);
     const { ports } = fakePorts(reader);
     const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
-    expect(res).toMatchObject({ ...POLL_STATUS.notFound, counts: { read: 0 }, committedOffset: null });
+    expect(res).toMatchObject({
+      ...POLL_STATUS.notFound,
+      counts: { read: 0 },
+      committedOffset: '0',
+      reset: { reason: 'no-committed-offset', policy: 'TRIM_HORIZON', from: null, to: '0' },
+    });
+    expect(state.commits).toEqual(['0']);
   });
 
   it('answers 203 when another reader holds the lock, and takes it over once expired', async () => {
@@ -185,14 +193,23 @@ describe('pollPartition', () => {
   });
 
   it('stops when the remaining time drops below the safety margin', async () => {
-    const { reader } = fakeLog(events(200));
-    let remaining = 20_000;
-    const { ports } = fakePorts(reader, {
-      remainingTimeMs: () => {
-        remaining -= 4_000;
-        return remaining;
+    // Each chunk read takes 4 s of a Lambda with 16 s left: 16, 12, then 8 s (< 10 s margin) at the third.
+    const { reader: base } = fakeLog(events(200));
+    let elapsed = 0;
+    const reader: ReaderPort = {
+      ...base,
+      async open(request) {
+        const session = await base.open(request);
+        return {
+          ...session,
+          poll: (max, wait) => {
+            elapsed += 4_000;
+            return session.poll(max, wait);
+          },
+        };
       },
-    });
+    };
+    const { ports } = fakePorts(reader, { remainingTimeMs: () => 16_000 - elapsed });
     const res = await pollPartition({ kafka_partition: 0 }, { ...settings, safetyMarginMs: 10_000 }, ports);
     expect(res).toMatchObject({
       statusCode: 200,
@@ -226,6 +243,7 @@ describe('pollPartition', () => {
 
   it('answers 503 when records were read and nothing could be committed', async () => {
     const { reader, state } = fakeLog(events(10));
+    state.committed = '0';
     state.failCommit = true;
     const { ports } = fakePorts(reader);
     const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
@@ -238,6 +256,7 @@ describe('pollPartition', () => {
 
   it('does not commit once the lock was taken over', async () => {
     const { reader, state } = fakeLog(events(10));
+    state.committed = '0';
     const { ports, lock } = fakePorts(reader);
     const original = lock.renew.bind(lock);
     lock.renew = async (r) => {
@@ -246,8 +265,180 @@ describe('pollPartition', () => {
     };
     const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
     expect(res).toMatchObject({ statusCode: 503, stopReason: 'lock-lost' });
-    expect(state.committed).toBeNull();
+    expect(state.committed).toBe('0');
+    expect(state.commits).toEqual([]);
     expect(lock.table.get('apic_0')?.owner).toBe('thief');
+  });
+
+  it('LATEST: the first poll commits the log end, so records produced after it are read by the next poll', async () => {
+    // Arrange: 30 records exist before the first poll; 20 more arrive after it.
+    const { reader, state, log } = fakeLog(events(50));
+    const before = log.splice(30);
+    const { ports, delivered } = fakePorts(reader);
+    const latest = { ...settings, startingPosition: 'LATEST' as const };
+
+    // Act
+    const first = await pollPartition({ kafka_partition: 0 }, latest, ports);
+    log.push(...before);
+    const second = await pollPartition({ kafka_partition: 0 }, latest, ports);
+
+    // Assert
+    expect(first).toMatchObject({
+      ...POLL_STATUS.notFound,
+      committedOffset: '30',
+      lag: '0',
+      reset: { reason: 'no-committed-offset', policy: 'LATEST', from: null, to: '30' },
+    });
+    expect(second).toMatchObject({ ...POLL_STATUS.fullyProcessed, counts: { read: 20, committed: 20 } });
+    expect(second.reset).toBeUndefined();
+    expect(delivered).toHaveLength(20);
+    expect(state.commits).toEqual(['30', '50']);
+  });
+
+  it('a commit above the log end (topic recreated) resets to the log start by default, with a WARN log and the reset in the response', async () => {
+    // Arrange
+    const { reader, state } = fakeLog(events(100));
+    state.committed = '300';
+    const warnings: unknown[] = [];
+    const { ports } = fakePorts(reader, {
+      logger: { debug() {}, info() {}, error() {}, warn: (m, c) => warnings.push({ m, ...c }) },
+    });
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+
+    // Assert
+    expect(res).toMatchObject({
+      ...POLL_STATUS.fullyProcessed,
+      counts: { read: 100, committed: 100 },
+      committedOffset: '100',
+      reset: {
+        reason: 'above-log-end',
+        policy: 'earliest',
+        from: '300',
+        to: '0',
+        logStart: '0',
+        logEnd: '100',
+      },
+    });
+    expect(state.commits).toEqual(['0', '50', '100']);
+    expect(warnings).toContainEqual(
+      expect.objectContaining({ m: 'committed offset out of range: offset reset', from: '300', to: '0' }),
+    );
+  });
+
+  it('offsetReset fail: a commit outside the log answers 503 and reads and commits nothing', async () => {
+    // Arrange
+    const { reader, state } = fakeLog(events(100));
+    state.committed = '300';
+    const { ports, lock } = fakePorts(reader);
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, offsetReset: 'fail' }, ports);
+
+    // Assert
+    expect(res).toMatchObject({
+      ...POLL_STATUS.completelyFailed,
+      stopReason: 'offset-out-of-range',
+      counts: { read: 0, committed: 0 },
+      committedOffset: '300',
+      reset: { reason: 'above-log-end', policy: 'fail', from: '300', to: '300' },
+    });
+    expect(res.detail).toContain('the offset reset policy is fail');
+    expect(state.commits).toEqual([]);
+    expect(lock.table.size).toBe(0);
+  });
+
+  it('records deleted by retention before they were read: counted, logged as ERROR with the offset range, then read from the log start', async () => {
+    // Arrange: committed 10, retention deleted offsets 10..59.
+    const { reader, state } = fakeLog(events(100));
+    state.committed = '10';
+    state.low = 60;
+    const errors: Record<string, unknown>[] = [];
+    const { ports } = fakePorts(reader, {
+      logger: { debug() {}, info() {}, warn() {}, error: (m, c) => errors.push({ m, ...c }) },
+    });
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+
+    // Assert
+    expect(res).toMatchObject({
+      ...POLL_STATUS.fullyProcessed,
+      counts: { read: 40, committed: 40 },
+      reset: { reason: 'below-log-start', from: '10', to: '60', lostToRetention: '50' },
+    });
+    expect(errors).toContainEqual(
+      expect.objectContaining({ m: 'records lost to retention', lostOffsets: '10-59', lostCount: '50' }),
+    );
+    expect(state.commits).toEqual(['60', '100']);
+  });
+
+  it('a lock table failure on the renew before a commit ends the poll with 503 (not a throw), commits nothing and still releases', async () => {
+    // Arrange
+    const { reader, state } = fakeLog(events(10));
+    state.committed = '0';
+    const errors: Record<string, unknown>[] = [];
+    const { ports, lock } = fakePorts(reader, {
+      logger: { debug() {}, info() {}, warn() {}, error: (m, c) => errors.push({ m, ...c }) },
+    });
+    const released: string[] = [];
+    lock.renew = async () => {
+      throw new Error('lock table renew failed: ProvisionedThroughputExceededException');
+    };
+    const release = lock.release.bind(lock);
+    lock.release = async (r) => {
+      released.push(r.key);
+      return release(r);
+    };
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+
+    // Assert
+    expect(res).toMatchObject({
+      ...POLL_STATUS.completelyFailed,
+      stopReason: 'lock-renew-failed',
+      counts: { read: 10, committed: 0, failed: 10 },
+    });
+    expect(res.detail).toContain('ProvisionedThroughputExceededException');
+    expect(state.commits).toEqual([]);
+    expect(released).toEqual(['apic_0']);
+    expect(lock.table.size).toBe(0);
+    expect(errors).toContainEqual(
+      expect.objectContaining({ m: 'poll finished', statusCode: 503, detail: res.detail }),
+    );
+  });
+
+  it('a Kinesis call that never answers is aborted when only the finish reserve is left (503 before the Lambda timeout)', async () => {
+    // Arrange: a sink that answers only to its abort signal; 6.4 s left = 0.4 s for the delivery.
+    const { reader, state } = fakeLog(events(10));
+    state.committed = '0';
+    const sink: SinkPort = {
+      putRecords: (_entries, options) =>
+        new Promise((_resolve, reject) => {
+          options?.abortSignal?.addEventListener('abort', () => reject(new RetriableError('aborted')));
+        }),
+    };
+    const started = Date.now();
+    const { ports, lock } = fakePorts(reader, {
+      sink,
+      remainingTimeMs: () => 6_400 - (Date.now() - started),
+    });
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, safetyMarginMs: 0 }, ports);
+
+    // Assert
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(res).toMatchObject({
+      ...POLL_STATUS.completelyFailed,
+      stopReason: 'kinesis-retries-exhausted',
+      counts: { read: 10, committed: 0 },
+    });
+    expect(res.detail).toContain('delivery deadline');
+    expect(state.commits).toEqual([]);
+    expect(lock.table.size).toBe(0);
   });
 
   it.each([

@@ -24,6 +24,7 @@ function recorder(answer: (call: Call, n: number) => unknown) {
 const ok = (call: Call) => ({
   statusCode: 200,
   message: 'ok',
+  detail: '',
   counts: { read: 1 },
   partition: call.kafka_partition,
 });
@@ -133,23 +134,33 @@ describe('poller state machine definition', () => {
         if (call.kafka_partition === 1) throw new Error('partition 1 does not exist in topic apic');
         return ok(call);
       },
+      cause: 'partition 1 does not exist in topic apic',
     },
     {
       name: 'a 503 answer',
-      answer: (call: Call) => (call.kafka_partition === 1 ? { ...ok(call), statusCode: 503 } : ok(call)),
+      answer: (call: Call) =>
+        call.kafka_partition === 1
+          ? { ...ok(call), statusCode: 503, detail: 'lock renew before commit failed: table unavailable' }
+          : ok(call),
+      cause: 'lock renew before commit failed: table unavailable',
     },
-  ])('fails the execution on $name, after running every iteration', async ({ answer }) => {
-    const { calls, invoke } = recorder(answer);
-    const result = await runPollerDefinitionLocally(
-      buildPollerDefinition(),
-      scheduleInput({ iterations: 2, partitions: [0, 1], secondsWait: 0, lambdaName: 'poller' }),
-      invoke,
-    );
-    expect(result).toEqual({
-      status: 'FAILED',
-      error: 'PollerIterationFailed',
-      cause: 'At least one partition task failed; see the execution history.',
-    });
-    expect(calls.filter((c) => c.kafka_partition === 0)).toHaveLength(2);
-  });
+  ])(
+    'fails the execution on $name, after running every iteration, naming the cause',
+    async ({ answer, cause }) => {
+      const { calls, invoke } = recorder(answer);
+      const result = await runPollerDefinitionLocally(
+        buildPollerDefinition(),
+        scheduleInput({ iterations: 2, partitions: [0, 1], secondsWait: 0, lambdaName: 'poller' }),
+        invoke,
+      );
+      expect(result).toMatchObject({ status: 'FAILED', error: 'PollerIterationFailed' });
+      const iterations = (JSON.parse((result as { cause: string }).cause) as { $: string[] }).$;
+      expect(iterations).toHaveLength(2);
+      iterations.forEach((r, i) => {
+        expect(r.startsWith(`Task Failed: iteration ${i + 1}: `)).toBe(true);
+        expect(r).toContain(cause);
+      });
+      expect(calls.filter((c) => c.kafka_partition === 0)).toHaveLength(2);
+    },
+  );
 });
