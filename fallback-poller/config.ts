@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError, type ConfigIssue, formatIssues } from '../core/errors.js';
+import { OFFSET_RESET_POLICIES } from '../core/kafka/start-offset.js';
 import {
   FALLBACK_NAMES,
   KEY_FORMAT_NAMES,
@@ -54,6 +55,7 @@ export const pollerRuntimeSchema = z.strictObject({
   topic: nonEmpty(),
   groupId: nonEmpty(),
   startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
+  offsetReset: z.optional(z.enum(OFFSET_RESET_POLICIES)),
   eventSource: z.enum([KAFKA_EVENT_SOURCE.selfManaged, KAFKA_EVENT_SOURCE.msk]),
   /** Bootstrap servers (comma separated) or the MSK cluster ARN: the cluster identity in eventIds. */
   cluster: nonEmpty(),

@@ -111,6 +111,7 @@ export function createPoller(options: CreatePollerOptions) {
       topic: config.topic,
       groupId: config.groupId,
       startingPosition: config.startingPosition,
+      ...(config.offsetReset ? { offsetReset: config.offsetReset } : {}),
       eventSource: config.eventSource,
       cluster: config.cluster,
       rules: await options.rules(),

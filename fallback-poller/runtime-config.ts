@@ -85,6 +85,7 @@ export function pollerRuntimeConfig(
     topic: source.topic,
     groupId: source.consumerGroupId,
     startingPosition: source.startingPosition,
+    ...(poller.offsetReset ? { offsetReset: poller.offsetReset } : {}),
     eventSource: client.eventSource,
     cluster: client.cluster,
     brokers: [...(dial.brokers ?? source.brokers ?? [])],

@@ -9,6 +9,7 @@
  * This module is runtime-safe: it never imports aws-cdk-lib.
  */
 import { z } from 'zod';
+import { OFFSET_RESET_POLICIES } from '../core/kafka/start-offset.js';
 import {
   FALLBACK_NAMES,
   KEY_FORMAT_NAMES,
@@ -172,6 +173,13 @@ export const pollerSchema = z.strictObject({
   maxRecordsPerInvocation: int().min(1).max(100_000).default(1000),
   timeoutSeconds: int().min(10).max(900).default(65),
   lockTtlSeconds: int().min(10).max(3600).default(120),
+  offsetReset: z
+    .enum(OFFSET_RESET_POLICIES)
+    .optional()
+    .meta({
+      description:
+        'A committed offset outside the log (records deleted by retention, topic recreated): earliest, latest or fail. Default: earliest for TRIM_HORIZON, latest for LATEST.',
+    }),
 });
 
 /** The whole source file. Unknown fields are rejected (typos get a "did you mean"). */

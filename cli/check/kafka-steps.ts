@@ -1,8 +1,9 @@
 /**
  * The Kafka steps of `check`, run on the connected admin probe: metadata (advertised listeners), topic
- * (with the closest existing name), partitions (leaders, replication) and the consumer group with its lag.
+ * (with the closest existing name), partitions (leaders, replication) and the consumer group with its lag
+ * and any committed offset outside the log (records lost to retention, a recreated or truncated topic).
  */
-import type { AdminProbe } from '../../core/kafka/admin-probe.js';
+import type { AdminProbe, PartitionLag } from '../../core/kafka/admin-probe.js';
 import { didYouMean } from '../../pipes/load-sources.js';
 import { diagnoseKafka } from './diagnose.js';
 import { type StepLog, timed } from './engine.js';
@@ -109,14 +110,17 @@ async function groupStep(plan: CheckPlan, probe: AdminProbe, log: StepLog): Prom
   const total = lag.reduce((a, p) => a + BigInt(p.lag), 0n);
   const committed = lag.filter((p) => p.committed !== null).length;
   const pollerBusy = plan.engine === 'poller' && g.members > 0;
+  const outside = offsetsOutsideLog(lag);
   log.push({
     step: 'group',
-    status: pollerBusy ? 'warn' : 'pass',
+    status: pollerBusy || outside ? 'warn' : 'pass',
     ms: group.ms,
     message:
-      g.state !== 'Dead'
+      (g.state !== 'Dead'
         ? `group ${plan.groupId}: ${g.state}, ${g.members} member(s), offsets committed on ${committed}/${lag.length} partition(s), lag ${total}`
-        : `group ${plan.groupId} does not exist yet: the first run starts at the starting position (lag ${total})`,
+        : `group ${plan.groupId} does not exist yet: the first run starts at the starting position (lag ${total})`) +
+      (outside ? `; ${outside.message}` : ''),
+    ...(outside && !pollerBusy ? { cause: outside.cause, fix: outside.fix } : {}),
     ...(pollerBusy
       ? {
           cause:
@@ -126,4 +130,44 @@ async function groupStep(plan: CheckPlan, probe: AdminProbe, log: StepLog): Prom
       : {}),
     details: { state: g.state, members: g.members, lag },
   });
+}
+
+/**
+ * Committed offsets outside the log, as `kafka-consumer-groups --describe` would show them: below the log
+ * start (records deleted by retention before the group read them) or above the log end (a negative LAG: the
+ * topic was recreated, or its log truncated). Undefined when every commit lies inside the log.
+ */
+export function offsetsOutsideLog(
+  lag: readonly PartitionLag[],
+): { message: string; cause: string; fix: string } | undefined {
+  const lost: string[] = [];
+  const beyond: string[] = [];
+  for (const p of lag) {
+    if (p.committed === null) continue;
+    const c = BigInt(p.committed);
+    if (c < BigInt(p.logStart))
+      lost.push(
+        `partition ${p.partition}: ${BigInt(p.logStart) - c} records (offsets ${c}-${BigInt(p.logStart) - 1n})`,
+      );
+    else if (c > BigInt(p.logEnd))
+      beyond.push(`partition ${p.partition}: committed ${c} > log end ${p.logEnd}`);
+  }
+  if (lost.length === 0 && beyond.length === 0) return undefined;
+  const parts = [
+    ...(lost.length > 0 ? [`records lost to retention before they were read: ${lost.join(', ')}`] : []),
+    ...(beyond.length > 0
+      ? [`committed offsets beyond the log end (topic recreated or truncated): ${beyond.join(', ')}`]
+      : []),
+  ];
+  return {
+    message: parts.join('; '),
+    cause:
+      lost.length > 0
+        ? "the topic's retention deleted records the group had not read yet"
+        : 'the topic was deleted and created again (its offsets restart at 0) or its log was truncated',
+    fix:
+      'the poller applies poller.offsetReset at its next poll (earliest by default for TRIM_HORIZON) and counts the loss (RecordsLostToRetention); ' +
+      'for a recreated topic, clear the eventId de-duplication state of its consumers (eventIds restart with the offsets, fallback-poller/README.md); ' +
+      'raise retention.ms or read faster so records are read before they expire',
+  };
 }

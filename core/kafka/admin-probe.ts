@@ -40,6 +40,8 @@ export interface PartitionLag {
   readonly partition: number;
   /** Committed offset or null when the group never committed for the partition. */
   readonly committed: string | null;
+  /** First offset still in the log (low watermark). */
+  readonly logStart: string;
   readonly logEnd: string;
   /** logEnd - committed (logEnd - low when nothing committed). */
   readonly lag: string;
@@ -135,7 +137,7 @@ export function fetchGroupLag(
     return watermarks.map(({ partition, low, high }) => {
       const committed = committedBy.get(partition) ?? null;
       const lag = high - (committed !== null ? BigInt(committed) : low);
-      return { partition, committed, logEnd: high.toString(), lag: lag.toString() };
+      return { partition, committed, logStart: low.toString(), logEnd: high.toString(), lag: lag.toString() };
     });
   });
 }

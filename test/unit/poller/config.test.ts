@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readPollerEnv } from '../../../fallback-poller/config.js';
+import { pollerRuntimeConfig } from '../../../fallback-poller/runtime-config.js';
+import { parseSourceFile } from '../../../pipes/load-sources.js';
 
 const valid = {
   sourceName: 'apic',
@@ -23,6 +25,33 @@ const valid = {
 describe('readPollerEnv', () => {
   it('accepts the construct output', () => {
     expect(readPollerEnv({ POLLER_CONFIG: JSON.stringify(valid) }).sourceName).toBe('apic');
+  });
+
+  it('carries offsetReset from the poller block of the source file into POLLER_CONFIG', () => {
+    // Arrange
+    const source = parseSourceFile(
+      [
+        'name: legacy',
+        'kind: self-managed',
+        'brokers: [b1:9093]',
+        'topic: t',
+        'engine: poller',
+        'poller: {offsetReset: fail}',
+        'target: {type: kinesis, streamName: s}',
+      ].join('\n'),
+      'sources/legacy.yaml',
+    );
+    const resources = { truststoreBucket: 'b', streamName: 's', dlqUrl: valid.dlqUrl, lockTable: 'lock' };
+
+    // Act
+    const config = pollerRuntimeConfig(source, resources);
+
+    // Assert
+    expect(config.offsetReset).toBe('fail');
+    expect(readPollerEnv({ POLLER_CONFIG: JSON.stringify(config) }).offsetReset).toBe('fail');
+    expect(() => readPollerEnv({ POLLER_CONFIG: JSON.stringify({ ...valid, offsetReset: 'none' }) })).toThrow(
+      /POLLER_CONFIG\.offsetReset/,
+    );
   });
 
   it.each([
