@@ -173,13 +173,10 @@ export const pollerSchema = z.strictObject({
   maxRecordsPerInvocation: int().min(1).max(100_000).default(1000),
   timeoutSeconds: int().min(10).max(900).default(65),
   lockTtlSeconds: int().min(10).max(3600).default(120),
-  offsetReset: z
-    .enum(OFFSET_RESET_POLICIES)
-    .optional()
-    .meta({
-      description:
-        'A committed offset outside the log (records deleted by retention, topic recreated): earliest, latest or fail. Default: earliest for TRIM_HORIZON, latest for LATEST.',
-    }),
+  offsetReset: z.enum(OFFSET_RESET_POLICIES).optional().meta({
+    description:
+      'A committed offset outside the log (records deleted by retention, topic recreated): earliest, latest or fail. Default: earliest for TRIM_HORIZON, latest for LATEST.',
+  }),
 });
 
 /** The whole source file. Unknown fields are rejected (typos get a "did you mean"). */
