@@ -2,14 +2,15 @@
  * AWS SDK v3 clients for the CLI, created lazily. `--endpoint-url` points every client at a local emulator.
  * Without it the SDK itself reads AWS_ENDPOINT_URL_<SERVICE> and then AWS_ENDPOINT_URL, in that order, so
  * one service can go to one emulator and the rest to another. With an emulator endpoint (either way), S3
- * uses path-style addressing and Kinesis HTTP/1.1 (NodeHttpHandler), which emulators need.
+ * uses path-style addressing. Every client speaks HTTP/1.1 through a handler whose timeouts end a hung
+ * request (core/aws-http.ts): a dead or silent endpoint fails the command instead of hanging it.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type HttpTimeouts, timedHttpHandler } from '../../core/aws-http.js';
 
 /** Global AWS flags. */
 export interface AwsOptions {
@@ -26,12 +27,27 @@ export interface CliAwsClients {
   readonly lambda: LambdaClient;
 }
 
+/**
+ * HTTP timeouts of one attempt: 30 s for the small calls (secrets, objects, queue messages, PutRecords);
+ * a synchronous Lambda invoke (DLQ replay) may run for the function's whole timeout, at most 900 s.
+ */
+export const CLI_HTTP_TIMEOUTS: { readonly default: HttpTimeouts; readonly lambda: HttpTimeouts } = {
+  default: { connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000 },
+  lambda: { connectionTimeoutMs: 5_000, requestTimeoutMs: 910_000 },
+};
+
 /** Creates the clients on first use, so commands that need none never resolve credentials. */
-export function cliAwsClients(opts: AwsOptions = {}, env: NodeJS.ProcessEnv = process.env): CliAwsClients {
+export function cliAwsClients(
+  opts: AwsOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+  timeouts: typeof CLI_HTTP_TIMEOUTS = CLI_HTTP_TIMEOUTS,
+): CliAwsClients {
   const base = {
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
   };
+  /** The base settings with a handler of its own (a client destroys its handler with itself). */
+  const timed = () => ({ ...base, requestHandler: timedHttpHandler(timeouts.default) });
   /** Whether `service` (the SDK's env suffix, e.g. KINESIS) is sent to a custom (emulator) endpoint. */
   const emulated = (service: string) =>
     Boolean(opts.endpointUrl || env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL);
@@ -43,29 +59,25 @@ export function cliAwsClients(opts: AwsOptions = {}, env: NodeJS.ProcessEnv = pr
   };
   return {
     get secretsManager() {
-      return lazy(SecretsManagerClient, () => new SecretsManagerClient(base));
+      return lazy(SecretsManagerClient, () => new SecretsManagerClient(timed()));
     },
     get s3() {
       return lazy(
         S3Client,
-        () => new S3Client({ ...base, ...(emulated('S3') ? { forcePathStyle: true } : {}) }),
+        () => new S3Client({ ...timed(), ...(emulated('S3') ? { forcePathStyle: true } : {}) }),
       );
     },
     get sqs() {
-      return lazy(SQSClient, () => new SQSClient(base));
+      return lazy(SQSClient, () => new SQSClient(timed()));
     },
     get kinesis() {
-      return lazy(
-        KinesisClient,
-        () =>
-          new KinesisClient({
-            ...base,
-            ...(emulated('KINESIS') ? { requestHandler: new NodeHttpHandler() } : {}),
-          }),
-      );
+      return lazy(KinesisClient, () => new KinesisClient(timed()));
     },
     get lambda() {
-      return lazy(LambdaClient, () => new LambdaClient(base));
+      return lazy(
+        LambdaClient,
+        () => new LambdaClient({ ...base, requestHandler: timedHttpHandler(timeouts.lambda) }),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * AWS SDK v3 clients pointed at the test bed's moto server (credentials 'test'; Kinesis over HTTP/1.1 with
- * NodeHttpHandler, which the emulator needs).
+ * AWS SDK v3 clients pointed at the test bed's moto server (credentials 'test'; Kinesis over HTTP/1.1, which
+ * the emulator needs, through a handler whose timeouts end a hung request: core/aws-http.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -9,7 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { timedHttpHandler } from '../../core/aws-http.js';
 
 /** Clients created by {@link awsClients}. */
 export interface AwsClients {
@@ -39,7 +39,7 @@ export function awsClients(endpoint: string, region = 'us-east-1'): AwsClients {
   const base = { ...config, maxAttempts: 2 };
   const kinesis = new KinesisClient({
     ...base,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    requestHandler: timedHttpHandler({ connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000 }),
   });
   const sqs = new SQSClient(base);
   const s3 = new S3Client({ ...base, forcePathStyle: true });

@@ -239,8 +239,8 @@ async function startOnce(opts: KafkaBrokerOptions, version: string): Promise<Kaf
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': dataDir,
     'num.partitions': '1',
-    // No time-based retention: the generated records carry fixed timestamps (2025, devkit/apic-generator.ts),
-    // which the default 7-day retention would delete in the middle of a test. Topic configs still override it.
+    // No time-based retention, a second guard: fixtures stamp records with current times (fixtureTimestamp in
+    // devkit/testbed/kafka.ts), but a test may still produce old stamps on purpose. Topic configs override it.
     'log.retention.ms': '-1',
     'offsets.topic.replication.factor': '1',
     'offsets.topic.num.partitions': '10',

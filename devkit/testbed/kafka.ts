@@ -67,6 +67,42 @@ export async function createTopic(
   }
 }
 
+/**
+ * Kafka's default time retention (`log.retention.hours` = 168): a record whose timestamp is older is deleted
+ * at the broker's next retention check, maybe before a test reads it
+ * (https://kafka.apache.org/documentation/#brokerconfigs_log.retention.hours).
+ */
+export const KAFKA_DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Throws when a fixture timestamp (epoch ms, as a string) is older than `retentionMs` or in the future: test
+ * data must survive any broker's default retention, whatever the bed's own setting.
+ */
+export function assertWithinRetention(
+  timestamps: readonly string[],
+  nowMs: number = Date.now(),
+  retentionMs: number = KAFKA_DEFAULT_RETENTION_MS,
+): void {
+  for (const t of timestamps) {
+    const ms = Number(t);
+    if (!Number.isFinite(ms) || ms <= nowMs - retentionMs || ms > nowMs) {
+      throw new RangeError(
+        `fixture timestamp ${t} (${Number.isFinite(ms) ? new Date(ms).toISOString() : 'not a number'}) is outside the last ${retentionMs} ms: retention would delete the record (or it lies in the future); stamp fixtures with fixtureTimestamp()`,
+      );
+    }
+  }
+}
+
+/**
+ * A fixture record timestamp: `offsetMs` after a start 10 minutes before `nowMs` (so up to 600,000 records a
+ * millisecond apart stay in the past), inside any broker's retention.
+ */
+export function fixtureTimestamp(offsetMs: number, nowMs: number = Date.now()): string {
+  const t = String(nowMs - 600_000 + offsetMs);
+  assertWithinRetention([t], nowMs);
+  return t;
+}
+
 /** A record to produce. Strings are written as UTF-8. */
 export interface ProduceMessage {
   readonly key?: string | Buffer | null;

@@ -11,7 +11,13 @@ import { emptyStats, startPipeRunner } from '../../devkit/local/pipe-runner.js';
 import { planSource } from '../../devkit/local/plan.js';
 import { createLocalEnrichment, quietLogger } from '../../devkit/local/wiring.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
-import { createTopic, kafkaConnections, openProducer, uniqueName } from '../../devkit/testbed/kafka.js';
+import {
+  createTopic,
+  fixtureTimestamp,
+  kafkaConnections,
+  openProducer,
+  uniqueName,
+} from '../../devkit/testbed/kafka.js';
 import type { CanonicalRecord } from '../../enrichment/index.js';
 import { parseSourceFile } from '../../pipes/load-sources.js';
 
@@ -83,12 +89,13 @@ describe('local Pipe runner', () => {
       'APP1',
       'APP1',
     ];
+    const now = Date.now();
     const messages = apps.map((app, i) => ({
       partition: 0,
       key: i % 2 === 0 ? `k${i}` : null,
       value: JSON.stringify({ app_name: app, status_code: '200 OK', transaction_id: `t${i}` }),
       headers: { h: `v${i}` },
-      timestamp: String(1_700_000_000_000 + i),
+      timestamp: fixtureTimestamp(i, now),
     }));
 
     // Act
@@ -110,7 +117,7 @@ describe('local Pipe runner', () => {
         topic,
         partition: '0',
         offset: Number(where[i]?.offset),
-        timestamp: 1_700_000_000_000 + i,
+        timestamp: Number(fixtureTimestamp(i, now)),
         timestampType: 'CREATE_TIME',
         key: i % 2 === 0 ? Buffer.from(`k${i}`).toString('base64') : null,
         value: Buffer.from(messages[i]?.value as string).toString('base64'),

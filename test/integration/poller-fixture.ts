@@ -12,7 +12,7 @@ import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import { createApicGenerator } from '../../devkit/apic-generator.js';
 import type { AwsClients } from '../../devkit/testbed/aws.js';
-import { createTopic, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
+import { createTopic, fixtureTimestamp, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
 import { readAllRecords } from '../../devkit/testbed/kinesis.js';
 import type { TestBedInfo } from '../../devkit/testbed/testbed.js';
 import {
@@ -137,7 +137,10 @@ export async function setupPollerResources(
   };
 }
 
-/** Produces `perPartition` API Connect events (keys, headers, explicit timestamps) to every partition. */
+/**
+ * Produces `perPartition` (≤ 20,000) API Connect events (keys, headers, current timestamps: fixtureTimestamp)
+ * to every partition.
+ */
 export async function produceApicEvents(
   conn: KafkaConnection,
   topic: string,
@@ -147,12 +150,14 @@ export async function produceApicEvents(
 ): Promise<ProducedRecord[]> {
   const gen = createApicGenerator({ seed });
   const out: ProducedRecord[] = [];
+  const now = Date.now();
   for (let p = 0; p < partitions; p++) {
+    // Current timestamps (never older than any retention), ascending per partition, distinct across them.
     const batch = Array.from({ length: perPartition }, (_, i) => ({
       partition: p,
       key: `app-${(i * 7 + p) % 5}`,
       value: JSON.stringify(gen.next()),
-      timestamp: String(1_735_689_600_000 + p * 1_000_000 + i),
+      timestamp: fixtureTimestamp(p * 20_000 + i, now),
       headers: { 'x-origin': `gw-${p}`, 'x-seq': String(i) },
     }));
     // ≤ 200 records (~700 KB) per produce call: the broker's default message.max.bytes is 1 MB a batch.
