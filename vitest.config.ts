@@ -24,6 +24,7 @@ const BROKER_FACING = [
   'test/integration/cli-check.test.ts',
   'test/integration/cli-dlq-from-kafka.test.ts',
   'test/integration/consumer-group-command.test.ts',
+  'test/integration/poller-offsets.test.ts',
   'test/integration/local-pipe-runner.test.ts',
 ];
 
