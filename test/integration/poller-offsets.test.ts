@@ -189,6 +189,7 @@ describe('poller offsets, checked with ConsumerGroupCommand', () => {
     await commitAs(config, 0, '10');
     const admin = createKafka(conns.plaintext).admin();
     await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [config.topic] }); // deleteTopicRecords needs the leaders
     await admin.deleteTopicRecords({ topic: config.topic, partitions: [{ partition: 0, offset: '1510' }] });
     await admin.disconnect();
     const found = offsetsOutsideLog(await fetchGroupLag(conns.plaintext, config.groupId, config.topic));
