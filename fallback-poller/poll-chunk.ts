@@ -118,13 +118,33 @@ async function sendPoisonRecords(
 ): Promise<boolean> {
   if (dlq.length === 0) return true;
   try {
-    await job.ports.dlq.send(dlq);
+    await withinDeadline(
+      job.ports.dlq.send(dlq),
+      job.ports.remainingTimeMs() - FINISH_RESERVE_MS,
+      'DLQ send',
+    );
     progress.counts.dlq += dlq.length;
     return true;
   } catch (error) {
     stop(progress, STOP_REASON.dlqFailed, (error as Error).message);
     progress.counts.failed += chunkSize;
     return false;
+  }
+}
+
+/**
+ * Rejects when `work` has not settled within `ms` (the poll's time budget); the call itself ends later by its
+ * client's own timeouts (aws-clients.ts), and a late success only duplicates DLQ entries.
+ */
+async function withinDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: delivery deadline reached`)), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -441,6 +441,30 @@ describe('pollPartition', () => {
     expect(lock.table.size).toBe(0);
   });
 
+  it('a DLQ send that never answers ends the poll at the same deadline (503 dlq-failed)', async () => {
+    // Arrange: a poison record in the chunk; the DLQ never answers; 6.3 s left = 0.3 s for the delivery.
+    const { reader, state } = fakeLog(['not json', ...events(3)]);
+    state.committed = '0';
+    const started = Date.now();
+    const { ports } = fakePorts(reader, {
+      dlq: { send: () => new Promise(() => undefined) },
+      remainingTimeMs: () => 6_300 - (Date.now() - started),
+    });
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, safetyMarginMs: 0 }, ports);
+
+    // Assert
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(res).toMatchObject({
+      ...POLL_STATUS.completelyFailed,
+      stopReason: 'dlq-failed',
+      detail: 'DLQ send: delivery deadline reached',
+      counts: { read: 4, committed: 0 },
+    });
+    expect(state.commits).toEqual([]);
+  });
+
   it.each([
     [
       { kafka_partition: -1 },
