@@ -17,7 +17,7 @@ import { awsClients } from '../../devkit/testbed/aws.js';
 import { describeGroup } from '../../devkit/testbed/consumer-group-command.js';
 import { type FaultProxy, startFaultProxy } from '../../devkit/testbed/fault-proxy.js';
 import { kafkaConnections } from '../../devkit/testbed/kafka.js';
-import { createPollerAwsClients } from '../../fallback-poller/aws-clients.js';
+import { lazyPollerAwsClients } from '../../fallback-poller/aws-clients.js';
 import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { createPoller } from '../../fallback-poller/create-poller.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
@@ -219,7 +219,7 @@ describe('poller offsets, checked with ConsumerGroupCommand', () => {
     const proxy = await startFaultProxy(bed.moto.endpoint);
     proxies.push(proxy);
     proxy.setRule((op) => (op.endsWith('.PutRecords') ? 'hang' : 'pass'));
-    const clients = createPollerAwsClients({ ...aws.config, endpoint: proxy.url });
+    const clients = lazyPollerAwsClients({ ...aws.config, endpoint: proxy.url });
     const poll = createPoller({ config, clients, rules: async () => RULES, logger: SILENT });
     const started = Date.now();
 
@@ -244,7 +244,7 @@ describe('poller offsets, checked with ConsumerGroupCommand', () => {
     );
     expect(lock.Item).toBeUndefined();
     expect(await groupOffsets(config)).toEqual([['0', '100', '100']]);
-    for (const c of Object.values(clients)) c.destroy();
+    for (const client of Object.values(clients)) (await client()).destroy();
   });
 
   it('a lock table failure on the renew before the commit ends the poll with 503, releases the lock, and the next poll delivers (item 6)', async () => {
@@ -265,7 +265,7 @@ describe('poller offsets, checked with ConsumerGroupCommand', () => {
           }
         : 'pass',
     );
-    const clients = createPollerAwsClients({ ...aws.config, endpoint: proxy.url });
+    const clients = lazyPollerAwsClients({ ...aws.config, endpoint: proxy.url });
     const poll = createPoller({ config, clients, rules: async () => RULES, logger: SILENT });
 
     // Act
@@ -286,6 +286,6 @@ describe('poller offsets, checked with ConsumerGroupCommand', () => {
     const data = await kinesisData(aws, config.streamName);
     expect(digest([...new Set(data)])).toEqual(digest(expectedKinesisData(config, config.topic, produced)));
     expect(await groupOffsets(config)).toEqual([['60', '60', '0']]);
-    for (const c of Object.values(clients)) c.destroy();
+    for (const client of Object.values(clients)) (await client()).destroy();
   });
 });
