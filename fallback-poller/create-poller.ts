@@ -148,7 +148,7 @@ function lazyAdapters(
   const dlq = once(async () => createSqsDlqSink(await clients.sqs(), config.dlqUrl));
   const lock = once(async () => createDynamoLock(await clients.dynamodb(), config.lockTable));
   return {
-    sink: { putRecords: async (entries) => (await sink()).putRecords(entries) },
+    sink: { putRecords: async (entries, options) => (await sink()).putRecords(entries, options) },
     dlq: {
       send: async (entries) => (await dlq()).send(entries as Parameters<DlqSink['send']>[0]),
     },

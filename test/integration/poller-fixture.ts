@@ -222,8 +222,8 @@ export async function kinesisData(aws: AwsClients, stream: string): Promise<stri
 export function serializedSink(sink: SinkPort): SinkPort {
   let tail: Promise<unknown> = Promise.resolve();
   return {
-    putRecords(entries) {
-      const run = tail.then(() => sink.putRecords(entries));
+    putRecords(entries, options) {
+      const run = tail.then(() => sink.putRecords(entries, options));
       tail = run.catch(() => undefined);
       return run;
     },
