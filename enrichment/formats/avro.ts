@@ -1,7 +1,7 @@
 /**
  * Avro values (https://avro.apache.org/docs/1.11.1/specification/), decoded with avsc into their JSON
  * form, which the normalization then reads exactly as it reads a JSON event:
- * - records → objects (field order of the schema), arrays, maps → objects, enums → their symbol;
+ * - records → objects with the schema's fields in order, arrays, maps → objects, enums → their symbol;
  * - unions → the plain value of their branch (no `{"type": value}` wrapper), null → null;
  * - bytes and fixed → base64 text;
  * - long → a number when it is a safe integer, else its decimal text (no precision lost);
@@ -153,7 +153,8 @@ function kitOf(avsc: Avsc): AvscKit {
 export function avroTypeOf(avsc: Avsc, schema: FetchedSchema, exact = false): AvroType {
   const { logicalTypes, exactLong } = kitOf(avsc);
   const registry: Record<string, unknown> = exact ? { long: exactLong } : {};
-  const options = { wrapUnions: true, logicalTypes, registry } as unknown as avscModule.ForSchemaOptions;
+  // 'auto': a union avsc can tell apart by value is read unwrapped (the plain value); others are wrapped.
+  const options = { wrapUnions: 'auto', logicalTypes, registry } as unknown as avscModule.ForSchemaOptions;
   for (const ref of schema.references ?? []) avsc.Type.forSchema(JSON.parse(ref.definition), options);
   return avsc.Type.forSchema(JSON.parse(schema.definition), options);
 }
@@ -162,7 +163,7 @@ type Branches = { readonly type: AvroType; readonly convert: Convert | null }[];
 
 /**
  * The function turning avsc's decoded value of `type` into its JSON form, or null when the value
- * already is its JSON form (no bytes, fixed or wrapped union inside). Records always become plain objects.
+ * already is its JSON form (no bytes, fixed or wrapped union inside).
  */
 function converterOf(type: AvroType, seen: Map<AvroType, Convert | null>): Convert | null {
   const known = seen.get(type);
@@ -196,9 +197,23 @@ function converterOf(type: AvroType, seen: Map<AvroType, Convert | null>): Conve
     }
     case 'union:wrapped':
       return unionConverter(t.types ?? [], seen);
+    case 'union:unwrapped':
+      return (t.types ?? []).some((b) => converterOf(b, seen) !== null) ? jsonForm : null;
     default:
       return null;
   }
+}
+
+/** The JSON form of a value whose branch is not known (an unwrapped union): bytes become base64. */
+function jsonForm(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  if (Array.isArray(v)) return v.map(jsonForm);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = jsonForm(x);
+    return out;
+  }
+  return v;
 }
 
 function recordConverter(
@@ -207,15 +222,19 @@ function recordConverter(
   seen: Map<AvroType, Convert | null>,
 ): Convert {
   // A recursive record refers to itself: look the field converters up when the value is converted.
-  const slots: { name: string; convert: Convert | null }[] = [];
+  // Only the fields that need it are converted, in place (the record is avsc's fresh decoded object,
+  // whose own enumerable properties are exactly its fields, in schema order).
+  const slots: { name: string; convert: Convert }[] = [];
   const convert: Convert = (v) => {
     const record = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const { name, convert: c } of slots) out[name] = c === null ? record[name] : c(record[name]);
-    return out;
+    for (const { name, convert: c } of slots) record[name] = c(record[name]);
+    return record;
   };
   seen.set(type, convert);
-  for (const f of fields) slots.push({ name: f.name, convert: converterOf(f.type, seen) });
+  for (const f of fields) {
+    const c = converterOf(f.type, seen);
+    if (c !== null) slots.push({ name: f.name, convert: c });
+  }
   return convert;
 }
 
