@@ -1,7 +1,10 @@
 /**
- * Kinesis delivery shared by both engines (the fallback poller and the FIRE_AND_FORGET sink Lambda):
- * PutRecords in calls of ≤ 500 entries and ≤ 5 MiB, re-sending only the entries Kinesis rejected with
- * exponential backoff and full jitter, and the PutRecords adapter. Runtime code: no aws-cdk-lib.
+ * The delivery loop every writer shares (the fallback poller, the FIRE_AND_FORGET sink Lambda, `dlq
+ * replay`), for Kinesis PutRecords and Firehose PutRecordBatch alike: calls within the port's count and
+ * byte limits (Kinesis: ≤ 500 entries and ≤ 5 MiB with partition keys), re-sending only the entries the
+ * service rejected (Kinesis FailedRecordCount, Firehose FailedPutCount) with exponential backoff and full
+ * jitter; and the Kinesis PutRecords adapter (core/firehose-delivery.ts has Firehose's). Runtime code: no
+ * aws-cdk-lib.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { type InfrastructureError, RetriableError } from './errors.js';
@@ -12,6 +15,9 @@ export const PUT_RECORDS_MAX_RECORDS = 500;
 
 /** Kinesis PutRecords: at most 5 MiB per call (data blobs plus partition keys). */
 export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+
+/** Kinesis PutRecords: at most 1 MiB per record (data blob plus partition key). */
+export const PUT_RECORDS_MAX_RECORD_BYTES = 1024 * 1024;
 
 /** Kinesis partition key length limit (characters). */
 export const PARTITION_KEY_MAX_CHARS = 256;
@@ -38,10 +44,13 @@ export interface SinkEntryResult {
 }
 
 /**
- * Kinesis port: one PutRecords call (≤ 500 entries, ≤ 5 MiB); results aligned with the entries.
- * A failed call throws a RetriableError (re-sent) or any other error (not retried, rethrown).
+ * Delivery port: one batch call (Kinesis PutRecords, Firehose PutRecordBatch) within `limits`; results
+ * aligned with the entries. A failed call throws a RetriableError (re-sent) or any other error (not
+ * retried, rethrown).
  */
 export interface SinkPort {
+  /** The limits of one call. Default {@link PUT_RECORDS_LIMITS}. */
+  readonly limits?: BatchLimits;
   /** `abortSignal` ends the call (a RetriableError) when the caller's deadline passes. */
   putRecords(
     entries: readonly SinkEntry[],
@@ -49,16 +58,21 @@ export interface SinkPort {
   ): Promise<readonly SinkEntryResult[]>;
 }
 
-/** Limits of one PutRecords call. */
+/** Limits of one batch call. */
 export interface BatchLimits {
   readonly maxRecords: number;
   readonly maxBytes: number;
+  /** The service counts partition keys in `maxBytes` (Kinesis). Default true. */
+  readonly countsPartitionKeys?: boolean;
+  /** The most bytes of one record the service takes (records over it go to the DLQ before delivery). */
+  readonly maxRecordBytes?: number;
 }
 
 /** The Kinesis PutRecords limits: 500 records and 5 MiB (data + partition key) per call. */
 export const PUT_RECORDS_LIMITS: BatchLimits = {
   maxRecords: PUT_RECORDS_MAX_RECORDS,
   maxBytes: PUT_RECORDS_MAX_BYTES,
+  maxRecordBytes: PUT_RECORDS_MAX_RECORD_BYTES,
 };
 
 /** Exponential backoff settings. */
@@ -70,9 +84,12 @@ export interface BackoffOptions {
 /** Default backoff: 100 ms doubling, capped at 5 s. */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS };
 
-/** Size Kinesis counts for an entry: data bytes plus the UTF-8 bytes of the partition key. */
-export function entrySizeBytes(entry: SinkEntry): number {
-  return entry.data.byteLength + Buffer.byteLength(entry.partitionKey, 'utf8');
+/**
+ * Size a service counts for an entry: data bytes plus (Kinesis) the UTF-8 bytes of the partition key.
+ * @param countsPartitionKey false for a service without partition keys (Firehose).
+ */
+export function entrySizeBytes(entry: SinkEntry, countsPartitionKey = true): number {
+  return entry.data.byteLength + (countsPartitionKey ? Buffer.byteLength(entry.partitionKey, 'utf8') : 0);
 }
 
 /**
@@ -93,7 +110,7 @@ export function chunkIndexes(
   for (const i of indexes) {
     const entry = entries[i];
     if (!entry) continue;
-    const size = entrySizeBytes(entry);
+    const size = entrySizeBytes(entry, limits.countsPartitionKeys !== false);
     if (current.length > 0 && (current.length >= limits.maxRecords || bytes + size > limits.maxBytes)) {
       calls.push(current);
       current = [];
@@ -130,7 +147,7 @@ export interface DeliverOptions {
   readonly maxAttempts: number;
   /** Backoff between attempts. Default {@link DEFAULT_BACKOFF}. */
   readonly backoff?: BackoffOptions;
-  /** Limits of one call. Default {@link PUT_RECORDS_LIMITS}. */
+  /** Limits of one call. Default: the port's, else {@link PUT_RECORDS_LIMITS}. */
   readonly limits?: BatchLimits;
   /** Injected sleep (tests pass a recorder). Default: a timer. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -172,8 +189,8 @@ function thrownErrorCode(error: Error): string {
 }
 
 /**
- * Writes entries with PutRecords in calls of ≤ 500 records and ≤ 5 MiB. Entries a call reports as
- * failed (FailedRecordCount, or no result at all) — or all of a call that threw a RetriableError — are
+ * Writes entries in calls within the limits (Kinesis PutRecords: ≤ 500 records and ≤ 5 MiB). Entries a
+ * call reports as failed (Kinesis FailedRecordCount, Firehose FailedPutCount, or no result at all) — or all of a call that threw a RetriableError — are
  * re-sent with exponential backoff and full jitter, up to `maxAttempts` per entry. Never throws for
  * retriable faults: the result names the entries still failing (the poller commits only up to the first
  * of them; the sink throws).
@@ -184,7 +201,7 @@ export async function deliverEntries(
   sink: SinkPort,
   options: DeliverOptions,
 ): Promise<DeliverResult> {
-  const limits = options.limits ?? PUT_RECORDS_LIMITS;
+  const limits = options.limits ?? sink.limits ?? PUT_RECORDS_LIMITS;
   const sleep = options.sleep ?? timerSleep;
   let pending = entries.map((_, i) => i);
   let calls = 0;
@@ -257,6 +274,7 @@ const kinesisSdk = once(() => import('@aws-sdk/client-kinesis'));
  */
 export function createKinesisSink(kinesis: KinesisClient, streamName: string): SinkPort {
   return {
+    limits: PUT_RECORDS_LIMITS,
     async putRecords(entries, options) {
       try {
         const { PutRecordsCommand } = await kinesisSdk();

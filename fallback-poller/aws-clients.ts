@@ -8,6 +8,7 @@
  * once ({@link createPollerAwsClients}).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -18,6 +19,8 @@ import { once } from '../core/lazy.js';
 /** The poller's clients. */
 export interface PollerAwsClients {
   readonly kinesis: KinesisClient;
+  /** Firehose (sources whose target is a Firehose stream). */
+  readonly firehose: FirehoseClient;
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly secretsManager: SecretsManagerClient;
@@ -36,6 +39,7 @@ export type LazyPollerAwsClients = {
  */
 export const POLLER_HTTP_TIMEOUTS = {
   kinesis: { connectionTimeoutMs: 3_000, requestTimeoutMs: 20_000 },
+  firehose: { connectionTimeoutMs: 3_000, requestTimeoutMs: 20_000 },
   dynamodb: { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000 },
   s3: { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 },
   secretsManager: { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 },
@@ -48,7 +52,7 @@ const timed = (base: PollerAwsClientBase, client: keyof PollerAwsClients) => ({
   requestHandler: timedHttpHandler(POLLER_HTTP_TIMEOUTS[client]),
 });
 
-/** Client settings shared by all five (an emulator's endpoint, region, credentials, attempts). */
+/** Client settings shared by all six (an emulator's endpoint, region, credentials, attempts). */
 export interface PollerAwsClientBase {
   readonly endpoint?: string;
   readonly region?: string;
@@ -65,6 +69,8 @@ const MAKE: {
     // HTTP/1.1 (the Kinesis client's default is an HTTP/2 handler).
     return new KinesisClient(timed(base, 'kinesis'));
   },
+  firehose: async (base) =>
+    new (await import('@aws-sdk/client-firehose')).FirehoseClient(timed(base, 'firehose')),
   sqs: async (base) => new (await import('@aws-sdk/client-sqs')).SQSClient(timed(base, 'sqs')),
   async s3(base) {
     const { S3Client } = await import('@aws-sdk/client-s3');
@@ -84,6 +90,7 @@ const MAKE: {
 export function lazyPollerAwsClients(base: PollerAwsClientBase = {}): LazyPollerAwsClients {
   return {
     kinesis: once(() => MAKE.kinesis(base)),
+    firehose: once(() => MAKE.firehose(base)),
     sqs: once(() => MAKE.sqs(base)),
     s3: once(() => MAKE.s3(base)),
     secretsManager: once(() => MAKE.secretsManager(base)),
@@ -91,22 +98,24 @@ export function lazyPollerAwsClients(base: PollerAwsClientBase = {}): LazyPoller
   };
 }
 
-/** All five clients at once (the local runner), made as {@link lazyPollerAwsClients} makes them. */
+/** All six clients at once (the local runner), made as {@link lazyPollerAwsClients} makes them. */
 export async function createPollerAwsClients(base: PollerAwsClientBase = {}): Promise<PollerAwsClients> {
-  const [kinesis, sqs, s3, secretsManager, dynamodb] = await Promise.all([
+  const [kinesis, firehose, sqs, s3, secretsManager, dynamodb] = await Promise.all([
     MAKE.kinesis(base),
+    MAKE.firehose(base),
     MAKE.sqs(base),
     MAKE.s3(base),
     MAKE.secretsManager(base),
     MAKE.dynamodb(base),
   ]);
-  return { kinesis, sqs, s3, secretsManager, dynamodb };
+  return { kinesis, firehose, sqs, s3, secretsManager, dynamodb };
 }
 
 /** Clients that already exist, in the lazy form createPoller takes. */
 export function readyPollerAwsClients(clients: PollerAwsClients): LazyPollerAwsClients {
   return {
     kinesis: async () => clients.kinesis,
+    firehose: async () => clients.firehose,
     sqs: async () => clients.sqs,
     s3: async () => clients.s3,
     secretsManager: async () => clients.secretsManager,

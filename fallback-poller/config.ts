@@ -50,63 +50,72 @@ const authSchema = z
  * Runtime settings of a poller Lambda (one source), validated at init. `zod/mini` keeps the Lambda
  * bundle small (bench/lambdas.bench.ts measures it; test/unit/poller/bundle.test.ts guards it).
  */
-export const pollerRuntimeSchema = z.strictObject({
-  sourceName: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)),
-  topic: nonEmpty(),
-  groupId: nonEmpty(),
-  startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
-  offsetReset: z.optional(z.enum(OFFSET_RESET_POLICIES)),
-  eventSource: z.enum([KAFKA_EVENT_SOURCE.selfManaged, KAFKA_EVENT_SOURCE.msk]),
-  /** Bootstrap servers (comma separated) or the MSK cluster ARN: the cluster identity in eventIds. */
-  cluster: nonEmpty(),
-  brokers: z.array(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d{1,5}$/))).check(z.minLength(1)),
-  tls: z.boolean(),
-  truststore: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('s3'), bucket: z.string().check(z.minLength(3)), key: nonEmpty() }),
-    z.strictObject({ type: z.literal('secret'), secret: secretRef }),
-    z.strictObject({ type: z.literal('file'), path: nonEmpty() }),
-    z.strictObject({ type: z.literal('default') }),
-  ]),
-  auth: authSchema,
-  partitionKey: z
-    .string()
-    .check(
-      z.refine(
-        (v) => parsePartitionKeySpec(v) !== null,
-        'must be record-key, topic-partition or field:<path>',
+export const pollerRuntimeSchema = z
+  .strictObject({
+    sourceName: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)),
+    topic: nonEmpty(),
+    groupId: nonEmpty(),
+    startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
+    offsetReset: z.optional(z.enum(OFFSET_RESET_POLICIES)),
+    eventSource: z.enum([KAFKA_EVENT_SOURCE.selfManaged, KAFKA_EVENT_SOURCE.msk]),
+    /** Bootstrap servers (comma separated) or the MSK cluster ARN: the cluster identity in eventIds. */
+    cluster: nonEmpty(),
+    brokers: z.array(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d{1,5}$/))).check(z.minLength(1)),
+    tls: z.boolean(),
+    truststore: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('s3'), bucket: z.string().check(z.minLength(3)), key: nonEmpty() }),
+      z.strictObject({ type: z.literal('secret'), secret: secretRef }),
+      z.strictObject({ type: z.literal('file'), path: nonEmpty() }),
+      z.strictObject({ type: z.literal('default') }),
+    ]),
+    auth: authSchema,
+    partitionKey: z
+      .string()
+      .check(
+        z.refine(
+          (v) => parsePartitionKeySpec(v) !== null,
+          'must be record-key, topic-partition or field:<path>',
+        ),
       ),
+    /** Where the canonical records go: the data-lake Kinesis stream, or a Firehose stream (exactly one). */
+    streamName: z.optional(nonEmpty()),
+    deliveryStreamName: z.optional(nonEmpty()),
+    dlqUrl: z.url(),
+    lockTable: z.string().check(z.minLength(3)),
+    maxRecordsPerInvocation: wholeNumber(1, 100_000),
+    lockTtlSeconds: wholeNumber(10, 3_600),
+    idleWaitMs: z.optional(wholeNumber(0, 30_000)),
+    safetyMarginMs: z.optional(wholeNumber(0, 120_000)),
+    kinesisMaxAttempts: z.optional(wholeNumber(1, 20)),
+    /** Minutes a resolved connection (certificates, secrets) stays cached in a warm container. */
+    materialCacheMinutes: z.optional(wholeNumber(0, 1_440)),
+    /** How values are decoded (the source's `value` block); absent = JSON. */
+    value: z.optional(
+      z.strictObject({
+        format: z.enum(VALUE_FORMAT_NAMES),
+        registry: z.optional(registrySettings),
+        fallback: z.optional(z.union([z.enum(FALLBACK_NAMES), registrySettings])),
+      }),
     ),
-  streamName: nonEmpty(),
-  dlqUrl: z.url(),
-  lockTable: z.string().check(z.minLength(3)),
-  maxRecordsPerInvocation: wholeNumber(1, 100_000),
-  lockTtlSeconds: wholeNumber(10, 3_600),
-  idleWaitMs: z.optional(wholeNumber(0, 30_000)),
-  safetyMarginMs: z.optional(wholeNumber(0, 120_000)),
-  kinesisMaxAttempts: z.optional(wholeNumber(1, 20)),
-  /** Minutes a resolved connection (certificates, secrets) stays cached in a warm container. */
-  materialCacheMinutes: z.optional(wholeNumber(0, 1_440)),
-  /** How values are decoded (the source's `value` block); absent = JSON. */
-  value: z.optional(
-    z.strictObject({
-      format: z.enum(VALUE_FORMAT_NAMES),
-      registry: z.optional(registrySettings),
-      fallback: z.optional(z.union([z.enum(FALLBACK_NAMES), registrySettings])),
+    /** How keys are decoded (the source's `key` block); absent = text. */
+    key: z.optional(
+      z.strictObject({ format: z.enum(KEY_FORMAT_NAMES), registry: z.optional(registrySettings) }),
+    ),
+    /** AppConfig coordinates of the rules (as the enrichment Lambda uses); absent = bundled default rules. */
+    rulesAppConfig: z.optional(
+      z.strictObject({
+        application: nonEmpty(),
+        environment: nonEmpty(),
+        profile: nonEmpty(),
+      }),
+    ),
+  })
+  .check(
+    z.refine((config) => (config.streamName === undefined) !== (config.deliveryStreamName === undefined), {
+      message: 'set exactly one of streamName and deliveryStreamName',
+      path: ['streamName'],
     }),
-  ),
-  /** How keys are decoded (the source's `key` block); absent = text. */
-  key: z.optional(
-    z.strictObject({ format: z.enum(KEY_FORMAT_NAMES), registry: z.optional(registrySettings) }),
-  ),
-  /** AppConfig coordinates of the rules (as the enrichment Lambda uses); absent = bundled default rules. */
-  rulesAppConfig: z.optional(
-    z.strictObject({
-      application: nonEmpty(),
-      environment: nonEmpty(),
-      profile: nonEmpty(),
-    }),
-  ),
-});
+  );
 
 /** Validated runtime settings. */
 export type PollerRuntimeConfig = z.infer<typeof pollerRuntimeSchema>;

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
 import { openPartitionSession } from '../core/kafka/partition-session.js';
-import { createKinesisSink } from '../core/kinesis-delivery.js';
+import { createKinesisSink, PUT_RECORDS_LIMITS } from '../core/kinesis-delivery.js';
 import { once } from '../core/lazy.js';
 import { createRecordFormats } from '../enrichment/formats/registry.js';
 import { type PartitionKeySpec, parsePartitionKeySpec } from '../enrichment/partition-key.js';
 import type { CompiledRules } from '../enrichment/rules/compile.js';
 import { createSqsDlqSink, type DlqSink } from '../enrichment/sqs-dlq-sink.js';
+import { PUT_RECORD_BATCH_LIMITS } from '../pipes/kinds/targets/firehose.js';
 import type { LazyPollerAwsClients } from './aws-clients.js';
 import type { PollerRuntimeConfig } from './config.js';
 import { type ConnectionSpec, createConnectionCache, type MaterialPorts } from './connection.js';
@@ -137,18 +138,37 @@ export function createPoller(options: CreatePollerOptions) {
 }
 
 /**
- * The Kinesis sink, the SQS DLQ and the DynamoDB lock over clients made on first use: each adapter is
- * created when its first call needs it.
+ * The port the canonical records go through: the Firehose stream (`deliveryStreamName`; its adapter is
+ * loaded then) or the data-lake Kinesis stream.
+ */
+export async function deliverySinkOf(
+  config: Pick<PollerRuntimeConfig, 'streamName' | 'deliveryStreamName'>,
+  clients: Pick<PollerClients, 'kinesis' | 'firehose'>,
+): Promise<SinkPort> {
+  if (config.deliveryStreamName !== undefined) {
+    const { createFirehoseSink } = await import('../core/firehose-delivery.js');
+    return createFirehoseSink(await clients.firehose(), config.deliveryStreamName);
+  }
+  return createKinesisSink(await clients.kinesis(), config.streamName as string);
+}
+
+/**
+ * The delivery sink (Kinesis or Firehose, with its limits known up front), the SQS DLQ and the DynamoDB
+ * lock over clients made on first use: each adapter is created when its first call needs it.
  */
 function lazyAdapters(
   clients: PollerClients,
   config: PollerRuntimeConfig,
 ): { sink: SinkPort; dlq: DlqPort; lock: LockPort } {
-  const sink = once(async () => createKinesisSink(await clients.kinesis(), config.streamName));
+  const sink = once(() => deliverySinkOf(config, clients));
+  const limits = config.deliveryStreamName !== undefined ? PUT_RECORD_BATCH_LIMITS : PUT_RECORDS_LIMITS;
   const dlq = once(async () => createSqsDlqSink(await clients.sqs(), config.dlqUrl));
   const lock = once(async () => createDynamoLock(await clients.dynamodb(), config.lockTable));
   return {
-    sink: { putRecords: async (entries, options) => (await sink()).putRecords(entries, options) },
+    sink: {
+      limits,
+      putRecords: async (entries, options) => (await sink()).putRecords(entries, options),
+    },
     dlq: {
       send: async (entries) => (await dlq()).send(entries as Parameters<DlqSink['send']>[0]),
     },

@@ -45,8 +45,10 @@ const FUNCTION_ARN_SUBSTITUTION = 'PollerFunctionArn';
 export interface FallbackPollerProps {
   /** The validated source (`engine: poller`, with a `poller` block and `brokers`). */
   readonly source: SourceConfig;
-  /** Kinesis stream the canonical records go to. */
-  readonly targetStream: IStream;
+  /** Kinesis stream the canonical records go to (exactly one of this and `targetDeliveryStream`). */
+  readonly targetStream?: IStream;
+  /** Firehose stream the canonical records go to (the `firehose` target's destination). */
+  readonly targetDeliveryStream?: { readonly arn: string; readonly name: string };
   /** The enrichment DLQ (poison records, `enrichment-dlq/v1`). */
   readonly enrichmentDlq: IQueue;
   /** Existing truststore bucket; absent = one is created (KMS, SSL-only, versioned, no public access). */
@@ -92,6 +94,8 @@ export function validateFallbackPollerProps(props: FallbackPollerProps): void {
     problems.push(`auth type ${auth.type} is not supported by the poller engine (${auth.client.reason})`);
   if (auth.secret && !source.auth.secret)
     problems.push(`auth.secret is required for auth type ${source.auth.type}`);
+  if ((props.targetStream === undefined) === (props.targetDeliveryStream === undefined))
+    problems.push('pass exactly one of targetStream and targetDeliveryStream');
   if (problems.length > 0) throw new Error(`Source "${source.name}": ${problems.join('; ')}`);
 }
 
@@ -129,7 +133,8 @@ export class FallbackPoller extends Construct {
     // The stream, queue, table and bucket names are tokens resolved at deploy time.
     this.runtimeConfig = pollerRuntimeConfig(source, {
       truststoreBucket: this.truststoreBucket.bucketName,
-      streamName: props.targetStream.streamName,
+      ...(props.targetStream ? { streamName: props.targetStream.streamName } : {}),
+      ...(props.targetDeliveryStream ? { deliveryStreamName: props.targetDeliveryStream.name } : {}),
       dlqUrl: props.enrichmentDlq.queueUrl,
       lockTable: this.lockTable.tableName,
       ...(props.rulesAppConfig ? { rulesAppConfig: props.rulesAppConfig } : {}),

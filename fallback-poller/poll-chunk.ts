@@ -91,8 +91,8 @@ export function stop(progress: PollProgress, reason: StopReason, detail?: string
 }
 
 /**
- * One chunk: enrich, poison records to the DLQ, canonical records to Kinesis, commit what was
- * acknowledged. Returns false when the poll must stop (something in the chunk failed).
+ * One chunk: enrich, poison records to the DLQ, canonical records to the target (Kinesis or Firehose),
+ * commit what was acknowledged. Returns false when the poll must stop (something in the chunk failed).
  */
 export async function pollChunk(
   job: PartitionJob,
@@ -101,7 +101,7 @@ export async function pollChunk(
   progress: PollProgress,
 ): Promise<boolean> {
   progress.counts.read += records.length;
-  const outcome = await processChunk(records, job.settings);
+  const outcome = await processChunk(records, job.settings, job.ports.sink.limits?.maxRecordBytes);
   progress.counts.dropped += outcome.dropped;
   if (!(await sendPoisonRecords(job, outcome.dlq, records.length, progress))) return false;
   const acknowledged = await deliverChunk(job, records, outcome, progress);
@@ -254,10 +254,14 @@ interface ChunkOutcome {
   readonly dropped: number;
 }
 
-/** Enrichment of one chunk: Kinesis entries (with the Kafka offset of each), DLQ entries, dropped count. */
+/**
+ * Enrichment of one chunk: delivery entries (with the Kafka offset of each), DLQ entries, dropped count.
+ * A record over `maxRecordBytes` (the delivery port's record limit) goes to the DLQ as `oversize-record`.
+ */
 async function processChunk(
   records: readonly PartitionRecord[],
   settings: PollSettings,
+  maxRecordBytes: number | undefined,
 ): Promise<ChunkOutcome> {
   const ctx = {
     rules: settings.rules,
@@ -265,8 +269,11 @@ async function processChunk(
     partitionKey: settings.partitionKey,
     ...(settings.formats ? { formats: settings.formats } : {}),
     // The 6 MB budget models the Pipe's synchronous enrichment response; the poller has no such
-    // response (it writes PutRecords calls of ≤ 5 MiB itself), so records are never DLQ'd for it.
+    // response (it writes batch calls within the port's limits itself), so records are never DLQ'd for it.
     outputLimitBytes: Number.MAX_SAFE_INTEGER,
+    ...(maxRecordBytes !== undefined
+      ? { target: { maxRecords: Number.MAX_SAFE_INTEGER, maxRecordBytes } }
+      : {}),
   };
   const entries: SinkEntry[] = [];
   const offsets: string[] = [];

@@ -12,7 +12,8 @@ import type { PollerRuntimeConfig } from './config.js';
 import type { FallbackPollerProps } from './fallback-poller.construct.js';
 
 /**
- * The exact actions the poller calls (core/kinesis-delivery.ts PutRecords, enrichment/sqs-dlq-sink.ts
+ * The exact actions the poller calls (core/kinesis-delivery.ts PutRecords or core/firehose-delivery.ts
+ * PutRecordBatch, enrichment/sqs-dlq-sink.ts
  * SendMessageBatch, fallback-poller/create-poller.ts GetObject), each on its one resource, plus the KMS
  * actions their encryption needs: GenerateDataKey to write to an encrypted stream, GenerateDataKey and
  * Decrypt to send to an SSE-KMS queue, Decrypt to read an SSE-KMS object.
@@ -22,17 +23,30 @@ export function dataPlaneStatements(
   bucket: IBucket,
   truststore: PollerRuntimeConfig['truststore'],
 ): PolicyStatement[] {
-  const { targetStream: stream, enrichmentDlq: dlq } = props;
+  const { targetStream: stream, targetDeliveryStream: deliveryStream, enrichmentDlq: dlq } = props;
   const statements = [
-    new PolicyStatement({
-      sid: 'PutRecords',
-      actions: ['kinesis:PutRecords'],
-      resources: [stream.streamArn],
-    }),
+    ...(stream
+      ? [
+          new PolicyStatement({
+            sid: 'PutRecords',
+            actions: ['kinesis:PutRecords'],
+            resources: [stream.streamArn],
+          }),
+        ]
+      : []),
+    ...(deliveryStream
+      ? [
+          new PolicyStatement({
+            sid: 'PutRecordBatch',
+            actions: ['firehose:PutRecordBatch'],
+            resources: [deliveryStream.arn],
+          }),
+        ]
+      : []),
     new PolicyStatement({ sid: 'SendToDlq', actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }),
   ];
   const keys = [
-    { sid: 'EncryptStreamRecords', key: stream.encryptionKey, actions: ['kms:GenerateDataKey'] },
+    { sid: 'EncryptStreamRecords', key: stream?.encryptionKey, actions: ['kms:GenerateDataKey'] },
     {
       sid: 'EncryptDlqMessages',
       key: dlq.encryptionMasterKey,

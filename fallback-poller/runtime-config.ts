@@ -30,7 +30,9 @@ export function pollerSettingsOf(source: Pick<SourceConfig, 'poller'>): PollerCo
 /** The AWS resources a poller works with (names, URLs, or CDK tokens at deploy time). */
 export interface PollerResources {
   readonly truststoreBucket: string;
-  readonly streamName: string;
+  /** The data-lake Kinesis stream, or (firehose targets) the Firehose stream's name. */
+  readonly streamName?: string;
+  readonly deliveryStreamName?: string;
   readonly dlqUrl: string;
   readonly lockTable: string;
   /** AppConfig coordinates of the source's rules; absent = the bundled default rules. */
@@ -97,7 +99,10 @@ export function pollerRuntimeConfig(
       ...(client.region ? { region: client.region } : {}),
     },
     partitionKey: source.target.partitionKey,
-    streamName: resources.streamName,
+    ...(resources.streamName !== undefined ? { streamName: resources.streamName } : {}),
+    ...(resources.deliveryStreamName !== undefined
+      ? { deliveryStreamName: resources.deliveryStreamName }
+      : {}),
     dlqUrl: resources.dlqUrl,
     lockTable: resources.lockTable,
     maxRecordsPerInvocation: poller.maxRecordsPerInvocation,

@@ -26,8 +26,14 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, formatIssues } from '../core/errors.js';
 import { parseRules } from '../enrichment/rules/parse.js';
 import { FallbackPoller } from '../fallback-poller/fallback-poller.construct.js';
-import { DLQ_RETENTION_DAYS, KafkaPipe, sourceConstructId } from '../pipes/kafka-pipe.construct.js';
-import { checkServiceRules } from '../pipes/kinds/registry.js';
+import {
+  DLQ_RETENTION_DAYS,
+  KafkaPipe,
+  sourceConstructId,
+  toRetentionDays,
+} from '../pipes/kafka-pipe.construct.js';
+import { checkServiceRules, targetKind } from '../pipes/kinds/registry.js';
+import { type TargetDestination, targetConstructOf } from '../pipes/kinds/targets.construct.js';
 import type { LoadedSource } from '../pipes/load-sources.js';
 import {
   DEFAULTS,
@@ -35,6 +41,7 @@ import {
   type SourceConfig,
   streamKeyOf,
   streamPhysicalName,
+  streamShardsOf,
 } from '../pipes/source-schema.js';
 import { RulesAppConfig } from './rules-appconfig.construct.js';
 
@@ -62,6 +69,8 @@ export class KafkaPipesStack extends Stack {
   readonly pipes = new Map<string, KafkaPipe>();
   /** Fallback pollers by source name. */
   readonly pollers = new Map<string, FallbackPoller>();
+  /** The destinations target types own (e.g. Firehose streams), by source name. */
+  readonly destinations = new Map<string, TargetDestination>();
   /** Enrichment DLQs of the poller sources, by source name. */
   readonly pollerDlqs = new Map<string, Queue>();
   /** Alarm topic, when enabled. */
@@ -83,7 +92,9 @@ export class KafkaPipesStack extends Stack {
       removalPolicy: props.removalPolicy,
     });
     if (props.alarmTopic) this.alarmTopic = this.createAlarmTopic(environment);
-    for (const { source } of props.sources) this.streamFor(source, environment, props.removalPolicy);
+    for (const { source } of props.sources) {
+      if (targetKind(source.target.type).usesStream) this.streamFor(source, environment, props.removalPolicy);
+    }
     const widgets: IWidget[][] = [
       [
         new TextWidget({
@@ -96,6 +107,8 @@ export class KafkaPipesStack extends Stack {
     for (const entry of props.sources) {
       const kp = this.addSource(entry, props);
       if (kp) widgets.push(this.sourceRow(kp));
+      const destination = this.destinations.get(entry.source.name);
+      if (destination) widgets.push([...destination.widgets]);
     }
     for (const [name, stream] of this.streams) widgets.push(this.streamAlarmRow(name, stream, environment));
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -144,8 +157,11 @@ export class KafkaPipesStack extends Stack {
   private addSource(entry: LoadedSource, props: KafkaPipesStackProps): KafkaPipe | undefined {
     const { source } = entry;
     const { environment, removalPolicy, projectRoot } = props;
-    const stream = this.streamFor(source, environment, removalPolicy);
     const cid = sourceConstructId(source.name);
+    const stream = targetKind(source.target.type).usesStream
+      ? this.streamFor(source, environment, removalPolicy)
+      : undefined;
+    const destination = this.destinationFor(source, cid, environment, removalPolicy);
     const rules = this.rulesFor(entry, projectRoot, environment, cid);
     const shared = {
       environment,
@@ -159,7 +175,8 @@ export class KafkaPipesStack extends Stack {
         source.name,
         new FallbackPoller(this, `${cid}Poller`, {
           source,
-          targetStream: stream,
+          ...(stream ? { targetStream: stream } : {}),
+          ...(destination ? { targetDeliveryStream: destination } : {}),
           enrichmentDlq: dlq,
           projectRoot,
           ...shared,
@@ -169,7 +186,8 @@ export class KafkaPipesStack extends Stack {
     }
     const kp = new KafkaPipe(this, cid, {
       source,
-      stream,
+      ...(stream ? { stream } : {}),
+      ...(destination ? { destination } : {}),
       dataKey: this.dataKey,
       code: {
         enrichmentEntry: join(projectRoot, 'enrichment/handler.ts'),
@@ -181,6 +199,29 @@ export class KafkaPipesStack extends Stack {
     rules?.grantRead(kp.enrichmentFunction);
     this.pipes.set(source.name, kp);
     return kp;
+  }
+
+  /** The destination the source's target type owns (e.g. its Firehose stream), with the alarm topic on its alarms. */
+  private destinationFor(
+    source: SourceConfig,
+    cid: string,
+    environment: string,
+    removalPolicy: RemovalPolicy,
+  ): TargetDestination | undefined {
+    const destination = targetConstructOf(source).destination?.({
+      scope: this,
+      id: `${cid}Destination`,
+      source,
+      environment,
+      dataKey: this.dataKey,
+      retention: toRetentionDays(source.logRetentionDays),
+      removalPolicy,
+    });
+    if (!destination) return undefined;
+    const topic = this.alarmTopic;
+    if (topic) for (const alarm of destination.alarms) alarm.addAlarmAction(new SnsAction(topic));
+    this.destinations.set(source.name, destination);
+    return destination;
   }
 
   /** The enrichment DLQ of a poller source, tagged like a Pipe's (`kafka-pipes dlq <source>` finds it). */
@@ -227,7 +268,7 @@ export class KafkaPipesStack extends Stack {
     const key = streamKeyOf(source);
     const existing = this.streams.get(key);
     if (existing) return existing;
-    const shards = source.target.shards;
+    const shards = streamShardsOf(source);
     const stream = new Stream(this, `${sourceConstructId(key)}Stream`, {
       streamName: streamPhysicalName(source, environment),
       encryption: StreamEncryption.KMS,

@@ -34,7 +34,7 @@ import { ConfigError, formatIssues } from '../core/errors.js';
 import { toPolicyStatement } from './grant-statement.construct.js';
 import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js';
 import { checkServiceRules, targetKind } from './kinds/registry.js';
-import { buildPipeTarget } from './kinds/targets.construct.js';
+import { buildPipeTarget, type TargetDestination } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
 import { recordFormatsEnv, recordFormatsGrants, unusedFormatPackages } from './record-formats.js';
@@ -68,7 +68,9 @@ export interface KafkaPipeProps {
   /** Environment name, suffixed to physical names (`<name>-<environment>`). */
   readonly environment: string;
   /** The stream the records land in (Kinesis target, or written by the sink Lambda). */
-  readonly stream: IStream;
+  readonly stream?: IStream;
+  /** The target's own destination, created by the stack (e.g. a Firehose stream). */
+  readonly destination?: TargetDestination;
   /** KMS key for the DLQs. */
   readonly dataKey: IKey;
   /** Lambda code locations. */
@@ -157,7 +159,8 @@ export class KafkaPipe extends Construct {
       scope: this,
       source,
       environment,
-      stream: props.stream,
+      ...(props.stream ? { stream: props.stream } : {}),
+      ...(props.destination ? { destination: props.destination } : {}),
       dataKey: props.dataKey,
       sinkEntry: props.code.sinkEntry,
       retention,

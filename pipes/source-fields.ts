@@ -105,8 +105,8 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Key registry',
     fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>}',
   },
-  target: { label: 'Target', fix: 'set target.type to kinesis or lambda' },
-  'target.type': { label: 'Target type', fix: 'set target.type to kinesis or lambda' },
+  target: { label: 'Target', fix: 'set target.type to kinesis, lambda or firehose' },
+  'target.type': { label: 'Target type', fix: 'set target.type to kinesis, lambda or firehose' },
   'target.streamName': { label: 'Stream name', fix: 'use 1-128 letters, digits, "_", "." or "-"' },
   'target.partitionKey': {
     label: 'Partition key',
@@ -124,6 +124,31 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Max event age',
     fix: `set target.maxEventAgeSeconds from ${LIMITS.MAX_EVENT_AGE_SECONDS_MIN} to ${LIMITS.MAX_EVENT_AGE_SECONDS_MAX} seconds`,
   },
+  'target.deliveryStreamArn': {
+    label: 'Firehose stream ARN',
+    fix: 'use the stream ARN, e.g. arn:aws:firehose:us-east-1:123456789012:deliverystream/data-lake, or remove it',
+  },
+  'target.bucketArn': {
+    label: 'Bucket ARN',
+    fix: 'use the bucket ARN, e.g. arn:aws:s3:::my-data-lake, or remove it (with deliveryStreamArn: remove it)',
+  },
+  'target.partitioning': {
+    label: 'Partitioning',
+    fix: 'set target.partitioning to arrival-date or event-date',
+  },
+  'target.prefix': {
+    label: 'S3 prefix',
+    fix: 'use 1-1024 characters, or remove it (with deliveryStreamArn: remove it)',
+  },
+  'target.errorOutputPrefix': {
+    label: 'S3 error output prefix',
+    fix: 'use 1-1024 characters, or remove it (with deliveryStreamArn: remove it)',
+  },
+  'target.bufferingIntervalSeconds': {
+    label: 'Buffering interval',
+    fix: 'set target.bufferingIntervalSeconds from 0 to 900',
+  },
+  'target.bufferingSizeMiB': { label: 'Buffering size', fix: 'set target.bufferingSizeMiB from 1 to 128' },
   engine: { label: 'Engine', fix: 'set engine to pipe or poller' },
   poller: { label: 'Poller', fix: 'see docs/sources.md for the poller fields' },
   'poller.truststore': { label: 'Truststore', fix: 'use exactly one of {s3Key}, {secret} or {file}' },

@@ -49,7 +49,12 @@ export function defaultConsumerGroupId(name: string): string {
  * Sources naming the same stream share it.
  */
 export function streamKeyOf(source: Pick<SourceConfig, 'name' | 'target'>): string {
-  return source.target.streamName ?? `${source.name}-events`;
+  return ('streamName' in source.target ? source.target.streamName : undefined) ?? `${source.name}-events`;
+}
+
+/** The provisioned shard count of a source's stream (`target.shards`), or undefined for on-demand. */
+export function streamShardsOf(source: Pick<SourceConfig, 'target'>): number | undefined {
+  return 'shards' in source.target ? source.target.shards : undefined;
 }
 
 /** Tag the stack puts on a source's resources (its DLQs included), with the source name as value. */

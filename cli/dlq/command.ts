@@ -56,6 +56,7 @@ function registerReplay(dlq: Command, action: ActionWrapper): void {
     .option('--stream <name>', 'target Kinesis stream')
     .option('--env <environment>', 'environment, to derive the stream name from the source (<stream>-<env>)')
     .option('--function <name>', 'sink Lambda to re-invoke instead of writing the stream')
+    .option('--delivery-stream <name>', "target Firehose stream (default: the source's, with --env)")
     .option('--rules <file>', 'rules file (default: the source rules)')
     .option(
       '--partition-key <spec>',

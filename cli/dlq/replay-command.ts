@@ -30,6 +30,7 @@ export interface DlqReplayFlags extends DlqFlags, Omit<CheckFlags, 'tls' | 'time
   readonly stream?: string;
   readonly env?: string;
   readonly function?: string;
+  readonly deliveryStream?: string;
   readonly to?: string;
   readonly hmacKey?: string;
 }

@@ -1,10 +1,16 @@
 /**
- * The targets `dlq replay` writes to: the source's Kinesis stream (through the sink's own deliverBatch: same
- * bytes, same retries) or the sink Lambda, invoked RequestResponse so a failure is seen.
+ * The targets `dlq replay` writes to: the source's Kinesis stream or Firehose stream (through the sink's own
+ * deliverBatch: same bytes, same retries) or the sink Lambda, invoked RequestResponse so a failure is seen.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { createFirehoseSink } from '../../core/firehose-delivery.js';
 import { createKinesisSink, type SinkPort } from '../../core/kinesis-delivery.js';
 import { findTargetKind, TARGET_KINDS, TARGET_TYPES, targetKind } from '../../pipes/kinds/registry.js';
+import {
+  deliveryStreamNameOf,
+  deliveryStreamPhysicalName,
+  type FirehoseTargetConfig,
+} from '../../pipes/kinds/targets/firehose.js';
 import type { TargetKind } from '../../pipes/kinds/types.js';
 import { type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
 import { deliverBatch } from '../../targets/deliver-batch.js';
@@ -30,6 +36,15 @@ export function kinesisStreamTarget(
   streamName: string,
 ): ReplayTarget {
   return streamReplayTarget(streamName, createKinesisSink(kinesis, streamName));
+}
+
+/** Writes replayed records to a Firehose stream (PutRecordBatch through the same delivery loop). */
+export function deliveryStreamReplayTarget(deliveryStreamName: string, port: SinkPort): ReplayTarget {
+  return {
+    label: `Firehose stream ${deliveryStreamName}`,
+    json: { deliveryStream: deliveryStreamName },
+    deliver: async (records) => (records.length === 0 ? 0 : (await deliverBatch(records, port)).delivered),
+  };
 }
 
 /** Re-invokes the sink Lambda with the replayed batch. */
@@ -61,6 +76,7 @@ export interface ReplayTargetFlags {
   readonly stream?: string;
   readonly env?: string;
   readonly function?: string;
+  readonly deliveryStream?: string;
 }
 
 /** Where `dlq replay --to <target type>` writes (pipes/kinds/types.ts `TargetKind.replay.to`). */
@@ -70,6 +86,7 @@ type ReplayDestination = TargetKind['replay']['to'];
 const DESTINATION_TEXT: Readonly<Record<ReplayDestination, string>> = {
   stream: 'write the stream',
   function: 're-invoke the sink',
+  'delivery-stream': 'write the Firehose stream',
 };
 
 /** The `--to` choices, from the target registry: `<type> (what replaying to it does) | …`. */
@@ -98,6 +115,17 @@ export function replayTargetFor(
       );
     return functionReplayTarget(flags.function, aws.lambda);
   }
+  if (to === 'delivery-stream') {
+    const name = flags.deliveryStream ?? deliveryStreamOfSource(source, flags.env);
+    if (!name)
+      throw usageError(
+        '--delivery-stream',
+        'deliveryStream',
+        'the target Firehose stream is not known',
+        'pass --delivery-stream <name>, or a source with a firehose target and --env <environment>',
+      );
+    return deliveryStreamReplayTarget(name, createFirehoseSink(aws.firehose, name));
+  }
   const streamName =
     flags.stream ?? (source && flags.env ? streamPhysicalName(source, flags.env) : undefined);
   if (!streamName) {
@@ -109,6 +137,17 @@ export function replayTargetFor(
     );
   }
   return kinesisStreamTarget(aws.kinesis, streamName);
+}
+
+/** The Firehose stream of a source whose target writes one: its ARN's name, or the stack's in `env`. */
+function deliveryStreamOfSource(
+  source: SourceConfig | undefined,
+  env: string | undefined,
+): string | undefined {
+  if (!source || targetKind(source.target.type).replay.to !== 'delivery-stream') return undefined;
+  const target = source.target as FirehoseTargetConfig;
+  if (target.deliveryStreamArn) return deliveryStreamNameOf(target.deliveryStreamArn);
+  return env ? deliveryStreamPhysicalName({ name: source.name, target }, env) : undefined;
 }
 
 function destinationOf(flags: ReplayTargetFlags, source: SourceConfig | undefined): ReplayDestination {

@@ -5,6 +5,7 @@
  * uses path-style addressing. Every client speaks HTTP/1.1 through a handler whose timeouts end a hung
  * request (core/aws-http.ts): a dead or silent endpoint fails the command instead of hanging it.
  */
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -24,6 +25,7 @@ export interface CliAwsClients {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
   readonly kinesis: KinesisClient;
+  readonly firehose: FirehoseClient;
   readonly lambda: LambdaClient;
 }
 
@@ -72,6 +74,9 @@ export function cliAwsClients(
     },
     get kinesis() {
       return lazy(KinesisClient, () => new KinesisClient(timed()));
+    },
+    get firehose() {
+      return lazy(FirehoseClient, () => new FirehoseClient(base));
     },
     get lambda() {
       return lazy(

@@ -4,6 +4,7 @@
  * a Pipe does, and drains the DLQs for the reconciliation. Works against moto or real AWS.
  */
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -29,6 +30,7 @@ import type { LocalRunPlan, SecretRef } from './plan.js';
 /** Clients a local run uses. */
 export interface LocalAwsClients {
   readonly kinesis: KinesisClient;
+  readonly firehose: FirehoseClient;
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly secretsManager: SecretsManagerClient;

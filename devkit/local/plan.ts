@@ -13,7 +13,7 @@
 import type { KafkaConnection, KafkaSasl } from '../../core/kafka/client.js';
 import { authKind, clientAuthOf, sourceKind, targetKind } from '../../pipes/kinds/registry.js';
 import type { AuthKind, AuthSecret, SecretFieldReader } from '../../pipes/kinds/types.js';
-import { type SourceConfig, streamPhysicalName } from '../../pipes/source-schema.js';
+import { type SourceConfig, streamPhysicalName, streamShardsOf } from '../../pipes/source-schema.js';
 
 /** A listener of the test bed. */
 export type BedListener = 'plaintext' | 'ssl' | 'saslSsl';
@@ -142,7 +142,7 @@ export function planLocalRun(
     topics.set(s.topic, Math.max(topics.get(s.topic) ?? 0, wanted, DEFAULT_LOCAL_PARTITIONS));
     streams.set(
       p.streamName,
-      Math.max(streams.get(p.streamName) ?? 0, s.target.shards ?? DEFAULT_LOCAL_SHARDS),
+      Math.max(streams.get(p.streamName) ?? 0, streamShardsOf(s) ?? DEFAULT_LOCAL_SHARDS),
     );
     queues.push(p.enrichmentDlqName);
     if (p.targetDlqName) queues.push(p.targetDlqName);

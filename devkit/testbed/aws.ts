@@ -3,6 +3,7 @@
  * the emulator needs, through a handler whose timeouts end a hung request: core/aws-http.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -14,6 +15,7 @@ import { timedHttpHandler } from '../../core/aws-http.js';
 /** Clients created by {@link awsClients}. */
 export interface AwsClients {
   readonly kinesis: KinesisClient;
+  readonly firehose: FirehoseClient;
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly secretsManager: SecretsManagerClient;
@@ -41,6 +43,7 @@ export function awsClients(endpoint: string, region = 'us-east-1'): AwsClients {
     ...base,
     requestHandler: timedHttpHandler({ connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000 }),
   });
+  const firehose = new FirehoseClient(base);
   const sqs = new SQSClient(base);
   const s3 = new S3Client({ ...base, forcePathStyle: true });
   const secretsManager = new SecretsManagerClient(base);
@@ -49,6 +52,7 @@ export function awsClients(endpoint: string, region = 'us-east-1'): AwsClients {
   const sts = new STSClient(base);
   return {
     kinesis,
+    firehose,
     sqs,
     s3,
     secretsManager,
@@ -57,7 +61,7 @@ export function awsClients(endpoint: string, region = 'us-east-1'): AwsClients {
     sts,
     config,
     destroy() {
-      for (const c of [kinesis, sqs, s3, secretsManager, dynamodb, sfn, sts]) c.destroy();
+      for (const c of [kinesis, firehose, sqs, s3, secretsManager, dynamodb, sfn, sts]) c.destroy();
     },
   };
 }

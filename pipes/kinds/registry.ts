@@ -24,6 +24,7 @@ import { arnLocation } from './rule-helpers.js';
 import { mskKind } from './sources/msk.js';
 import { mskServerlessKind } from './sources/msk-serverless.js';
 import { selfManagedKind } from './sources/self-managed.js';
+import { firehoseTarget } from './targets/firehose.js';
 import { kinesisTarget } from './targets/kinesis.js';
 import { lambdaTarget } from './targets/lambda.js';
 import type {
@@ -55,7 +56,11 @@ export const SOURCE_KIND_MODULES = [
 ] as const satisfies readonly SourceKindModule[];
 
 /** Target types. */
-export const TARGET_KINDS = [kinesisTarget, lambdaTarget] as const satisfies readonly TargetKind[];
+export const TARGET_KINDS = [
+  kinesisTarget,
+  lambdaTarget,
+  firehoseTarget,
+] as const satisfies readonly TargetKind[];
 
 /** A Kafka deployment kind (`kind`). */
 export type SourceKind = (typeof SOURCE_KIND_MODULES)[number]['kind'];

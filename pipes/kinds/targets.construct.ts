@@ -4,6 +4,8 @@
  * here; the runtime-safe data of each type is in `pipes/kinds/registry.ts`.
  */
 import type { ITarget } from '@aws-cdk/aws-pipes-alpha';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { Alarm, IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,6 +13,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { SourceConfig } from '../source-schema.js';
+import { firehoseTargetConstruct } from './targets/firehose.construct.js';
 import { kinesisTargetConstruct } from './targets/kinesis.construct.js';
 import { lambdaTargetConstruct } from './targets/lambda.construct.js';
 import type { TargetKind } from './types.js';
@@ -30,8 +33,10 @@ export interface TargetBuildContext {
   readonly scope: Construct;
   readonly source: SourceConfig;
   readonly environment: string;
-  /** The data-lake stream. */
-  readonly stream: IStream;
+  /** The data-lake stream (target types that use it: `TargetKind.usesStream`). */
+  readonly stream?: IStream;
+  /** The target's own destination (target types with a `destination`). */
+  readonly destination?: TargetDestination;
   /** The key encrypting the DLQs. */
   readonly dataKey: IKey;
   /** Entry of the sink handler. */
@@ -50,19 +55,53 @@ export interface BuiltTarget {
   readonly targetDlq?: Queue;
 }
 
+/**
+ * A destination a target type owns instead of the stack's data-lake stream (e.g. a Firehose stream): the
+ * stack creates it once per source, both engines write it, and its alarms join the dashboard.
+ */
+export interface TargetDestination {
+  readonly arn: string;
+  readonly name: string;
+  readonly alarms: readonly Alarm[];
+  readonly widgets: readonly IWidget[];
+}
+
+/** What a target type's destination gets from the stack. */
+export interface DestinationContext {
+  readonly scope: Construct;
+  readonly id: string;
+  readonly source: SourceConfig;
+  readonly environment: string;
+  /** The stack key. */
+  readonly dataKey: IKey;
+  readonly retention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
 /** The construct code of one target type. */
 export interface TargetConstruct {
   readonly kind: TargetKind;
+  /** Its own destination, created by the stack for either engine (absent: the data-lake stream). */
+  destination?(context: DestinationContext): TargetDestination;
   build(context: TargetBuildContext): BuiltTarget;
 }
 
 /** Every target type's construct code. */
-export const TARGET_CONSTRUCTS: readonly TargetConstruct[] = [kinesisTargetConstruct, lambdaTargetConstruct];
+export const TARGET_CONSTRUCTS: readonly TargetConstruct[] = [
+  kinesisTargetConstruct,
+  lambdaTargetConstruct,
+  firehoseTargetConstruct,
+];
+
+/** The construct code of a source's target type. @throws Error for a type without construct code. */
+export function targetConstructOf(source: Pick<SourceConfig, 'target'>): TargetConstruct {
+  const type = source.target.type;
+  const found = TARGET_CONSTRUCTS.find((c) => c.kind.type === type);
+  if (!found) throw new Error(`Target type "${type}" has no construct in pipes/kinds/targets.construct.ts`);
+  return found;
+}
 
 /** Builds the Pipe target of a source's target type. @throws Error for a type without construct code. */
 export function buildPipeTarget(context: TargetBuildContext): BuiltTarget {
-  const type = context.source.target.type;
-  const found = TARGET_CONSTRUCTS.find((c) => c.kind.type === type);
-  if (!found) throw new Error(`Target type "${type}" has no construct in pipes/kinds/targets.construct.ts`);
-  return found.build(context);
+  return targetConstructOf(context.source).build(context);
 }

@@ -215,15 +215,20 @@ export interface TargetKind<T extends string = string, S extends z.ZodType = z.Z
   /** Its `target` block of the source-file schema (`type` is the discriminator). */
   readonly schema: S;
   /**
-   * How `dlq replay` handles it: where records are re-delivered by default (the data-lake stream, or the
-   * target function), what `dlq replay --to <this type>` writes to, and whether the target has a sink DLQ
-   * (`--queue sink`).
+   * How `dlq replay` handles it: where records are re-delivered by default (the data-lake stream, the
+   * target function or the Firehose stream), what `dlq replay --to <this type>` writes to, and whether the
+   * target has a sink DLQ (`--queue sink`).
    */
   readonly replay: {
-    readonly destination: 'stream' | 'function';
-    readonly to: 'stream' | 'function';
+    readonly destination: 'stream' | 'function' | 'delivery-stream';
+    readonly to: 'stream' | 'function' | 'delivery-stream';
     readonly sinkQueue: boolean;
   };
+  /**
+   * Records land in the stack's data-lake Kinesis stream (`target.streamName`, `target.shards`): the stack
+   * creates the stream for the source and the poller writes it. False: the target has its own destination.
+   */
+  readonly usesStream: boolean;
   /** The Pipe's target parameters, and the Pipe role's grants on the target resource. */
   readonly pipeTarget: {
     readonly parameters: CfnPipe.PipeTargetParametersProperty;

@@ -205,7 +205,7 @@ describe('Avro values in the Glue Schema Registry (moto) through both engines', 
       conns.plaintext,
       1,
     );
-    const config: PollerRuntimeConfig = {
+    const config: PollerRuntimeConfig & { readonly streamName: string } = {
       ...base,
       value: {
         format: 'avro',
@@ -252,7 +252,7 @@ describe('Avro values in the Glue Schema Registry (moto) through both engines', 
       conns.plaintext,
       1,
     );
-    const config: PollerRuntimeConfig = {
+    const config: PollerRuntimeConfig & { readonly streamName: string } = {
       ...base,
       value: {
         format: 'avro',

@@ -56,7 +56,7 @@ export async function setupPollerResources(
   transport: Transport,
   admin: KafkaConnection,
   partitions = 3,
-): Promise<PollerRuntimeConfig> {
+): Promise<PollerRuntimeConfig & { readonly streamName: string }> {
   const name = uniqueName('poller');
   const topic = name;
   await createTopic(admin, topic, partitions);

@@ -25,7 +25,7 @@ const conns = kafkaConnections(bed);
 printBrokerLogOnFailure(bed.kafka.logFile);
 afterAll(() => aws.destroy());
 
-let config: PollerRuntimeConfig;
+let config: PollerRuntimeConfig & { readonly streamName: string };
 let handler: (event: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<unknown>;
 const calls: unknown[] = [];
 

@@ -6,7 +6,8 @@ import { kinesisTarget } from './kinesis.js';
 /** The stream (and its key) as the Pipe target. */
 export const kinesisTargetConstruct: TargetConstruct = {
   kind: kinesisTarget,
-  build: ({ stream }) => ({
-    target: new KindPipeTarget(kinesisTarget, stream.streamArn, stream.encryptionKey?.keyArn),
-  }),
+  build: ({ stream, source }) => {
+    if (!stream) throw new Error(`source ${source.name}: the kinesis target needs the data-lake stream`);
+    return { target: new KindPipeTarget(kinesisTarget, stream.streamArn, stream.encryptionKey?.keyArn) };
+  },
 };

@@ -47,6 +47,7 @@ export const kinesisTarget: TargetKind<'kinesis', typeof kinesisTargetSchema> = 
   type: 'kinesis',
   schema: kinesisTargetSchema,
   replay: { destination: 'stream', to: 'stream', sinkQueue: false },
+  usesStream: true,
   pipeTarget: {
     parameters: { kinesisStreamParameters: { partitionKey: KINESIS_PARTITION_KEY_PATH } },
     grants: ({ arn, keyArn }) => [

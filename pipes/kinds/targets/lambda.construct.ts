@@ -32,6 +32,8 @@ export const lambdaTargetConstruct: TargetConstruct = {
     const { source, environment, stream } = ctx;
     if (source.target.type !== lambdaTarget.type)
       throw new Error(`source ${source.name} is not a lambda target`);
+    if (!stream)
+      throw new Error(`source ${source.name}: the sink writes the data-lake stream, which is missing`);
     const targetDlq = ctx.dlq('TargetDlq');
     const sinkFunction = ctx.lambda('Sink', {
       entry: ctx.sinkEntry,

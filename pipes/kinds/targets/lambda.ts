@@ -42,6 +42,7 @@ export const lambdaTarget: TargetKind<'lambda', typeof lambdaTargetSchema> = {
   type: 'lambda',
   schema: lambdaTargetSchema,
   replay: { destination: 'stream', to: 'function', sinkQueue: true },
+  usesStream: true,
   pipeTarget: {
     parameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
     grants: ({ arn }) => [{ sid: 'InvokeSink', actions: ['lambda:InvokeFunction'], resources: [arn] }],

@@ -44,13 +44,22 @@ describe('cli kind dispatch', () => {
   it('lists the registry target types in dlq replay --help and in the --to error', async () => {
     // Act
     const help = (await cli(['dlq', 'replay', '--help'])).stdout.replace(/\s+/g, ' ');
-    const run = await cli(['dlq', 'replay', 'https://sqs.local/1/q', '--queue', 'sink', '--to', 'firehose']);
+    const run = await cli(['dlq', 'replay', 'https://sqs.local/1/q', '--queue', 'sink', '--to', 'sqs']);
+    const firehose = await cli(['dlq', 'replay', 'https://sqs.local/1/q', '--to', 'firehose']);
     // Assert
-    expect(help).toContain('--to <target> kinesis (write the stream) | lambda (re-invoke the sink)');
+    expect(help).toContain(
+      '--to <target> kinesis (write the stream) | lambda (re-invoke the sink) | firehose (write the Firehose stream)',
+    );
+    expect(help).toContain('--delivery-stream <name>');
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'error --to: to: must be kinesis or lambda, received firehose. ' +
-        'Fix: pass --to kinesis (write the stream) or --to lambda (re-invoke the sink)\n',
+      'error --to: to: must be kinesis or lambda or firehose, received sqs. ' +
+        'Fix: pass --to kinesis (write the stream) or --to lambda (re-invoke the sink) or --to firehose (write the Firehose stream)\n',
+    );
+    expect(firehose.code).toBe(2);
+    expect(firehose.stderr).toBe(
+      'error --delivery-stream: deliveryStream: the target Firehose stream is not known. ' +
+        'Fix: pass --delivery-stream <name>, or a source with a firehose target and --env <environment>\n',
     );
   });
 });

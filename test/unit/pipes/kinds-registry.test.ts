@@ -32,7 +32,7 @@ describe('kind registry', () => {
   it('registers each auth type, source kind and target type exactly once, in schema order', () => {
     expect(AUTH_TYPES).toEqual(['none', 'sasl-scram-256', 'sasl-scram-512', 'basic', 'mtls', 'iam']);
     expect(SOURCE_KINDS).toEqual(['self-managed', 'msk', 'msk-serverless']);
-    expect(TARGET_TYPES).toEqual(['kinesis', 'lambda']);
+    expect(TARGET_TYPES).toEqual(['kinesis', 'lambda', 'firehose']);
     expect(new Set(AUTH_KINDS.map((k) => k.type)).size).toBe(AUTH_KINDS.length);
     expect(new Set(SOURCE_KIND_MODULES.map((k) => k.kind)).size).toBe(SOURCE_KIND_MODULES.length);
     expect(new Set(TARGET_KINDS.map((k) => k.type)).size).toBe(TARGET_KINDS.length);
@@ -49,7 +49,7 @@ describe('kind registry', () => {
       'Unknown auth type "oauth": use one of none, sasl-scram-256, sasl-scram-512, basic, mtls, iam',
     );
     expect(() => sourceKind('kafka')).toThrow('Unknown source kind "kafka"');
-    expect(() => targetKind('firehose')).toThrow('Unknown target type "firehose"');
+    expect(() => targetKind('sqs')).toThrow('Unknown target type "sqs"');
   });
 
   it('lists the auth types each kind accepts, all of them registered', () => {
@@ -236,6 +236,7 @@ describe('kind registry', () => {
     expect(TARGET_KINDS.map((k) => [k.type, k.replay])).toEqual([
       ['kinesis', { destination: 'stream', to: 'stream', sinkQueue: false }],
       ['lambda', { destination: 'stream', to: 'function', sinkQueue: true }],
+      ['firehose', { destination: 'delivery-stream', to: 'delivery-stream', sinkQueue: false }],
     ]);
   });
 });
