@@ -4,17 +4,29 @@
  * `AppendDelimiterToRecord` processor ends each record with a newline in S3). Entries the response marks
  * with an ErrorCode (FailedPutCount > 0) are results the loop re-sends. Runtime code: no aws-cdk-lib.
  */
-import {
-  type FirehoseClient,
-  PutRecordBatchCommand,
-  type PutRecordBatchCommandOutput,
-} from '@aws-sdk/client-firehose';
-import { PUT_RECORD_BATCH_LIMITS as LIMITS } from '../pipes/kinds/targets/firehose.js';
+import type { FirehoseClient, PutRecordBatchCommandOutput } from '@aws-sdk/client-firehose';
 import { RetriableError } from './errors.js';
 import { type BatchLimits, MISSING_RESULT_CODE, type SinkPort } from './kinesis-delivery.js';
+import { once } from './lazy.js';
 
-/** Firehose PutRecordBatch: 500 records, 1,000 KiB per record and 4 MiB per call (no partition keys). */
-export const PUT_RECORD_BATCH_LIMITS: BatchLimits = LIMITS;
+/**
+ * Firehose PutRecordBatch: at most 500 records, each at most 1,000 KiB before base64 encoding, and 4 MiB
+ * for the whole request (https://docs.aws.amazon.com/firehose/latest/APIReference/API_PutRecordBatch.html).
+ */
+export const FIREHOSE_BATCH_MAX_RECORDS = 500;
+export const FIREHOSE_RECORD_MAX_BYTES = 1_024_000;
+export const FIREHOSE_REQUEST_MAX_BYTES = 4_194_304;
+
+/** The limits of one PutRecordBatch call: record data only (Firehose has no partition keys). */
+export const PUT_RECORD_BATCH_LIMITS: BatchLimits = {
+  maxRecords: FIREHOSE_BATCH_MAX_RECORDS,
+  maxBytes: FIREHOSE_REQUEST_MAX_BYTES,
+  countsPartitionKeys: false,
+  maxRecordBytes: FIREHOSE_RECORD_MAX_BYTES,
+};
+
+/** The Firehose SDK package, loaded on the first PutRecordBatch (core/lazy.ts). */
+const firehoseSdk = once(() => import('@aws-sdk/client-firehose'));
 
 /**
  * Firehose PutRecordBatch adapter. A failed call throws a RetriableError whose `cause` is the SDK error;
@@ -26,6 +38,7 @@ export function createFirehoseSink(firehose: FirehoseClient, deliveryStreamName:
     async putRecords(entries) {
       let out: PutRecordBatchCommandOutput;
       try {
+        const { PutRecordBatchCommand } = await firehoseSdk();
         out = await firehose.send(
           new PutRecordBatchCommand({
             DeliveryStreamName: deliveryStreamName,

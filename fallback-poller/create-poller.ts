@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { createFirehoseSink, PUT_RECORD_BATCH_LIMITS } from '../core/firehose-delivery.js';
 import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
 import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { createKinesisSink, PUT_RECORDS_LIMITS } from '../core/kinesis-delivery.js';
@@ -8,7 +9,6 @@ import { createRecordFormats } from '../enrichment/formats/registry.js';
 import { type PartitionKeySpec, parsePartitionKeySpec } from '../enrichment/partition-key.js';
 import type { CompiledRules } from '../enrichment/rules/compile.js';
 import { createSqsDlqSink, type DlqSink } from '../enrichment/sqs-dlq-sink.js';
-import { PUT_RECORD_BATCH_LIMITS } from '../pipes/kinds/targets/firehose.js';
 import type { LazyPollerAwsClients } from './aws-clients.js';
 import type { PollerRuntimeConfig } from './config.js';
 import { type ConnectionSpec, createConnectionCache, type MaterialPorts } from './connection.js';
@@ -138,15 +138,14 @@ export function createPoller(options: CreatePollerOptions) {
 }
 
 /**
- * The port the canonical records go through: the Firehose stream (`deliveryStreamName`; its adapter is
- * loaded then) or the data-lake Kinesis stream.
+ * The port the canonical records go through: the Firehose stream (`deliveryStreamName`) or the data-lake
+ * Kinesis stream.
  */
 export async function deliverySinkOf(
   config: Pick<PollerRuntimeConfig, 'streamName' | 'deliveryStreamName'>,
   clients: Pick<PollerClients, 'kinesis' | 'firehose'>,
 ): Promise<SinkPort> {
   if (config.deliveryStreamName !== undefined) {
-    const { createFirehoseSink } = await import('../core/firehose-delivery.js');
     return createFirehoseSink(await clients.firehose(), config.deliveryStreamName);
   }
   return createKinesisSink(await clients.kinesis(), config.streamName as string);

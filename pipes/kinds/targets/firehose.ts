@@ -5,6 +5,11 @@
  * or the stack creates it with its bucket (`firehose.construct.ts`).
  */
 import { z } from 'zod';
+import {
+  FIREHOSE_BATCH_MAX_RECORDS,
+  FIREHOSE_RECORD_MAX_BYTES,
+  FIREHOSE_REQUEST_MAX_BYTES,
+} from '../../../core/firehose-delivery.js';
 import { ruleIssue } from '../rule-helpers.js';
 import type { RuleContext, ServiceRule, TargetKind } from '../types.js';
 import { streamFields } from './stream-fields.js';
@@ -14,24 +19,11 @@ const PREFIX_DOC = 'https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.
 /** The Firehose page on buffering with dynamic partitioning. */
 const BUFFERING_DOC = 'https://docs.aws.amazon.com/firehose/latest/dev/buffering.html';
 
-/**
- * Firehose PutRecordBatch: at most 500 records, each at most 1,000 KiB before base64 encoding, and 4 MiB
- * for the whole request (https://docs.aws.amazon.com/firehose/latest/APIReference/API_PutRecordBatch.html).
- */
-export const FIREHOSE_BATCH_MAX_RECORDS = 500;
-export const FIREHOSE_RECORD_MAX_BYTES = 1_024_000;
-export const FIREHOSE_REQUEST_MAX_BYTES = 4_194_304;
-
-/**
- * The limits of one PutRecordBatch call for the shared delivery loop (core/kinesis-delivery.ts): record
- * data only (Firehose has no partition keys).
- */
-export const PUT_RECORD_BATCH_LIMITS = {
-  maxRecords: FIREHOSE_BATCH_MAX_RECORDS,
-  maxBytes: FIREHOSE_REQUEST_MAX_BYTES,
-  countsPartitionKeys: false,
-  maxRecordBytes: FIREHOSE_RECORD_MAX_BYTES,
-} as const;
+export {
+  FIREHOSE_BATCH_MAX_RECORDS,
+  FIREHOSE_RECORD_MAX_BYTES,
+  FIREHOSE_REQUEST_MAX_BYTES,
+} from '../../../core/firehose-delivery.js';
 
 /** How objects are partitioned by date: the arrival time (`!{timestamp:…}`), or the record's Kafka timestamp. */
 export const FIREHOSE_PARTITIONINGS = ['arrival-date', 'event-date'] as const;

@@ -37,7 +37,7 @@ describe('fallback poller bundle', () => {
 
   it('loads every AWS SDK package on first use (dynamic import), none at import', () => {
     const imports = externalImports(bundle);
-    const own = ['kinesis', 'dynamodb', 'sqs', 's3', 'secrets-manager', 'appconfigdata'];
+    const own = ['kinesis', 'firehose', 'dynamodb', 'sqs', 's3', 'secrets-manager', 'appconfigdata'];
     for (const client of own) {
       expect(imports).toContainEqual({ path: `@aws-sdk/client-${client}`, kind: 'dynamic-import' });
     }
