@@ -61,7 +61,7 @@ describe('poller → Firehose', () => {
     // Assert
     expect(res.counts).toEqual({ read: 100, delivered: 100, dlq: 0, dropped: 0, committed: 100, failed: 0 });
     expect(firehose.calls.map((c) => c.length)).toEqual([50, 2, 50, 2]);
-    expect(state.commits).toEqual(['50', '100']);
+    expect(state.commits).toEqual(['0', '50', '100']);
     const ids = firehose.accepted.map((d) => (JSON.parse(d) as { kafka: { offset: string } }).kafka.offset);
     expect(new Set(ids).size).toBe(100);
   });
@@ -78,7 +78,7 @@ describe('poller → Firehose', () => {
     // Assert
     expect(res.stopReason).toBe('kinesis-retries-exhausted');
     expect(res.counts).toMatchObject({ read: 20, delivered: 19, committed: 7, failed: 13 });
-    expect(state.commits).toEqual(['7']);
+    expect(state.commits).toEqual(['0', '7']);
   });
 
   it('delivers a record just under 1,000 KiB and sends one just over it to the DLQ as oversize-record', async () => {
