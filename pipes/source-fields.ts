@@ -2,7 +2,15 @@
  * Human wording for every source-file field: a label for messages and the fix to suggest.
  * Paths use `[]` for array elements (`vpc.subnetIds[]`).
  */
+import { KEY_FORMAT_NAMES, SCHEMA_REGISTRIES, VALUE_FORMAT_NAMES } from '../enrichment/formats/registry.js';
+import { TARGET_TYPES } from './kinds/registry.js';
 import { LIMITS } from './source-schema.js';
+
+/** `a, b or c`: the choices a registry lists, for a fix text. */
+const choices = (names: readonly string[]): string =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+const TARGETS = choices(TARGET_TYPES);
+const REGISTRIES = choices(SCHEMA_REGISTRIES.map((r) => r.type));
 
 /** How a field is described in validation messages. */
 export interface FieldDoc {
@@ -75,12 +83,12 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     fix: 'write an object pattern, e.g. {status_code: ["500"]}',
   },
   value: { label: 'Value format', fix: 'set value.format (json, avro) and, for avro, value.registry' },
-  'value.format': { label: 'Value format', fix: 'set value.format to json or avro' },
+  'value.format': { label: 'Value format', fix: `set value.format to ${choices(VALUE_FORMAT_NAMES)}` },
   'value.registry': {
     label: 'Value registry',
     fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>}',
   },
-  'value.registry.type': { label: 'Registry type', fix: 'set value.registry.type to glue or confluent' },
+  'value.registry.type': { label: 'Registry type', fix: `set value.registry.type to ${REGISTRIES}` },
   'value.registry.registryName': {
     label: 'Glue registry name',
     fix: 'use the Glue Schema Registry name: letters, digits, "-", "_", "$", "#", "." (1-255)',
@@ -100,13 +108,13 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     fix: 'set value.fallback to json, dlq, or a registry block of the other registry type',
   },
   key: { label: 'Key format', fix: 'set key.format (text, avro) and, for avro, key.registry' },
-  'key.format': { label: 'Key format', fix: 'set key.format to text or avro' },
+  'key.format': { label: 'Key format', fix: `set key.format to ${choices(KEY_FORMAT_NAMES)}` },
   'key.registry': {
     label: 'Key registry',
     fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>}',
   },
-  target: { label: 'Target', fix: 'set target.type to kinesis, lambda or firehose' },
-  'target.type': { label: 'Target type', fix: 'set target.type to kinesis, lambda or firehose' },
+  target: { label: 'Target', fix: `set target.type to ${TARGETS}` },
+  'target.type': { label: 'Target type', fix: `set target.type to ${TARGETS}` },
   'target.streamName': { label: 'Stream name', fix: 'use 1-128 letters, digits, "_", "." or "-"' },
   'target.partitionKey': {
     label: 'Partition key',
