@@ -10,7 +10,7 @@ import {
   FIREHOSE_RECORD_MAX_BYTES,
   FIREHOSE_REQUEST_MAX_BYTES,
 } from '../../../core/firehose-delivery.js';
-import { ruleIssue } from '../rule-helpers.js';
+import { ruleIssue, targetBatchSizeRule } from '../rule-helpers.js';
 import type { RuleContext, ServiceRule, TargetKind } from '../types.js';
 import { streamFields } from './stream-fields.js';
 
@@ -212,21 +212,7 @@ const firehoseOf = (target: { readonly type: string }): FirehoseTargetConfig | u
   target.type === firehoseTarget.type ? (target as FirehoseTargetConfig) : undefined;
 
 const rules: readonly ServiceRule[] = [
-  {
-    id: 'firehose-target-batch-size',
-    doc: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html',
-    check: (source, context) =>
-      source.engine === 'pipe' && source.batchSize > FIREHOSE_BATCH_MAX_RECORDS
-        ? [
-            ruleIssue(
-              context,
-              'batchSize',
-              `Batch size ${source.batchSize} is above ${FIREHOSE_BATCH_MAX_RECORDS}, the most a Pipe delivers to a Firehose stream target in one batch; EventBridge Pipes refuses the pipe`,
-              `set batchSize to ${FIREHOSE_BATCH_MAX_RECORDS} or less`,
-            ),
-          ]
-        : [],
-  },
+  targetBatchSizeRule('firehose-target-batch-size', FIREHOSE_BATCH_MAX_RECORDS, 'a Firehose stream target'),
   {
     id: 'firehose-s3-prefix',
     doc: PREFIX_DOC,

@@ -3,8 +3,8 @@
  * canonical record's `partitionKey` as the partition key. Its CDK side is `kinesis.construct.ts`.
  */
 import { z } from 'zod';
-import { ruleIssue } from '../rule-helpers.js';
-import type { ServiceRule, TargetKind } from '../types.js';
+import { targetBatchSizeRule } from '../rule-helpers.js';
+import type { TargetKind } from '../types.js';
 import { streamFields } from './stream-fields.js';
 
 /** Kinesis partition key path into the enrichment output (the canonical record's `partitionKey`). */
@@ -22,25 +22,11 @@ export const KINESIS_TARGET_BATCH_MAX = 500;
 export const KINESIS_RECORD_MAX_BYTES = 1_048_576;
 export const KINESIS_REQUEST_MAX_BYTES = 5_242_880;
 
-/**
- * A Pipe's source batch size may not exceed its target's maximum batch size (Kinesis: 500); Pipes refuses the
- * pipe, and a larger array returned by the enrichment is not delivered to the target at all.
- */
-const batchSizeRule: ServiceRule = {
-  id: 'kinesis-target-batch-size',
-  doc: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html',
-  check: (source, context) =>
-    source.engine === 'pipe' && source.batchSize > KINESIS_TARGET_BATCH_MAX
-      ? [
-          ruleIssue(
-            context,
-            'batchSize',
-            `Batch size ${source.batchSize} is above ${KINESIS_TARGET_BATCH_MAX}, the most a Pipe delivers to a Kinesis stream target in one batch; EventBridge Pipes refuses the pipe`,
-            `set batchSize to ${KINESIS_TARGET_BATCH_MAX} or less`,
-          ),
-        ]
-      : [],
-};
+const batchSizeRule = targetBatchSizeRule(
+  'kinesis-target-batch-size',
+  KINESIS_TARGET_BATCH_MAX,
+  'a Kinesis stream target',
+);
 
 /** Kinesis Data Streams. */
 export const kinesisTarget: TargetKind<'kinesis', typeof kinesisTargetSchema> = {
