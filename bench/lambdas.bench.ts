@@ -92,6 +92,10 @@ export default async function lambdasBench(): Promise<BenchResult[]> {
 const FORMAT_SOURCES = [
   { format: 'json', formats: {} },
   { format: 'avro', formats: { value: { format: 'avro', registry: { type: 'glue', registryName: 'r' } } } },
+  {
+    format: 'json-schema',
+    formats: { value: { format: 'json-schema', registry: { type: 'glue', registryName: 'r' } } },
+  },
 ] as const;
 /** The enrichment bundle of a JSON-only source stays within this (format packages are left out). */
 const ENRICHMENT_JSON_BUNDLE_TARGET_KB = 250;

@@ -14,6 +14,7 @@ import {
   FALLBACK_NAMES,
   KEY_FORMAT_NAMES,
   registrySettings,
+  SCHEMA_LANGUAGES,
   VALUE_FORMAT_NAMES,
 } from '../enrichment/formats/registry.js';
 import { AUTH_TYPES, DEFAULT_AUTH_TYPE, SOURCE_KINDS, targetSchema } from './kinds/registry.js';
@@ -128,13 +129,16 @@ export const filterSchema = z
   })
   .meta({ description: 'EventBridge filter pattern on value/key; records that match none are dropped.' });
 
+/** The schema formats, for descriptions (`avro, json-schema`). */
+const SCHEMA_FORMATS = SCHEMA_LANGUAGES.map((l) => l.format).join(', ');
+
 /** `value` block: how record values are decoded (enrichment/formats/). */
 export const valueSchema = z
   .strictObject({
     format: z
       .enum(VALUE_FORMAT_NAMES)
       .default('json')
-      .meta({ description: 'json, or a schema format read through registry: avro.' }),
+      .meta({ description: `json, or a schema format read through registry: ${SCHEMA_FORMATS}.` }),
     registry: z.optional(registrySettings).meta({
       description:
         'Schema registry framing the values: {type: glue, registryName} or {type: confluent, url}.',
@@ -152,7 +156,7 @@ export const keySchema = z
     format: z
       .enum(KEY_FORMAT_NAMES)
       .default('text')
-      .meta({ description: 'text, or a schema format read through registry: avro.' }),
+      .meta({ description: `text, or a schema format read through registry: ${SCHEMA_FORMATS}.` }),
     registry: z.optional(registrySettings).meta({ description: 'Schema registry framing the keys.' }),
   })
   .meta({ description: 'How record keys are decoded (default text; other keys stay base64).' });

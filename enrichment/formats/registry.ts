@@ -9,6 +9,7 @@ import * as z from 'zod/mini';
 import { avroLanguage } from './avro.js';
 import type { KeyFormat, RecordFormats, ValueFormat } from './format.js';
 import { jsonFormat } from './json.js';
+import { jsonSchemaLanguage } from './json-schema.js';
 import { confluentRegistry } from './registries/confluent.js';
 import { glueRegistry } from './registries/glue.js';
 import {
@@ -32,7 +33,10 @@ export const KEY_FORMATS = {
 } as const satisfies Record<string, KeyFormat>;
 
 /** Schema languages of registry-framed values and keys. */
-export const SCHEMA_LANGUAGES = [avroLanguage] as const satisfies readonly SchemaLanguage[];
+export const SCHEMA_LANGUAGES = [
+  avroLanguage,
+  jsonSchemaLanguage,
+] as const satisfies readonly SchemaLanguage[];
 
 /** Schema registries. */
 export const SCHEMA_REGISTRIES = [glueRegistry, confluentRegistry] as const;
