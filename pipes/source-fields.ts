@@ -82,7 +82,10 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Filter value pattern',
     fix: 'write an object pattern, e.g. {status_code: ["500"]}',
   },
-  value: { label: 'Value format', fix: 'set value.format (json, avro) and, for avro, value.registry' },
+  value: {
+    label: 'Value format',
+    fix: `set value.format (${VALUE_FORMAT_NAMES.join(', ')}) and, for a schema format, value.registry`,
+  },
   'value.format': { label: 'Value format', fix: `set value.format to ${choices(VALUE_FORMAT_NAMES)}` },
   'value.registry': {
     label: 'Value registry',

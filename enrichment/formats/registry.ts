@@ -10,6 +10,7 @@ import { avroLanguage } from './avro.js';
 import type { KeyFormat, RecordFormats, ValueFormat } from './format.js';
 import { jsonFormat } from './json.js';
 import { jsonSchemaLanguage } from './json-schema.js';
+import { protobufLanguage } from './protobuf.js';
 import { confluentRegistry } from './registries/confluent.js';
 import { glueRegistry } from './registries/glue.js';
 import {
@@ -35,6 +36,7 @@ export const KEY_FORMATS = {
 /** Schema languages of registry-framed values and keys. */
 export const SCHEMA_LANGUAGES = [
   avroLanguage,
+  protobufLanguage,
   jsonSchemaLanguage,
 ] as const satisfies readonly SchemaLanguage[];
 

@@ -23,12 +23,16 @@ export interface FetchedSchema {
 
 /** How a registry frames a value. */
 export type Frame =
-  /** Framed: the schema id (as text), the payload, and whether Protobuf message indexes precede it. */
+  /**
+   * Framed: the schema id (as text), the payload, and how a Protobuf payload names its message type
+   * before the message (protobuf.ts): Confluent's index path, or Glue's one index into the sorted
+   * messages of the schema (other languages ignore it).
+   */
   | {
       readonly kind: 'framed';
       readonly id: string;
       readonly payload: Buffer;
-      readonly messageIndexes: boolean;
+      readonly messageIndexes: 'confluent' | 'glue';
     }
   /** Not framed by this registry (the source's fallback decides). */
   | { readonly kind: 'not-framed' }

@@ -66,7 +66,7 @@ export function confluentFrame(bytes: Buffer): Frame {
     kind: 'framed',
     id: String(bytes.readUInt32BE(1)),
     payload: bytes.subarray(HEADER_BYTES),
-    messageIndexes: true,
+    messageIndexes: 'confluent',
   };
 }
 

@@ -60,13 +60,13 @@ export function glueFrame(bytes: Buffer): Frame {
   }
   const id = uuidOf(bytes.subarray(2, HEADER_BYTES));
   const body = bytes.subarray(HEADER_BYTES);
-  if (bytes[1] === COMPRESSION_NONE) return { kind: 'framed', id, payload: body, messageIndexes: false };
+  if (bytes[1] === COMPRESSION_NONE) return { kind: 'framed', id, payload: body, messageIndexes: 'glue' };
   if (bytes[1] !== COMPRESSION_ZLIB) {
     return { kind: 'bad', reason: `Glue compression byte ${bytes[1]} is neither 0 (none) nor 5 (zlib)` };
   }
   try {
     const payload = inflateSync(body, { maxOutputLength: GLUE_INFLATE_MAX_BYTES });
-    return { kind: 'framed', id, payload, messageIndexes: false };
+    return { kind: 'framed', id, payload, messageIndexes: 'glue' };
   } catch (err) {
     return { kind: 'bad', reason: `the zlib payload does not inflate: ${(err as Error).message}` };
   }

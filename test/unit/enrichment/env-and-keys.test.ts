@@ -83,8 +83,8 @@ describe('readEnrichmentEnv', () => {
     [
       { ...base, VALUE_FORMAT: 'xml', KEY_FORMAT: 'bytes' },
       [
-        'VALUE_FORMAT: must be one of json, avro, received "xml". Fix: fix VALUE_FORMAT',
-        'KEY_FORMAT: must be one of text, avro, received "bytes". Fix: fix KEY_FORMAT',
+        'VALUE_FORMAT: must be one of json, avro, protobuf, json-schema, received "xml". Fix: fix VALUE_FORMAT',
+        'KEY_FORMAT: must be one of text, avro, protobuf, json-schema, received "bytes". Fix: fix KEY_FORMAT',
       ],
     ],
     [

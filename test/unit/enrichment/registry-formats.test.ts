@@ -249,7 +249,8 @@ describe('Avro JSON forms', () => {
     };
     const decode = await avroLanguage.compile(schema);
     const exact = avroTypeOf(avsc, schema, true);
-    const frame = (payload: Buffer) => ({ kind: 'framed', id: 'x', payload, messageIndexes: false }) as const;
+    const frame = (payload: Buffer) =>
+      ({ kind: 'framed', id: 'x', payload, messageIndexes: 'glue' }) as const;
     const big = exact.toBuffer({ n: '4611686018427387903', b: Buffer.from('hi'), u: 'x' });
     expect(decode(big, frame(big))).toEqual({ n: '4611686018427387903', b: 'aGk=', u: 'x' });
     const small = exact.toBuffer({ n: -5, b: null, u: 'y' });
@@ -267,7 +268,7 @@ describe('Avro JSON forms', () => {
       kind: 'framed',
       id: GLUE_ID,
       payload: Buffer.from([1, 2]),
-      messageIndexes: false,
+      messageIndexes: 'glue',
     });
   });
 });

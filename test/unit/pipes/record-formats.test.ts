@@ -47,14 +47,14 @@ describe('value and key blocks', () => {
         resources: [SECRET, CA],
       },
     ]);
-    expect(source && unusedFormatPackages(source)).toEqual(['ajv']);
+    expect(source && unusedFormatPackages(source)).toEqual(['protobufjs', 'ajv']);
   });
 
   it('a JSON source asks for nothing: no variables, no grants, no format packages in its bundle', () => {
     const source = validate('').sources[0]?.source;
     expect(source && recordFormatsEnv(source)).toEqual({});
     expect(source && recordFormatsGrants(source, context)).toEqual([]);
-    expect(source && unusedFormatPackages(source)).toEqual(['avsc', 'ajv']);
+    expect(source && unusedFormatPackages(source)).toEqual(['avsc', 'protobufjs', 'ajv']);
   });
 
   it.each([
