@@ -76,7 +76,10 @@ async function decodeWith(schema: unknown, value: unknown, references?: FetchedS
   });
   const payload = json(value);
   try {
-    return { ok: true, value: decode(payload, { kind: 'framed', id: '1', payload, messageIndexes: true }) };
+    return {
+      ok: true,
+      value: decode(payload, { kind: 'framed', id: '1', payload, messageIndexes: 'confluent' }),
+    };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
