@@ -1,6 +1,6 @@
 import type { CanonicalRecord } from './canonical.js';
 import { reasonCode } from './dlq-entry.js';
-import { enrichRecords, prepareFormats, type TargetLimits } from './enrich-batch.js';
+import { enrichWorkRecords, prepareFormats, type TargetLimits } from './enrich-batch.js';
 import type { RecordFormats } from './formats/format.js';
 import { decodeKafkaEvent } from './kafka-event.js';
 import type { PartitionKeySpec } from './partition-key.js';
@@ -39,7 +39,7 @@ export interface EnrichmentHandlerPorts {
 
 /**
  * Builds the Pipe enrichment handler: rules in force → the event's records → the value format's batch
- * preparation → enrichRecords (pure; what enrichBatch does) → DLQ entries to SQS → metrics → the
+ * preparation → enrichWorkRecords (pure; what enrichBatch does) → DLQ entries to SQS → metrics → the
  * canonical records (the Pipe sends them to the target). Throws only on a malformed event
  * (InvalidEventError), a failed format preparation or an unreachable DLQ (RetriableError), so the Pipe
  * retries the batch.
@@ -60,7 +60,7 @@ export function createEnrichmentHandler(
     };
     const records = decodeKafkaEvent(event);
     await prepareFormats(records, ctx);
-    const outcome = enrichRecords(records, ctx);
+    const outcome = enrichWorkRecords(records, ctx);
     if (outcome.dlq.length > 0) {
       ports.logger.warn('records sent to dlq', {
         ruleVersion: rules.ruleVersion,

@@ -8,6 +8,31 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** The number written by the ASCII digits `text[from..to)` (the caller has checked they are digits). */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
+// The text up to the milliseconds of the last second formatted: records of a partition mostly carry
+// timestamps of the same second, so most take the prefix as is and add their milliseconds.
+let cachedSecond = -1;
+let cachedPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()` for epoch milliseconds within the accepted range (`2023-11-14T22:13:20.000Z`).
+ */
+function isoOfEpochMs(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    cachedSecond = second;
+  }
+  const milli = ms - second * 1000;
+  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
 /** Earliest and latest accepted instants (years 1970–9999) in epoch milliseconds. */
 const MIN_EPOCH_MS = 0;
 const MAX_EPOCH_MS = 253_402_300_799_999;
@@ -23,18 +48,18 @@ export function toIsoUtc(value: unknown): string | null {
   // Fast path: already canonical (what API Connect writes): shape, ranges and day-of-month checked
   // without building a Date.
   if (typeof value === 'string' && value.length === 24 && CANONICAL_PATTERN.test(value)) {
-    const year = Number(value.slice(0, 4));
-    const month = Number(value.slice(5, 7));
-    const day = Number(value.slice(8, 10));
+    const year = digits(value, 0, 4);
+    const month = digits(value, 5, 7);
+    const day = digits(value, 8, 10);
     if (
       year >= 1970 &&
       month >= 1 &&
       month <= 12 &&
       day >= 1 &&
       day <= daysInMonth(year, month) &&
-      Number(value.slice(11, 13)) <= 23 &&
-      Number(value.slice(14, 16)) <= 59 &&
-      Number(value.slice(17, 19)) <= 59
+      digits(value, 11, 13) <= 23 &&
+      digits(value, 14, 16) <= 59 &&
+      digits(value, 17, 19) <= 59
     ) {
       return value;
     }
@@ -43,6 +68,7 @@ export function toIsoUtc(value: unknown): string | null {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return null;
     ms = Math.trunc(value);
+    return ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS ? null : isoOfEpochMs(ms);
   } else if (typeof value === 'string') {
     const m = DATETIME_PATTERN.exec(value.trim());
     if (!m) return null;
@@ -70,6 +96,5 @@ export function toIsoUtc(value: unknown): string | null {
   } else {
     return null;
   }
-  if (ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS) return null;
-  return new Date(ms).toISOString();
+  return ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS ? null : isoOfEpochMs(ms);
 }

@@ -122,16 +122,13 @@ function decodeValue(r: WorkRecord, ctx: EnrichContext): DecodedValue {
  * One event: API Connect normalization → canonical record → rules → partition key → serialized text
  * within the target's record limit. Bad data is a DLQ reason, never an exception.
  */
-function processEvent(r: WorkRecord, e: EventOf, ctx: EnrichContext, counts: EnrichCounts): Processed {
+function processEvent(r: WorkRecord, e: EventOf, ctx: EnrichContext, out: BatchOutput): Processed {
   const normalized = normalizeApicEvent(e.event);
   if (!normalized.ok) return failed(normalized.reason);
   const key = recordKeyOf(r, (ctx.formats ?? DEFAULT_FORMATS).key);
   const record = canonicalRecordOf(r, e, ctx, key, normalized);
   const json = record as unknown as JsonObject;
-  const outcome = ctx.rules.apply(json, (i) => {
-    const id = ctx.rules.ruleIds[i] as string;
-    counts.perRule[id] = (counts.perRule[id] ?? 0) + 1;
-  });
+  const outcome = ctx.rules.apply(json, out.ruleApplied);
   if (outcome.outcome === 'drop') return DROPPED;
   if (outcome.outcome === 'error')
     return failed(`${DLQ_REASON.ruleError}: rule ${outcome.ruleId} failed: ${outcome.message}`);
@@ -208,9 +205,9 @@ function decodeSafely(r: WorkRecord, ctx: EnrichContext): DecodedValue {
   }
 }
 
-function processSafely(r: WorkRecord, e: EventOf, ctx: EnrichContext, counts: EnrichCounts): Processed {
+function processSafely(r: WorkRecord, e: EventOf, ctx: EnrichContext, out: BatchOutput): Processed {
   try {
-    return processEvent(r, e, ctx, counts);
+    return processEvent(r, e, ctx, out);
   } catch (err) {
     return unexpected(err);
   }
@@ -249,14 +246,27 @@ class BatchOutput {
     outputBytes: 0,
   };
   readonly records: CanonicalRecord[] = [];
-  readonly texts: string[] = [];
+  /** The records' texts, when the caller keeps them (else the texts are measured and let go). */
+  readonly texts: string[] | null;
   readonly dlq: DlqEntry[] = [];
+  /** Counts one operation of the rules that changed a record (`apply`'s callback, made once a batch). */
+  readonly ruleApplied: (index: number) => void;
   private readonly budget: OutputBudget;
   private readonly now: () => Date;
 
-  constructor(private readonly ctx: EnrichContext) {
+  constructor(
+    private readonly ctx: EnrichContext,
+    keepTexts: boolean,
+  ) {
     this.budget = new OutputBudget(ctx);
     this.now = ctx.now ?? (() => new Date());
+    this.texts = keepTexts ? [] : null;
+    const { perRule } = this.counts;
+    const ids = ctx.rules.ruleIds;
+    this.ruleApplied = (i) => {
+      const id = ids[i] as string;
+      perRule[id] = (perRule[id] ?? 0) + 1;
+    };
   }
 
   /** Takes one event's outcome: into the output if the budget allows, else dropped or to the DLQ. */
@@ -268,7 +278,7 @@ class BatchOutput {
       if (over === undefined) {
         this.counts.outputBytes += this.budget.take(result);
         this.records.push(result.record);
-        this.texts.push(result.text);
+        this.texts?.push(result.text);
         this.counts.out++;
         return;
       }
@@ -293,7 +303,21 @@ class BatchOutput {
  * takes in one invocation) go to the DLQ with reason `batch-output-limit`.
  */
 export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext): SerializedEnrichOutcome {
-  const out = new BatchOutput(ctx);
+  const out = enrichInto(new BatchOutput(ctx, true), input, ctx);
+  const { records, dlq, counts } = out;
+  return { records, dlq, dropped: counts.dropped, counts, serialized: out.texts as string[] };
+}
+
+/**
+ * {@link enrichRecords} without the serialized texts (the Pipe's path: the Lambda runtime serializes
+ * the response), so a batch does not hold every record twice while it runs.
+ */
+export function enrichWorkRecords(input: readonly WorkRecord[], ctx: EnrichContext): EnrichOutcome {
+  const { records, dlq, counts } = enrichInto(new BatchOutput(ctx, false), input, ctx);
+  return { records, dlq, dropped: counts.dropped, counts };
+}
+
+function enrichInto(out: BatchOutput, input: readonly WorkRecord[], ctx: EnrichContext): BatchOutput {
   for (const r of input) {
     const eventId = eventIdOf(r.cluster, r.topic, r.partition, r.offset);
     const decoded = decodeSafely(r, ctx);
@@ -304,17 +328,16 @@ export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext):
     const events = decoded.events;
     if (events === undefined) {
       const e: EventOf = { eventId, index: null, event: decoded.event };
-      out.add(r, e, processSafely(r, e, ctx, out.counts));
+      out.add(r, e, processSafely(r, e, ctx, out));
       continue;
     }
     for (let index = 0; index < events.length; index++) {
       const id = eventIdOf(r.cluster, r.topic, r.partition, r.offset, index);
       const e: EventOf = { eventId: id, index, event: events[index] as JsonObject };
-      out.add(r, e, processSafely(r, e, ctx, out.counts));
+      out.add(r, e, processSafely(r, e, ctx, out));
     }
   }
-  const { records, dlq, counts, texts } = out;
-  return { records, dlq, dropped: counts.dropped, counts, serialized: texts };
+  return out;
 }
 
 /**
@@ -325,8 +348,7 @@ export function enrichRecords(input: readonly WorkRecord[], ctx: EnrichContext):
  * not fit go to the DLQ with reason `batch-output-limit`.
  */
 export function enrichBatch(event: unknown, ctx: EnrichContext): EnrichOutcome {
-  const { serialized: _serialized, ...outcome } = enrichRecords(decodeKafkaEvent(event), ctx);
-  return outcome;
+  return enrichWorkRecords(decodeKafkaEvent(event), ctx);
 }
 
 /**

@@ -182,10 +182,28 @@ function templateOf(node: ShapeNode): JsonObject {
   return node.template;
 }
 
-/** Copies the cached template of the key sequence, then fills in the values (the plain way past the bound). */
-export const shapedApiBuilder: ApiBuilder = (keys, values, count) => {
+// The node of the last key sequence built: events of one source mostly repeat it, and comparing the
+// keys with it is cheaper than walking the trie.
+let lastShape: ShapeNode = shapeRoot;
+
+function isLastShape(keys: readonly string[], count: number): boolean {
+  const last = lastShape.keys;
+  if (last.length !== count) return false;
+  for (let i = 0; i < count; i++) if (last[i] !== keys[i]) return false;
+  return true;
+}
+
+function shapeOf(keys: readonly string[], count: number): ShapeNode | null {
+  if (isLastShape(keys, count)) return lastShape;
   let node: ShapeNode | null = shapeRoot;
   for (let i = 0; i < count && node !== null; i++) node = childShape(node, keys[i] as string);
+  if (node !== null) lastShape = node;
+  return node;
+}
+
+/** Copies the cached template of the key sequence, then fills in the values (the plain way past the bound). */
+export const shapedApiBuilder: ApiBuilder = (keys, values, count) => {
+  const node = shapeOf(keys, count);
   if (node === null) return plainApiBuilder(keys, values, count);
   const api: JsonObject = { ...templateOf(node) };
   for (let i = 0; i < count; i++) api[keys[i] as string] = values[i] as JsonValue;
