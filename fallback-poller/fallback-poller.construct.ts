@@ -1,7 +1,8 @@
 /**
  * FallbackPoller: the engine for Kafka sources a Pipe cannot read (trust chain over 65,536 bytes,
  * PBES2-encrypted client key). As in the original poller design, an EventBridge schedule every minute
- * starts a Step Functions execution that invokes the poller Lambda `iterations` × `partitions` times;
+ * starts a Step Functions execution that invokes the poller Lambda per partition; each partition runs its
+ * own loop of up to `iterations` polls within the execution's time budget (fallback-poller/state-machine.ts);
  * with a DynamoDB lock table, a KMS-encrypted SSL-only truststore bucket, log groups and alarms.
  */
 import { dirname, join } from 'node:path';
@@ -107,7 +108,7 @@ export class FallbackPoller extends Construct {
   readonly lockTable: Table;
   /** The truststore bucket (created or given). */
   readonly truststoreBucket: IBucket;
-  /** The Step Functions state machine (iterations × partitions). */
+  /** The Step Functions state machine (a loop of polls per partition). */
   readonly stateMachine: StateMachine;
   /** The one-minute EventBridge Scheduler schedule, alone in its schedule group (per-source Scheduler metrics). */
   readonly schedule: Schedule;

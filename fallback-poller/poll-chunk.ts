@@ -43,6 +43,8 @@ export interface PartitionJob {
   readonly chunkRecords: number;
   readonly idleWaitMs: number;
   readonly safetyMarginMs: number;
+  /** When the read stops (epoch ms by the ports' clock): the execution's time budget; infinite without one. */
+  readonly readUntilMs: number;
   /** Log context. */
   readonly ctx: { source: string; topic: string; partition: number; iteration?: number };
 }

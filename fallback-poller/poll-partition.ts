@@ -34,7 +34,15 @@ import type { PartitionRecord, PartitionSession, PollPorts } from './ports.js';
 
 /** Input of one poll, as the state machine sends it (the original poller's shape plus an optional source). */
 export type PollInput =
-  | { readonly kafka_partition: number; readonly iteration?: number; readonly source?: string }
+  | {
+      readonly kafka_partition: number;
+      readonly iteration?: number;
+      readonly source?: string;
+      /** Start of the state machine execution (ISO 8601); with `budget_seconds`, when the read must stop. */
+      readonly execution_start?: string;
+      /** Seconds from `execution_start` after which the read stops (the execution's time budget). */
+      readonly budget_seconds?: number;
+    }
   | { readonly type: 'health' }
   | { readonly type: 'describe'; readonly source?: string };
 
@@ -91,6 +99,10 @@ export interface PollResponse {
   readonly stopReason?: StopReason;
   /** Where the read started when that was not the group's committed offset (fallback-poller/poll-start.ts). */
   readonly reset?: StartReport;
+  /** True when the poll stopped at its record or time limit with records left: poll again without waiting. */
+  readonly moreRecords: boolean;
+  /** Seconds left of the execution's time budget after the poll (partition polls with a budget only). */
+  readonly budgetLeftSeconds?: number;
   /** Partition ids (describe mode only). */
   readonly partitions?: number[];
   readonly durationMs: number;
@@ -124,12 +136,29 @@ function assertPartitionInput(input: PollInput, settings: PollSettings): Partiti
       `invalid poll input: expected {kafka_partition: non-negative integer, iteration?} or {type: 'health'|'describe'}, received ${JSON.stringify(input)}`,
     );
   }
+  if (input.budget_seconds !== undefined && Number.isNaN(readUntilOf(input))) {
+    throw new NonRetriableError(
+      `invalid poll input: execution_start must be an ISO 8601 time and budget_seconds a number, received ${JSON.stringify(input)}`,
+    );
+  }
   if (input.source !== undefined && input.source !== settings.sourceName) {
     throw new NonRetriableError(
       `poll input names source ${input.source} but this function serves ${settings.sourceName}`,
     );
   }
   return input;
+}
+
+/** When the read must stop (epoch ms): the execution's start plus its time budget; no budget → never. */
+function readUntilOf(input: PartitionInput): number {
+  if (input.budget_seconds === undefined) return Number.POSITIVE_INFINITY;
+  return Date.parse(input.execution_start ?? '') + input.budget_seconds * 1000;
+}
+
+/** Seconds left of the execution's time budget (partition polls with a budget only). */
+function budgetLeft(job: PartitionJob): { budgetLeftSeconds?: number } {
+  if (job.readUntilMs === Number.POSITIVE_INFINITY) return {};
+  return { budgetLeftSeconds: Math.floor((job.readUntilMs - job.ports.clock.nowMs()) / 1000) };
 }
 
 /** Builds a response on the not-found defaults, with the duration up to now. */
@@ -145,6 +174,7 @@ function responder(clock: PollPorts['clock']): Respond {
     lastOffsetCommitted: null,
     committedOffset: null,
     lag: null,
+    moreRecords: false,
     durationMs: clock.nowMs() - startedMs,
     execution_datetime: new Date(startedMs).toISOString(),
     ...extra,
@@ -166,13 +196,15 @@ function partitionJob(input: PartitionInput, settings: PollSettings, ports: Poll
     chunkRecords: settings.chunkRecords ?? CHUNK_RECORDS,
     idleWaitMs: settings.idleWaitMs ?? IDLE_WAIT_MS,
     safetyMarginMs: settings.safetyMarginMs ?? SAFETY_MARGIN_MS,
+    readUntilMs: readUntilOf(input),
     ctx: { source: settings.sourceName, topic: settings.topic, partition, iteration: input.iteration },
   };
 }
 
 /**
  * Polls ONE partition: takes the DynamoDB lock (203 when another reader holds it), reads from the
- * group's committed offset until the batch limit, the time budget or the end of the partition,
+ * group's committed offset until the batch limit, the time budget (the Lambda's, and the execution's when
+ * the input names one) or the end of the partition,
  * normalizes each chunk with `enrichBatch` (bad records → DLQ), writes to Kinesis with retries and
  * commits the offset after every record up to it is acknowledged — only while the lock is still ours
  * (the commit is preceded by a conditional lock renewal). Releases the lock in `finally`.
@@ -229,6 +261,7 @@ function lockedResponse(job: PartitionJob, respond: Respond): PollResponse {
     topic: job.settings.topic,
     partition: job.input.kafka_partition,
     iteration: job.input.iteration,
+    ...budgetLeft(job),
   });
 }
 
@@ -270,7 +303,9 @@ async function nextChunk(
 ): Promise<PartitionRecord[] | null> {
   const { read } = progress.counts;
   if (read >= job.maxRecords) return stop(progress, STOP_REASON.batchLimit);
-  if (job.ports.remainingTimeMs() < job.safetyMarginMs) return stop(progress, STOP_REASON.timeBudget);
+  if (job.ports.remainingTimeMs() < job.safetyMarginMs || job.ports.clock.nowMs() >= job.readUntilMs) {
+    return stop(progress, STOP_REASON.timeBudget);
+  }
   let records: PartitionRecord[];
   try {
     records = await session.poll(Math.min(job.chunkRecords, job.maxRecords - read), job.idleWaitMs);
@@ -286,6 +321,12 @@ function lagAfter(session: PartitionSession, committedOffset: string | null): st
   const high = BigInt(session.highWatermark());
   const position = committedOffset !== null ? BigInt(committedOffset) : BigInt(session.lowWatermark);
   return (high > position ? high - position : 0n).toString();
+}
+
+/** The poll stopped at its record or time limit and the partition still has records after the commit. */
+function moreRecordsLeft(stopReason: StopReason, lag: string | null): boolean {
+  const limited = stopReason === STOP_REASON.batchLimit || stopReason === STOP_REASON.timeBudget;
+  return limited && lag !== null && lag !== '0';
 }
 
 /** Releases the lock if still ours; a failed release is logged (the lock expires anyway). */
@@ -315,6 +356,8 @@ function finishPoll(job: PartitionJob, progress: PollProgress, respond: Respond)
     committedOffset: progress.committedOffset,
     lag,
     stopReason,
+    moreRecords: moreRecordsLeft(stopReason, lag),
+    ...budgetLeft(job),
     ...(reset ? { reset } : {}),
   });
   const level = status.statusCode === 200 || status.statusCode === 204 ? 'info' : 'error';

@@ -63,7 +63,7 @@ export function createPollerSchedule(scope: Construct, spec: PollerScheduleSpec)
     lambdaName: spec.functionName,
   });
   const schedule = new Schedule(scope, 'Schedule', {
-    description: `Every minute: poll ${source.name} (iterations x partitions)`,
+    description: `Every minute: poll ${source.name} (a loop of polls per partition)`,
     schedule: ScheduleExpression.rate(Duration.minutes(1)),
     scheduleGroup,
     timeWindow: TimeWindow.off(),

@@ -3,7 +3,7 @@
  * runner). aws-local-stepfunctions 3 declares Node ≥ 22; on Node 20 the only missing built-in it uses is
  * `Promise.withResolvers`, polyfilled here. Never bundled into a Lambda.
  */
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { POLLER_STATES } from './state-machine.js';
 
 /** Installs `Promise.withResolvers` (ES2024) when the runtime lacks it (Node 20). */
@@ -27,17 +27,19 @@ export type LocalInvoke = (payload: unknown) => Promise<unknown>;
 /** Outcome of a local execution. */
 export type LocalExecutionResult =
   | { readonly status: 'SUCCEEDED'; readonly output: unknown }
+  | { readonly status: 'ABORTED' }
   | { readonly status: 'FAILED'; readonly error: string; readonly cause: string };
 
 /**
  * Executes `definition` with `input`, binding both Lambda task states to `invoke`; Wait states last
- * `waitMs` and retries pause `retryMs` (defaults 0) so tests stay fast.
+ * `waitMs` and retries pause `retryMs` (defaults 0) so tests stay fast. `signal` aborts the execution
+ * (no further state runs; a task in flight is not awaited).
  */
 export async function runPollerDefinitionLocally(
   definition: Record<string, unknown>,
   input: unknown,
   invoke: LocalInvoke,
-  options: { waitMs?: number; retryMs?: number } = {},
+  options: { waitMs?: number; retryMs?: number; signal?: AbortSignal } = {},
 ): Promise<LocalExecutionResult> {
   installPromiseWithResolvers();
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
@@ -51,16 +53,21 @@ export async function runPollerDefinitionLocally(
         [POLLER_STATES.executeLambda]: task,
         [POLLER_STATES.discoverPartitions]: task,
       },
-      waitTimeOverrides: { [POLLER_STATES.waitForNewExecution]: options.waitMs ?? 0 },
+      waitTimeOverrides: { [POLLER_STATES.waitForNextPoll]: options.waitMs ?? 0 },
       retryIntervalOverrides: {
         [POLLER_STATES.executeLambda]: options.retryMs ?? 0,
         [POLLER_STATES.discoverPartitions]: options.retryMs ?? 0,
       },
     },
   });
+  const { signal } = options;
+  if (signal?.aborted) execution.abort();
+  signal?.addEventListener('abort', () => execution.abort(), { once: true });
   try {
-    return { status: 'SUCCEEDED', output: await execution.result };
+    const output = await execution.result;
+    return signal?.aborted ? { status: 'ABORTED' } : { status: 'SUCCEEDED', output };
   } catch (error) {
+    if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
     if (error instanceof ExecutionError) {
       const cause = (error as { cause?: { name?: string; message?: string } }).cause;
       return { status: 'FAILED', error: cause?.name ?? error.name, cause: cause?.message ?? error.message };

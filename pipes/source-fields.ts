@@ -164,7 +164,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   poller: { label: 'Poller', fix: 'see docs/sources.md for the poller fields' },
   'poller.truststore': { label: 'Truststore', fix: 'use exactly one of {s3Key}, {secret} or {file}' },
   'poller.partitions': { label: 'Partitions', fix: 'use auto or a list of partition numbers' },
-  'poller.iterations': { label: 'Iterations', fix: 'set poller.iterations from 1 to 10' },
+  'poller.iterations': { label: 'Iterations', fix: 'set poller.iterations from 1 to 60' },
   'poller.secondsWait': { label: 'Seconds wait', fix: 'set poller.secondsWait from 0 to 60' },
   'poller.maxRecordsPerInvocation': {
     label: 'Max records per invocation',

@@ -177,8 +177,13 @@ export const pollerSchema = z.strictObject({
     .union([z.literal('auto'), z.array(int().min(0)).min(1)])
     .default('auto')
     .meta({ description: "'auto' (discover) or the list of partitions." }),
-  iterations: int().min(1).max(10).default(4),
-  secondsWait: int().min(0).max(60).default(5),
+  iterations: int().min(1).max(60).default(4).meta({
+    description:
+      'Most polls of one partition per execution (a minute); each partition polls on its own until then or the 55 s time budget.',
+  }),
+  secondsWait: int().min(0).max(60).default(5).meta({
+    description: 'Wait before polling a caught-up partition again (none while it has records left).',
+  }),
   maxRecordsPerInvocation: int().min(1).max(100_000).default(1000),
   timeoutSeconds: int().min(10).max(900).default(65),
   lockTtlSeconds: int().min(10).max(3600).default(120),

@@ -15,6 +15,8 @@ export interface LocalRunOptions {
   readonly sources: readonly string[] | null;
   /** Share of poison records (not JSON, not UTF-8, wrong types), 0–0.5. */
   readonly poisonShare: number;
+  /** Relative share of records per partition (index = partition); null = round robin over all partitions. */
+  readonly partitionWeights: readonly number[] | null;
   /** Print the summary as JSON on stdout (progress goes to stderr). */
   readonly json: boolean;
   /** Source catalogue directory. */
@@ -34,6 +36,7 @@ export const LOCAL_RUN_DEFAULTS: LocalRunOptions = {
   ratePerSecond: 200,
   sources: null,
   poisonShare: 0.02,
+  partitionWeights: null,
   json: false,
   sourcesDir: 'pipes/sources',
   seed: 'local-run',
@@ -55,6 +58,8 @@ Options:
   --rate R               records per second per topic (default ${LOCAL_RUN_DEFAULTS.ratePerSecond})
   --sources a,b          only these sources (default: all in --sources-dir)
   --poison-share F       share of poison records, 0-0.5 (default ${LOCAL_RUN_DEFAULTS.poisonShare})
+  --partition-weights W  records per partition in these proportions, e.g. 98,1,1 (one hot partition, two
+                         quiet ones); a partition without a weight gets none (default: round robin)
   --sources-dir DIR      source catalogue (default ${LOCAL_RUN_DEFAULTS.sourcesDir})
   --seed S               generator seed (default ${LOCAL_RUN_DEFAULTS.seed})
   --drain-timeout S      give up draining after S s without progress (default ${LOCAL_RUN_DEFAULTS.drainTimeoutSeconds})
@@ -87,6 +92,18 @@ function num(
   return v;
 }
 
+/** `--partition-weights`: comma-separated integers 0–10,000, at least one above 0. */
+function weights(text: string | undefined): number[] | null {
+  if (text === undefined) return null;
+  const list = text.split(',').map((w) => Number(w.trim()));
+  if (list.some((w) => !Number.isInteger(w) || w < 0 || w > 10_000) || !list.some((w) => w > 0)) {
+    throw new OptionsError(
+      `--partition-weights must be comma-separated integers from 0 to 10000 (one per partition, at least one above 0), received ${text}`,
+    );
+  }
+  return list;
+}
+
 /**
  * Parses argv (without node and script). Returns null when help was asked for.
  * @throws OptionsError on an unknown option or a bad value.
@@ -105,6 +122,7 @@ export function parseLocalRunArgs(argv: readonly string[]): LocalRunOptions | nu
         rate: { type: 'string' },
         sources: { type: 'string' },
         'poison-share': { type: 'string' },
+        'partition-weights': { type: 'string' },
         'sources-dir': { type: 'string' },
         seed: { type: 'string' },
         'drain-timeout': { type: 'string' },
@@ -135,6 +153,7 @@ export function parseLocalRunArgs(argv: readonly string[]): LocalRunOptions | nu
     ratePerSecond: num('rate', s('rate'), 1, 1_000_000, false) ?? d.ratePerSecond,
     sources: sources ?? null,
     poisonShare: num('poison-share', s('poison-share'), 0, 0.5, false) ?? d.poisonShare,
+    partitionWeights: weights(s('partition-weights')),
     json: v.json === true,
     sourcesDir: s('sources-dir') ?? d.sourcesDir,
     seed: s('seed') ?? d.seed,

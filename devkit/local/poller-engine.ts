@@ -1,7 +1,7 @@
 /**
  * The local poller engine: runs an `engine: poller` source the way AWS does — executions of the
- * poller's state machine definition (Map over iterations × Map over partitions, from the poller's own
- * ASL builder) in aws-local-stepfunctions, with the Lambda task bound to the poller Lambda's logic
+ * poller's state machine definition (a Map over the partitions, each running its own loop of polls, from
+ * the poller's own ASL builder) in aws-local-stepfunctions, with the Lambda task bound to the poller Lambda's logic
  * (createPoller, what fallback-poller/handler.ts runs) over the mTLS listener, the client certificate
  * from Secrets Manager and the long trust bundle from S3.
  */
@@ -149,22 +149,29 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
     throw error;
   });
   const lastRead = new Map<number, number>();
-  let stopped = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const stopping = new AbortController();
   let executions = 0;
 
   // The Lambda task: the poller's logic with a Lambda-like remaining-time budget.
-  const invoke = async (payload: unknown): Promise<unknown> => {
+  const invoke = (payload: unknown): Promise<unknown> => {
     const deadline = Date.now() + LOCAL_POLL_TIMEOUT_SECONDS * 1000;
-    const res: PollResponse = await poll(payload as PollInput, () => deadline - Date.now());
-    if (res.partition !== undefined) lastRead.set(res.partition, countPoll(deps.stats, res));
-    return res;
+    const polled = poll(payload as PollInput, () => deadline - Date.now()).then((res: PollResponse) => {
+      if (res.partition !== undefined) lastRead.set(res.partition, countPoll(deps.stats, res));
+      return res;
+    });
+    inFlight.add(polled);
+    const forget = () => inFlight.delete(polled);
+    polled.then(forget, forget);
+    return polled;
   };
 
   const loop = (async () => {
-    while (!stopped) {
+    while (!stopping.signal.aborted) {
       const result = await runPollerDefinitionLocally(definition, input, invoke, {
         waitMs: Math.min(LOCAL_WAIT_CAP_MS, settings.secondsWait * 1000),
         retryMs: 200,
+        signal: stopping.signal,
       }).catch((error: unknown) => ({
         status: 'FAILED' as const,
         error: 'Error',
@@ -175,7 +182,8 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
         deps.stats.retries++;
         deps.stats.lastError = `execution failed: ${result.error}: ${result.cause}`;
       }
-      if (!stopped) await new Promise((r) => setTimeout(r, deps.pauseBetweenExecutionsMs ?? 200));
+      if (!stopping.signal.aborted)
+        await new Promise((r) => setTimeout(r, deps.pauseBetweenExecutionsMs ?? 200));
     }
   })();
 
@@ -183,8 +191,10 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
     idle: () => lastRead.size > 0 && [...lastRead.values()].every((n) => n === 0),
     executions: () => executions,
     async stop() {
-      stopped = true;
+      // An execution's partition loops last up to its time budget: abort it, then let the polls in flight end.
+      stopping.abort();
       await loop;
+      await Promise.allSettled([...inFlight]);
       await bundle.remove();
     },
   };

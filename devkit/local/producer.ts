@@ -1,6 +1,6 @@
 /**
  * The producer of a local run: writes each topic's record source (devkit/local/records.ts) at a steady rate to
- * explicit partitions (round robin), stamps each record's CreateTime at send, and keeps a payload-free
+ * explicit partitions (round robin, or in the proportions of `partitionWeights`), stamps each record's CreateTime at send, and keeps a payload-free
  * reference of every record (topic, partition, offset, timestamp, kind, which pipe filters drop it) for
  * the reconciliation.
  */
@@ -26,6 +26,8 @@ export interface ProducerSettings {
   readonly ratePerSecond: number;
   readonly seed: string;
   readonly poisonShare: number;
+  /** Relative share of records per partition (index = partition); null = round robin. */
+  readonly partitionWeights?: readonly number[] | null;
   /** Pipe sources by topic. */
   readonly filtersByTopic: ReadonlyMap<string, readonly FilterOwner[]>;
 }
@@ -63,6 +65,7 @@ export function startProducer(s: ProducerSettings): ProducerRun {
   };
 
   async function produceTopic(topic: string, partitions: number): Promise<void> {
+    const cycle = partitionCycle(s.partitionWeights ?? null, partitions, topic);
     const source = createRecordSource({ seed: s.seed, topic, poisonShare: s.poisonShare });
     const owners = s.filtersByTopic.get(topic) ?? [];
     const endAt =
@@ -84,7 +87,7 @@ export function startProducer(s: ProducerSettings): ProducerRun {
         key: r.key,
         value: r.value,
         headers: r.headers,
-        partition: r.seq % partitions,
+        partition: cycle[r.seq % cycle.length] as number,
         timestamp,
       }));
       const where = await s.producer.send(topic, messages);
@@ -111,4 +114,32 @@ export function startProducer(s: ProducerSettings): ProducerRun {
     },
   );
   return run;
+}
+
+/**
+ * The partitions records go to, in order, one cycle long: each partition as often as its weight, spread
+ * evenly (smooth weighted round robin); without weights every partition once.
+ *
+ * @example partitionCycle([2, 1], 2, 't') // [0, 1, 0]
+ */
+export function partitionCycle(
+  weights: readonly number[] | null,
+  partitions: number,
+  topic: string,
+): number[] {
+  if (weights === null) return Array.from({ length: partitions }, (_, i) => i);
+  const w = Array.from({ length: partitions }, (_, i) => weights[i] ?? 0);
+  const total = w.reduce((a, b) => a + b, 0);
+  if (total === 0) {
+    throw new Error(`--partition-weights gives no weight to any of the ${partitions} partitions of ${topic}`);
+  }
+  const current = w.map(() => 0);
+  return Array.from({ length: total }, () => {
+    w.forEach((weight, i) => {
+      current[i] = (current[i] as number) + weight;
+    });
+    const pick = current.indexOf(Math.max(...current));
+    current[pick] = (current[pick] as number) - total;
+    return pick;
+  });
 }

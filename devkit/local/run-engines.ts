@@ -175,6 +175,7 @@ export async function startProduction(ctx: RunContext): Promise<ProducerRun> {
     ratePerSecond: options.ratePerSecond,
     seed: options.seed,
     poisonShare: options.poisonShare,
+    partitionWeights: options.partitionWeights,
     filtersByTopic: filtersByTopic(plan),
   });
   ctx.io.signal?.addEventListener('abort', () => prod.stop());

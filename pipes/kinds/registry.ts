@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.js';
 import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
+import { POLLER_RULES } from '../../fallback-poller/poller-limits.js';
 import { recordFormatsRules } from '../record-formats.js';
 import type { SourceConfig } from '../source-schema.js';
 import { authKind, findAuthKind } from './auth-registry.js';
@@ -170,8 +171,8 @@ export function clientAuthOf(
 }
 
 /**
- * The AWS service rules that apply to a source: its kind's, its auth type's, its target type's, and
- * those of the schema formats and registries it decodes records with.
+ * The AWS service rules that apply to a source: its kind's, its auth type's, its target type's, those of
+ * the schema formats and registries it decodes records with, and the poller engine's (Step Functions).
  */
 export function serviceRulesOf(
   source: Pick<SourceConfig, 'kind' | 'auth' | 'target'> & Partial<Pick<SourceConfig, 'value' | 'key'>>,
@@ -181,6 +182,7 @@ export function serviceRulesOf(
     ...(findAuthKind(source.auth.type)?.rules ?? []),
     ...(findTargetKind(source.target.type)?.rules ?? []),
     ...recordFormatsRules(source),
+    ...POLLER_RULES,
   ];
 }
 

@@ -64,7 +64,7 @@ beforeAll(async () => {
 });
 
 describe('poller state machine executed locally with the real handler', () => {
-  it('runs iterations × partitions and drains the topic', async () => {
+  it('runs a loop of polls per partition (iterations each when caught up) and drains the topic', async () => {
     // Arrange
     const produced = await produceApicEvents(conns.plaintext, config.topic, 3, 100);
     calls.length = 0;
@@ -87,19 +87,19 @@ describe('poller state machine executed locally with the real handler', () => {
     ]);
   });
 
-  it('fails the execution when a partition task fails, after every iteration ran', async () => {
+  it('fails the execution when a partition task fails, after the other partitions ran every poll', async () => {
     calls.length = 0;
     const result = await runPollerDefinitionLocally(
       buildPollerDefinition({ sourceName: config.sourceName }),
       scheduleInput({ iterations: 2, partitions: [0, 9], secondsWait: 0, lambdaName: 'poller' }),
       invokeRealHandler,
     );
-    // The execution's cause names each failed iteration and the poller's own error.
+    // The execution's cause names the failed partition's loop and the poller's own error.
     expect(result).toMatchObject({ status: 'FAILED', error: 'PollerIterationFailed' });
-    const iterations = (JSON.parse((result as { cause: string }).cause) as { $: string[] }).$;
-    expect(iterations).toEqual([
-      expect.stringMatching(/^Task Failed: iteration 1: .*partition 9 does not exist/),
-      expect.stringMatching(/^Task Failed: iteration 2: .*partition 9 does not exist/),
+    const loops = (JSON.parse((result as { cause: string }).cause) as { $: string[] }).$;
+    expect(loops).toEqual([
+      'Task Succeeded: partition 0 poll 2: status 204',
+      expect.stringMatching(/^Task Failed: partition 9 poll 1: .*partition 9 does not exist/),
     ]);
     expect((calls as { kafka_partition: number }[]).filter((c) => c.kafka_partition === 0)).toHaveLength(2);
   });

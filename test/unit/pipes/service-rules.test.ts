@@ -33,6 +33,8 @@ interface RuleCase {
   readonly issues: readonly ConfigIssue[];
 }
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
 const cases: RuleCase[] = [
   {
     rule: 'kinesis-target-batch-size',
@@ -158,6 +160,42 @@ const cases: RuleCase[] = [
     source: { ...selfManaged, auth: { type: 'sasl-scram-512', secret: 'kafka/orders/scram' } },
     issues: [],
   },
+  {
+    rule: 'poller-partitions-per-execution',
+    source: { ...selfManaged, engine: 'poller', poller: { partitions: range(41) } },
+    issues: [
+      {
+        file: FILE,
+        field: 'poller.partitions',
+        message:
+          "41 partitions are more than one poller execution polls with 4 iterations (40: an inline Map runs 40 iterations at once, and an execution's history holds 25,000 events, 3393 here)",
+        fix: "list at most 40 partitions per source (split the topic's partitions over several sources with their own consumer groups), or lower poller.iterations",
+      },
+    ],
+  },
+  {
+    rule: 'poller-partitions-per-execution',
+    source: { ...selfManaged, engine: 'poller', poller: { partitions: range(18), iterations: 60 } },
+    issues: [
+      {
+        file: FILE,
+        field: 'poller.partitions',
+        message:
+          "18 partitions are more than one poller execution polls with 60 iterations (17: an inline Map runs 40 iterations at once, and an execution's history holds 25,000 events, 20659 here)",
+        fix: "list at most 17 partitions per source (split the topic's partitions over several sources with their own consumer groups), or lower poller.iterations",
+      },
+    ],
+  },
+  {
+    rule: 'poller-partitions-per-execution',
+    source: { ...selfManaged, engine: 'poller', poller: { partitions: range(17), iterations: 60 } },
+    issues: [],
+  },
+  {
+    rule: 'poller-partitions-per-execution',
+    source: { ...selfManaged, engine: 'poller', poller: { partitions: 'auto', iterations: 60 } },
+    issues: [],
+  },
 ];
 
 describe('AWS service rules of the kind modules', () => {
@@ -274,9 +312,11 @@ describe('AWS service rules of the kind modules', () => {
       'msk-scram-secret-kms-key',
       'msk-scram-secret-location',
       'kinesis-target-batch-size',
+      'poller-partitions-per-execution',
       'msk-cluster-account-region',
       'msk-topic-name',
       'msk-consumer-group-id',
+      'poller-partitions-per-execution',
     ]);
     for (const rule of rules) expect(rule.doc).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
   });

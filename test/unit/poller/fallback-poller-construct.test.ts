@@ -134,9 +134,11 @@ describe('FallbackPoller construct', () => {
       1,
     );
     const input = JSON.stringify(stack.resolve(schedule.Properties.Target.Input));
-    expect(input).toContain('\\"iterations\\":[1,2,3,4]');
+    expect(input).toContain(`\\"iterations\\":[${Array.from({ length: 30 }, (_, i) => i + 1).join(',')}]`);
     expect(input).toContain('\\"partitions\\":[0,1,2]');
-    expect(input).toContain('\\"seconds_wait\\":5');
+    expect(input).toContain('\\"seconds_wait\\":1');
+    expect(input).toContain('\\"budget_seconds\\":55');
+    expect(input).toContain('\\"max_partitions\\":34');
     expect(input).toContain('lambda_name');
   });
 
@@ -183,8 +185,9 @@ describe('FallbackPoller construct', () => {
 
   it('defines the state machine from buildPollerDefinition and lets it invoke only the poller', () => {
     built.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    const loop = (built.poller.definition.States as Record<string, { MaxConcurrency?: number }>).loop_mapping;
-    expect(loop?.MaxConcurrency).toBe(1);
+    const loops = (built.poller.definition.States as Record<string, { MaxConcurrency?: number }>)
+      .partition_loops;
+    expect(loops?.MaxConcurrency).toBe(0);
     built.template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction', Effect: 'Allow' })]),

@@ -188,8 +188,69 @@ describe('pollPartition', () => {
       stopReason: 'batch-limit',
       lastOffsetCommitted: '299',
       lag: '400',
+      moreRecords: true,
     });
     expect(state.committed).toBe('300');
+  });
+
+  it("stops at the execution's time budget, says records are left and how much budget is left", async () => {
+    // Each chunk read takes 2 s; the execution (budget 50 s) started 45 s ago: chunks at 0, 2 and 4 s, stop at 6 s.
+    const { reader: base, state } = fakeLog(events(200));
+    const clock = { advance: (_ms: number) => 0 };
+    const reader: ReaderPort = {
+      ...base,
+      async open(request) {
+        const session = await base.open(request);
+        return {
+          ...session,
+          poll: (max, wait) => {
+            clock.advance(2_000);
+            return session.poll(max, wait);
+          },
+        };
+      },
+    };
+    const { ports, advance } = fakePorts(reader);
+    clock.advance = advance;
+    const start = new Date(ports.clock.nowMs() - 45_000).toISOString();
+    const res = await pollPartition(
+      { kafka_partition: 0, iteration: 3, execution_start: start, budget_seconds: 50 },
+      settings,
+      ports,
+    );
+    expect(res).toMatchObject({
+      statusCode: 200,
+      stopReason: 'time-budget',
+      counts: { read: 150, committed: 150 },
+      lag: '50',
+      moreRecords: true,
+      budgetLeftSeconds: -1,
+    });
+    expect(state.committed).toBe('150');
+  });
+
+  it('answers a drained or locked partition with no records left and the budget left', async () => {
+    const { reader } = fakeLog(events(20));
+    const { ports, lock } = fakePorts(reader);
+    const start = new Date(ports.clock.nowMs() - 10_000).toISOString();
+    const input = { kafka_partition: 0, execution_start: start, budget_seconds: 50 };
+    const drained = await pollPartition(input, settings, ports);
+    expect(drained).toMatchObject({ statusCode: 200, moreRecords: false, budgetLeftSeconds: 40 });
+    await lock.acquire({ key: 'apic_0', owner: 'other', ttlSeconds: 120, nowMs: ports.clock.nowMs() });
+    const locked = await pollPartition(input, settings, ports);
+    expect(locked).toMatchObject({ statusCode: 203, moreRecords: false, budgetLeftSeconds: 40 });
+  });
+
+  it('refuses a budget without a readable execution start', async () => {
+    const { reader } = fakeLog(events(1));
+    const { ports } = fakePorts(reader);
+    await expect(
+      pollPartition(
+        { kafka_partition: 0, execution_start: 'yesterday', budget_seconds: 50 },
+        settings,
+        ports,
+      ),
+    ).rejects.toThrow(/execution_start must be an ISO 8601 time/);
   });
 
   it('stops when the remaining time drops below the safety margin', async () => {
