@@ -60,7 +60,9 @@ export const pollerRuntimeSchema = z
     eventSource: z.enum([KAFKA_EVENT_SOURCE.selfManaged, KAFKA_EVENT_SOURCE.msk]),
     /** Bootstrap servers (comma separated) or the MSK cluster ARN: the cluster identity in eventIds. */
     cluster: nonEmpty(),
-    brokers: z.array(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d{1,5}$/))).check(z.minLength(1)),
+    /** Brokers to dial; absent: looked up with GetBootstrapBrokers on `clusterArn` (MSK kinds). */
+    brokers: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d{1,5}$/))).check(z.minLength(1))),
+    clusterArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\//))),
     tls: z.boolean(),
     truststore: z.discriminatedUnion('type', [
       z.strictObject({ type: z.literal('s3'), bucket: z.string().check(z.minLength(3)), key: nonEmpty() }),
@@ -114,6 +116,10 @@ export const pollerRuntimeSchema = z
     z.refine((config) => (config.streamName === undefined) !== (config.deliveryStreamName === undefined), {
       message: 'set exactly one of streamName and deliveryStreamName',
       path: ['streamName'],
+    }),
+    z.refine((config) => config.brokers !== undefined || config.clusterArn !== undefined, {
+      message: 'set brokers, or clusterArn to look them up',
+      path: ['brokers'],
     }),
   );
 

@@ -1,6 +1,12 @@
 import { createPrivateKey } from 'node:crypto';
 import { ConfigError, NonRetriableError, RetriableError } from '../core/errors.js';
 import type { KafkaConnection } from '../core/kafka/client.js';
+import type { AwsCredentialsLike } from '../core/kafka/msk-iam-token.js';
+import {
+  type BootstrapBrokers,
+  lookupBootstrapBrokers,
+  MissingBootstrapBrokersError,
+} from '../core/msk-bootstrap.js';
 import { authKind } from '../pipes/kinds/auth-registry.js';
 import type { ClientAuthContext, SecretFieldReader } from '../pipes/kinds/types.js';
 
@@ -22,9 +28,14 @@ export interface AuthSpec {
   readonly region?: string;
 }
 
-/** Brokers + TLS/auth material references. */
+/** Brokers (or the MSK cluster to look them up for) + TLS/auth material references. */
 export interface ConnectionSpec {
+  /** Brokers to dial; empty: looked up for `clusterArn`. */
   readonly brokers: readonly string[];
+  /** MSK cluster whose bootstrap brokers (the auth type's broker string) are dialed when `brokers` is empty. */
+  readonly clusterArn?: string;
+  /** Names the source in messages. */
+  readonly sourceName?: string;
   /** TLS on (true for SSL / SASL_SSL listeners). */
   readonly tls: boolean;
   readonly truststore: TruststoreSpec;
@@ -32,11 +43,17 @@ export interface ConnectionSpec {
   readonly clientId?: string;
 }
 
-/** Where material is fetched from (S3 GetObject, Secrets Manager GetSecretValue, the bundle's files). */
+/**
+ * Where material is fetched from (S3 GetObject, Secrets Manager GetSecretValue, the bundle's files), the
+ * MSK bootstrap brokers (GetBootstrapBrokers) and, for IAM, the credentials that sign the token (default:
+ * the SDK's default credential chain).
+ */
 export interface MaterialPorts {
   getObjectText(bucket: string, key: string): Promise<string>;
   getSecretString(secretId: string): Promise<string>;
   readFileText(path: string): Promise<string>;
+  getBootstrapBrokers?(clusterArn: string): Promise<BootstrapBrokers>;
+  readonly iamCredentials?: () => Promise<AwsCredentialsLike>;
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -150,16 +167,54 @@ function secretFields(json: Record<string, unknown>, secretId: string): SecretFi
  * Resolves a connection spec into a KafkaConnection: truststore from S3 / Secrets Manager / a bundled
  * file, and what the auth type's module reads from its secret (`pipes/kinds/auth/`): a client certificate +
  * key from `{certificate, privateKey, privateKeyPassword?}` (encrypted keys are decrypted in memory),
- * SASL credentials from `{username, password}`, or (IAM) an OAUTHBEARER token provider for the cluster's Region. `rejectUnauthorized` stays true (core/kafka/client.ts).
+ * SASL credentials from `{username, password}`, or (IAM) an OAUTHBEARER token provider for the cluster's Region;
+ * for an MSK cluster without `brokers`, its bootstrap brokers for the auth type (GetBootstrapBrokers).
+ * `rejectUnauthorized` stays true (core/kafka/client.ts).
  */
 export async function resolveKafkaConnection(
   spec: ConnectionSpec,
   ports: MaterialPorts,
 ): Promise<KafkaConnection> {
-  if (spec.brokers.length === 0) {
-    throw new ConfigError('the poller needs at least one broker', [
+  const auth = authKind(spec.auth.type);
+  if (!auth.client.supported) {
+    throw new NonRetriableError(`${auth.type} authentication is not supported: ${auth.client.reason}`);
+  }
+  if (!spec.tls && auth.requiresTls) throw new NonRetriableError(`${auth.type} authentication needs TLS`);
+  const brokers = spec.brokers.length > 0 ? [...spec.brokers] : await lookedUpBrokers(spec, ports);
+  const ca = spec.tls ? await loadTruststore(spec.truststore, ports) : undefined;
+  const base: KafkaConnection = {
+    brokers,
+    clientId: spec.clientId ?? 'kafka-pipes-poller',
+    ...(spec.tls ? { tls: { ...(ca ? { ca } : {}) } } : {}),
+  };
+  const secretId = auth.secret ? spec.auth.secret : undefined;
+  if (auth.secret && !secretId) throw new NonRetriableError(`${auth.type} authentication needs a secret`);
+  const fields = secretId ? secretFields(await secretJson(ports, secretId), secretId) : undefined;
+  const { sasl, clientCertificate } = auth.client.clientAuth(fields, clientAuthContext(spec.auth, ports));
+  if (!clientCertificate) return { ...base, ...(sasl ? { sasl } : {}) };
+  const { cert, passphrase } = clientCertificate;
+  const key = decryptPrivateKey(clientCertificate.key, passphrase, secretId as string);
+  return { ...base, tls: { ...base.tls, cert, key }, ...(sasl ? { sasl } : {}) };
+}
+
+function clientAuthContext(spec: AuthSpec, ports: MaterialPorts): ClientAuthContext {
+  return {
+    ...(spec.region ? { region: spec.region } : {}),
+    ...(ports.iamCredentials ? { credentials: ports.iamCredentials } : {}),
+  };
+}
+
+/**
+ * The bootstrap brokers of the spec's MSK cluster for its auth type (the broker string its auth module
+ * names). A cluster without that string is a NonRetriableError naming the field and the fix; a failed
+ * lookup (network, throttling, permissions) is retried.
+ */
+async function lookedUpBrokers(spec: ConnectionSpec, ports: MaterialPorts): Promise<string[]> {
+  const where = `source ${spec.sourceName ?? spec.clientId ?? '<poller>'}`;
+  if (!spec.clusterArn) {
+    throw new ConfigError(`${where}: brokers: no brokers. Fix: list host:port brokers in the source file`, [
       {
-        file: '<poller>',
+        file: where,
         field: 'brokers',
         message: 'no brokers',
         fix: 'list host:port brokers in the source file',
@@ -167,28 +222,22 @@ export async function resolveKafkaConnection(
     ]);
   }
   const auth = authKind(spec.auth.type);
-  if (!auth.client.supported) {
-    throw new NonRetriableError(`${auth.type} authentication is not supported: ${auth.client.reason}`);
+  const { getBootstrapBrokers } = ports;
+  if (!auth.mskBootstrap || !getBootstrapBrokers) {
+    throw new NonRetriableError(
+      `${where}: brokers: auth type ${auth.type} has no MSK bootstrap broker string to look up. Fix: list host:port brokers in the source file`,
+    );
   }
-  if (!spec.tls && auth.requiresTls) throw new NonRetriableError(`${auth.type} authentication needs TLS`);
-  const ca = spec.tls ? await loadTruststore(spec.truststore, ports) : undefined;
-  const base: KafkaConnection = {
-    brokers: [...spec.brokers],
-    clientId: spec.clientId ?? 'kafka-pipes-poller',
-    ...(spec.tls ? { tls: { ...(ca ? { ca } : {}) } } : {}),
-  };
-  const secretId = auth.secret ? spec.auth.secret : undefined;
-  if (auth.secret && !secretId) throw new NonRetriableError(`${auth.type} authentication needs a secret`);
-  const fields = secretId ? secretFields(await secretJson(ports, secretId), secretId) : undefined;
-  const { sasl, clientCertificate } = auth.client.clientAuth(fields, clientAuthContext(spec.auth));
-  if (!clientCertificate) return { ...base, ...(sasl ? { sasl } : {}) };
-  const { cert, passphrase } = clientCertificate;
-  const key = decryptPrivateKey(clientCertificate.key, passphrase, secretId as string);
-  return { ...base, tls: { ...base.tls, cert, key }, ...(sasl ? { sasl } : {}) };
-}
-
-function clientAuthContext(spec: AuthSpec): ClientAuthContext {
-  return spec.region ? { region: spec.region } : {};
+  const context = { file: where, clusterArn: spec.clusterArn, authType: auth.type };
+  try {
+    return await lookupBootstrapBrokers((arn) => getBootstrapBrokers(arn), auth.mskBootstrap, context);
+  } catch (error) {
+    if (error instanceof MissingBootstrapBrokersError) throw new NonRetriableError(error.message);
+    throw new RetriableError(
+      `could not look up the bootstrap brokers of ${spec.clusterArn} (kafka:GetBootstrapBrokers): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 /**

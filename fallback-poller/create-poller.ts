@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { createFirehoseSink, PUT_RECORD_BATCH_LIMITS } from '../core/firehose-delivery.js';
 import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
+import type { AwsCredentialsLike } from '../core/kafka/msk-iam-token.js';
 import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { createKinesisSink, PUT_RECORDS_LIMITS } from '../core/kinesis-delivery.js';
 import { once } from '../core/lazy.js';
+import { awsBootstrapLookup, type BootstrapLookup } from '../core/msk-bootstrap.js';
 import { createRecordFormats } from '../enrichment/formats/registry.js';
 import { type PartitionKeySpec, parsePartitionKeySpec } from '../enrichment/partition-key.js';
 import type { CompiledRules } from '../enrichment/rules/compile.js';
@@ -35,6 +37,10 @@ export interface CreatePollerOptions {
   readonly now?: () => number;
   /** AWS client settings of the schema registries (the test bed's endpoint); default the runtime's. */
   readonly registryAws?: Readonly<Record<string, unknown>>;
+  /** GetBootstrapBrokers (MSK sources without brokers); default: the SDK's, in the cluster's Region. */
+  readonly bootstrapLookup?: BootstrapLookup;
+  /** Credentials signing IAM tokens; default: the SDK's default credential chain (the Lambda role). */
+  readonly iamCredentials?: () => Promise<AwsCredentialsLike>;
 }
 
 /** The S3 and Secrets Manager SDK packages, loaded on first use (core/lazy.ts). */
@@ -66,7 +72,9 @@ export function awsMaterialPorts(
 /** The connection spec of a runtime config. */
 export function connectionSpecOf(config: PollerRuntimeConfig): ConnectionSpec {
   return {
-    brokers: config.brokers,
+    brokers: config.brokers ?? [],
+    ...(config.clusterArn ? { clusterArn: config.clusterArn } : {}),
+    sourceName: config.sourceName,
     tls: config.tls,
     truststore: config.truststore,
     auth: config.auth,
@@ -83,10 +91,11 @@ export function createPoller(options: CreatePollerOptions) {
   const { config, clients } = options;
   const now = options.now ?? Date.now;
   const cache = createConnectionCache((config.materialCacheMinutes ?? 15) * 60_000, now);
-  const material = awsMaterialPorts(
-    clients,
-    options.baseDir ?? process.env.LAMBDA_TASK_ROOT ?? process.cwd(),
-  );
+  const material: MaterialPorts = {
+    ...awsMaterialPorts(clients, options.baseDir ?? process.env.LAMBDA_TASK_ROOT ?? process.cwd()),
+    getBootstrapBrokers: options.bootstrapLookup ?? awsBootstrapLookup(),
+    ...(options.iamCredentials ? { iamCredentials: options.iamCredentials } : {}),
+  };
   const spec = connectionSpecOf(config);
   const baseReader: ReaderPort = {
     async open(request) {

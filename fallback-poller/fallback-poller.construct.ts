@@ -34,7 +34,7 @@ import { recordFormatsGrants, unusedFormatPackages } from '../pipes/record-forma
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
-import { dataPlaneStatements, placeInVpc, secretArnPattern } from './poller-iam.js';
+import { dataPlaneStatements, kafkaClientStatements, placeInVpc, secretArnPattern } from './poller-iam.js';
 import { createPollerSchedule } from './poller-schedule.js';
 import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
 import { buildPollerDefinition } from './state-machine.js';
@@ -44,7 +44,7 @@ const FUNCTION_ARN_SUBSTITUTION = 'PollerFunctionArn';
 
 /** Properties of {@link FallbackPoller}. */
 export interface FallbackPollerProps {
-  /** The validated source (`engine: poller`, with a `poller` block and `brokers`). */
+  /** The validated source (`engine: poller`, with a `poller` block, and `brokers` or an MSK `clusterArn`). */
   readonly source: SourceConfig;
   /** Kinesis stream the canonical records go to (exactly one of this and `targetDeliveryStream`). */
   readonly targetStream?: IStream;
@@ -84,11 +84,11 @@ export function validateFallbackPollerProps(props: FallbackPollerProps): void {
   const problems: string[] = [];
   if (source.engine !== 'poller') problems.push(`engine must be poller, received ${source.engine}`);
   if (!source.poller) problems.push('the poller block is missing: add poller: {} to the source file');
-  if (!source.brokers || source.brokers.length === 0) {
-    problems.push('brokers are required by the poller engine: list the bootstrap brokers (host:port)');
-  }
   const auth = authKind(source.auth.type);
   const kind = sourceKind(source.kind);
+  if (kind.brokers === 'required' && !source.brokers?.length) {
+    problems.push('brokers are required by the poller engine: list the bootstrap brokers (host:port)');
+  }
   if (!kind.authTypes.includes(auth.type))
     problems.push(`auth type ${auth.type} is not accepted by kind ${kind.kind}: ${kind.authFix}`);
   if (!auth.client.supported)
@@ -259,7 +259,10 @@ export class FallbackPoller extends Construct {
     const { truststore, auth } = this.runtimeConfig;
     const role = this.function.role as Role;
     const stack = Stack.of(this);
-    for (const statement of dataPlaneStatements(props, this.truststoreBucket, truststore)) {
+    for (const statement of [
+      ...dataPlaneStatements(props, this.truststoreBucket, truststore),
+      ...kafkaClientStatements(props.source),
+    ]) {
       role.addToPrincipalPolicy(statement);
     }
     const { partition, account, region } = stack;

@@ -7,6 +7,9 @@ import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
+import { authKind, sourceKind } from '../pipes/kinds/registry.js';
+import type { KafkaSourceSpec } from '../pipes/kinds/types.js';
 import type { SourceConfig } from '../pipes/source-schema.js';
 import type { PollerRuntimeConfig } from './config.js';
 import type { FallbackPollerProps } from './fallback-poller.construct.js';
@@ -67,6 +70,30 @@ export function dataPlaneStatements(
     if (key) statements.push(new PolicyStatement({ sid, actions, resources: [key.keyArn] }));
   }
   return statements;
+}
+
+/**
+ * What the poller's Kafka client needs on the cluster, from the source's kind and auth modules: for an MSK
+ * source without `brokers`, `kafka:GetBootstrapBrokers` on the cluster; with IAM, the `kafka-cluster:*`
+ * actions on the cluster, the topic and the consumer group (pipes/kinds/auth/iam.ts).
+ */
+export function kafkaClientStatements(source: SourceConfig): PolicyStatement[] {
+  const spec: KafkaSourceSpec = {
+    kind: source.kind,
+    ...(source.brokers ? { brokers: source.brokers } : {}),
+    ...(source.clusterArn ? { clusterArn: source.clusterArn } : {}),
+    topic: source.topic,
+    consumerGroupId: source.consumerGroupId,
+    startingPosition: source.startingPosition,
+    batchSize: source.batchSize,
+    batchingWindowSeconds: source.batchingWindowSeconds,
+    authType: source.auth.type,
+  };
+  const grants = [
+    ...sourceKind(source.kind).pollerGrants(spec),
+    ...(authKind(source.auth.type).clientGrants?.(spec) ?? []),
+  ];
+  return grants.map(toPolicyStatement);
 }
 
 /**

@@ -4,7 +4,7 @@
  * (devkit/local/poller-engine.ts). Runtime-safe: no aws-cdk-lib import.
  */
 import { basename } from 'node:path';
-import { kafkaClientSettings } from '../pipes/kinds/registry.js';
+import { kafkaClientSettings, sourceKind } from '../pipes/kinds/registry.js';
 import { type PollerConfig, pollerSchema, type SourceConfig } from '../pipes/source-schema.js';
 import type { PollerRuntimeConfig } from './config.js';
 
@@ -66,6 +66,22 @@ function truststoreOf(
 }
 
 /**
+ * The brokers the poller dials: the dial override, the file's `brokers`, or (kinds that look them up) the
+ * cluster ARN the poller looks them up for with GetBootstrapBrokers.
+ */
+function brokersOf(
+  source: SourceConfig,
+  dial: PollerDialOverrides,
+): Pick<PollerRuntimeConfig, 'brokers' | 'clusterArn'> {
+  const brokers = dial.brokers ?? source.brokers;
+  if (brokers && brokers.length > 0) return { brokers: [...brokers] };
+  if (sourceKind(source.kind).brokers === 'lookup' && source.clusterArn) {
+    return { clusterArn: source.clusterArn };
+  }
+  return { brokers: [] };
+}
+
+/**
  * The POLLER_CONFIG of a source: what it reads (topic, group, cluster identity), how it connects
  * (brokers, TLS, truststore, auth secret) and where it writes (stream, DLQ, lock table).
  *
@@ -90,7 +106,7 @@ export function pollerRuntimeConfig(
     ...(poller.offsetReset ? { offsetReset: poller.offsetReset } : {}),
     eventSource: client.eventSource,
     cluster: client.cluster,
-    brokers: [...(dial.brokers ?? source.brokers ?? [])],
+    ...brokersOf(source, dial),
     tls: dial.tls ?? client.tls,
     truststore,
     auth: {

@@ -33,7 +33,7 @@ import { Construct } from 'constructs';
 import { ConfigError, formatIssues } from '../core/errors.js';
 import { toPolicyStatement } from './grant-statement.construct.js';
 import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js';
-import { checkServiceRules, targetKind } from './kinds/registry.js';
+import { checkServiceRules, sourceKind, targetKind } from './kinds/registry.js';
 import { buildPipeTarget, type TargetDestination } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
@@ -427,7 +427,8 @@ export function targetLimitsEnv(source: SourceConfig): Record<string, string> {
 function kafkaSourceProps(source: SourceConfig): KafkaSourceProps {
   return {
     kind: source.kind,
-    brokers: source.brokers,
+    // MSK kinds: `brokers` only override the looked-up brokers of the poller and the CLI.
+    brokers: sourceKind(source.kind).brokers === 'required' ? source.brokers : undefined,
     clusterArn: source.clusterArn,
     topic: source.topic,
     consumerGroupId: source.consumerGroupId,

@@ -111,18 +111,10 @@ function checkEngineRules(raw: RawSource, add: AddIssue): void {
 export const PBES1_COMMAND = 'openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in key.pem -out key-pbes1.pem';
 
 /**
- * What the fallback poller construct needs of an `engine: poller` source: bootstrap brokers (a kind that
- * names them; MSK kinds are read by Pipes only) and the poller section.
+ * What the fallback poller construct needs of an `engine: poller` source: the poller section (its
+ * brokers come from `brokers`, or for MSK kinds from GetBootstrapBrokers on clusterArn).
  */
 function checkPollerEngine(raw: RawSource, add: AddIssue): void {
-  const kind = findSourceKind(raw.kind);
-  if (kind && !kind.fields.includes('brokers')) {
-    add(
-      'engine',
-      `Engine poller cannot read kind ${kind.kind}: the fallback poller connects to bootstrap brokers, and a ${kind.kind} source names its cluster by clusterArn`,
-      `use engine: pipe; when a PBES2-encrypted client key made preflight pick the poller, re-encrypt it with PBES1 (${PBES1_COMMAND}) and store key-pbes1.pem as privateKey in auth.secret`,
-    );
-  }
   if (raw.poller === undefined) {
     add(
       'poller',

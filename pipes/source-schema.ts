@@ -203,12 +203,10 @@ export const sourceFileSchema = z
       .meta({ description: 'Unique source name: lowercase letters, digits and dashes.' }),
     description: z.string().max(LIMITS.DESCRIPTION_CHARS_MAX).optional(),
     kind: z.enum(SOURCE_KINDS),
-    brokers: z
-      .array(z.string().regex(BROKER_PATTERN))
-      .min(1)
-      .max(LIMITS.BROKERS_MAX)
-      .optional()
-      .meta({ description: 'host:port bootstrap brokers (1-3, self-managed only). REPLACES THE PIPE.' }),
+    brokers: z.array(z.string().regex(BROKER_PATTERN)).min(1).max(LIMITS.BROKERS_MAX).optional().meta({
+      description:
+        'host:port bootstrap brokers (1-3). Self-managed: required, REPLACES THE PIPE. MSK kinds: optional override of the brokers the poller and the CLI look up with GetBootstrapBrokers (the Pipe never uses them).',
+    }),
     clusterArn: z
       .string()
       .regex(MSK_CLUSTER_ARN_PATTERN)

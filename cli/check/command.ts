@@ -16,7 +16,10 @@ export function registerCheck(program: Command, action: ActionWrapper): void {
       )
       .argument(SOURCE_ARGUMENT.name, SOURCE_ARGUMENT.description),
   )
-    .option('--brokers <list>', 'host:port[,host:port] instead of the source brokers (required for MSK)')
+    .option(
+      '--brokers <list>',
+      'host:port[,host:port] instead of the source brokers (MSK: looked up with GetBootstrapBrokers)',
+    )
     .addOption(
       new Option('--tls <mode>', 'use TLS: auto (from auth / root CA), on, off')
         .choices(['auto', 'on', 'off'])

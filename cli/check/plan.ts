@@ -4,7 +4,12 @@
  * flags that replace them.
  */
 import type { KafkaSasl, KafkaTlsMaterial } from '../../core/kafka/client.js';
-import { authKind, clientAuthOf, kafkaClientSettings } from '../../pipes/kinds/registry.js';
+import {
+  awsBootstrapLookup,
+  lookupBootstrapBrokers,
+  MissingBootstrapBrokersError,
+} from '../../core/msk-bootstrap.js';
+import { authKind, clientAuthOf, kafkaClientSettings, sourceKind } from '../../pipes/kinds/registry.js';
 import type { SecretFieldReader } from '../../pipes/kinds/types.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { PemInput } from '../preflight/engine.js';
@@ -53,7 +58,7 @@ export interface CheckFlags extends MaterialFlags {
 /** Builds the plan from a source + flags (loads secrets). */
 export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClients): Promise<CheckPlan> {
   const { file, source } = resolveSource(ref, flags.sourcesDir);
-  const brokers = brokersOf(source, flags.brokers);
+  const brokers = await brokersOf(source, file, flags.brokers, aws);
   const stepTimeoutMs = parseTimeout(flags.timeout);
   const material = await loadMaterial(source, file, flags, aws);
   const notes = notPemNotes(material);
@@ -113,20 +118,38 @@ function notPemNotes(material: ConnectionMaterial): string[] {
   );
 }
 
-/** `--brokers` or the source's brokers, each `host:port`. */
-function brokersOf(source: SourceConfig, flag: string | undefined): string[] {
+/**
+ * `--brokers`, the source's brokers, or (kinds that look them up: MSK) the cluster's bootstrap brokers for
+ * the auth type (GetBootstrapBrokers), each `host:port`.
+ */
+async function brokersOf(
+  source: SourceConfig,
+  file: string,
+  flag: string | undefined,
+  aws: CliAwsClients,
+): Promise<string[]> {
   const brokers = flag
     ? flag
         .split(',')
         .map((b) => b.trim())
         .filter(Boolean)
     : [...(source.brokers ?? [])];
+  const lookup = authKind(source.auth.type).mskBootstrap;
+  if (brokers.length === 0 && sourceKind(source.kind).brokers === 'lookup' && source.clusterArn && lookup) {
+    const context = { file, clusterArn: source.clusterArn, authType: source.auth.type };
+    try {
+      return await lookupBootstrapBrokers(aws.mskBootstrap ?? awsBootstrapLookup(), lookup, context);
+    } catch (error) {
+      if (error instanceof MissingBootstrapBrokersError) throw new UsageError([error.issue]);
+      throw error;
+    }
+  }
   if (brokers.length === 0) {
     throw usageError(
       '--brokers',
       'brokers',
       `source ${source.name} (${source.kind}) names no brokers`,
-      'pass --brokers host:port[,host:port] (for MSK: the bootstrap brokers of the cluster)',
+      'pass --brokers host:port[,host:port], or list brokers in the source file',
     );
   }
   for (const b of brokers) {

@@ -12,6 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type HttpTimeouts, timedHttpHandler } from '../../core/aws-http.js';
+import { awsBootstrapLookup, type BootstrapLookup } from '../../core/msk-bootstrap.js';
 
 /** Global AWS flags. */
 export interface AwsOptions {
@@ -27,6 +28,11 @@ export interface CliAwsClients {
   readonly kinesis: KinesisClient;
   readonly firehose: FirehoseClient;
   readonly lambda: LambdaClient;
+  /**
+   * MSK GetBootstrapBrokers in the cluster's Region (the bootstrap brokers of `kind: msk | msk-serverless`
+   * sources); absent: the SDK's, from the environment.
+   */
+  readonly mskBootstrap?: BootstrapLookup;
 }
 
 /**
@@ -54,6 +60,7 @@ export function cliAwsClients(
   const emulated = (service: string) =>
     Boolean(opts.endpointUrl || env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL);
   const cache = new Map<unknown, unknown>();
+  let mskBootstrap: BootstrapLookup | undefined;
   /** One client per SDK client class, made on first use. */
   const lazy = <T>(key: abstract new (...args: never) => T, make: () => T): T => {
     if (!cache.has(key)) cache.set(key, make());
@@ -83,6 +90,10 @@ export function cliAwsClients(
         LambdaClient,
         () => new LambdaClient({ ...base, requestHandler: timedHttpHandler(timeouts.lambda) }),
       );
+    },
+    get mskBootstrap() {
+      mskBootstrap ??= awsBootstrapLookup(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {});
+      return mskBootstrap;
     },
   };
 }

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.js';
 import type { KafkaSasl } from '../../core/kafka/client.js';
 import type { AwsCredentialsLike } from '../../core/kafka/msk-iam-token.js';
+import type { MskBootstrapFields } from '../../core/msk-bootstrap.js';
 import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import type { SourceConfig } from '../source-schema.js';
 
@@ -52,7 +53,10 @@ export type RawSource = Readonly<Record<string, unknown>>;
 export interface KafkaSourceSpec {
   /** Kind of cluster. */
   readonly kind: string;
-  /** `host:port` bootstrap brokers (self-managed only, 1–3). The first one makes the `smk://` source. */
+  /**
+   * `host:port` bootstrap brokers (self-managed: 1–3, the first one makes the `smk://` source; MSK kinds:
+   * an optional override of the looked-up brokers for the project's Kafka clients, never used by the Pipe).
+   */
   readonly brokers?: readonly string[];
   /** MSK / MSK Serverless cluster ARN (msk kinds only). */
   readonly clusterArn?: string;
@@ -166,6 +170,16 @@ export interface AuthKind<T extends string = string> {
   readonly client: AuthClient;
   /** IAM grants of the Pipe role beyond reading the secret. */
   pipeGrants(spec: KafkaSourceSpec): GrantSpec[];
+  /**
+   * IAM grants the project's Kafka client needs with it on the poller's role, beyond reading the secret
+   * (absent: none).
+   */
+  clientGrants?(spec: KafkaSourceSpec): GrantSpec[];
+  /**
+   * The MSK GetBootstrapBrokers broker strings its clients dial (core/msk-bootstrap.ts); absent: MSK has no
+   * listener for it.
+   */
+  readonly mskBootstrap?: MskBootstrapFields;
   /** AWS service rules. */
   readonly rules: readonly ServiceRule[];
 }
@@ -196,6 +210,14 @@ export interface SourceKindModule<K extends string = string> {
     shared: CfnPipe.PipeSourceManagedStreamingKafkaParametersProperty,
     secretArn: (ref: string) => string,
   ): PipeKafkaSourceParameters;
+  /**
+   * Where the project's Kafka clients (poller, `check`, `dlq replay --from-kafka`) find the brokers:
+   * `required` = the file's `brokers`; `lookup` = GetBootstrapBrokers on `clusterArn` (the broker string of
+   * the auth type), with `brokers` as an optional override.
+   */
+  readonly brokers: 'required' | 'lookup';
+  /** IAM grants of the poller's role for the cluster itself (looking its brokers up). */
+  pollerGrants(spec: KafkaSourceSpec): GrantSpec[];
   /** Whether the Pipe creates ENIs. */
   usesVpc(spec: KafkaSourceSpec): boolean;
   /** IAM grants of the Pipe role for the cluster itself. */

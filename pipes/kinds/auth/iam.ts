@@ -1,14 +1,36 @@
 /**
- * Auth type `iam`: MSK IAM access control. The Pipe role (and the poller's role) gets the `kafka-cluster:*`
- * actions the Pipes MSK page lists: `Connect` on the cluster, `DescribeTopic`/`ReadData` on the topic,
- * `DescribeGroup`/`AlterGroup` on the consumer group
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-msk.html).
+ * Auth type `iam`: MSK IAM access control. The Pipe role gets the `kafka-cluster:*` actions the Pipes MSK
+ * page lists: `Connect` on the cluster, `DescribeTopic`/`ReadData` on the topic, `DescribeGroup`/`AlterGroup`
+ * on the consumer group (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-msk.html); the
+ * poller's role the same plus `DescribeCluster` on the cluster, on the cluster, topic and group ARNs of
+ * https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
+ * (`arn:aws:kafka:<region>:<account>:topic/<cluster name>/<cluster uuid>/<topic>`, `…:group/…/<group>`).
  * The project's Kafka clients authenticate with SASL/OAUTHBEARER and a token signed for the cluster's Region
- * (core/kafka/msk-iam-token.ts).
+ * (core/kafka/msk-iam-token.ts), on the cluster's SASL/IAM listener (GetBootstrapBrokers
+ * `BootstrapBrokerStringSaslIam`, else the public one).
  */
 import { mskIamSasl } from '../../../core/kafka/msk-iam-token.js';
 import { parseClusterArn } from '../sources/managed.js';
-import type { AuthKind } from '../types.js';
+import type { AuthKind, GrantSpec, KafkaSourceSpec } from '../types.js';
+
+/** The cluster, topic and group grants of an IAM client; `clusterActions` on the cluster. */
+function kafkaClusterGrants(spec: KafkaSourceSpec, clusterActions: readonly string[]): GrantSpec[] {
+  if (!spec.clusterArn) return [];
+  const { prefix, clusterName, clusterUuid } = parseClusterArn(spec.clusterArn);
+  return [
+    { sid: 'ConnectMskCluster', actions: [...clusterActions], resources: [spec.clusterArn] },
+    {
+      sid: 'ReadMskTopic',
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      resources: [`${prefix}:topic/${clusterName}/${clusterUuid}/${spec.topic}`],
+    },
+    {
+      sid: 'UseMskConsumerGroup',
+      actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+      resources: [`${prefix}:group/${clusterName}/${clusterUuid}/${spec.consumerGroupId}`],
+    },
+  ];
+}
 
 /** MSK IAM access control (no secret; the Pipe's or the client's IAM identity). */
 export const iamAuth: AuthKind<'iam'> = {
@@ -36,22 +58,12 @@ export const iamAuth: AuthKind<'iam'> = {
       };
     },
   },
-  pipeGrants: (spec) => {
-    if (!spec.clusterArn) return [];
-    const { prefix, clusterName, clusterUuid } = parseClusterArn(spec.clusterArn);
-    return [
-      { sid: 'ConnectMskCluster', actions: ['kafka-cluster:Connect'], resources: [spec.clusterArn] },
-      {
-        sid: 'ReadMskTopic',
-        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-        resources: [`${prefix}:topic/${clusterName}/${clusterUuid}/${spec.topic}`],
-      },
-      {
-        sid: 'UseMskConsumerGroup',
-        actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
-        resources: [`${prefix}:group/${clusterName}/${clusterUuid}/${spec.consumerGroupId}`],
-      },
-    ];
+  pipeGrants: (spec) => kafkaClusterGrants(spec, ['kafka-cluster:Connect']),
+  clientGrants: (spec) =>
+    kafkaClusterGrants(spec, ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster']),
+  mskBootstrap: {
+    fields: ['BootstrapBrokerStringSaslIam', 'BootstrapBrokerStringPublicSaslIam'],
+    listener: 'IAM role-based authentication',
   },
   rules: [],
 };

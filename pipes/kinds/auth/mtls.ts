@@ -32,5 +32,9 @@ export const mtlsAuth: AuthKind<'mtls'> = {
     },
   },
   pipeGrants: () => [],
+  mskBootstrap: {
+    fields: ['BootstrapBrokerStringTls', 'BootstrapBrokerStringPublicTls'],
+    listener: 'TLS client authentication',
+  },
   rules: [],
 };

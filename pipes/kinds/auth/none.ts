@@ -8,5 +8,10 @@ export const noneAuth: AuthKind<'none'> = {
   tlsByDefault: false,
   client: { supported: true, clientAuth: () => ({}) },
   pipeGrants: () => [],
+  // MSK listeners are TLS (the msk kinds' tlsByDefault): unauthenticated access over TLS.
+  mskBootstrap: {
+    fields: ['BootstrapBrokerStringTls', 'BootstrapBrokerStringPublicTls'],
+    listener: 'unauthenticated access with TLS encryption',
+  },
   rules: [],
 };

@@ -2,6 +2,7 @@
  * The auth types whose secret is `{username, password}` (SASL/SCRAM-SHA-256, SASL/SCRAM-SHA-512, SASL/PLAIN
  * as Pipes' BASIC_AUTH): one factory, one module per type.
  */
+import type { MskBootstrapFields } from '../../../core/msk-bootstrap.js';
 import type { AuthKind, SaslMechanism } from '../types.js';
 
 /** Builds a `{username, password}` auth type. */
@@ -9,6 +10,8 @@ export function usernamePasswordAuth<T extends string>(
   type: T,
   pipeCredential: 'basicAuth' | 'saslScram256Auth' | 'saslScram512Auth',
   mechanism: SaslMechanism,
+  /** The MSK listener of the mechanism, when MSK has one (SASL/SCRAM-SHA-512 only). */
+  mskBootstrap?: MskBootstrapFields,
 ): AuthKind<T> {
   return {
     type,
@@ -32,6 +35,7 @@ export function usernamePasswordAuth<T extends string>(
       },
     },
     pipeGrants: () => [],
+    ...(mskBootstrap ? { mskBootstrap } : {}),
     rules: [],
   };
 }

@@ -1,7 +1,9 @@
 /**
  * What the two Amazon MSK kinds (`msk`, `msk-serverless`) share: the cluster ARN as the Pipe's source,
- * brokers discovered by Pipes, TLS listeners, `eventSource` `aws:kafka`, and `kafka:DescribeClusterV2` /
- * `kafka:GetBootstrapBrokers` on the cluster for the Pipe role.
+ * brokers discovered by Pipes and, for the project's Kafka clients, looked up with GetBootstrapBrokers
+ * (core/msk-bootstrap.ts; `brokers` overrides), TLS listeners, `eventSource` `aws:kafka`, and
+ * `kafka:DescribeClusterV2` / `kafka:GetBootstrapBrokers` on the cluster for the Pipe role
+ * (`kafka:GetBootstrapBrokers` for the poller's role).
  */
 import { KAFKA_EVENT_SOURCE } from '../../../enrichment/kafka-event.js';
 import { formatValue } from '../../format-value.js';
@@ -45,15 +47,19 @@ const sameAccountRegionRule: ServiceRule = {
 const MSK_PARAMETERS_PAGE =
   'https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceManagedStreamingKafkaParameters.html';
 
-/** The Pipes TopicName / ConsumerGroupID patterns (every MSK source is read by a Pipe). */
+/** The Pipes TopicName / ConsumerGroupID patterns, for the sources a Pipe reads (not the poller's). */
 const parameterRules: ServiceRule[] = [
   topicNameRule({
     id: 'msk-topic-name',
     doc: MSK_PARAMETERS_PAGE,
-    applies: () => true,
+    applies: (source) => source.engine === 'pipe',
     fix: 'use a topic the Pipes TopicName pattern takes (2-249 characters, letters, digits, ".", "_", "-", not starting with ".")',
   }),
-  consumerGroupIdRule({ id: 'msk-consumer-group-id', doc: MSK_PARAMETERS_PAGE, applies: () => true }),
+  consumerGroupIdRule({
+    id: 'msk-consumer-group-id',
+    doc: MSK_PARAMETERS_PAGE,
+    applies: (source) => source.engine === 'pipe',
+  }),
 ];
 
 /** Builds an MSK source kind accepting `authTypes`, with the MSK service rules and `rules` of its own. */
@@ -80,6 +86,11 @@ export function managedKafkaKind<K extends string>(
     sourceArn: (spec) => spec.clusterArn as string,
     pipeParameters: (_spec, shared) => ({ managedStreamingKafkaParameters: shared }),
     usesVpc: () => true,
+    brokers: 'lookup',
+    pollerGrants: (spec) =>
+      spec.clusterArn && !spec.brokers?.length
+        ? [{ sid: 'LookUpMskBrokers', actions: ['kafka:GetBootstrapBrokers'], resources: [spec.clusterArn] }]
+        : [],
     pipeGrants: (spec) =>
       spec.clusterArn
         ? [
@@ -96,6 +107,7 @@ export function managedKafkaKind<K extends string>(
       ...(spec.clusterArn ? [] : [`A ${kind} source needs clusterArn`]),
       ...(spec.rootCaSecret ? [`rootCaSecret is not supported for kind ${kind}`] : []),
       ...(spec.vpc ? [`vpc is not supported for kind ${kind}`] : []),
+      // The file's `brokers` override the looked-up ones for the project's clients; a Pipe takes none.
       ...(spec.brokers?.length ? [`brokers are not supported for kind ${kind}`] : []),
     ],
   };
@@ -106,13 +118,6 @@ function checkManagedRaw(
   raw: Readonly<Record<string, unknown>>,
   add: (field: string, message: string, fix: string) => void,
 ): void {
-  if (raw.brokers !== undefined) {
-    add(
-      'brokers',
-      `Brokers are not allowed for kind ${kind}, received ${formatValue(raw.brokers)}`,
-      'remove brokers: Pipes discovers MSK brokers from clusterArn',
-    );
-  }
   if (raw.clusterArn === undefined) {
     add(
       'clusterArn',
@@ -127,11 +132,12 @@ function checkManagedRaw(
       'remove rootCaSecret: MSK broker certificates chain to a public CA',
     );
   }
-  if (raw.vpc !== undefined) {
+  // The poller Lambda is placed in `vpc` to reach the cluster's private brokers; a Pipe needs none.
+  if (raw.vpc !== undefined && raw.engine !== 'poller') {
     add(
       'vpc',
-      `VPC is not allowed for kind ${kind}, received ${formatValue(raw.vpc)}`,
-      "remove vpc: Pipes reaches MSK through the cluster's own subnets and security groups",
+      `VPC is not allowed for kind ${kind} with engine ${formatValue(raw.engine ?? 'pipe')}, received ${formatValue(raw.vpc)}`,
+      "remove vpc: Pipes reaches MSK through the cluster's own subnets and security groups (with engine: poller, vpc places the poller Lambda in the cluster's VPC)",
     );
   }
 }

@@ -53,6 +53,8 @@ export const selfManagedKind: SourceKindModule<'self-managed'> = {
     },
   }),
   usesVpc: (spec) => spec.vpc !== undefined,
+  brokers: 'required',
+  pollerGrants: () => [],
   pipeGrants: () => [],
   checkRaw: (raw, add) => {
     if (raw.brokers === undefined) {

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -290,6 +291,10 @@ describe('dlq replay of a truncated enrichment entry', () => {
   });
 });
 
+/** The cluster of pipes/sources/msk-serverless-iam.yaml. */
+const CLUSTER_ARN =
+  'arn:aws:kafka:us-east-1:123456789012:cluster/uehara-msk-serverless-cluster/5f6e7d8c-1234-5678-9abc-def012345678-s1';
+
 describe('kafka-pipes dlq replay --from-kafka flags', () => {
   const rules = join(import.meta.dirname, 'fixtures', 'preview.rules.yaml');
   const dir = sourcesDir({
@@ -307,15 +312,27 @@ describe('kafka-pipes dlq replay --from-kafka flags', () => {
     ],
     [
       ['https://sqs.local/1/q', '--stream', 's', '--source', 'msk-serverless-iam', '--from-kafka'],
-      // IAM is a client auth type now: the plan gets to the brokers, which an MSK file does not list.
-      'error --brokers: brokers: source msk-serverless-iam (msk-serverless) names no brokers. ' +
-        'Fix: pass --brokers host:port[,host:port] (for MSK: the bootstrap brokers of the cluster)\n',
+      // IAM is a client auth type: the plan looks the brokers up (GetBootstrapBrokers, mocked below), and
+      // this cluster has no SASL/IAM listener.
+      `error ${join(dir, 'msk-serverless-iam.yaml')}: brokers: Cluster ${CLUSTER_ARN} has no bootstrap broker string for auth type iam ` +
+        '(BootstrapBrokerStringSaslIam or BootstrapBrokerStringPublicSaslIam); GetBootstrapBrokers returned BootstrapBrokerStringTls. ' +
+        "Fix: turn on IAM role-based authentication for the cluster (MSK console: the cluster's Properties, Security settings), " +
+        'set auth.type to an auth type the cluster has turned on, or list its bootstrap brokers in brokers\n',
     ],
   ])('names the flag, the field and the fix: %j', async (args, stderr) => {
-    // Act
-    const run = await cli(['--sources-dir', dir, 'dlq', 'replay', ...args]);
-    // Assert
-    expect(run.stderr).toBe(stderr);
-    expect(run.code).toBe(2);
+    // Arrange: a cluster with a TLS listener only (moto has no GetBootstrapBrokers: narrow mock)
+    const kafkaMock = mockClient(KafkaClient);
+    kafkaMock
+      .on(GetBootstrapBrokersCommand, { ClusterArn: CLUSTER_ARN })
+      .resolves({ BootstrapBrokerStringTls: 'b-1.c.kafka.us-east-1.amazonaws.com:9094' });
+    try {
+      // Act
+      const run = await cli(['--sources-dir', dir, 'dlq', 'replay', ...args]);
+      // Assert
+      expect(run.stderr).toBe(stderr);
+      expect(run.code).toBe(2);
+    } finally {
+      kafkaMock.restore();
+    }
   });
 });

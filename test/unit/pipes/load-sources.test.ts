@@ -40,6 +40,20 @@ describe('source file validation', () => {
     expect(result.sources).toEqual([]);
   });
 
+  it.each(fixture<Omit<SourceCase, 'issues'>[]>('source-valid-msk-cases.json'))(
+    'accepts $title',
+    ({ source }) => {
+      // Act
+      const result = validateSourceTexts([{ file: FILE, text: stringify(source) }]);
+      // Assert
+      expect(result.issues).toEqual([]);
+      const vpc = source.vpc as { subnetIds: string[] } | undefined;
+      expect(result.sources.map(({ source: s }) => [s.kind, s.brokers, s.engine, s.vpc?.subnetIds])).toEqual([
+        [source.kind, source.brokers, source.engine ?? 'pipe', vpc?.subnetIds],
+      ]);
+    },
+  );
+
   it('throws a ConfigError whose message lists every issue of the file', () => {
     // Arrange
     const several = sourceCases.find((c) => c.title === 'several problems at once') as SourceCase;

@@ -74,7 +74,49 @@ describe('readPollerEnv', () => {
       { POLLER_CONFIG: JSON.stringify({ ...valid, auth: { type: 'iam', region: 'us-east' } }) },
       /POLLER_CONFIG\.auth\.region: /,
     ],
+    [
+      { POLLER_CONFIG: JSON.stringify({ ...valid, brokers: undefined }) },
+      '<env>: POLLER_CONFIG.brokers: set brokers, or clusterArn to look them up. Fix: fix POLLER_CONFIG.brokers',
+    ],
+    [
+      { POLLER_CONFIG: JSON.stringify({ ...valid, brokers: undefined, clusterArn: 'arn:aws:s3:::b' }) },
+      /POLLER_CONFIG\.clusterArn: /,
+    ],
   ])('rejects %j', (env, message) => {
     expect(() => readPollerEnv(env)).toThrow(message);
+  });
+
+  it('an MSK source without brokers: the poller looks them up for clusterArn; brokers in the file override', () => {
+    // Arrange
+    const arn = 'arn:aws:kafka:us-east-1:123456789012:cluster/orders/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1';
+    const file = (extra: string[]) =>
+      parseSourceFile(
+        [
+          'name: orders-iam',
+          'kind: msk-serverless',
+          `clusterArn: ${arn}`,
+          'topic: orders',
+          'auth: {type: iam}',
+          'engine: poller',
+          'poller: {}',
+          'target: {type: kinesis, streamName: s}',
+          ...extra,
+        ].join('\n'),
+        'sources/orders-iam.yaml',
+      );
+    const resources = { truststoreBucket: 'b', streamName: 's', dlqUrl: valid.dlqUrl, lockTable: 'lock' };
+
+    // Act
+    const lookedUp = pollerRuntimeConfig(file([]), resources);
+    const overridden = pollerRuntimeConfig(file(['brokers: [b-1.orders:9098]']), resources);
+
+    // Assert
+    expect([lookedUp.brokers, lookedUp.clusterArn, lookedUp.auth]).toEqual([
+      undefined,
+      arn,
+      { type: 'iam', region: 'us-east-1' },
+    ]);
+    expect(readPollerEnv({ POLLER_CONFIG: JSON.stringify(lookedUp) }).clusterArn).toBe(arn);
+    expect([overridden.brokers, overridden.clusterArn]).toEqual([['b-1.orders:9098'], undefined]);
   });
 });

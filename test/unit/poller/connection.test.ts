@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { type InfrastructureError, NonRetriableError, RetriableError } from '../../../core/errors.js';
+import type { BootstrapBrokers } from '../../../core/msk-bootstrap.js';
 import {
   type ConnectionSpec,
   countPemCertificates,
@@ -149,6 +151,92 @@ describe('resolveKafkaConnection', () => {
     now = 60_001;
     await cache.get(spec, p);
     expect(calls).toEqual(['secret:ca', 'secret:ca']);
+  });
+
+  describe('an MSK cluster without brokers: the bootstrap brokers of the auth type (GetBootstrapBrokers)', () => {
+    const ARN = 'arn:aws:kafka:us-east-1:123456789012:cluster/orders/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1';
+    const msk: ConnectionSpec = {
+      ...base,
+      brokers: [],
+      clusterArn: ARN,
+      sourceName: 'orders',
+      auth: { type: 'iam', region: 'us-east-1' },
+    };
+    const withLookup = (answer: () => Promise<BootstrapBrokers>, asked: string[] = []): MaterialPorts => ({
+      ...ports({}),
+      getBootstrapBrokers: (arn) => {
+        asked.push(arn);
+        return answer();
+      },
+    });
+
+    it('dials the SASL/IAM broker string, looked up once per cached connection', async () => {
+      // Arrange
+      const asked: string[] = [];
+      const p = withLookup(
+        async () => ({
+          BootstrapBrokerStringTls: 'b-1.orders:9094',
+          BootstrapBrokerStringSaslIam: 'b-1.orders:9098,b-2.orders:9098',
+        }),
+        asked,
+      );
+      const cache = createConnectionCache(60_000, () => 0);
+
+      // Act
+      const first = await cache.get(msk, p);
+      const second = await cache.get(msk, p);
+
+      // Assert
+      expect(first.brokers).toEqual(['b-1.orders:9098', 'b-2.orders:9098']);
+      expect(first.sasl?.mechanism).toBe('oauthbearer');
+      expect(second).toBe(first);
+      expect(asked).toEqual([ARN]);
+    });
+
+    it('keeps the brokers of the spec (the file override) without a lookup', async () => {
+      // Arrange
+      const asked: string[] = [];
+      const p = withLookup(async () => ({}), asked);
+      // Act
+      const conn = await resolveKafkaConnection({ ...msk, brokers: ['override:9098'] }, p);
+      // Assert
+      expect(conn.brokers).toEqual(['override:9098']);
+      expect(asked).toEqual([]);
+    });
+
+    it('fails non-retriably, naming the field and the fix, when the cluster has no broker string for the auth type', async () => {
+      // Act
+      const error = await resolveKafkaConnection(
+        msk,
+        withLookup(async () => ({ BootstrapBrokerStringTls: 'b-1.orders:9094' })),
+      ).then(
+        () => undefined,
+        (e: unknown) => e as InfrastructureError,
+      );
+      // Assert
+      expect(error).toBeInstanceOf(NonRetriableError);
+      expect(error?.message).toBe(
+        `source orders: brokers: Cluster ${ARN} has no bootstrap broker string for auth type iam (BootstrapBrokerStringSaslIam or BootstrapBrokerStringPublicSaslIam); GetBootstrapBrokers returned BootstrapBrokerStringTls. Fix: turn on IAM role-based authentication for the cluster (MSK console: the cluster's Properties, Security settings), set auth.type to an auth type the cluster has turned on, or list its bootstrap brokers in brokers`,
+      );
+    });
+
+    it('fails retriably when the lookup itself fails (network, throttling, permissions)', async () => {
+      // Act
+      const error = await resolveKafkaConnection(
+        msk,
+        withLookup(async () => {
+          throw new Error('AccessDeniedException: not authorized to perform kafka:GetBootstrapBrokers');
+        }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e as InfrastructureError,
+      );
+      // Assert
+      expect(error).toBeInstanceOf(RetriableError);
+      expect(error?.message).toBe(
+        `could not look up the bootstrap brokers of ${ARN} (kafka:GetBootstrapBrokers): AccessDeniedException: not authorized to perform kafka:GetBootstrapBrokers`,
+      );
+    });
   });
 
   it('counts certificates in a bundle', () => {
