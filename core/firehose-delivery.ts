@@ -5,9 +5,10 @@
  * with an ErrorCode (FailedPutCount > 0) are results the loop re-sends. Runtime code: no aws-cdk-lib.
  */
 import type { FirehoseClient, PutRecordBatchCommandOutput } from '@aws-sdk/client-firehose';
+import type { DeliveryService } from './delivery-registry.js';
 import { RetriableError } from './errors.js';
 import { type BatchLimits, MISSING_RESULT_CODE, type SinkPort } from './kinesis-delivery.js';
-import { once } from './lazy.js';
+import { lazySink, once } from './lazy.js';
 
 /**
  * Firehose PutRecordBatch: at most 500 records, each at most 1,000 KiB before base64 encoding, and 4 MiB
@@ -35,7 +36,7 @@ const firehoseSdk = once(() => import('@aws-sdk/client-firehose'));
 export function createFirehoseSink(firehose: FirehoseClient, deliveryStreamName: string): SinkPort {
   return {
     limits: PUT_RECORD_BATCH_LIMITS,
-    async putRecords(entries) {
+    async putRecords(entries, options) {
       let out: PutRecordBatchCommandOutput;
       try {
         const { PutRecordBatchCommand } = await firehoseSdk();
@@ -44,6 +45,7 @@ export function createFirehoseSink(firehose: FirehoseClient, deliveryStreamName:
             DeliveryStreamName: deliveryStreamName,
             Records: entries.map((e) => ({ Data: e.data })),
           }),
+          options?.abortSignal ? { abortSignal: options.abortSignal } : {},
         );
       } catch (error) {
         throw new RetriableError(
@@ -60,3 +62,12 @@ export function createFirehoseSink(firehose: FirehoseClient, deliveryStreamName:
     },
   };
 }
+
+/** Firehose as a delivery service (core/delivery-registry.ts): the stream of POLLER_CONFIG `deliveryStreamName`. */
+export const firehoseDelivery: DeliveryService<'firehose'> = {
+  type: 'firehose',
+  configField: 'deliveryStreamName',
+  limits: PUT_RECORD_BATCH_LIMITS,
+  sink: (clients, name) =>
+    lazySink(PUT_RECORD_BATCH_LIMITS, async () => createFirehoseSink(await clients.firehose(), name)),
+};

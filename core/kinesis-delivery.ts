@@ -7,8 +7,9 @@
  * aws-cdk-lib.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DeliveryService } from './delivery-registry.js';
 import { type InfrastructureError, RetriableError } from './errors.js';
-import { once } from './lazy.js';
+import { lazySink, once } from './lazy.js';
 
 /** Kinesis PutRecords: at most 500 records per call. */
 export const PUT_RECORDS_MAX_RECORDS = 500;
@@ -299,3 +300,12 @@ export function createKinesisSink(kinesis: KinesisClient, streamName: string): S
     },
   };
 }
+
+/** Kinesis as a delivery service (core/delivery-registry.ts): the data-lake stream of POLLER_CONFIG `streamName`. */
+export const kinesisDelivery: DeliveryService<'kinesis'> = {
+  type: 'kinesis',
+  configField: 'streamName',
+  limits: PUT_RECORDS_LIMITS,
+  sink: (clients, name) =>
+    lazySink(PUT_RECORDS_LIMITS, async () => createKinesisSink(await clients.kinesis(), name)),
+};

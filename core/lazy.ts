@@ -2,6 +2,7 @@
  * Deferred loading for the Lambda handlers: an AWS SDK package (or anything costly) is loaded and created
  * on first use instead of at import, so a cold start pays only for what the invocation needs.
  */
+import type { BatchLimits, SinkPort } from './kinesis-delivery.js';
 
 /**
  * Memoizes an async factory: the first call starts it, later calls share its promise. A rejected attempt is
@@ -20,5 +21,17 @@ export function once<T>(make: () => Promise<T>): () => Promise<T> {
       });
     }
     return pending;
+  };
+}
+
+/**
+ * A delivery port whose limits are known at once and whose real port (client and SDK package) is made by
+ * its first call; a failed `make` is retried by the next call.
+ */
+export function lazySink(limits: BatchLimits, make: () => Promise<SinkPort>): SinkPort {
+  const port = once(make);
+  return {
+    limits,
+    putRecords: async (entries, options) => (await port()).putRecords(entries, options),
   };
 }

@@ -47,9 +47,9 @@ export const POLLER_HTTP_TIMEOUTS = {
 } as const satisfies Record<keyof PollerAwsClients, HttpTimeouts>;
 
 /** The base settings with a timed handler of the client's own (a client destroys its handler with itself). */
-const timed = (base: PollerAwsClientBase, client: keyof PollerAwsClients) => ({
+const timed = (base: PollerAwsClientBase, timeouts: HttpTimeouts) => ({
   ...base,
-  requestHandler: timedHttpHandler(POLLER_HTTP_TIMEOUTS[client]),
+  requestHandler: timedHttpHandler(timeouts),
 });
 
 /** Client settings shared by all six (an emulator's endpoint, region, credentials, attempts). */
@@ -67,19 +67,25 @@ const MAKE: {
   async kinesis(base) {
     const { KinesisClient } = await import('@aws-sdk/client-kinesis');
     // HTTP/1.1 (the Kinesis client's default is an HTTP/2 handler).
-    return new KinesisClient(timed(base, 'kinesis'));
+    return new KinesisClient(timed(base, POLLER_HTTP_TIMEOUTS.kinesis));
   },
   firehose: async (base) =>
-    new (await import('@aws-sdk/client-firehose')).FirehoseClient(timed(base, 'firehose')),
-  sqs: async (base) => new (await import('@aws-sdk/client-sqs')).SQSClient(timed(base, 'sqs')),
+    new (await import('@aws-sdk/client-firehose')).FirehoseClient(timed(base, POLLER_HTTP_TIMEOUTS.firehose)),
+  sqs: async (base) =>
+    new (await import('@aws-sdk/client-sqs')).SQSClient(timed(base, POLLER_HTTP_TIMEOUTS.sqs)),
   async s3(base) {
     const { S3Client } = await import('@aws-sdk/client-s3');
-    return new S3Client({ ...timed(base, 's3'), ...(base.endpoint ? { forcePathStyle: true } : {}) });
+    return new S3Client({
+      ...timed(base, POLLER_HTTP_TIMEOUTS.s3),
+      ...(base.endpoint ? { forcePathStyle: true } : {}),
+    });
   },
   secretsManager: async (base) =>
-    new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(timed(base, 'secretsManager')),
+    new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(
+      timed(base, POLLER_HTTP_TIMEOUTS.secretsManager),
+    ),
   dynamodb: async (base) =>
-    new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(timed(base, 'dynamodb')),
+    new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(timed(base, POLLER_HTTP_TIMEOUTS.dynamodb)),
 };
 
 /**

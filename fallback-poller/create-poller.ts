@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { createFirehoseSink, PUT_RECORD_BATCH_LIMITS } from '../core/firehose-delivery.js';
+import { deliveryOf, type LazyDeliveryClients } from '../core/delivery-registry.js';
 import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
 import type { AwsCredentialsLike } from '../core/kafka/msk-iam-token.js';
 import { openPartitionSession } from '../core/kafka/partition-session.js';
-import { createKinesisSink, PUT_RECORDS_LIMITS } from '../core/kinesis-delivery.js';
 import { once } from '../core/lazy.js';
 import { awsBootstrapLookup, type BootstrapLookup } from '../core/msk-bootstrap.js';
 import { createRecordFormats } from '../enrichment/formats/registry.js';
@@ -147,36 +146,31 @@ export function createPoller(options: CreatePollerOptions) {
 }
 
 /**
- * The port the canonical records go through: the Firehose stream (`deliveryStreamName`) or the data-lake
- * Kinesis stream.
+ * The port the canonical records go through: the delivery service whose POLLER_CONFIG field names the
+ * destination (core/delivery-registry.ts: the data-lake Kinesis stream or a Firehose stream), with the
+ * service's limits known at once and its client made by the first call.
  */
-export async function deliverySinkOf(
+export function deliverySinkOf(
   config: Pick<PollerRuntimeConfig, 'streamName' | 'deliveryStreamName'>,
-  clients: Pick<PollerClients, 'kinesis' | 'firehose'>,
-): Promise<SinkPort> {
-  if (config.deliveryStreamName !== undefined) {
-    return createFirehoseSink(await clients.firehose(), config.deliveryStreamName);
-  }
-  return createKinesisSink(await clients.kinesis(), config.streamName as string);
+  clients: LazyDeliveryClients,
+): SinkPort {
+  const { service, name } = deliveryOf(config);
+  return service.sink(clients, name);
 }
 
 /**
- * The delivery sink (Kinesis or Firehose, with its limits known up front), the SQS DLQ and the DynamoDB
- * lock over clients made on first use: each adapter is created when its first call needs it.
+ * The delivery sink (its limits known up front), the SQS DLQ and the DynamoDB lock over clients made on
+ * first use: each adapter is created when its first call needs it.
  */
 function lazyAdapters(
   clients: PollerClients,
   config: PollerRuntimeConfig,
 ): { sink: SinkPort; dlq: DlqPort; lock: LockPort } {
-  const sink = once(() => deliverySinkOf(config, clients));
-  const limits = config.deliveryStreamName !== undefined ? PUT_RECORD_BATCH_LIMITS : PUT_RECORDS_LIMITS;
+  const sink = deliverySinkOf(config, clients);
   const dlq = once(async () => createSqsDlqSink(await clients.sqs(), config.dlqUrl));
   const lock = once(async () => createDynamoLock(await clients.dynamodb(), config.lockTable));
   return {
-    sink: {
-      limits,
-      putRecords: async (entries, options) => (await sink()).putRecords(entries, options),
-    },
+    sink,
     dlq: {
       send: async (entries) => (await dlq()).send(entries as Parameters<DlqSink['send']>[0]),
     },

@@ -146,6 +146,23 @@ describe('createFirehoseSink', () => {
     });
   });
 
+  it('passes the deadline abort signal on to the SDK call', async () => {
+    // Arrange
+    const options: unknown[] = [];
+    const client = {
+      async send(_command: unknown, opts: unknown) {
+        options.push(opts);
+        return { FailedPutCount: 0, RequestResponses: [{ RecordId: 'a' }] };
+      },
+    } as unknown as FirehoseClient;
+    const signal = new AbortController().signal;
+    // Act
+    await createFirehoseSink(client, 'lake-dev').putRecords([entry(1)], { abortSignal: signal });
+    await createFirehoseSink(client, 'lake-dev').putRecords([entry(1)]);
+    // Assert
+    expect(options).toEqual([{ abortSignal: signal }, {}]);
+  });
+
   it('turns a failed call into a RetriableError carrying the SDK error', async () => {
     const sdkError = Object.assign(new Error('Rate exceeded'), { name: 'LimitExceededException' });
     const { client } = fakeClient(() => {
