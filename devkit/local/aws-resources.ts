@@ -1,5 +1,5 @@
 /**
- * AWS side of a local run: creates what the plan needs (Kinesis streams, SQS queues, Secrets Manager
+ * AWS side of a local run: creates what the plan needs (Kinesis streams, Firehose streams, SQS queues, Secrets Manager
  * secrets, the truststore object in S3, the poller lock table) idempotently, reads secrets back the way
  * a Pipe does, and drains the DLQs for the reconciliation. Works against moto or real AWS.
  */
@@ -25,6 +25,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { ensureDeliveryStream } from './lake.js';
 import type { LocalRunPlan, SecretRef } from './plan.js';
 
 /** Clients a local run uses. */
@@ -123,12 +124,13 @@ export async function ensureLockTable(
 /** Queue URLs by queue name. */
 export type QueueUrls = ReadonlyMap<string, string>;
 
-/** Creates the streams and queues of a plan; returns the queue URLs. */
+/** Creates the streams (Kinesis, Firehose with its bucket) and queues of a plan; returns the queue URLs. */
 export async function provisionTargets(
   clients: LocalAwsClients,
   plan: LocalRunPlan,
 ): Promise<Map<string, string>> {
   await Promise.all([...plan.streams].map(([name, shards]) => ensureStream(clients.kinesis, name, shards)));
+  for (const ds of plan.deliveryStreams) await ensureDeliveryStream(clients, ds);
   const urls = new Map<string, string>();
   for (const q of plan.queues) urls.set(q, await ensureQueue(clients.sqs, q));
   return urls;

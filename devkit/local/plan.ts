@@ -14,6 +14,7 @@ import type { KafkaConnection, KafkaSasl } from '../../core/kafka/client.js';
 import { authKind, clientAuthOf, sourceKind, targetKind } from '../../pipes/kinds/registry.js';
 import type { AuthKind, AuthSecret, SecretFieldReader } from '../../pipes/kinds/types.js';
 import { type SourceConfig, streamPhysicalName, streamShardsOf } from '../../pipes/source-schema.js';
+import { type LocalDeliveryStream, localDeliveryStreamOf } from './lake.js';
 
 /** A listener of the test bed. */
 export type BedListener = 'plaintext' | 'ssl' | 'saslSsl';
@@ -44,7 +45,10 @@ export interface LocalSourcePlan {
   readonly eventSource: 'SelfManagedKafka' | 'aws:kafka';
   /** Cluster identity in the events (configured brokers joined by commas, or the cluster ARN). */
   readonly cluster: string;
+  /** Where its records land: the Kinesis stream, or the Firehose stream's name (`deliveryStream`). */
   readonly streamName: string;
+  /** The Firehose stream of a target with its own destination (`firehose`), else null. */
+  readonly deliveryStream: LocalDeliveryStream | null;
   readonly enrichmentDlqName: string;
   /** Target DLQ (lambda targets only). */
   readonly targetDlqName: string | null;
@@ -60,8 +64,10 @@ export interface LocalRunPlan {
   readonly sources: readonly LocalSourcePlan[];
   /** Topic → partitions to create. */
   readonly topics: ReadonlyMap<string, number>;
-  /** Stream → shards. */
+  /** Kinesis stream → shards. */
   readonly streams: ReadonlyMap<string, number>;
+  /** Firehose streams (with their bucket and prefix). */
+  readonly deliveryStreams: readonly LocalDeliveryStream[];
   readonly queues: readonly string[];
   readonly secrets: readonly SecretRef[];
   readonly truststoreKeys: readonly string[];
@@ -106,12 +112,16 @@ export function planSource(source: SourceConfig, environment = LOCAL_ENVIRONMENT
   const auth = source.auth;
   const secretKind = authKind(auth.type).secret?.material;
   const truststore = source.poller?.truststore;
+  const deliveryStream = targetKind(source.target.type).usesStream
+    ? null
+    : localDeliveryStreamOf(source, environment);
   return {
     source,
     listener: listenerFor(auth.type),
     eventSource: kind.eventSource,
     cluster: kind.clusterIdentity(source),
-    streamName: streamNameOf(source, environment),
+    streamName: deliveryStream?.name ?? streamNameOf(source, environment),
+    deliveryStream,
     enrichmentDlqName: `${source.name}-enrichment-dlq-${environment}`,
     targetDlqName: targetKind(source.target.type).replay.sinkQueue
       ? `${source.name}-target-dlq-${environment}`
@@ -130,6 +140,7 @@ export function planLocalRun(
   const plans = sources.map((s) => planSource(s, environment));
   const topics = new Map<string, number>();
   const streams = new Map<string, number>();
+  const deliveryStreams = new Map<string, LocalDeliveryStream>();
   const queues: string[] = [];
   const secrets = new Map<string, SecretRef>();
   const keys = new Set<string>();
@@ -140,10 +151,12 @@ export function planLocalRun(
         ? Math.max(...s.poller.partitions) + 1
         : DEFAULT_LOCAL_PARTITIONS;
     topics.set(s.topic, Math.max(topics.get(s.topic) ?? 0, wanted, DEFAULT_LOCAL_PARTITIONS));
-    streams.set(
-      p.streamName,
-      Math.max(streams.get(p.streamName) ?? 0, streamShardsOf(s) ?? DEFAULT_LOCAL_SHARDS),
-    );
+    if (p.deliveryStream) deliveryStreams.set(p.deliveryStream.name, p.deliveryStream);
+    else
+      streams.set(
+        p.streamName,
+        Math.max(streams.get(p.streamName) ?? 0, streamShardsOf(s) ?? DEFAULT_LOCAL_SHARDS),
+      );
     queues.push(p.enrichmentDlqName);
     if (p.targetDlqName) queues.push(p.targetDlqName);
     for (const ref of [p.authSecret, p.rootCaSecret]) if (ref) secrets.set(ref.name, ref);
@@ -153,6 +166,7 @@ export function planLocalRun(
     sources: plans,
     topics,
     streams,
+    deliveryStreams: [...deliveryStreams.values()],
     queues,
     secrets: [...secrets.values()],
     truststoreKeys: [...keys],

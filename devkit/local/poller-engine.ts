@@ -70,7 +70,9 @@ export function pollerConfigOf(
 ): PollerRuntimeConfig {
   const resources = {
     truststoreBucket: d.truststoreBucket,
-    streamName: d.plan.streamName,
+    ...(d.plan.deliveryStream
+      ? { deliveryStreamName: d.plan.deliveryStream.name }
+      : { streamName: d.plan.streamName }),
     dlqUrl: d.dlqUrl,
     lockTable: d.lockTable,
   };

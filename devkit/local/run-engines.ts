@@ -18,7 +18,7 @@ import { type ProgressRow, startProgressPrinter } from './progress.js';
 import type { RunIo } from './run.js';
 import type { Cleanups, LocalEnvironment } from './run-environment.js';
 import type { StreamTail } from './stream-tail.js';
-import { createLocalEnrichment, kinesisTarget, lambdaTarget, quietLogger } from './wiring.js';
+import { createLocalEnrichment, firehoseTarget, kinesisTarget, lambdaTarget, quietLogger } from './wiring.js';
 
 /** What every step of a run works with. */
 export interface RunContext {
@@ -58,6 +58,8 @@ async function startPipeSource(ctx: RunContext, p: LocalSourcePlan, engines: Eng
     const l = lambdaTarget(p, aws.kinesis, aws.sqs, targetDlqUrl, ctx.options.asyncRetryScale);
     engines.invokers.push(l.invoker);
     target = l.target;
+  } else if (p.deliveryStream) {
+    target = firehoseTarget(aws.firehose, p.deliveryStream.name);
   } else {
     target = kinesisTarget(aws.kinesis, p.streamName);
   }
@@ -197,7 +199,8 @@ export function startProgress(
         produced: prod.byTopic.get(p.source.topic) ?? 0,
         consumed: st.consumed,
         filtered: st.filtered,
-        delivered: tail.state.deliveredBySource.get(p.source.name) ?? 0,
+        // Kinesis: seen in the stream; Firehose (its objects are read back at the end): acknowledged by it.
+        delivered: p.deliveryStream ? st.delivered : (tail.state.deliveredBySource.get(p.source.name) ?? 0),
         dlq: st.enrichmentDlq,
         lag: lag.get(p.source.name) ?? null,
         retries: st.retries,

@@ -173,7 +173,11 @@ export async function provision(
     await ensureLockTable(env.aws.dynamodb, LOCAL_LOCK_TABLE, 'topic_partition');
   }
   log(
-    `provisioned ${plan.topics.size} topics, ${plan.streams.size} streams, ${plan.queues.length} queues, ${plan.secrets.length} secrets`,
+    `provisioned ${plan.topics.size} topics, ${plan.streams.size} streams, ${plan.deliveryStreams.length} Firehose streams, ${plan.queues.length} queues, ${plan.secrets.length} secrets`,
   );
+  if (plan.deliveryStreams.length > 0 && !env.external)
+    log(
+      "moto's Firehose writes each PutRecordBatch at once as one uncompressed S3 object, records back to back: no buffering, GZIP or AppendDelimiterToRecord (docs/local-run.md); the run reads either form back",
+    );
   return queueUrls;
 }

@@ -4,6 +4,7 @@
  */
 import { readAllRecords } from '../testbed/kinesis.js';
 import { drainQueue } from './aws-resources.js';
+import { type LakeContents, readLake } from './lake.js';
 import type { EngineStats } from './pipe-runner.js';
 import type { LocalSourcePlan } from './plan.js';
 import type { ProducerRun } from './producer.js';
@@ -25,9 +26,22 @@ interface StreamRecord {
   readonly json: string;
 }
 
-/** Every record of every stream of the run, by stream. */
-export async function readStreams(ctx: RunContext): Promise<Map<string, StreamRecord[]>> {
+/** Every record of every stream of the run (Kinesis, and Firehose through its S3 objects), by stream. */
+export async function readStreams(
+  ctx: RunContext,
+  engines: Engines,
+): Promise<{ records: Map<string, StreamRecord[]>; lakes: Map<string, LakeContents> }> {
   const streamRecords = new Map<string, StreamRecord[]>();
+  const lakes = new Map<string, LakeContents>();
+  for (const ds of ctx.plan.deliveryStreams) {
+    // What the engines acknowledged to this stream: on AWS the objects appear after the buffering interval.
+    const expected = engines.active
+      .filter((p) => p.deliveryStream?.name === ds.name)
+      .reduce((n, p) => n + (engines.stats.get(p.source.name)?.delivered ?? 0), 0);
+    const lake = await readLake(ctx.env.aws.s3, ds, { expected, buffered: ctx.env.external });
+    lakes.set(ds.name, lake);
+    streamRecords.set(ds.name, lake.records);
+  }
   for (const stream of ctx.plan.streams.keys()) {
     const recs = await readAllRecords(ctx.env.aws.kinesis, stream);
     streamRecords.set(
@@ -39,7 +53,33 @@ export async function readStreams(ctx: RunContext): Promise<Map<string, StreamRe
       }),
     );
   }
-  return streamRecords;
+  return { records: streamRecords, lakes };
+}
+
+/** The objects a source's Firehose stream wrote: count, bytes, newline-delimited ones. */
+function lakeSummary(p: LocalSourcePlan, lakes: ReadonlyMap<string, LakeContents>): SourceSummary['lake'] {
+  const lake = p.deliveryStream ? lakes.get(p.deliveryStream.name) : undefined;
+  if (!lake) return undefined;
+  return {
+    objects: lake.objects,
+    bytes: lake.bytes,
+    gzipObjects: lake.gzipObjects,
+    newlineDelimitedObjects: lake.newlineDelimitedObjects,
+    unparsed: lake.unparsed,
+  };
+}
+
+/**
+ * Produce → S3 latency of a source's records in the lake: from the Kafka timestamp to the LastModified of
+ * the object holding the record (whole seconds on S3; moto writes the object during the PutRecordBatch).
+ */
+function lakeLatencies(lakes: ReadonlyMap<string, LakeContents>, source?: string): number[] {
+  const out: number[] = [];
+  for (const lake of lakes.values())
+    for (const r of lake.records)
+      if ((source === undefined || r.source === source) && Number.isFinite(r.producedMs))
+        out.push(r.writtenMs - r.producedMs);
+  return out;
 }
 
 /** The records a source delivered to its stream. */
@@ -81,6 +121,7 @@ export async function summarizeSource(
     prod: ProducerRun;
     tail: StreamTail;
     streams: ReadonlyMap<string, StreamRecord[]>;
+    lakes: ReadonlyMap<string, LakeContents>;
   },
 ): Promise<SourceSummary> {
   const name = p.source.name;
@@ -107,9 +148,12 @@ export async function summarizeSource(
     retries: st.retries,
     lastError: st.lastError,
     dlqByReason: enrichmentDlq.byReason,
-    latencyMs: latencySummary(live.tail.state.latencyBySource.get(name) ?? []),
+    latencyMs: latencySummary(
+      p.deliveryStream ? lakeLatencies(live.lakes, name) : (live.tail.state.latencyBySource.get(name) ?? []),
+    ),
     deliveredSeenLive: live.tail.state.deliveredBySource.get(name) ?? 0,
     timeMs: { enrichment: Math.round(st.enrichMs), target: Math.round(st.targetMs) },
+    ...(p.deliveryStream ? { lake: lakeSummary(p, live.lakes) } : {}),
   };
 }
 
@@ -147,6 +191,7 @@ export function summarizeRun(
     startedMs: number;
     prod: ProducerRun;
     tail: StreamTail;
+    lakes: ReadonlyMap<string, LakeContents>;
     sources: SourceSummary[];
     parity: ParityResult[];
     skipped: LocalRunSummary['skipped'];
@@ -158,10 +203,12 @@ export function summarizeRun(
   for (const r of prod.produced) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
   const sum = (f: (s: SourceSummary) => number) => sources.reduce((a, s) => a + f(s), 0);
   const producedSeconds = Math.max(0.001, ((prod.finishedAtMs ?? Date.now()) - prod.startedAtMs) / 1000);
-  const endToEndSeconds = Math.max(
-    0.001,
-    ((tail.state.lastArrivalMs ?? Date.now()) - prod.startedAtMs) / 1000,
+  const lastLakeWrite = Math.max(
+    0,
+    ...[...run.lakes.values()].flatMap((l) => l.records.map((r) => r.writtenMs)),
   );
+  const lastArrival = Math.max(tail.state.lastArrivalMs ?? 0, lastLakeWrite) || Date.now();
+  const endToEndSeconds = Math.max(0.001, (lastArrival - prod.startedAtMs) / 1000);
   const totals = {
     delivered: sum((s) => s.delivered),
     filtered: sum((s) => s.filtered),
@@ -173,7 +220,7 @@ export function summarizeRun(
   };
   const ok =
     totals.missing === 0 &&
-    sources.every((s) => s.deliveredDespiteFilter === 0) &&
+    sources.every((s) => s.deliveredDespiteFilter === 0 && (s.lake?.unparsed ?? 0) === 0) &&
     parity.every((p) => p.different === 0);
   return {
     mode: ctx.env.external ? 'external' : 'test-bed',
@@ -185,7 +232,10 @@ export function summarizeRun(
       producedPerSecond: Math.round(prod.produced.length / producedSeconds),
       deliveredPerSecond: Math.round(totals.delivered / endToEndSeconds),
     },
-    latencyMs: latencySummary([...tail.state.latencyBySource.values()].flat()),
+    latencyMs: latencySummary([
+      ...[...tail.state.latencyBySource.values()].flat(),
+      ...lakeLatencies(run.lakes),
+    ]),
     sources,
     totals,
     parity,

@@ -43,6 +43,17 @@ export interface SourceSummary extends SourceReconciliation {
   readonly deliveredSeenLive: number;
   /** Pipe engine: total time in the enrichment and in the target (ms). */
   readonly timeMs: { readonly enrichment: number; readonly target: number };
+  /** Firehose targets: the S3 objects its stream wrote (read back and parsed record by record). */
+  readonly lake?: {
+    readonly objects: number;
+    readonly bytes: number;
+    /** Objects stored GZIP-compressed (AWS; moto stores what it was sent, uncompressed). */
+    readonly gzipObjects: number;
+    /** Objects of newline-terminated records (AWS's AppendDelimiterToRecord; moto runs no processor). */
+    readonly newlineDelimitedObjects: number;
+    /** Documents that were no canonical record plus stray characters between documents (0 expected). */
+    readonly unparsed: number;
+  };
 }
 
 /** The summary of a local run (`--json` prints it). */
@@ -127,13 +138,22 @@ export async function runLocal(options: LocalRunOptions, io: RunIo): Promise<Loc
         : 'NOT drained within the timeout; reconciling what is there…',
     );
 
-    const streams = await readStreams(ctx);
+    const { records: streams, lakes } = await readStreams(ctx, engines);
     const sources: SourceSummary[] = [];
     for (const p of engines.active) {
-      sources.push(await summarizeSource(ctx, p, { engines, prod, tail, streams }));
+      sources.push(await summarizeSource(ctx, p, { engines, prod, tail, streams, lakes }));
     }
     const parity = engineParity(engines.active, streams);
-    return summarizeRun(ctx, { startedMs, prod, tail, sources, parity, skipped: engines.skipped, drained });
+    return summarizeRun(ctx, {
+      startedMs,
+      prod,
+      tail,
+      lakes,
+      sources,
+      parity,
+      skipped: engines.skipped,
+      drained,
+    });
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }

@@ -19,7 +19,7 @@ export function formatSummary(s: LocalRunSummary): string[] {
     `throughput: produced ${s.throughput.producedPerSecond}/s, delivered ${s.throughput.deliveredPerSecond}/s end to end`,
   );
   lines.push(
-    `produce→Kinesis latency: p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)} (${s.latencyMs.count} records)`,
+    `produce→Kinesis/S3 latency: p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)} (${s.latencyMs.count} records)`,
   );
   lines.push('');
   for (const x of s.sources) {
@@ -31,6 +31,10 @@ export function formatSummary(s: LocalRunSummary): string[] {
     lines.push(
       `    latency p50 ${ms(x.latencyMs.p50)} p95 ${ms(x.latencyMs.p95)} p99 ${ms(x.latencyMs.p99)}; retries ${x.retries}${x.engine === 'pipe' ? `; time in enrichment ${x.timeMs.enrichment} ms, target ${x.timeMs.target} ms` : ''}${x.lastError ? ` (last: ${x.lastError})` : ''}`,
     );
+    if (x.lake)
+      lines.push(
+        `    S3: ${x.lake.objects} objects, ${x.lake.bytes} bytes; ${x.lake.gzipObjects} GZIP, ${x.lake.newlineDelimitedObjects} newline-delimited, ${x.lake.unparsed} unparsed${x.lake.objects > 0 && x.lake.gzipObjects === 0 ? " (moto's Firehose stores each PutRecordBatch uncompressed, without the processor's newlines: docs/local-run.md)" : ''}`,
+      );
     if (x.missing > 0) lines.push(`    missing sample: ${x.missingSample.join(', ')}`);
   }
   for (const k of s.skipped) lines.push(`${k.source}: SKIPPED — ${k.reason}`);

@@ -1,10 +1,13 @@
 /**
  * Wires a source's enrichment and target for the local Pipe runner from the project's own code:
  * createEnrichmentHandler (what enrichment/handler.ts runs) with the SQS DLQ sink, and the target
- * delivery of targets/ (deliverBatch + createKinesisSink, what targets/sink-handler.ts runs).
+ * delivery of targets/ (deliverBatch + createKinesisSink, what targets/sink-handler.ts runs; or
+ * createFirehoseSink for a Firehose stream, what the Pipe's Firehose target does).
  */
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createFirehoseSink } from '../../core/firehose-delivery.js';
 import { createKinesisSink } from '../../core/kinesis-delivery.js';
 import { createEnrichmentHandler } from '../../enrichment/create-handler.js';
 import {
@@ -94,6 +97,16 @@ export async function createLocalEnrichment(
 /** The Pipe's Kinesis target: PutRecords with PartitionKey `$.partitionKey`; any failed entry fails the batch. */
 export function kinesisTarget(kinesis: KinesisClient, streamName: string): PipeTarget {
   const port = createKinesisSink(kinesis, streamName);
+  return {
+    async deliver(records) {
+      await deliverBatch(records, port, { attempts: 1 });
+    },
+  };
+}
+
+/** The Pipe's Firehose target: PutRecordBatch, one record per canonical record; any failed record fails the batch. */
+export function firehoseTarget(firehose: FirehoseClient, deliveryStreamName: string): PipeTarget {
+  const port = createFirehoseSink(firehose, deliveryStreamName);
   return {
     async deliver(records) {
       await deliverBatch(records, port, { attempts: 1 });

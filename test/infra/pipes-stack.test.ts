@@ -39,8 +39,10 @@ const ENI_STATEMENT = {
 describe('one Pipe per example source (dev)', () => {
   it('synthesizes one Pipe per engine-pipe source and a fallback poller for the poller source', () => {
     // Assert
-    dev.template.resourceCountIs('AWS::Pipes::Pipe', 5);
+    dev.template.resourceCountIs('AWS::Pipes::Pipe', 6);
+    dev.template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
     expect([...dev.stack.pipes.keys()].sort()).toEqual([
+      'msk-apic-lake',
       'msk-apic-mtls',
       'msk-apic-noauth',
       'msk-serverless-iam',

@@ -5,7 +5,8 @@
  * byte-identical for the same Kafka records. A second run is interrupted with SIGINT and must stop every
  * process it started.
  *
- * Engine parity, honestly: the poller source (onprem-long-chain) and three pipe sources read the SAME
+ * Engine parity, honestly: the poller source (onprem-long-chain) and four pipe sources (one of them writing
+ * Firehose, its records read back from moto's S3 objects) read the SAME
  * topic on the local broker, so they see the same records at the same partition/offset. Only fields that
  * name the source or derive from its configured cluster may differ: `eventId` (hash of cluster, topic,
  * partition, offset), `source` and `kafka.cluster`; `partitionKey` is removed only for pairs whose
@@ -73,6 +74,7 @@ describe('npm start (local end-to-end run)', () => {
     expect(code).toBe(0);
     expect(summary).toMatchObject({ mode: 'test-bed', drained: true, ok: true, skipped: [] });
     expect(summary.sources.map((s) => `${s.source}:${s.engine}:${s.target}`).sort()).toEqual([
+      'msk-apic-lake:pipe:firehose',
       'msk-apic-mtls:pipe:kinesis',
       'msk-apic-noauth:pipe:kinesis',
       'msk-serverless-iam:pipe:lambda',
@@ -109,7 +111,13 @@ describe('npm start (local end-to-end run)', () => {
     }
 
     // Assert: poison records in the DLQ with their count (sources without filters see all of them)
-    for (const name of ['msk-apic-noauth', 'msk-serverless-iam', 'onprem-long-chain', 'partner-scram']) {
+    for (const name of [
+      'msk-apic-lake',
+      'msk-apic-noauth',
+      'msk-serverless-iam',
+      'onprem-long-chain',
+      'partner-scram',
+    ]) {
       const s = summary.sources.find((x) => x.source === name);
       expect({ name, dlq: s?.enrichmentDlq, reasons: s?.dlqByReason }).toEqual({
         name,
@@ -124,8 +132,17 @@ describe('npm start (local end-to-end run)', () => {
       dlqByReason: { 'wrong-type': 2 },
     });
 
-    // Assert: both engines wrote byte-identical canonical records for the same Kafka records
-    expect(summary.parity).toHaveLength(3);
+    // Assert: the Firehose source's records were read back from moto's S3 objects, every one parsed
+    // (moto stores each PutRecordBatch as one uncompressed object without newlines: docs/local-run.md)
+    const lake = summary.sources.find((x) => x.source === 'msk-apic-lake');
+    expect(lake?.lake).toMatchObject({ gzipObjects: 0, newlineDelimitedObjects: 0, unparsed: 0 });
+    expect(lake?.lake?.objects).toBeGreaterThan(0);
+    expect(lake?.lake?.bytes).toBeGreaterThan(0);
+    expect(lake?.latencyMs.count).toBe(lake?.delivered);
+
+    // Assert: both engines wrote byte-identical canonical records for the same Kafka records (the lake
+    // source's records as read back from S3)
+    expect(summary.parity).toHaveLength(4);
     for (const p of summary.parity) {
       expect(p.compared).toBeGreaterThan(100);
       expect({

@@ -222,6 +222,7 @@ export async function kinesisData(aws: AwsClients, stream: string): Promise<stri
 export function serializedSink(sink: SinkPort): SinkPort {
   let tail: Promise<unknown> = Promise.resolve();
   return {
+    ...(sink.limits ? { limits: sink.limits } : {}),
     putRecords(entries, options) {
       const run = tail.then(() => sink.putRecords(entries, options));
       tail = run.catch(() => undefined);

@@ -168,6 +168,7 @@ describe('catalogue validation', () => {
     const sources = loadSources();
     // Assert
     expect(sources.map((s) => `${s.name}:${s.kind}:${s.auth.type}:${s.target.type}:${s.engine}`)).toEqual([
+      'msk-apic-lake:msk:none:firehose:pipe',
       'msk-apic-mtls:msk:mtls:kinesis:pipe',
       'msk-apic-noauth:msk:none:kinesis:pipe',
       'msk-serverless-iam:msk-serverless:iam:lambda:pipe',
