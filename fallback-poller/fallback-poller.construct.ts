@@ -30,11 +30,12 @@ import { Construct } from 'constructs';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
 import { authKind, sourceKind } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
-import { recordFormatsGrants, unusedFormatPackages } from '../pipes/record-formats.js';
+import { placeInVpc } from '../pipes/lambda-vpc.construct.js';
+import { recordFormatsGrants, registryVpcOf, unusedFormatPackages } from '../pipes/record-formats.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
-import { dataPlaneStatements, kafkaClientStatements, placeInVpc, secretArnPattern } from './poller-iam.js';
+import { dataPlaneStatements, kafkaClientStatements, secretArnPattern } from './poller-iam.js';
 import { createPollerSchedule } from './poller-schedule.js';
 import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
 import { buildPollerDefinition } from './state-machine.js';
@@ -250,7 +251,9 @@ export class FallbackPoller extends Construct {
         ...truststoreBundling(pollerSettingsOf(source).truststore),
       },
     });
-    if (source.vpc) placeInVpc(fn, role, source.vpc);
+    // The source's VPC (the brokers), else the VPC of a registry reachable only there.
+    const vpc = source.vpc ?? registryVpcOf(source);
+    if (vpc) placeInVpc(fn, role, vpc);
     return fn;
   }
 

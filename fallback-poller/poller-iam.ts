@@ -1,11 +1,9 @@
 /**
  * The IAM statements of the poller Lambda role: exact data-plane actions on their one resource each, and
- * the network-interface actions of a function placed in a VPC.
+ * what its Kafka client needs on the cluster (its VPC placement is pipes/lambda-vpc.construct.ts).
  */
 import { ArnFormat, type Stack } from 'aws-cdk-lib';
-import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
 import { authKind, sourceKind } from '../pipes/kinds/registry.js';
@@ -94,30 +92,6 @@ export function kafkaClientStatements(source: SourceConfig): PolicyStatement[] {
     ...(authKind(source.auth.type).clientGrants?.(spec) ?? []),
   ];
   return grants.map(toPolicyStatement);
-}
-
-/**
- * Places the function in the source's subnets and security groups, with the actions Lambda needs to manage
- * its network interfaces (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html, the
- * AWSLambdaVPCAccessExecutionRole managed policy).
- */
-export function placeInVpc(fn: NodejsFunction, role: Role, vpc: NonNullable<SourceConfig['vpc']>): void {
-  const cfn = fn.node.defaultChild as CfnFunction;
-  cfn.vpcConfig = { subnetIds: vpc.subnetIds, securityGroupIds: vpc.securityGroupIds };
-  role.addToPrincipalPolicy(
-    new PolicyStatement({
-      sid: 'VpcNetworkInterfaces',
-      actions: [
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSubnets',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    }),
-  );
 }
 
 /** The ARN (pattern) of a secret given by ARN or by name (a name matches any 6-character suffix). */

@@ -37,7 +37,13 @@ import { checkServiceRules, sourceKind, targetKind } from './kinds/registry.js';
 import { buildPipeTarget, type TargetDestination } from './kinds/targets.construct.js';
 import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
-import { recordFormatsEnv, recordFormatsGrants, unusedFormatPackages } from './record-formats.js';
+import { placeInVpc } from './lambda-vpc.construct.js';
+import {
+  recordFormatsEnv,
+  recordFormatsGrants,
+  registryVpcOf,
+  unusedFormatPackages,
+} from './record-formats.js';
 import { pipeNameOf, replacementSnapshot } from './replacement-fields.js';
 import { SOURCE_TAG_KEY, type SourceConfig } from './source-schema.js';
 
@@ -230,6 +236,8 @@ export class KafkaPipe extends Construct {
     for (const grant of recordFormatsGrants(source, { partition, account, region })) {
       fn.addToRolePolicy(toPolicyStatement(grant));
     }
+    const vpc = registryVpcOf(source);
+    if (vpc && fn.role) placeInVpc(fn, fn.role, vpc);
     return fn;
   }
 

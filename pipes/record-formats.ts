@@ -14,6 +14,7 @@ import {
   SCHEMA_REGISTRIES,
   type ValueFormatName,
 } from '../enrichment/formats/registry.js';
+import { registryBlocksOf } from '../enrichment/formats/registry-vpc.js';
 import type { GrantContext, SchemaRegistryModule } from '../enrichment/formats/schema-types.js';
 import type { GrantSpec, ServiceRule } from './kinds/types.js';
 import type { SourceConfig } from './source-schema.js';
@@ -28,15 +29,11 @@ export function recordFormatsOf(source: Formats): {
   return { value: source.value ?? { format: 'json' }, key: source.key ?? { format: 'text' } };
 }
 
+export { registryVpcOf } from '../enrichment/formats/registry-vpc.js';
+
 /** The registries a source reads (value registry, value fallback registry, key registry). */
 export function registriesOf(formats: Formats): RegistrySettings[] {
-  const source = recordFormatsOf(formats);
-  const out: RegistrySettings[] = [];
-  if (source.value.registry) out.push(source.value.registry);
-  const fallback = source.value.fallback;
-  if (fallback !== undefined && typeof fallback !== 'string') out.push(fallback);
-  if (source.key.registry) out.push(source.key.registry);
-  return out;
+  return registryBlocksOf(formats).map((b) => b.settings as RegistrySettings);
 }
 
 function moduleOf(settings: RegistrySettings): SchemaRegistryModule {

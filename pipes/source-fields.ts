@@ -12,6 +12,24 @@ const choices = (names: readonly string[]): string =>
 const TARGETS = choices(TARGET_TYPES);
 const REGISTRIES = choices(SCHEMA_REGISTRIES.map((r) => r.type));
 
+/** The `vpc` setting of each registry block (enrichment/formats/registry-vpc.ts). */
+const REGISTRY_VPC_DOCS: Record<string, FieldDoc> = Object.fromEntries(
+  ['value.registry', 'value.fallback', 'key.registry'].flatMap((block) => [
+    [
+      `${block}.vpc`,
+      {
+        label: 'Registry VPC',
+        fix: 'set vpc: true (the source vpc) or vpc: {subnetIds: [1-16 subnet ids], securityGroupIds: [1-5 security group ids]}',
+      },
+    ],
+    [`${block}.vpc.subnetIds[]`, { label: 'Subnet id', fix: 'use a subnet id like subnet-0abc1234' }],
+    [
+      `${block}.vpc.securityGroupIds[]`,
+      { label: 'Security group id', fix: 'use a security group id like sg-0abc1234' },
+    ],
+  ]),
+);
+
 /** How a field is described in validation messages. */
 export interface FieldDoc {
   /** Label used at the start of a message, e.g. `Batch size`. */
@@ -89,7 +107,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'value.format': { label: 'Value format', fix: `set value.format to ${choices(VALUE_FORMAT_NAMES)}` },
   'value.registry': {
     label: 'Value registry',
-    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>}',
+    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>, vpc?: true | {subnetIds, securityGroupIds}}',
   },
   'value.registry.type': { label: 'Registry type', fix: `set value.registry.type to ${REGISTRIES}` },
   'value.registry.registryName': {
@@ -110,11 +128,14 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Value fallback',
     fix: 'set value.fallback to json, dlq, or a registry block of the other registry type',
   },
-  key: { label: 'Key format', fix: 'set key.format (text, avro) and, for avro, key.registry' },
+  key: {
+    label: 'Key format',
+    fix: `set key.format (${KEY_FORMAT_NAMES.join(', ')}) and, for a schema format, key.registry`,
+  },
   'key.format': { label: 'Key format', fix: `set key.format to ${choices(KEY_FORMAT_NAMES)}` },
   'key.registry': {
     label: 'Key registry',
-    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>}',
+    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>, vpc?: true | {subnetIds, securityGroupIds}}',
   },
   target: { label: 'Target', fix: `set target.type to ${TARGETS}` },
   'target.type': { label: 'Target type', fix: `set target.type to ${TARGETS}` },
@@ -180,6 +201,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   logRetentionDays: { label: 'Log retention', fix: 'set logRetentionDays from 1 to 3653' },
   tags: { label: 'Tags', fix: 'use string keys (1-128 chars) and string values (max 256 chars)' },
   desiredState: { label: 'Desired state', fix: 'set desiredState to RUNNING or STOPPED' },
+  ...REGISTRY_VPC_DOCS,
 };
 
 /** Normalizes a path (`['vpc','subnetIds',0]`) to a table key (`vpc.subnetIds[]`). */

@@ -17,6 +17,7 @@ import {
   SCHEMA_LANGUAGES,
   VALUE_FORMAT_NAMES,
 } from '../enrichment/formats/registry.js';
+import { SECURITY_GROUP_ID, SUBNET_ID } from '../enrichment/formats/registry-vpc.js';
 import { AUTH_TYPES, DEFAULT_AUTH_TYPE, SOURCE_KINDS, targetSchema } from './kinds/registry.js';
 import { DEFAULTS, LIMITS } from './source-limits.js';
 
@@ -107,12 +108,12 @@ export const authSchema = z
 /** `vpc` block. */
 export const vpcSchema = z.strictObject({
   subnetIds: z
-    .array(z.string().regex(/^subnet-[0-9a-f]+$/))
+    .array(z.string().regex(SUBNET_ID))
     .min(1)
     .max(16)
     .meta({ description: 'Subnets the Pipe places its ENIs in.' }),
   securityGroupIds: z
-    .array(z.string().regex(/^sg-[0-9a-f]+$/))
+    .array(z.string().regex(SECURITY_GROUP_ID))
     .min(1)
     .max(5)
     .meta({ description: 'Security groups of the Pipe ENIs.' }),

@@ -6,11 +6,13 @@
  * starts with its message indexes (varints). The schema comes from `GET /schemas/ids/{id}`, and each
  * schema it references from `GET /subjects/{subject}/versions/{version}`
  * (https://docs.confluent.io/platform/current/schema-registry/develop/api.html). TLS is always verified
- * (the public CAs, or the root CA of `rootCaSecret`); credentials come from Secrets Manager.
+ * (the public CAs, or the root CA of `rootCaSecret`); credentials come from Secrets Manager. A registry
+ * reachable only inside a VPC sets `vpc` (registry-vpc.ts): the decoding Lambda joins that VPC.
  */
 import { request } from 'node:https';
 import * as z from 'zod/mini';
 import { RetriableError } from '../../../core/errors.js';
+import { registryVpcRules, registryVpcSetting } from '../registry-vpc.js';
 import type {
   FetchedSchema,
   Frame,
@@ -48,6 +50,8 @@ export const confluentSettings = z.strictObject({
     }),
   ),
   rootCaSecret: z.optional(z.string().check(z.regex(FULL_SECRET_ARN, SECRET_MESSAGE))),
+  /** A registry reachable only inside a VPC: the decoding Lambda joins it (registry-vpc.ts). */
+  vpc: registryVpcSetting,
 });
 
 /** Settings of a Confluent-API registry. */
@@ -209,5 +213,5 @@ export const confluentRegistry: SchemaRegistryModule<'confluent', typeof conflue
     ...(settings.auth ? [settings.auth.secret] : []),
     ...(settings.rootCaSecret ? [settings.rootCaSecret] : []),
   ],
-  rules: [],
+  rules: registryVpcRules,
 };
