@@ -52,7 +52,7 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
     id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray PutTraceSegments/PutTelemetryRecords (Lambda tracing) and EC2 Describe*/CreateNetworkInterface/DeleteNetworkInterface for the Pipe ENIs and the network-interface actions of an enrichment Lambda placed in a schema registry's VPC (AWSLambdaVPCAccessExecutionRole) do not support resource-level permissions; glue:GetSchemaVersion by schema version id (Glue-framed values) names no registry a resource could match (the Glue deserializer example grants it on *); every other statement is scoped to exact ARNs.',
+      'X-Ray PutTraceSegments/PutTelemetryRecords (Lambda tracing) and EC2 Describe*/CreateNetworkInterface/DeleteNetworkInterface for the Pipe ENIs and the network-interface actions of an enrichment Lambda placed in the VPC of a schema registry (AWSLambdaVPCAccessExecutionRole) do not support resource-level permissions; glue:GetSchemaVersion by schema version id (Glue-framed values) names no registry a resource could match (the Glue deserializer example grants it on *); every other statement is scoped to exact ARNs.',
     targets: (stack) => [
       ...lambdaPolicies(stack),
       ...pipes(stack)
