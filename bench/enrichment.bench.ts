@@ -98,14 +98,11 @@ interface Timing {
 
 /** The timed runs of one round, each over all records, in this order every round. */
 function runs(w: Workload): Record<string, () => Timing> {
-  const ctxOf = () => ({
+  const ctx = {
     rules: compileRules(DEFAULT_RULES),
     sourceName: 'bench',
     partitionKey: { type: 'record-key' } as const,
-  });
-  const ctx = ctxOf();
-  // Expressions are compiled with the rules: the plain JMESPath twin needs rules compiled without it.
-  const plainJmespathCtx = without('compiledJmespath', ctxOf);
+  };
   let sink = 0;
   const timed = (f: () => void) => (): Timing => {
     const cpu = process.cpuUsage();
@@ -124,7 +121,6 @@ function runs(w: Workload): Record<string, () => Timing> {
       for (const v of w.values) sink += JSON.stringify(JSON.parse(v.toString('utf8'))).length;
     }),
     enrich: timed(enrich(ctx)),
-    compiledJmespath: timed(enrich(plainJmespathCtx)),
     shapeCache: timed(() => without('shapeCache', enrich(ctx))),
     pollerDirect: timed(() => {
       for (const b of w.inputBatches) sink += enrichKafkaRecords(b, ctx).records.length;
@@ -187,7 +183,6 @@ function throughput(): BenchResult[] {
       ok: ratio >= RATIO_TARGET,
       note: `best rounds; ratio of medians ${medianRatio.toFixed(3)}`,
     },
-    gainRow('fast path gain: compiled JMESPath (jmespath-fast.ts)', cpu('compiledJmespath'), cpu('enrich')),
     gainRow('fast path gain: shape cache (normalize.ts)', cpu('shapeCache'), cpu('enrich')),
     gainRow(
       'fast path gain: poller direct path (enrichKafkaRecords vs enrichBatch of the Pipe form)',

@@ -1,8 +1,9 @@
 import { search } from '@aws-lambda-powertools/jmespath';
 import { type Functions, PowertoolsFunctions } from '@aws-lambda-powertools/jmespath/functions';
 import type { JSONObject } from '@aws-lambda-powertools/jmespath/types';
-import { FAST_PATHS } from './fast-paths.js';
-import { type CompiledExpression, compileFastJmespath } from './jmespath-fast.js';
+
+/** A compiled expression: the value of the expression for a record. */
+export type CompiledExpression = (data: unknown) => unknown;
 
 const introspected = new WeakSet<object>();
 
@@ -34,26 +35,22 @@ export function jmespathSearch(expression: string, data: unknown): unknown {
 }
 
 /**
- * The plain evaluation of an expression: Powertools JMESPath on every call, with `undefined` (what
- * Powertools gives for an ordering comparison on non-numbers) returned as null, as every caller
- * (rule conditions, `set`, partition-key fields) treats both alike.
+ * An expression ready to evaluate on records: Powertools JMESPath on every call, with `undefined` (what
+ * Powertools gives for an ordering comparison on non-numbers) returned as null, as every caller (rule
+ * conditions, `set`, partition-key fields) treats both alike.
  *
- * @example compilePlainJmespath("api.status.code >= `400`")(record) // → true | false | null
+ * @example const isError = compileJmespath("api.status.code >= `400`"); isError(record) // → true | false | null
  */
-export function compilePlainJmespath(expression: string): CompiledExpression {
+export function compileJmespath(expression: string): CompiledExpression {
   return (data) => jmespathSearch(expression, data) ?? null;
 }
 
-/**
- * Compiles an expression once: the common subset (paths, literals, comparisons, &&, ||, !) runs as
- * plain closures (jmespath-fast.ts), anything else through {@link compilePlainJmespath}. Both give the
- * same value for every expression of the subset (test/unit/enrichment/jmespath-fast.test.ts checks it
- * on random expressions and records).
- *
- * @example const isError = compileJmespath("api.status.code >= `400`"); isError(record)
- */
-export function compileJmespath(expression: string): CompiledExpression {
-  return (
-    (FAST_PATHS.compiledJmespath ? compileFastJmespath(expression) : null) ?? compilePlainJmespath(expression)
-  );
+/** JMESPath truthiness (as Powertools applies it): false, null, "", [] and {} are false; every number is true. */
+export function jmespathTruthy(v: unknown): boolean {
+  if (typeof v === 'number') return true;
+  if (typeof v === 'string') return v !== '';
+  if (typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  return false;
 }

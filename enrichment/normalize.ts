@@ -23,6 +23,13 @@ const PREVIEW_MAX_CHARS = 40;
  */
 export const MAX_VALUE_DEPTH = 64;
 
+/**
+ * `Object.prototype.hasOwnProperty`: with it, `for (const k in o) if (hasOwn.call(o, k))` visits what
+ * `Object.keys(o)` lists, in the same order, and V8 reads `o[k]` through the object's enumeration cache
+ * instead of a generic keyed load (several times faster on the ~60 keys of an API event).
+ */
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function preview(value: unknown): string {
   const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
   return text.length > PREVIEW_MAX_CHARS ? `${text.slice(0, PREVIEW_MAX_CHARS)}…` : text;
@@ -65,9 +72,9 @@ export function jsonProblem(value: JsonValue, field: string, depth: number): str
     }
     return null;
   }
-  const keys = Object.keys(value);
-  for (let i = 0; i < keys.length; i++) {
-    const problem = itemProblem(value[keys[i] as string] as JsonValue, field, depth);
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue;
+    const problem = itemProblem(value[key] as JsonValue, field, depth);
     if (problem !== null) return problem;
   }
   return null;
@@ -243,7 +250,8 @@ export function normalizeApicEvent(
   let count = 0;
   const extra: JsonObject = {};
   // One pass over the event's own keys (input order, so the same bytes give the same layout).
-  for (const src of Object.keys(event)) {
+  for (const src in event) {
+    if (!hasOwn.call(event, src)) continue;
     const value = event[src] as JsonValue;
     const field = APIC_FIELD_MAP.get(src);
     // Kept as is (unknown fields, `json` fields): checked for overflowed numbers and depth; the other

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PARTITION_KEY_MAX_CHARS } from './constants.js';
-import { compileJmespath } from './jmespath.js';
-import type { CompiledExpression } from './jmespath-fast.js';
+import { type CompiledExpression, compileJmespath } from './jmespath.js';
 import type { JsonObject } from './normalize.js';
 
 /** How the Kinesis partition key of a record is chosen. */

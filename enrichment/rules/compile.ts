@@ -1,6 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { compileJmespath } from '../jmespath.js';
-import { jmespathTruthy } from '../jmespath-fast.js';
+import { compileJmespath, jmespathTruthy } from '../jmespath.js';
 import type { JsonObject, JsonValue } from '../normalize.js';
 import type { RuleOperation, Rules } from './schema.js';
 
