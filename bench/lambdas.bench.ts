@@ -93,6 +93,10 @@ const FORMAT_SOURCES = [
   { format: 'json', formats: {} },
   { format: 'avro', formats: { value: { format: 'avro', registry: { type: 'glue', registryName: 'r' } } } },
   {
+    format: 'protobuf',
+    formats: { value: { format: 'protobuf', registry: { type: 'glue', registryName: 'r' } } },
+  },
+  {
     format: 'json-schema',
     formats: { value: { format: 'json-schema', registry: { type: 'glue', registryName: 'r' } } },
   },
