@@ -15,8 +15,10 @@ import { gunzipSync } from 'node:zlib';
 import {
   CreateDeliveryStreamCommand,
   DescribeDeliveryStreamCommand,
+  type DescribeDeliveryStreamCommandOutput,
   type FirehoseClient,
   ResourceInUseException,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-firehose';
 import {
   CreateBucketCommand,
@@ -53,23 +55,59 @@ export interface LocalDeliveryStream {
 export function localDeliveryStreamOf(source: SourceConfig, environment: string): LocalDeliveryStream {
   const target = source.target as FirehoseTargetConfig;
   const { prefix, errorOutputPrefix } = firehosePrefixes(source.name, target);
-  const cut = prefix.indexOf('!{');
   return {
     name: deliveryStreamPhysicalName({ name: source.name, target }, environment),
     bucket: LOCAL_LAKE_BUCKET,
     prefix,
     errorOutputPrefix,
-    listPrefix: cut === -1 ? prefix : prefix.slice(0, cut),
+    listPrefix: listPrefixOf(prefix),
     bufferingIntervalSeconds: target.bufferingIntervalSeconds,
     bufferingSizeMiB: target.bufferingSizeMiB,
   };
 }
 
-/** Creates the bucket and the stream (DirectPut, S3 destination as the stack has it) unless they exist. */
+/** The prefix up to its first `!{…}` expression: where a stream's objects are listed. */
+const listPrefixOf = (prefix: string): string => {
+  const cut = prefix.indexOf('!{');
+  return cut === -1 ? prefix : prefix.slice(0, cut);
+};
+
+/**
+ * Where an existing stream writes (its S3 bucket, and where to list its objects), or null when there is
+ * no such stream.
+ * @throws Error for a stream without an S3 destination (the local run reads S3 objects only).
+ */
+export async function destinationOf(
+  firehose: FirehoseClient,
+  name: string,
+): Promise<{ readonly bucket: string; readonly listPrefix: string } | null> {
+  let described: DescribeDeliveryStreamCommandOutput;
+  try {
+    described = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return null;
+    throw error;
+  }
+  const dest = described.DeliveryStreamDescription?.Destinations?.[0];
+  const s3 = dest?.ExtendedS3DestinationDescription ?? dest?.S3DestinationDescription;
+  if (!s3?.BucketARN) {
+    throw new Error(`Firehose stream ${name} has no S3 destination: the local run reads S3 objects back`);
+  }
+  return {
+    bucket: s3.BucketARN.slice(s3.BucketARN.lastIndexOf(':') + 1),
+    listPrefix: listPrefixOf(s3.Prefix ?? ''),
+  };
+}
+
+/**
+ * Creates the bucket and the stream (DirectPut, the S3 destination as the stack configures it) unless the
+ * stream exists; an existing stream (a deployed one, or `target.deliveryStreamArn`) is used as it is.
+ */
 export async function ensureDeliveryStream(
   clients: { readonly firehose: FirehoseClient; readonly s3: S3Client },
   ds: LocalDeliveryStream,
 ): Promise<void> {
+  if (await destinationOf(clients.firehose, ds.name)) return;
   try {
     await clients.s3.send(new CreateBucketCommand({ Bucket: ds.bucket }));
   } catch (error) {
@@ -93,9 +131,12 @@ export async function ensureDeliveryStream(
       }),
     );
   } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
+    if (error instanceof ResourceInUseException) return;
+    throw new Error(
+      `Firehose stream ${ds.name} does not exist and could not be created (${(error as Error).message}). Fix: deploy the stack (cdk deploy) or name an existing stream in target.deliveryStreamArn; the local run creates streams on moto only`,
+      { cause: error },
+    );
   }
-  await clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: ds.name }));
 }
 
 /** The JSON documents of an object's text, and what is left between them that is not whitespace. */
@@ -183,7 +224,10 @@ function recordsOf(text: string, writtenMs: number): { records: LakeRecord[]; un
 }
 
 /** Reads every object under the stream's list prefix once and parses each record. */
-async function readLakeOnce(s3: S3Client, ds: LocalDeliveryStream): Promise<LakeContents> {
+async function readLakeOnce(
+  s3: S3Client,
+  ds: Pick<LocalDeliveryStream, 'bucket' | 'listPrefix'>,
+): Promise<LakeContents> {
   const records: LakeRecord[] = [];
   let objects = 0;
   let bytes = 0;
@@ -219,14 +263,16 @@ async function readLakeOnce(s3: S3Client, ds: LocalDeliveryStream): Promise<Lake
  * repeated until `expected` records are there or the buffering interval plus `marginMs` has passed.
  */
 export async function readLake(
-  s3: S3Client,
+  clients: { readonly firehose: FirehoseClient; readonly s3: S3Client },
   ds: LocalDeliveryStream,
   wait: { readonly expected: number; readonly buffered: boolean; readonly marginMs?: number },
 ): Promise<LakeContents> {
   const deadline =
     Date.now() + (wait.buffered ? ds.bufferingIntervalSeconds * 1000 + (wait.marginMs ?? 120_000) : 0);
+  // Where the stream really writes (an existing stream may name another bucket or prefix).
+  const where = (await destinationOf(clients.firehose, ds.name)) ?? ds;
   for (;;) {
-    const lake = await readLakeOnce(s3, ds);
+    const lake = await readLakeOnce(clients.s3, where);
     if (lake.records.length >= wait.expected || Date.now() >= deadline) return lake;
     await new Promise((resolve) => setTimeout(resolve, 5_000));
   }

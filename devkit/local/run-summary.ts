@@ -38,7 +38,7 @@ export async function readStreams(
     const expected = engines.active
       .filter((p) => p.deliveryStream?.name === ds.name)
       .reduce((n, p) => n + (engines.stats.get(p.source.name)?.delivered ?? 0), 0);
-    const lake = await readLake(ctx.env.aws.s3, ds, { expected, buffered: ctx.env.external });
+    const lake = await readLake(ctx.env.aws, ds, { expected, buffered: ctx.env.external });
     lakes.set(ds.name, lake);
     streamRecords.set(ds.name, lake.records);
   }

@@ -107,7 +107,7 @@ describe('Firehose → S3 on moto', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     await runner.stop({ drain: true });
-    const lake = await readLake(aws.s3, ds, { expected: 250, buffered: false });
+    const lake = await readLake(aws, ds, { expected: 250, buffered: false });
     const objects = await objectsUnder(aws.s3, ds.listPrefix);
 
     // Assert: byte-identical to the enrichment's output, every eventId once
@@ -164,7 +164,7 @@ describe('Firehose → S3 on moto', () => {
 
     // Act
     const responses = await drainPartition(poll, 0);
-    const lake = await readLake(aws.s3, ds, { expected: 500, buffered: false });
+    const lake = await readLake(aws, ds, { expected: 500, buffered: false });
     const objects = await objectsUnder(aws.s3, ds.listPrefix);
 
     // Assert: every record once; two objects (one per call), the first as full as 4 MiB allows
