@@ -1,13 +1,11 @@
 /**
  * The AppConfig path with a real AWS SDK client talking HTTP to a local stub of the AppConfig Data API
  * (moto has no appconfigdata service): StartConfigurationSession + GetLatestConfiguration, including the
- * "unchanged" empty response — through Powertools Parameters (AppConfigProvider) and through the reader the
- * Lambdas use (enrichment/aws-reads.ts appConfigJsonReader), which loads the SDK package on first use.
+ * "unchanged" empty response — through the reader the Lambdas use (enrichment/aws-reads.ts
+ * appConfigJsonReader), which loads the SDK package on first use.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
-import { AppConfigDataClient } from '@aws-sdk/client-appconfigdata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appConfigJsonReader } from '../../../enrichment/aws-reads.js';
 import { compileRules, DEFAULT_RULES } from '../../../enrichment/index.js';
@@ -76,83 +74,6 @@ function silentLogger() {
   };
   return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
 }
-
-describe('rules from AppConfig through Powertools Parameters', () => {
-  it('loads a document, keeps it when AppConfig says unchanged, refuses a bad one and keeps the last good', async () => {
-    // Arrange
-    const client = new AppConfigDataClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
-    const provider = new AppConfigProvider({
-      application: 'kafka-pipes',
-      environment: 'prod',
-      awsSdkV3Client: client,
-    });
-    const { logger, lines } = silentLogger();
-    const loader = await createRulesLoader({
-      bundled: DEFAULT_RULES,
-      documentName: 'appconfig:kafka-pipes/prod/apic-rules',
-      // maxAge 0: every call polls the stub, so the test sees each AppConfig answer.
-      fetchDocument: () => provider.get('apic-rules', { maxAge: 0, transform: 'json' }),
-      logger,
-    });
-    const good = { name: 'from-appconfig', version: '1.2.0', operations: [{ op: 'tag', tag: 'appconfig' }] };
-
-    // Act
-    state.next = JSON.stringify(good);
-    const first = await loader.current();
-    state.next = null; // AppConfig answers "no change" with an empty body
-    const second = await loader.current();
-    state.next = JSON.stringify({ ...good, version: '1.3.0', operations: [{ op: 'tag' }] });
-    const third = await loader.current();
-
-    // Assert
-    const expected = compileRules({
-      ...good,
-      operations: [{ op: 'tag', tag: 'appconfig' }],
-    } as never).ruleVersion;
-    expect([first.ruleVersion, second.ruleVersion, third.ruleVersion]).toEqual([
-      expected,
-      expected,
-      expected,
-    ]);
-    expect(state.sessions[0]).toMatchObject({
-      ApplicationIdentifier: 'kafka-pipes',
-      EnvironmentIdentifier: 'prod',
-      ConfigurationProfileIdentifier: 'apic-rules',
-    });
-    expect(state.polls).toBe(3);
-    expect(lines).toEqual(['info rules updated', 'error rules refused, keeping last good rules']);
-    client.destroy();
-  });
-
-  it('falls back to the bundled rules when AppConfig is unreachable', async () => {
-    // Arrange
-    const client = new AppConfigDataClient({
-      endpoint: 'http://127.0.0.1:1',
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
-    const provider = new AppConfigProvider({ application: 'a', environment: 'e', awsSdkV3Client: client });
-    const { logger, lines } = silentLogger();
-    const loader = await createRulesLoader({
-      bundled: DEFAULT_RULES,
-      fetchDocument: () => provider.get('p', { maxAge: 0, transform: 'json' }),
-      logger,
-    });
-
-    // Act
-    const rules = await loader.current();
-
-    // Assert
-    expect(rules.ruleVersion).toBe(compileRules(DEFAULT_RULES).ruleVersion);
-    expect(lines).toEqual(['warn rules fetch failed, keeping last good rules']);
-    client.destroy();
-  });
-});
 
 describe('rules from AppConfig through the Lambdas reader (enrichment/aws-reads.ts)', () => {
   const clientConfig = () => ({
@@ -236,5 +157,26 @@ describe('rules from AppConfig through the Lambdas reader (enrichment/aws-reads.
       maxAttempts: 1,
     });
     await expect(read()).rejects.toThrow();
+  });
+
+  it('falls back to the bundled rules when AppConfig is unreachable', async () => {
+    // Arrange
+    const { logger, lines } = silentLogger();
+    const loader = await createRulesLoader({
+      bundled: DEFAULT_RULES,
+      fetchDocument: appConfigJsonReader({ application: 'a', environment: 'e', profile: 'p' }, 0, {
+        ...clientConfig(),
+        endpoint: 'http://127.0.0.1:1',
+        maxAttempts: 1,
+      }),
+      logger,
+    });
+
+    // Act
+    const rules = await loader.current();
+
+    // Assert
+    expect(rules.ruleVersion).toBe(compileRules(DEFAULT_RULES).ruleVersion);
+    expect(lines).toEqual(['warn rules fetch failed, keeping last good rules']);
   });
 });
