@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { unusedClientPackages } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
 import { unusedFormatPackages } from '../pipes/record-formats.js';
 
@@ -26,13 +27,17 @@ export interface LambdaBundle {
 
 /**
  * Bundles `entry` (relative to the repository root, e.g. `fallback-poller/handler.ts`) with the deployed
- * Lambdas' esbuild options, for a source with the given value/key formats (default: JSON values, text keys).
+ * Lambdas' esbuild options, for a source with the given value/key formats (default: JSON values, text keys)
+ * and auth type (default: one that loads no client package, e.g. mtls).
  */
 export async function bundleLambda(
   entry: string,
-  formats: Parameters<typeof unusedFormatPackages>[0] = {},
+  source: Parameters<typeof unusedFormatPackages>[0] & { readonly auth?: { readonly type: string } } = {},
 ): Promise<LambdaBundle> {
-  const unused = unusedFormatPackages(formats);
+  const unused = [
+    ...unusedFormatPackages(source),
+    ...unusedClientPackages({ auth: source.auth ?? { type: 'mtls' } }),
+  ];
   const name = [entry, ...unused].join('-').replace(/[^\w]+/g, '-');
   const outdir = join(root, 'node_modules', '.cache', 'kafka-pipes-lambdas', name);
   mkdirSync(outdir, { recursive: true });

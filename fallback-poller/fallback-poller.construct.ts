@@ -28,7 +28,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
-import { authKind, sourceKind } from '../pipes/kinds/registry.js';
+import { authKind, sourceKind, unusedClientPackages } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
 import { placeInVpc } from '../pipes/lambda-vpc.construct.js';
 import { recordFormatsGrants, registryVpcOf, unusedFormatPackages } from '../pipes/record-formats.js';
@@ -247,7 +247,11 @@ export class FallbackPoller extends Construct {
       role,
       bundling: {
         ...LAMBDA_BUNDLING,
-        externalModules: [...LAMBDA_BUNDLING.externalModules, ...unusedFormatPackages(source)],
+        externalModules: [
+          ...LAMBDA_BUNDLING.externalModules,
+          ...unusedFormatPackages(source),
+          ...unusedClientPackages(source),
+        ],
         ...truststoreBundling(pollerSettingsOf(source).truststore),
       },
     });

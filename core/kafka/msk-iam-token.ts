@@ -11,12 +11,16 @@
  * returns in SaslAuthenticate (KIP-368) runs out, so the provider below reuses a token while it has more than
  * {@link TOKEN_REFRESH_MARGIN_MS} left and signs a new one after that.
  */
-import {
-  type GenerateAuthTokenResponse,
-  generateAuthToken,
-  generateAuthTokenFromCredentialsProvider,
-} from 'aws-msk-iam-sasl-signer-js';
+import type { GenerateAuthTokenResponse } from 'aws-msk-iam-sasl-signer-js';
 import type { KafkaSaslOAuthBearer } from './client.js';
+
+/**
+ * The signer package, loaded on the first token: bundles of sources with another auth type leave it out
+ * (`clientPackages` of pipes/kinds/auth/iam.ts).
+ */
+export const MSK_IAM_SIGNER_PACKAGE = 'aws-msk-iam-sasl-signer-js';
+
+const signerPackage = () => import('aws-msk-iam-sasl-signer-js');
 
 /** A token is replaced once less than this is left of it (kafkajs' default re-authentication threshold is 10 s). */
 export const TOKEN_REFRESH_MARGIN_MS = 60_000;
@@ -42,15 +46,17 @@ export interface MskIamOptions {
 /** The SASL/OAUTHBEARER settings of an MSK IAM client (a token provider that caches its token). */
 export function mskIamSasl(options: MskIamOptions): KafkaSaslOAuthBearer {
   const now = options.nowMs ?? Date.now;
-  const sign = (): Promise<GenerateAuthTokenResponse> =>
-    options.credentials
-      ? generateAuthTokenFromCredentialsProvider({
+  const sign = async (): Promise<GenerateAuthTokenResponse> => {
+    const signer = await signerPackage();
+    return options.credentials
+      ? signer.generateAuthTokenFromCredentialsProvider({
           region: options.region,
           awsCredentialsProvider: options.credentials as () => Promise<
             AwsCredentialsLike & { expiration?: Date }
           >,
         })
-      : generateAuthToken({ region: options.region });
+      : signer.generateAuthToken({ region: options.region });
+  };
   let current: Promise<GenerateAuthTokenResponse> | undefined;
   let expiresAt = 0;
   return {

@@ -20,7 +20,7 @@ import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import { POLLER_RULES } from '../../fallback-poller/poller-limits.js';
 import { recordFormatsRules } from '../record-formats.js';
 import type { SourceConfig } from '../source-schema.js';
-import { authKind, findAuthKind } from './auth-registry.js';
+import { AUTH_KINDS, authKind, findAuthKind } from './auth-registry.js';
 import { arnLocation } from './rule-helpers.js';
 import { mskKind } from './sources/msk.js';
 import { mskServerlessKind } from './sources/msk-serverless.js';
@@ -118,6 +118,17 @@ export function targetKind(type: string): TargetKind {
 export const AUTH_BY_KIND: Readonly<Record<SourceKind, readonly string[]>> = Object.fromEntries(
   SOURCE_KIND_MODULES.map((k) => [k.kind, k.authTypes]),
 ) as Record<SourceKind, readonly string[]>;
+
+/**
+ * The packages other auth types' Kafka clients load (`clientPackages`), which a source's poller bundle
+ * leaves out (esbuild externals): its own auth type never imports them.
+ *
+ * @example unusedClientPackages({ auth: { type: 'mtls' } }) // ['aws-msk-iam-sasl-signer-js']
+ */
+export function unusedClientPackages(source: { readonly auth: { readonly type: string } }): string[] {
+  const used = new Set(findAuthKind(source.auth.type)?.clientPackages ?? []);
+  return AUTH_KINDS.flatMap((k) => k.clientPackages ?? []).filter((p) => !used.has(p));
+}
 
 /** What a Kafka client of a source needs to know, from its kind and auth modules. */
 export interface KafkaClientSettings {

@@ -180,6 +180,11 @@ export interface AuthKind<T extends string = string> {
    * listener for it.
    */
   readonly mskBootstrap?: MskBootstrapFields;
+  /**
+   * npm packages the project's Kafka client loads (dynamic import) for it only; the poller bundles of
+   * sources with another auth type leave them out (absent: none).
+   */
+  readonly clientPackages?: readonly string[];
   /** AWS service rules. */
   readonly rules: readonly ServiceRule[];
 }

@@ -9,7 +9,7 @@
  * (core/kafka/msk-iam-token.ts), on the cluster's SASL/IAM listener (GetBootstrapBrokers
  * `BootstrapBrokerStringSaslIam`, else the public one).
  */
-import { mskIamSasl } from '../../../core/kafka/msk-iam-token.js';
+import { MSK_IAM_SIGNER_PACKAGE, mskIamSasl } from '../../../core/kafka/msk-iam-token.js';
 import { parseClusterArn } from '../sources/managed.js';
 import type { AuthKind, GrantSpec, KafkaSourceSpec } from '../types.js';
 
@@ -37,6 +37,7 @@ export const iamAuth: AuthKind<'iam'> = {
   type: 'iam',
   requiresTls: true,
   tlsByDefault: true,
+  clientPackages: [MSK_IAM_SIGNER_PACKAGE],
   client: {
     supported: true,
     refused: {

@@ -12,6 +12,7 @@ import {
   externalImports,
   type LambdaBundle,
 } from '../../../devkit/lambda-bundle.js';
+import { unusedClientPackages } from '../../../pipes/kinds/registry.js';
 
 let bundle: LambdaBundle;
 
@@ -45,6 +46,21 @@ describe('fallback poller bundle', () => {
       [],
     );
   });
+
+  it('a source with another auth type leaves the MSK IAM signer out (dynamic import only); an IAM source bundles it', async () => {
+    expect(bundledPackageFiles(bundle, 'aws-msk-iam-sasl-signer-js')).toEqual([]);
+    expect(externalImports(bundle)).toContainEqual({
+      path: 'aws-msk-iam-sasl-signer-js',
+      kind: 'dynamic-import',
+    });
+    const iam = await bundleLambda('fallback-poller/handler.ts', { auth: { type: 'iam' } });
+    expect(bundledPackageFiles(iam, 'aws-msk-iam-sasl-signer-js').length).toBeGreaterThan(0);
+    expect(externalImports(iam).filter((i) => i.path === 'aws-msk-iam-sasl-signer-js')).toEqual([]);
+    expect(unusedClientPackages({ auth: { type: 'iam' } })).toEqual([]);
+    expect(unusedClientPackages({ auth: { type: 'sasl-scram-512' } })).toEqual([
+      'aws-msk-iam-sasl-signer-js',
+    ]);
+  }, 60_000);
 
   it('a JSON-only source leaves avsc out (loaded by dynamic import only); an Avro source bundles it', async () => {
     expect(bundledPackageFiles(bundle, 'avsc')).toEqual([]);
