@@ -48,6 +48,11 @@ export interface PollerEngineDeps {
 
 /** A running poller engine. */
 export interface PollerEngine {
+  /**
+   * Resolves once every partition's first poll answered (connections open, code warm), or the first
+   * execution ended: a deployed poller runs all the time, so the run produces only after this.
+   */
+  ready(): Promise<void>;
   /** True once every partition's latest poll read nothing (caught up). */
   idle(): boolean;
   /** Executions finished so far. */
@@ -152,6 +157,9 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
   });
   const lastRead = new Map<number, number>();
   const inFlight = new Set<Promise<unknown>>();
+  let warmed!: () => void;
+  const warm = { promise: new Promise<void>((r) => (warmed = r)), resolve: () => warmed() };
+  let expected = Array.isArray(settings.partitions) ? settings.partitions.length : Number.POSITIVE_INFINITY;
   const stopping = new AbortController();
   let executions = 0;
 
@@ -160,6 +168,8 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
     const deadline = Date.now() + LOCAL_POLL_TIMEOUT_SECONDS * 1000;
     const polled = poll(payload as PollInput, () => deadline - Date.now()).then((res: PollResponse) => {
       if (res.partition !== undefined) lastRead.set(res.partition, countPoll(deps.stats, res));
+      if (res.partitions) expected = res.partitions.length;
+      if (lastRead.size >= expected) warm.resolve();
       return res;
     });
     inFlight.add(polled);
@@ -180,6 +190,7 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
         cause: (error as Error).message,
       }));
       executions++;
+      warm.resolve();
       if (result.status === 'FAILED') {
         deps.stats.retries++;
         deps.stats.lastError = `execution failed: ${result.error}: ${result.cause}`;
@@ -190,6 +201,7 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
   })();
 
   return {
+    ready: () => warm.promise,
     idle: () => lastRead.size > 0 && [...lastRead.values()].every((n) => n === 0),
     executions: () => executions,
     async stop() {

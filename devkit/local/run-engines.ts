@@ -113,6 +113,8 @@ export async function startEngines(ctx: RunContext): Promise<Engines> {
       `source ${p.source.name}: ${p.source.engine} engine on ${ctx.env.external ? 'KAFKA_BROKERS' : p.listener} → ${p.streamName}`,
     );
   }
+  // Produce once the pollers are warm (each partition polled once), as a deployed poller always is.
+  await Promise.all([...engines.pollers.values()].map((engine) => engine.ready()));
   return engines;
 }
 
