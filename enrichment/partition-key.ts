@@ -48,7 +48,6 @@ export function choosePartitionKey(
   record: JsonObject,
   kafka: { topic: string; partition: number; key: string | null },
 ): string {
-  const fallback = `${kafka.topic}-${kafka.partition}`;
   let chosen: string | null = null;
   if (spec.type === 'record-key') {
     chosen = kafka.key;
@@ -61,5 +60,5 @@ export function choosePartitionKey(
     }
     chosen = v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
   }
-  return fitPartitionKey(chosen === null || chosen === '' ? fallback : chosen);
+  return fitPartitionKey(chosen === null || chosen === '' ? `${kafka.topic}-${kafka.partition}` : chosen);
 }

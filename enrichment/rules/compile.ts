@@ -42,14 +42,19 @@ function splitPath(path: string): string[] {
   return path.split('.');
 }
 
-function getAt(root: JsonObject, segs: readonly string[]): { found: boolean; value?: JsonValue } {
+/** What {@link getAt} returns when the path does not exist (no JSON value is this object). */
+const MISSING: unique symbol = Symbol('missing');
+
+/** The value at a path, or MISSING (a path through a non-object is missing too). */
+function getAt(root: JsonObject, segs: readonly string[], end = segs.length): JsonValue | typeof MISSING {
   let cur: JsonValue = root;
-  for (const s of segs) {
+  for (let i = 0; i < end; i++) {
+    const s = segs[i] as string;
     if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, s))
-      return { found: false };
+      return MISSING;
     cur = (cur as JsonObject)[s] as JsonValue;
   }
-  return { found: true, value: cur };
+  return cur;
 }
 
 function defineOwn(obj: JsonObject, key: string, value: JsonValue): void {
@@ -82,11 +87,10 @@ function setAt(root: JsonObject, segs: readonly string[], value: JsonValue): str
 }
 
 function deleteAt(root: JsonObject, segs: readonly string[]): boolean {
-  const parent = getAt(root, segs.slice(0, -1));
-  const obj = parent.value;
+  const obj = getAt(root, segs, segs.length - 1);
   const last = segs[segs.length - 1] as string;
   if (
-    !parent.found ||
+    obj === MISSING ||
     obj === null ||
     typeof obj !== 'object' ||
     Array.isArray(obj) ||
@@ -129,8 +133,8 @@ function renameStep(op: OpOf<'rename'>): Step {
   const to = splitPath(op.to);
   return (r) => {
     const got = getAt(r, from);
-    if (!got.found) return 'unchanged';
-    const err = setAt(r, to, got.value as JsonValue);
+    if (got === MISSING) return 'unchanged';
+    const err = setAt(r, to, got);
     if (err !== null) return { error: err };
     deleteAt(r, from);
     return 'changed';
@@ -175,8 +179,8 @@ function redactStep(op: OpOf<'redact'>, hmacKey: HmacKey): Step {
       : maskReplacement(op.mask ?? DEFAULT_MASK, op.keepLast ?? 0);
   return (r) => {
     const got = getAt(r, segs);
-    if (!got.found || got.value === null || got.value === '') return 'unchanged';
-    setAt(r, segs, replace(got.value as JsonValue));
+    if (got === MISSING || got === null || got === '') return 'unchanged';
+    setAt(r, segs, replace(got));
     return 'changed';
   };
 }
