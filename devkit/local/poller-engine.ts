@@ -35,6 +35,8 @@ export interface PollerEngineDeps {
   /** Broker addresses the poller dials. */
   readonly brokers: readonly string[];
   readonly aws: LocalAwsClients;
+  /** AWS client settings of the schema registries the source reads (the test bed's moto). */
+  readonly registryAws?: Readonly<Record<string, unknown>>;
   readonly dlqUrl: string;
   readonly truststoreBucket: string;
   readonly lockTable: string;
@@ -135,6 +137,7 @@ async function createLocalPoller(deps: PollerEngineDeps, bundleDir: string) {
     rules: () => rules.current(),
     logger: deps.logger,
     baseDir: bundleDir,
+    ...(deps.registryAws ? { registryAws: deps.registryAws } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ import type { LongLivedProducer, PartitionedMessage } from '../testbed/kafka.js'
 import { filterView, type PatternJson, passesFilters } from './filter-pattern.js';
 import type { ProducedRef } from './reconcile.js';
 import { createRecordSource, type LocalRecord } from './records.js';
+import type { ValueEncoder } from './registry-values.js';
 
 /** A pipe source's filters, to precompute which records it drops. */
 export interface FilterOwner {
@@ -30,6 +31,8 @@ export interface ProducerSettings {
   readonly partitionWeights?: readonly number[] | null;
   /** Pipe sources by topic. */
   readonly filtersByTopic: ReadonlyMap<string, readonly FilterOwner[]>;
+  /** How the events of registry-framed topics are written (others: JSON). */
+  readonly encoders?: ReadonlyMap<string, ValueEncoder>;
 }
 
 /** A running producer. */
@@ -66,7 +69,13 @@ export function startProducer(s: ProducerSettings): ProducerRun {
 
   async function produceTopic(topic: string, partitions: number): Promise<void> {
     const cycle = partitionCycle(s.partitionWeights ?? null, partitions, topic);
-    const source = createRecordSource({ seed: s.seed, topic, poisonShare: s.poisonShare });
+    const encoder = s.encoders?.get(topic);
+    const source = createRecordSource({
+      seed: s.seed,
+      topic,
+      poisonShare: s.poisonShare,
+      ...(encoder ? { encoder } : {}),
+    });
     const owners = s.filtersByTopic.get(topic) ?? [];
     const endAt =
       s.durationSeconds === null ? Number.POSITIVE_INFINITY : startedAtMs + s.durationSeconds * 1000;

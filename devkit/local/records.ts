@@ -5,6 +5,7 @@
  * transaction id) so key filters and record-key partition keys see both cases.
  */
 import { type ApicGenerator, createApicGenerator, isApicAnomaly } from '../apic-generator.js';
+import type { ValueEncoder } from './registry-values.js';
 
 /** Kinds of produced records. */
 export const RECORD_KINDS = [
@@ -42,8 +43,16 @@ export interface RecordSource {
   next(): LocalRecord;
 }
 
-/** Creates the record source of a topic (same seed + topic ⇒ same records). */
-export function createRecordSource(opts: { seed: string; topic: string; poisonShare: number }): RecordSource {
+/**
+ * Creates the record source of a topic (same seed + topic ⇒ same records). With an `encoder`, the API
+ * Connect events are written as it encodes them (devkit/local/registry-values.ts); poison stays as is.
+ */
+export function createRecordSource(opts: {
+  seed: string;
+  topic: string;
+  poisonShare: number;
+  encoder?: ValueEncoder;
+}): RecordSource {
   const gen: ApicGenerator = createApicGenerator({ seed: `${opts.seed}:${opts.topic}` });
   let seq = 0;
   let poisonCount = 0;
@@ -71,12 +80,13 @@ export function createRecordSource(opts: { seed: string; topic: string; poisonSh
         return { seq: s, kind, key, value: Buffer.from(JSON.stringify(wrong)), headers };
       }
       const event = gen.next();
+      const encoded = opts.encoder?.encode(event, s);
       return {
         seq: s,
         kind: isApicAnomaly(event) ? 'apic-anomaly' : 'apic',
         key: s % 2 === 0 ? Buffer.from(event.transaction_id) : null,
-        value: Buffer.from(JSON.stringify(event)),
-        headers,
+        value: encoded?.value ?? Buffer.from(JSON.stringify(event)),
+        headers: encoded ? { ...headers, 'content-type': encoded.contentType } : headers,
       };
     },
   };

@@ -7,14 +7,15 @@ import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import { openProducer } from '../testbed/kafka.js';
 import type { AsyncInvoker } from './async-invoke.js';
-import { LOCAL_LOCK_TABLE } from './aws-resources.js';
+import { LOCAL_LOCK_TABLE, readSecrets } from './aws-resources.js';
 import type { PatternJson } from './filter-pattern.js';
 import type { LocalRunOptions } from './options.js';
 import { type EngineStats, emptyStats, type PipeRunner, startPipeRunner } from './pipe-runner.js';
-import { LOCAL_TRUSTSTORE_BUCKET, type LocalRunPlan, type LocalSourcePlan } from './plan.js';
+import { LOCAL_TRUSTSTORE_BUCKET, type LocalRunPlan, type LocalSourcePlan, secretNameOf } from './plan.js';
 import { type PollerEngine, startPollerEngine } from './poller-engine.js';
 import { type ProducerRun, startProducer } from './producer.js';
 import { type ProgressRow, startProgressPrinter } from './progress.js';
+import type { ValueEncoder } from './registry-values.js';
 import type { RunIo } from './run.js';
 import type { Cleanups, LocalEnvironment } from './run-environment.js';
 import type { StreamTail } from './stream-tail.js';
@@ -26,6 +27,8 @@ export interface RunContext {
   readonly env: LocalEnvironment;
   readonly conns: ReadonlyMap<string, KafkaConnection>;
   readonly queueUrls: ReadonlyMap<string, string>;
+  /** How the producer writes registry-framed topics (devkit/local/registry-values.ts). */
+  readonly encoders: ReadonlyMap<string, ValueEncoder>;
   readonly options: LocalRunOptions;
   readonly io: RunIo;
   readonly cleanups: Cleanups;
@@ -50,7 +53,14 @@ async function startPipeSource(ctx: RunContext, p: LocalSourcePlan, engines: Eng
   const { aws } = ctx.env;
   const logger = quietLogger();
   const dlqUrl = ctx.queueUrls.get(p.enrichmentDlqName) as string;
-  const enrich = await createLocalEnrichment(p, aws.sqs, dlqUrl, logger);
+  const enrich = await createLocalEnrichment(p, aws.sqs, dlqUrl, logger, {
+    aws: ctx.env.awsConfig,
+    secretString: async (arn) => {
+      const name = secretNameOf(arn);
+      const read = await readSecrets(aws.secretsManager, [{ name, kind: 'root-ca' }]);
+      return read.get(name) as string;
+    },
+  });
   let target: ReturnType<typeof kinesisTarget>;
   if (p.targetDlqName !== null) {
     // A function target with a sink DLQ: FIRE_AND_FORGET invokes, failures to the target DLQ.
@@ -79,6 +89,7 @@ async function startPollerSource(ctx: RunContext, p: LocalSourcePlan, engines: E
       connection: ctx.conns.get(name) as KafkaConnection,
       brokers: ctx.env.brokersFor(p),
       aws: ctx.env.aws,
+      registryAws: ctx.env.awsConfig,
       dlqUrl: ctx.queueUrls.get(p.enrichmentDlqName) as string,
       truststoreBucket: LOCAL_TRUSTSTORE_BUCKET,
       lockTable: LOCAL_LOCK_TABLE,
@@ -181,6 +192,7 @@ export async function startProduction(ctx: RunContext): Promise<ProducerRun> {
     poisonShare: options.poisonShare,
     partitionWeights: options.partitionWeights,
     filtersByTopic: filtersByTopic(plan),
+    encoders: ctx.encoders,
   });
   ctx.io.signal?.addEventListener('abort', () => prod.stop());
   return prod;

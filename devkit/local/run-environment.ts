@@ -37,6 +37,8 @@ export type Cleanups = (() => Promise<void>)[];
 export interface LocalEnvironment {
   readonly external: boolean;
   readonly aws: LocalAwsClients;
+  /** Settings to build another AWS client the way `aws` were built (the schema registries' Glue client). */
+  readonly awsConfig: Readonly<Record<string, unknown>>;
   /** The brokers a source dials. */
   readonly brokersFor: (p: LocalSourcePlan) => string[];
   /** Stands in for the public roots (the bed's private root CA; undefined = Node's public roots). */
@@ -93,6 +95,7 @@ async function externalEnvironment(
   return {
     external: true,
     aws: await createPollerAwsClients(),
+    awsConfig: {},
     brokersFor: () => brokers,
     fallbackCa: undefined,
     adminConnection: (conn) => conn,
@@ -111,12 +114,13 @@ async function testBedEnvironment(
   log(
     `test bed ready in ${(bed.timings.totalMs / 1000).toFixed(1)} s: plaintext ${bed.kafka.plaintext}, ssl ${bed.kafka.ssl}, sasl_ssl ${bed.kafka.saslSsl}, moto ${bed.moto.endpoint}`,
   );
-  const clients = await createPollerAwsClients({
+  const awsConfig = {
     endpoint: bed.moto.endpoint,
     region: bed.moto.region,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 3,
-  });
+  };
+  const clients = await createPollerAwsClients(awsConfig);
   const aws = { ...clients, kinesis: serializePutsForMoto(clients.kinesis) };
   for (const ref of plan.secrets) await putSecret(aws.secretsManager, ref.name, secretValue(ref, bed));
   for (const key of plan.truststoreKeys)
@@ -124,6 +128,7 @@ async function testBedEnvironment(
   return {
     external: false,
     aws,
+    awsConfig,
     brokersFor: (p) => [bed.kafka[p.listener]],
     fallbackCa: bed.pki.rootCa,
     adminConnection: () => ({ brokers: [bed.kafka.plaintext], clientId: 'local-admin' }),

@@ -8,6 +8,7 @@ import type { TargetType } from '../../pipes/kinds/registry.js';
 import type { LocalRunOptions } from './options.js';
 import type { BedListener } from './plan.js';
 import type { LatencySummary, ParityResult, SourceReconciliation } from './reconcile.js';
+import { provisionRegistryValues } from './registry-values.js';
 import {
   type RunContext,
   startEngines,
@@ -115,7 +116,8 @@ export async function runLocal(options: LocalRunOptions, io: RunIo): Promise<Loc
     if (io.signal?.aborted) throw new Error('aborted');
     const conns = await connectSources(plan, env);
     const queueUrls = await provision(plan, env, conns, io.log);
-    const ctx: RunContext = { plan, env, conns, queueUrls, options, io, cleanups };
+    const encoders = await provisionRegistryValues(plan, env.awsConfig, io.log);
+    const ctx: RunContext = { plan, env, conns, queueUrls, encoders, options, io, cleanups };
 
     const engines = await startEngines(ctx);
     const tail = startStreamTail(env.aws.kinesis, [...plan.streams.keys()]);

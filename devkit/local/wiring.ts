@@ -10,6 +10,8 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createFirehoseSink } from '../../core/firehose-delivery.js';
 import { createKinesisSink } from '../../core/kinesis-delivery.js';
 import { createEnrichmentHandler } from '../../enrichment/create-handler.js';
+import { createRecordFormats } from '../../enrichment/formats/registry.js';
+import type { RegistryDeps } from '../../enrichment/formats/schema-types.js';
 import {
   type CanonicalRecord,
   createSqsDlqSink,
@@ -19,6 +21,7 @@ import {
   parsePartitionKeySpec,
 } from '../../enrichment/index.js';
 import { createRulesLoader } from '../../enrichment/rules-loader.js';
+import { recordFormatsOf } from '../../pipes/record-formats.js';
 import { deliverBatch } from '../../targets/deliver-batch.js';
 import { type AsyncInvoker, createAsyncInvoker, type InvocationRecord } from './async-invoke.js';
 import type { EnrichFn, PipeTarget } from './pipe-runner.js';
@@ -60,14 +63,21 @@ const NO_METRICS = {
   publishStoredMetrics: () => undefined,
 };
 
-/** The enrichment of a source, as the Pipe calls it (rules from the source's `rules` file). */
+/**
+ * The enrichment of a source, as the Pipe calls it (rules from the source's `rules` file; values and keys
+ * decoded by the source's formats, one schema cache for the run as in a warm Lambda container).
+ * @param registry how the formats reach the source's schema registries (the test bed's moto)
+ */
 export async function createLocalEnrichment(
   plan: LocalSourcePlan,
   sqs: SQSClient,
   dlqUrl: string,
   logger: QuietLogger,
+  registry: RegistryDeps = {},
 ): Promise<EnrichFn> {
   const source = plan.source;
+  const settings = recordFormatsOf(source);
+  const formats = createRecordFormats(settings.value, settings.key, registry);
   const bundled = source.rules === DEFAULT_RULES_FILE ? DEFAULT_RULES : await loadRulesFile(source.rules);
   const rules = await createRulesLoader({ bundled, logger });
   const partitionKey = parsePartitionKeySpec(source.target.partitionKey);
@@ -79,6 +89,7 @@ export async function createLocalEnrichment(
     const handler = createEnrichmentHandler({
       sourceName: source.name,
       partitionKey,
+      formats,
       rules,
       dlq: {
         async send(entries) {

@@ -9,14 +9,14 @@ describe('engine: poller sources', () => {
 
   it('builds the poller for onprem-long-chain, with its own enrichment DLQ', () => {
     // Assert
-    expect([...synth.stack.pollers.keys()]).toEqual(['onprem-long-chain']);
+    expect([...synth.stack.pollers.keys()]).toEqual(['msk-apic-avro-poller', 'onprem-long-chain']);
     const dlq = synth.stack.pollerDlqs.get('onprem-long-chain');
     expect(dlq).toBeDefined();
     synth.template.hasResourceProperties('AWS::SQS::Queue', {
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.dataKey), 'Arn'] },
       MessageRetentionPeriod: 1_209_600,
     });
-    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
     synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
       FlexibleTimeWindow: { Mode: 'OFF' },
@@ -59,9 +59,10 @@ describe('engine: poller sources', () => {
     });
   });
 
-  it('keeps one Pipe per engine-pipe source and no Pipe for the poller source', () => {
-    // six example sources on the pipe engine (msk-apic-lake writes Firehose), one on the poller
-    synth.template.resourceCountIs('AWS::Pipes::Pipe', 6);
+  it('keeps one Pipe per engine-pipe source and no Pipe for the poller sources', () => {
+    // seven example sources on the pipe engine (msk-apic-lake writes Firehose), two on the poller
+    synth.template.resourceCountIs('AWS::Pipes::Pipe', 7);
     expect(synth.stack.pipes.has('onprem-long-chain')).toBe(false);
+    expect(synth.stack.pipes.has('msk-apic-avro-poller')).toBe(false);
   });
 });

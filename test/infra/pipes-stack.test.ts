@@ -39,9 +39,10 @@ const ENI_STATEMENT = {
 describe('one Pipe per example source (dev)', () => {
   it('synthesizes one Pipe per engine-pipe source and a fallback poller for the poller source', () => {
     // Assert
-    dev.template.resourceCountIs('AWS::Pipes::Pipe', 6);
+    dev.template.resourceCountIs('AWS::Pipes::Pipe', 7);
     dev.template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
     expect([...dev.stack.pipes.keys()].sort()).toEqual([
+      'msk-apic-avro',
       'msk-apic-lake',
       'msk-apic-mtls',
       'msk-apic-noauth',
@@ -49,7 +50,7 @@ describe('one Pipe per example source (dev)', () => {
       'onprem-confluent-apic',
       'partner-scram',
     ]);
-    expect([...dev.stack.pollers.keys()]).toEqual(['onprem-long-chain']);
+    expect([...dev.stack.pollers.keys()]).toEqual(['msk-apic-avro-poller', 'onprem-long-chain']);
     expect(dev.stack.pipes.has('onprem-long-chain')).toBe(false);
   });
 
@@ -544,7 +545,7 @@ describe('alarms and dashboard', () => {
     dev.template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'WriteProvisionedThroughputExceeded' },
-      3,
+      4,
     );
     dev.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     dev.template.resourceCountIs('AWS::SNS::Topic', 0);

@@ -7,7 +7,9 @@
  *
  * Engine parity, honestly: the poller source (onprem-long-chain) and four pipe sources (one of them writing
  * Firehose, its records read back from moto's S3 objects) read the SAME
- * topic on the local broker, so they see the same records at the same partition/offset. Only fields that
+ * topic on the local broker, so they see the same records at the same partition/offset; so do the Avro
+ * pair (msk-apic-avro on the Pipe, msk-apic-avro-poller on the poller), whose topic holds Glue-framed Avro
+ * values (zlib and not) and plain JSON ones that the JSON fallback reads (devkit/local/registry-values.ts). Only fields that
  * name the source or derive from its configured cluster may differ: `eventId` (hash of cluster, topic,
  * partition, offset), `source` and `kafka.cluster`; `partitionKey` is removed only for pairs whose
  * sources configure different partition keys (msk-apic-mtls/noauth). Everything else (api, attributes,
@@ -22,6 +24,8 @@ const RECORDS = 300;
 const POISON_SHARE = 0.02;
 /** Poison records per topic (⌊300 × 0.02⌋ = 6, cycling not-json / not-utf8 / wrong-type). */
 const POISON_PER_TOPIC = 6;
+/** Topics of the catalogue: ExampleTopic, test-topic, partner.api-events, apic.api-events.avro. */
+const TOPICS = 4;
 
 function run(
   args: string[],
@@ -74,6 +78,8 @@ describe('npm start (local end-to-end run)', () => {
     expect(code).toBe(0);
     expect(summary).toMatchObject({ mode: 'test-bed', drained: true, ok: true, skipped: [] });
     expect(summary.sources.map((s) => `${s.source}:${s.engine}:${s.target}`).sort()).toEqual([
+      'msk-apic-avro-poller:poller:kinesis',
+      'msk-apic-avro:pipe:kinesis',
       'msk-apic-lake:pipe:firehose',
       'msk-apic-mtls:pipe:kinesis',
       'msk-apic-noauth:pipe:kinesis',
@@ -82,11 +88,11 @@ describe('npm start (local end-to-end run)', () => {
       'onprem-long-chain:poller:kinesis',
       'partner-scram:pipe:kinesis',
     ]);
-    expect(summary.produced.total).toBe(3 * RECORDS);
+    expect(summary.produced.total).toBe(TOPICS * RECORDS);
     expect(summary.produced.byKind).toMatchObject({
-      'poison-not-json': 3 * 2,
-      'poison-not-utf8': 3 * 2,
-      'poison-wrong-type': 3 * 2,
+      'poison-not-json': TOPICS * 2,
+      'poison-not-utf8': TOPICS * 2,
+      'poison-wrong-type': TOPICS * 2,
     });
 
     // Assert: zero missing, zero duplicates, every record accounted for
@@ -111,7 +117,10 @@ describe('npm start (local end-to-end run)', () => {
     }
 
     // Assert: poison records in the DLQ with their count (sources without filters see all of them)
+    // The Avro sources too: poison is not framed by Glue, so the JSON fallback reads it and refuses it.
     for (const name of [
+      'msk-apic-avro',
+      'msk-apic-avro-poller',
       'msk-apic-lake',
       'msk-apic-noauth',
       'msk-serverless-iam',
@@ -142,7 +151,7 @@ describe('npm start (local end-to-end run)', () => {
 
     // Assert: both engines wrote byte-identical canonical records for the same Kafka records (the lake
     // source's records as read back from S3)
-    expect(summary.parity).toHaveLength(4);
+    expect(summary.parity).toHaveLength(5);
     for (const p of summary.parity) {
       expect(p.compared).toBeGreaterThan(100);
       expect({
@@ -160,6 +169,11 @@ describe('npm start (local end-to-end run)', () => {
       'source',
       'kafka.cluster',
     ]);
+    expect(summary.parity.find((p) => p.pipeSource === 'msk-apic-avro')).toMatchObject({
+      pollerSource: 'msk-apic-avro-poller',
+      topic: 'apic.api-events.avro',
+      removedFields: ['eventId', 'source', 'kafka.cluster'],
+    });
 
     // Assert: measurements exist
     expect(summary.latencyMs.count).toBe(summary.totals.delivered);

@@ -100,12 +100,14 @@ describe('local plan', () => {
     const plan = planLocalRun(sources);
     // Assert
     expect(Object.fromEntries(plan.topics)).toEqual({
+      'apic.api-events.avro': 3,
       ExampleTopic: 3,
       'test-topic': 3,
       'partner.api-events': 3,
     });
     expect(Object.fromEntries(plan.streams)).toEqual({
       'data-lake-apic-local': 1,
+      'data-lake-apic-avro-local': 1,
       'msk-apic-mtls-events-local': 2,
       'msk-serverless-iam-events-local': 1,
     });
@@ -116,8 +118,12 @@ describe('local plan', () => {
       'kafka/onprem/client-cert:client-certificate',
       'kafka/onprem/root-ca:root-ca',
       'kafka/partner/scram:username-password',
+      'kafka/replica/client-cert:client-certificate',
     ]);
-    expect(plan.truststoreKeys).toEqual(['truststores/legacy-ca-bundle.pem']);
+    expect(plan.truststoreKeys).toEqual([
+      'truststores/replica-ca-bundle.pem',
+      'truststores/legacy-ca-bundle.pem',
+    ]);
   });
 
   it('builds connections from the secrets as a Pipe reads them', () => {

@@ -168,6 +168,8 @@ describe('catalogue validation', () => {
     const sources = loadSources();
     // Assert
     expect(sources.map((s) => `${s.name}:${s.kind}:${s.auth.type}:${s.target.type}:${s.engine}`)).toEqual([
+      'msk-apic-avro-poller:self-managed:mtls:kinesis:poller',
+      'msk-apic-avro:msk:iam:kinesis:pipe',
       'msk-apic-lake:msk:none:firehose:pipe',
       'msk-apic-mtls:msk:mtls:kinesis:pipe',
       'msk-apic-noauth:msk:none:kinesis:pipe',
