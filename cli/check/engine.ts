@@ -2,7 +2,8 @@
  * The `check` engine: connects to the live cluster with a plan (cli/check/plan.ts) and reports each step
  * with its time — DNS, TCP, TLS handshake, SASL, metadata, topic, partitions, consumer group and lag —
  * and, on failure, the likely cause and the fix (cli/check/diagnose.ts). Every step is bounded; later
- * steps are skipped once one fails.
+ * Kafka steps are skipped once one fails. The schema registry step (cli/check/registry-step.ts) runs
+ * whatever Kafka gave: the registry is a separate service.
  */
 import { performance } from 'node:perf_hooks';
 import { type AdminProbe, openAdminProbe } from '../../core/kafka/admin-probe.js';
@@ -12,12 +13,17 @@ import { diagnoseKafka, diagnoseNetwork, diagnoseTls } from './diagnose.js';
 import { kafkaSteps } from './kafka-steps.js';
 import { plaintextKafkaProbe, resolveHost, tcpConnect, tlsKafkaProbe, withTimeout } from './net-probe.js';
 import type { CheckPlan } from './plan.js';
+import { registrySteps } from './registry-step.js';
 
 /** kafkajs retries of the admin requests (SASL failures are not retried by kafkajs). */
 const CHECK_KAFKA_RETRIES = 4;
 
-/** Step ids, in the order they run. */
-export const CHECK_STEPS = ['dns', 'tcp', 'tls', 'sasl', 'metadata', 'topic', 'partitions', 'group'] as const;
+/** The Kafka steps, in the order they run. */
+export const KAFKA_STEPS = ['dns', 'tcp', 'tls', 'sasl', 'metadata', 'topic', 'partitions', 'group'] as const;
+/** One of {@link KAFKA_STEPS}. */
+export type KafkaStepId = (typeof KAFKA_STEPS)[number];
+/** Step ids, in the order they run: the Kafka steps, then the schema registry. */
+export const CHECK_STEPS = [...KAFKA_STEPS, 'registry'] as const;
 /** One of {@link CHECK_STEPS}. */
 export type CheckStepId = (typeof CHECK_STEPS)[number];
 
@@ -53,9 +59,9 @@ export class StepLog {
     this.onStep(s);
   }
 
-  /** Reports `from` and every later step as skipped. */
-  skipFrom(from: CheckStepId, why: string): void {
-    for (const step of CHECK_STEPS.slice(CHECK_STEPS.indexOf(from)))
+  /** Reports Kafka step `from` and every later Kafka step as skipped. */
+  skipFrom(from: KafkaStepId, why: string): void {
+    for (const step of KAFKA_STEPS.slice(KAFKA_STEPS.indexOf(from)))
       this.push({ step, status: 'skip', ms: 0, message: why });
   }
 
@@ -91,12 +97,18 @@ export async function runCheck(
   onStep: (s: CheckStep) => void = () => {},
 ): Promise<CheckReport> {
   const log = new StepLog(onStep);
-  const report = (ok = log.ok): CheckReport => ({ source: plan.sourceName, ok, steps: log.steps });
+  const kafkaOk = await kafkaChecks(plan, log);
+  await registrySteps(plan, log);
+  return { source: plan.sourceName, ok: kafkaOk && log.ok, steps: log.steps };
+}
+
+/** The Kafka steps; false when one failed. */
+async function kafkaChecks(plan: CheckPlan, log: StepLog): Promise<boolean> {
   let reachable = 0;
   for (const broker of plan.brokers) if (await brokerSteps(plan, broker, log)) reachable++;
   if (reachable === 0) {
     log.skipFrom('sasl', 'no broker reachable');
-    return report(false);
+    return false;
   }
   if (plan.authUnsupported) {
     log.push({
@@ -107,16 +119,16 @@ export async function runCheck(
       fix: plan.authUnsupported.fix,
     });
     log.skipFrom('metadata', `auth type ${plan.authType} not checkable`);
-    return report();
+    return log.ok;
   }
   const probe = await connectStep(plan, log);
-  if (!probe) return report(false);
+  if (!probe) return false;
   try {
     await kafkaSteps(plan, probe, log);
   } finally {
     await probe.close();
   }
-  return report();
+  return log.ok;
 }
 
 /** DNS, TCP and TLS (or a PLAINTEXT ApiVersions) against one broker; true when it answered. */

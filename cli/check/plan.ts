@@ -9,13 +9,16 @@ import {
   lookupBootstrapBrokers,
   MissingBootstrapBrokersError,
 } from '../../core/msk-bootstrap.js';
+import type { RegistryDeps } from '../../enrichment/formats/schema-types.js';
 import { authKind, clientAuthOf, kafkaClientSettings, sourceKind } from '../../pipes/kinds/registry.js';
 import type { SecretFieldReader } from '../../pipes/kinds/types.js';
+import { recordFormatsOf } from '../../pipes/record-formats.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { PemInput } from '../preflight/engine.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { type ConnectionMaterial, loadMaterial, type MaterialFlags } from '../shared/material.js';
 import { UsageError, usageError } from '../shared/output.js';
+import { registryDepsOf, type SourceRegistry, sourceRegistries } from '../shared/record-formats.js';
 import { resolveSource } from '../shared/sources.js';
 
 /** Default bound of each step. */
@@ -45,6 +48,12 @@ export interface CheckPlan {
   readonly stepTimeoutMs: number;
   /** Keystore or DER files check read as PEM: what they are and the convert command (printed on stderr). */
   readonly notes: readonly string[];
+  /** The source file (fixes of the registry step name it). */
+  readonly file: string;
+  /** The value format and the schema registries the source reads (the `registry` step). */
+  readonly valueFormat: string;
+  readonly registries: readonly SourceRegistry[];
+  readonly registryDeps: RegistryDeps;
 }
 
 /** Flags of `check`. */
@@ -87,6 +96,10 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
     engine: source.engine,
     stepTimeoutMs,
     notes,
+    file,
+    valueFormat: recordFormatsOf(source).value.format,
+    registries: sourceRegistries(source),
+    registryDeps: registryDepsOf(aws),
   };
 }
 

@@ -7,6 +7,7 @@ import { EXIT_CODES, type ExitCode, type Output, startProgress } from '../shared
 import { type DlqFlags, parseMax, resolveQueue } from './flags.js';
 import { type DlqSummary, summarize } from './messages.js';
 import { DLQ_VISIBILITY_SECONDS, queueDepth, receiveMessages, releaseMessages } from './queue.js';
+import { type SchemaView, schemaView } from './schema-view.js';
 
 const DEFAULT_INSPECT_MAX = 1000;
 
@@ -20,7 +21,7 @@ export async function dlqInspectCommand(
   out: Output,
   aws: CliAwsClients,
 ): Promise<ExitCode> {
-  const { queueUrl, kind } = await resolveQueue(ref, flags, aws.sqs);
+  const { queueUrl, kind, source } = await resolveQueue(ref, flags, aws.sqs);
   const depth = await queueDepth(aws.sqs, queueUrl);
   const max = parseMax(flags.max, DEFAULT_INSPECT_MAX);
   const progress = startProgress(out, 'reading', Math.min(max, depth.visible));
@@ -30,8 +31,12 @@ export async function dlqInspectCommand(
   progress.stop();
   try {
     const summary = summarize(queueUrl, messages);
-    if (out.json) out.result({ ...summary, approximate: depth });
-    else printInspect(out, summary, depth, `kafka-pipes dlq replay ${ref} --queue ${kind} --dry-run`);
+    const schemas = await schemaView(messages, source, aws);
+    if (out.json) out.result({ ...summary, approximate: depth, ...(schemas ? { schemas } : {}) });
+    else {
+      printInspect(out, summary, depth, `kafka-pipes dlq replay ${ref} --queue ${kind} --dry-run`);
+      if (schemas) printSchemas(out, schemas);
+    }
     return EXIT_CODES.ok;
   } finally {
     await releaseMessages(aws.sqs, queueUrl, messages);
@@ -58,6 +63,26 @@ function printInspect(out: Output, s: DlqSummary, depth: Depth, next: string): v
   if (s.oldestFailedAt) out.line(`${c.bold('failed between')} ${s.oldestFailedAt} and ${s.newestFailedAt}`);
   if (s.truncated > 0) out.line(c.yellow(truncatedNote(s.truncated)));
   out.line(`next: ${next}`);
+}
+
+function printSchemas(out: Output, v: SchemaView): void {
+  const c = out.color;
+  out.line(
+    `${c.bold('by schema')} (${v.entries} entr${v.entries === 1 ? 'y' : 'ies'} a schema registry framed, or should have)`,
+  );
+  for (const [schema, n] of Object.entries(v.bySchema).sort((a, b) => b[1] - a[1])) {
+    out.line(`  ${String(n).padStart(6)}  ${schema}`);
+  }
+  if (!v.now) {
+    out.line(c.dim('  pass the source name instead of the queue URL to decode them with its format now'));
+  } else if ('error' in v.now) {
+    out.line(c.yellow(`  not decoded now: ${v.now.error}`));
+  } else {
+    const failing = Object.entries(v.now.failing).map(([code, n]) => `${code} ${n}`);
+    out.line(
+      `  decoded now with the source's format: ${v.now.decodes} decode${failing.length > 0 ? `, still failing: ${failing.join(', ')}` : ' (replay delivers them)'}`,
+    );
+  }
 }
 
 function truncatedNote(n: number): string {

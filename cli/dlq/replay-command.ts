@@ -8,6 +8,7 @@ import { type CheckFlags, planCheck } from '../check/plan.js';
 import { compileRulesFile, partitionKeyOf } from '../rules/preview.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { EXIT_CODES, type ExitCode, type Output, startProgress, usageError } from '../shared/output.js';
+import { sourceFormats } from '../shared/record-formats.js';
 import { resolveSource } from '../shared/sources.js';
 import { type DlqFlags, parseMax, resolveQueue } from './flags.js';
 import { DLQ_KINDS, type DlqKind } from './messages.js';
@@ -109,7 +110,13 @@ async function replayEnrichment(
     );
   }
   const partitionKey = partitionKeyOf(flags.partitionKey, source);
-  return { rules: await compileRulesFile(rulesFile, flags.hmacKey, aws), partitionKey };
+  const rules = await compileRulesFile(rulesFile, flags.hmacKey, aws);
+  // With the source known, its value/key formats decode the replayed values (schemas re-fetched).
+  return {
+    rules,
+    partitionKey,
+    ...(source ? { formats: sourceFormats(source, aws), source: source.name } : {}),
+  };
 }
 
 /**

@@ -3,19 +3,29 @@
  * updated entry to requeue, a drop, or why the message is skipped or failed. cli/dlq/replay.ts carries the
  * decision out (deliver, requeue, delete) and counts the outcomes.
  */
+import type { RecordFormats } from '../../enrichment/formats/format.js';
 import {
   type CompiledRules,
   type DlqEntry,
   enrichBatch,
   type PartitionKeySpec,
+  reasonCode,
 } from '../../enrichment/index.js';
 import type { ParsedDlqMessage } from './messages.js';
 import { pipeRecordFromEntry, pipeRecordFromKafka, type Reread, recordMismatch } from './reread.js';
+import { SCHEMA_REASONS } from './schema-view.js';
 
 /** The CURRENT rules and partition key that enrichment DLQ entries are re-run with. */
 export interface ReplayEnrichment {
   readonly rules: CompiledRules;
   readonly partitionKey: PartitionKeySpec;
+  /**
+   * The value and key formats of source `source` (cli/shared/record-formats.ts), prepared for the
+   * replayed values before any is planned. Absent when no source is known: values are read as JSON.
+   */
+  readonly formats?: RecordFormats;
+  /** The source the entries belong to (named when its registry cannot be read). */
+  readonly source?: string;
 }
 
 /** What to do with one message. `detail` is the line reported for it. */
@@ -59,6 +69,10 @@ export function planReplay(
     const detail = 'enrichment DLQ entries need the rules (--source or --rules)';
     return { act: { action: 'fail', detail }, readFromKafka };
   }
+  if (!enrich.formats && SCHEMA_REASONS.includes(reasonCode(p.entry))) {
+    const detail = `${reasonCode(p.entry)}: the value is decoded with the source's schema registry; pass the source name instead of the queue URL (or --source <name>)`;
+    return { act: { action: 'skip', detail }, readFromKafka };
+  }
   return { act: reenrich(p.entry, source.record, enrich, now), readFromKafka };
 }
 
@@ -70,6 +84,16 @@ function planSinkBatch(payload: unknown): ReplayAction {
 }
 
 type PipeRecord = ReturnType<typeof pipeRecordFromEntry>;
+
+/**
+ * The record an enrichment entry replays (its own value, or the one re-read from Kafka), for the
+ * formats to fetch its schema before planning; undefined when the message replays no record.
+ */
+export function replayedRecord(p: ParsedDlqMessage, reread: Reread | undefined): PipeRecord | undefined {
+  if (p.kind !== 'enrichment') return undefined;
+  const source = pipeRecordOf(p.entry, reread);
+  return 'record' in source ? source.record : undefined;
+}
 
 /** The Pipe record to re-enrich: from the entry, or (value truncated) from the record re-read in Kafka. */
 function pipeRecordOf(
@@ -100,7 +124,8 @@ function reenrich(
   enrich: ReplayEnrichment,
   now: (() => Date) | undefined,
 ): ReplayAction {
-  const outcome = enrichBatch([record], { ...enrich, sourceName: e.source, ...(now ? { now } : {}) });
+  const { source: _source, ...ctx } = enrich;
+  const outcome = enrichBatch([record], { ...ctx, sourceName: e.source, ...(now ? { now } : {}) });
   // An entry for one event of a newline-delimited value replays that event only (the others have
   // their own outcome: delivered, or an entry of their own).
   const index = e.eventIndex ?? null;

@@ -7,9 +7,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsDlqSink, type DlqSink } from '../../enrichment/index.js';
+import { prepareEventFormats, prepareWithRegistry } from '../shared/record-formats.js';
 import type { DlqMessage } from './messages.js';
 import { DLQ_VISIBILITY_SECONDS, deleteMessage, receiveMessages, releaseMessages } from './queue.js';
-import { planReplay, type ReplayAction, type ReplayEnrichment } from './replay-plan.js';
+import { planReplay, type ReplayAction, type ReplayEnrichment, replayedRecord } from './replay-plan.js';
 import { type KafkaRecordReader, type Reread, rereadTruncated } from './reread.js';
 
 /** What happened to one message during a replay. */
@@ -109,6 +110,13 @@ interface MessageResult {
 export async function replayDlq(o: ReplayOptions): Promise<ReplaySummary> {
   const messages = await receiveMessages(o.sqs, o.queueUrl, o.max, replayVisibilitySeconds(o));
   const reread = o.kafka ? await rereadTruncated(o.kafka, messages) : new Map<string, Reread>();
+  try {
+    await prepareFormats(o, messages, reread);
+  } catch (err) {
+    // The registry could not answer: nothing was replayed, every message goes back as it was.
+    await releaseMessages(o.sqs, o.queueUrl, messages);
+    throw err;
+  }
   const sink = createSqsDlqSink(o.sqs, o.queueUrl);
   const pace = pacer(o.ratePerSecond);
   const results: MessageResult[] = [];
@@ -121,6 +129,19 @@ export async function replayDlq(o: ReplayOptions): Promise<ReplaySummary> {
   const left = messages.filter((_, i) => !removedFromQueue(results[i] as MessageResult));
   await releaseMessages(o.sqs, o.queueUrl, left);
   return summarizeReplay(o, messages, results);
+}
+
+/** Fetches the schemas the replayed values need (formats of the source), once for the whole run. */
+async function prepareFormats(
+  o: ReplayOptions,
+  messages: readonly DlqMessage[],
+  reread: ReadonlyMap<string, Reread>,
+): Promise<void> {
+  const formats = o.enrich?.formats;
+  const source = o.enrich?.source;
+  if (!formats || !source) return;
+  const records = messages.flatMap((m) => replayedRecord(m.parsed, reread.get(m.messageId)) ?? []);
+  await prepareWithRegistry(source, () => prepareEventFormats(formats, records));
 }
 
 /** Keeps the messages hidden for the whole run (a slow --rate must not let them reappear mid-replay). */

@@ -1,7 +1,9 @@
 /**
  * The `rules preview` engine: applies a rules file to sample records through the SAME code path as the
  * enrichment Lambda (parseRules → compileRules → enrichBatch) and returns the canonical records, the DLQ
- * entries and the counts per rule. Samples come from a JSON / NDJSON file or from the source's topic.
+ * entries and the counts per rule. Samples come from a JSON / NDJSON file or from the source's topic. With
+ * `--source`, values and keys are decoded by the source's formats (cli/shared/record-formats.ts): Avro or
+ * another schema format read through its registry, whose schemas are fetched before the batch is enriched.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +27,7 @@ import { planCheck } from '../check/plan.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import { readSecret } from '../shared/material.js';
 import { usageError } from '../shared/output.js';
+import { prepareEventFormats, prepareWithRegistry, sourceFormats } from '../shared/record-formats.js';
 import { resolveSource } from '../shared/sources.js';
 
 /** Flags of `rules preview`. */
@@ -230,11 +233,14 @@ export async function runRulesPreview(
     : shipped.length > 0
       ? { event: shipped.flatMap((f) => fileSamples(f, now())), samples: `${samplesDir}/*.ndjson` }
       : { event: await topicSamples(flags.source as string, flags, aws), samples: `topic ${source?.topic}` };
+  const formats = source ? sourceFormats(source, aws) : undefined;
+  if (source && formats) await prepareWithRegistry(source.name, () => prepareEventFormats(formats, event));
   const outcome = enrichBatch(event, {
     rules,
     sourceName: source?.name ?? 'preview',
     partitionKey,
     now,
+    ...(formats ? { formats } : {}),
     // A preview batch may be larger than one Lambda response: do not cut it at 6 MB.
     outputLimitBytes: Number.MAX_SAFE_INTEGER,
   });

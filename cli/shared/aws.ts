@@ -33,6 +33,11 @@ export interface CliAwsClients {
    * sources); absent: the SDK's, from the environment.
    */
   readonly mskBootstrap?: BootstrapLookup;
+  /**
+   * Settings to build another client the same way (Region, endpoint, timeouts): the schema registries'
+   * Glue client. Absent: the SDK's defaults.
+   */
+  readonly config?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -94,6 +99,9 @@ export function cliAwsClients(
     get mskBootstrap() {
       mskBootstrap ??= awsBootstrapLookup(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {});
       return mskBootstrap;
+    },
+    get config() {
+      return timed();
     },
   };
 }

@@ -70,6 +70,21 @@ export interface RegistryClient {
   fetch(id: string): Promise<FetchedSchema | UnknownSchema>;
 }
 
+/**
+ * What `kafka-pipes check` found asking a registry with the operator's credentials: it answered, accepted
+ * the credentials and holds the configured registry; or the cause and the fix of the first that failed.
+ */
+export type RegistryProbe =
+  | { readonly ok: true; readonly message: string }
+  | {
+      readonly ok: false;
+      /** Which part failed: the registry did not answer, refused the credentials, or lacks the registry. */
+      readonly failed: 'unreachable' | 'credentials' | 'missing';
+      readonly message: string;
+      readonly cause: string;
+      readonly fix: string;
+    };
+
 /** What registry clients are made with (the Lambda's defaults, or the test bed's endpoints). */
 export interface RegistryDeps {
   /** AWS SDK client settings (endpoint, credentials) for the AWS registries; default: the runtime's. */
@@ -104,6 +119,12 @@ export interface SchemaRegistryModule<
   grants(settings: S, context: GrantContext): GrantSpec[];
   /** Secrets the decoder reads (full ARNs): credentials, root CA. */
   secrets(settings: S): string[];
+  /**
+   * The `check` step: asks the registry (reachable, credentials accepted, registry exists) with a
+   * request the operator's credentials may make; never throws. Loaded by the CLI only (the Lambdas
+   * never call it).
+   */
+  probe(settings: S, deps: RegistryDeps): Promise<RegistryProbe>;
   /** AWS service rules. */
   readonly rules: readonly ServiceRule[];
 }

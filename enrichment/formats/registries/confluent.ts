@@ -18,6 +18,7 @@ import type {
   Frame,
   RegistryClient,
   RegistryDeps,
+  RegistryProbe,
   SchemaRegistryModule,
   UnknownSchema,
 } from '../schema-types.js';
@@ -202,12 +203,84 @@ function confluentClient(settings: ConfluentSettings, deps: RegistryDeps): Regis
   };
 }
 
+/** The answer of `GET /subjects` as a probe result. */
+function subjectsAnswer(where: string, status: number, body: string): RegistryProbe {
+  const message = `GET ${where}/subjects answered ${status}`;
+  if (status === 200) {
+    const count = (() => {
+      try {
+        const parsed = JSON.parse(body) as unknown;
+        return Array.isArray(parsed) ? `${parsed.length} subject(s)` : 'no subject list';
+      } catch {
+        return 'no JSON';
+      }
+    })();
+    return { ok: true, message: `${message}: ${count}, credentials accepted` };
+  }
+  if (status === 401 || status === 403) {
+    return {
+      ok: false,
+      failed: 'credentials',
+      message,
+      cause:
+        status === 401
+          ? 'the registry wants credentials it did not get or refused'
+          : 'the user may not read subjects',
+      fix: 'set auth: {type: basic, secret: <ARN>} to a secret whose username/password the registry accepts',
+    };
+  }
+  return {
+    ok: false,
+    failed: status === 404 ? 'missing' : 'unreachable',
+    message: `${message}: ${body.slice(0, 200)}`,
+    cause:
+      status === 404
+        ? 'the URL does not serve the Schema Registry API'
+        : 'the registry did not answer normally',
+    fix: 'set url to the registry API base (GET <url>/subjects lists the subjects)',
+  };
+}
+
+/** The `check` step: `GET /subjects` with the source's credentials and root CA. */
+async function confluentProbe(settings: ConfluentSettings, deps: RegistryDeps): Promise<RegistryProbe> {
+  const where = new URL(settings.url).host;
+  let get: Get;
+  try {
+    get = await connectionOf(settings, deps);
+  } catch (err) {
+    return {
+      ok: false,
+      failed: 'credentials',
+      message: (err as Error).message,
+      cause: 'the credentials or root CA secret could not be read',
+      fix: 'store {"username","password"} (auth.secret) and {"certificate"} (rootCaSecret) as JSON secrets',
+    };
+  }
+  try {
+    const { status, body } = await get('/subjects');
+    return subjectsAnswer(where, status, body);
+  } catch (err) {
+    const message = `GET ${where}/subjects failed: ${(err as Error).message}`;
+    const tls = /certificate|self.signed|unable to verify/i.test((err as Error).message);
+    return {
+      ok: false,
+      failed: 'unreachable',
+      message,
+      cause: tls ? 'the registry certificate is not trusted' : 'the registry did not answer',
+      fix: tls
+        ? 'set rootCaSecret to a secret holding the CA that issued the registry certificate'
+        : 'check url, DNS and the network path (the enrichment joins the source VPC to reach a private registry)',
+    };
+  }
+}
+
 /** A Confluent-API schema registry. */
 export const confluentRegistry: SchemaRegistryModule<'confluent', typeof confluentSettings> = {
   type: 'confluent',
   settings: confluentSettings,
   frame: confluentFrame,
   client: confluentClient,
+  probe: confluentProbe,
   grants: () => [],
   secrets: (settings) => [
     ...(settings.auth ? [settings.auth.secret] : []),

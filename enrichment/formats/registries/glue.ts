@@ -17,6 +17,7 @@ import type {
   Frame,
   RegistryClient,
   RegistryDeps,
+  RegistryProbe,
   SchemaRegistryModule,
   UnknownSchema,
 } from '../schema-types.js';
@@ -136,6 +137,71 @@ const GRANT_PAGE = 'https://docs.aws.amazon.com/glue/latest/dg/schema-registry-g
 
 const rules: readonly ServiceRule[] = [];
 
+/** Errors of a request whose credentials AWS refused (or that had none). */
+const CREDENTIAL_ERRORS = new Set([
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'CredentialsProviderError',
+]);
+
+/** The `check` step: `GetRegistry` (https://docs.aws.amazon.com/glue/latest/webapi/API_GetRegistry.html). */
+async function glueProbe(settings: GlueSettings, deps: RegistryDeps): Promise<RegistryProbe> {
+  const { GlueClient, GetRegistryCommand } = await import('@aws-sdk/client-glue');
+  const client = new GlueClient({ ...deps.aws, ...(settings.region ? { region: settings.region } : {}) });
+  const name = settings.registryName;
+  try {
+    const region = await client.config.region();
+    const out = await client.send(new GetRegistryCommand({ RegistryId: { RegistryName: name } }));
+    if (out.Status === 'DELETING') {
+      return {
+        ok: false,
+        failed: 'missing',
+        message: `Glue registry ${name} in ${region} is DELETING`,
+        cause: 'the registry is being deleted: no schema version in it can be read',
+        fix: `create the registry again (aws glue create-registry --registry-name ${name}) and register the producers' schemas in it`,
+      };
+    }
+    const status = out.Status ? `, ${out.Status}` : '';
+    return { ok: true, message: `Glue registry ${name} exists in ${region} (${out.RegistryArn}${status})` };
+  } catch (err) {
+    return glueProbeFailure(name, err as Error);
+  } finally {
+    client.destroy();
+  }
+}
+
+function glueProbeFailure(name: string, err: Error): RegistryProbe {
+  const message = `Glue GetRegistry ${name}: ${err.name}: ${err.message}`;
+  if (err.name === 'EntityNotFoundException') {
+    return {
+      ok: false,
+      failed: 'missing',
+      message,
+      cause: `no Glue registry named ${name} in this account and Region`,
+      fix: 'set registryName (and region) to the registry the producers register their schemas in',
+    };
+  }
+  if (CREDENTIAL_ERRORS.has(err.name)) {
+    return {
+      ok: false,
+      failed: 'credentials',
+      message,
+      cause: 'AWS refused the credentials, or they may not call glue:GetRegistry',
+      fix: 'run check with credentials of the account that holds the registry, allowed glue:GetRegistry on it',
+    };
+  }
+  return {
+    ok: false,
+    failed: 'unreachable',
+    message,
+    cause: 'the Glue endpoint of the Region did not answer',
+    fix: 'check the Region (registry.region, AWS_REGION) and the network path to the Glue endpoint',
+  };
+}
+
 /** The AWS Glue Schema Registry. */
 export const glueRegistry: SchemaRegistryModule<'glue', typeof glueSettings> = {
   type: 'glue',
@@ -144,6 +210,7 @@ export const glueRegistry: SchemaRegistryModule<'glue', typeof glueSettings> = {
   client: glueClient,
   grants: () => [{ sid: 'ReadGlueSchemaVersions', actions: ['glue:GetSchemaVersion'], resources: ['*'] }],
   secrets: () => [],
+  probe: glueProbe,
   rules,
 };
 
