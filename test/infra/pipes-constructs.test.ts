@@ -252,7 +252,7 @@ describe('prod stack', () => {
     const pollerAlarms = [...prod.stack.pollers.values()].flatMap(
       (p) => (p as unknown as { alarms: unknown[] }).alarms,
     );
-    expect(alarms.length).toBe(43 + pollerAlarms.length);
+    expect(alarms.length).toBe(52 + pollerAlarms.length);
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 
