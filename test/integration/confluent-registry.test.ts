@@ -21,33 +21,25 @@ import { APIC_AVRO_SCHEMA_TEXT, confluentFramed } from '../../devkit/apic-avro.j
 import { type ApicEvent, createApicGenerator } from '../../devkit/apic-generator.js';
 import { APIC_PROTO_MESSAGE, APIC_PROTO_TEXT } from '../../devkit/apic-protobuf.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
-import { kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
-import { createEnrichmentHandler } from '../../enrichment/create-handler.js';
+import { kafkaConnections, uniqueName } from '../../devkit/testbed/kafka.js';
 import {
-  createRecordFormats,
-  type FormatSettings,
-  type ValueFormatName,
-} from '../../enrichment/formats/registry.js';
-import {
-  buildPipeKafkaRecord,
   type CanonicalRecord,
-  DEFAULT_RULES,
   type DlqEntry,
   enrichBatch,
   serializeCanonical,
 } from '../../enrichment/index.js';
-import { createRulesLoader } from '../../enrichment/rules-loader.js';
 import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { protoFileRegistry, type StandInRegistry, serveRegistry } from '../harness/confluent-registry.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
+import { drainPartition, kinesisData, RULES, realPoller, setupPollerResources } from './poller-fixture.js';
 import {
-  drainPartition,
-  kinesisData,
-  RULES,
-  realPoller,
-  SILENT,
-  setupPollerResources,
-} from './poller-fixture.js';
+  formatHandler,
+  type ProducedValue,
+  pipeEventOf,
+  produceValues,
+  reasonCodes,
+  type TwinnedValue,
+} from './registry-fixture.js';
 
 const bed = inject('testbed');
 const aws = awsClients(bed.moto.endpoint, bed.moto.region);
@@ -110,12 +102,6 @@ function settings(format: 'avro' | 'protobuf', login = registry.loginSecret, ca 
 const secretString = async (arn: string) =>
   (await aws.secretsManager.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString as string;
 
-/** A value, and the JSON twin whose canonical record it must give (none for a bad value). */
-interface Value {
-  readonly value: Buffer;
-  readonly twin?: object;
-}
-
 /** The Avro record of a generator event: timestamps as epoch milliseconds, no geo-IP. */
 function avroRecord(e: ApicEvent) {
   const { '@timestamp': ts, ...rest } = e;
@@ -127,11 +113,11 @@ function avroRecord(e: ApicEvent) {
   };
 }
 
-async function avroValues(topic: string, events: readonly ApicEvent[]): Promise<Value[]> {
+async function avroValues(topic: string, events: readonly ApicEvent[]): Promise<TwinnedValue[]> {
   // Registered as a producer's build registers it; the serializer then writes with the subject's latest.
   await registry.client.register(`${topic}-value`, { schemaType: 'AVRO', schema: APIC_AVRO_SCHEMA_TEXT });
   const serializer = new AvroSerializer(registry.client, SerdeType.VALUE, { useLatestVersion: true });
-  const good: Value[] = [];
+  const good: TwinnedValue[] = [];
   for (const e of events) good.push({ value: await serializer.serialize(topic, avroRecord(e)), twin: e });
   const bytes = good[0]?.value as Buffer;
   return [...good, { value: confluentFramed(424_242, bytes.subarray(5)) }, { value: bytes.subarray(0, 40) }];
@@ -158,7 +144,7 @@ const APIC_FILE = {
  * serialized descriptor) and by it again with the schema registered as `.proto` text (as a real server
  * keeps it), and orders whose schema references another subject (message index [1]).
  */
-async function protobufValues(topic: string, events: readonly ApicEvent[]): Promise<Value[]> {
+async function protobufValues(topic: string, events: readonly ApicEvent[]): Promise<TwinnedValue[]> {
   const apic = protoFileRegistry([APIC_FILE]);
   const auto = new ProtobufSerializer(registry.client, SerdeType.VALUE, {
     autoRegisterSchemas: true,
@@ -175,7 +161,7 @@ async function protobufValues(topic: string, events: readonly ApicEvent[]): Prom
   });
   const desc = apic.getMessage(APIC_PROTO_MESSAGE);
   if (desc === undefined) throw new Error('no ApiEvent descriptor');
-  const out: Value[] = [];
+  const out: TwinnedValue[] = [];
   for (const [i, e] of events.entries()) {
     const { '@timestamp': ts, ...rest } = e;
     const message = fromJson(desc, { analytics_timestamp: ts, ...rest } as never);
@@ -198,63 +184,14 @@ async function protobufValues(topic: string, events: readonly ApicEvent[]): Prom
   return out;
 }
 
-/** Produces the values to partition 0 (plus a JSON record for the fallback); what the engines see. */
-async function produce(topic: string, values: Value[]) {
+/** Produces the values (plus a JSON record for the fallback) to partition 0. */
+async function produce(topic: string, values: TwinnedValue[]): Promise<ProducedValue[]> {
   const extra = createApicGenerator({ seed: 77 }).next();
-  const all = [...values, { value: Buffer.from(JSON.stringify(extra)), twin: extra }];
-  const messages = all.map((v, i) => ({
-    partition: 0,
-    key: `k-${i % 5}`,
-    value: v.value,
-    timestamp: String(1_735_689_600_000 + i),
-  }));
-  const offsets = await produceMessages(conns.plaintext, topic, messages);
-  const base = BigInt(offsets[0]?.baseOffset ?? '0');
-  return all.map((v, i) => ({
-    ...v,
-    offset: (base + BigInt(i)).toString(),
-    timestamp: messages[i]?.timestamp as string,
-  }));
+  return produceValues(conns.plaintext, topic, [
+    ...values,
+    { value: Buffer.from(JSON.stringify(extra)), twin: extra },
+  ]);
 }
-
-type Produced = Awaited<ReturnType<typeof produce>>;
-
-function pipeEvent(config: PollerRuntimeConfig, produced: Produced, twins: boolean) {
-  return produced
-    .filter((p) => !twins || p.twin)
-    .map((p) =>
-      buildPipeKafkaRecord({
-        eventSource: config.eventSource,
-        cluster: config.cluster,
-        topic: config.topic,
-        partition: 0,
-        offset: p.offset,
-        timestamp: p.timestamp,
-        key: Buffer.from(`k-${produced.indexOf(p) % 5}`),
-        value: twins ? Buffer.from(JSON.stringify(p.twin)) : p.value,
-      }),
-    );
-}
-
-async function handlerFor(
-  config: PollerRuntimeConfig,
-  value: FormatSettings<ValueFormatName>,
-  sent: DlqEntry[],
-) {
-  const rules = await createRulesLoader({ bundled: DEFAULT_RULES, logger: SILENT });
-  return createEnrichmentHandler({
-    sourceName: config.sourceName,
-    partitionKey: { type: 'record-key' },
-    formats: createRecordFormats(value, { format: 'text' }, { secretString }),
-    rules,
-    dlq: { send: async (entries) => void sent.push(...entries) },
-    logger: SILENT,
-    metrics: { addDimensions() {}, addMetric() {}, publishStoredMetrics() {} },
-  });
-}
-
-const reasonCodes = (entries: readonly { reason: string }[]) =>
-  entries.map((e) => e.reason.slice(0, e.reason.indexOf(':')));
 
 describe.each([
   ['avro', avroValues, 25],
@@ -281,10 +218,10 @@ describe.each([
       // Act
       const responses = await drainPartition(realPoller(config, aws), 0);
       const sent: DlqEntry[] = [];
-      const handler = await handlerFor(config, value, sent);
-      const piped = await handler(pipeEvent(config, produced, false));
+      const handler = await formatHandler(config, value, { secretString }, sent);
+      const piped = await handler(pipeEventOf(config, produced, false));
       // Assert
-      const twins = enrichBatch(pipeEvent(config, produced, true), {
+      const twins = enrichBatch(pipeEventOf(config, produced, true), {
         rules: RULES,
         sourceName: config.sourceName,
         partitionKey: { type: 'record-key' },
@@ -303,7 +240,7 @@ describe.each([
   },
 );
 
-describe('a registry that cannot answer fails the batch (the Pipe retries it), no DLQ entry', () => {
+describe('a registry that cannot answer fails the batch (the Pipe retries it, the poller writes nothing), no DLQ entry', () => {
   it.each([
     ['refuses the login (401)', () => settings('avro', registry.badLoginSecret)],
     [
@@ -327,8 +264,8 @@ describe('a registry that cannot answer fails the batch (the Pipe retries it), n
     const sent: DlqEntry[] = [];
     registry.server.failWith = name === 'answers 503' ? 503 : undefined;
     try {
-      const handler = await handlerFor(config, make(), sent);
-      const piped = await handler(pipeEvent(config, produced, false)).catch((error: unknown) => error);
+      const handler = await formatHandler(config, make(), { secretString }, sent);
+      const piped = await handler(pipeEventOf(config, produced, false)).catch((error: unknown) => error);
       expect(piped).toBeInstanceOf(RetriableError);
       expect(String((piped as Error).message)).toMatch(
         name.includes('401')
@@ -338,6 +275,12 @@ describe('a registry that cannot answer fails the batch (the Pipe retries it), n
             : /failed: .*certificate/,
       );
       expect(sent).toEqual([]);
+      const polled = await realPoller(
+        config,
+        aws,
+      )({ kafka_partition: 0, iteration: 1 }).catch((e: unknown) => e);
+      expect(polled).toBeInstanceOf(RetriableError);
+      expect(await kinesisData(aws, config.streamName)).toEqual([]);
     } finally {
       registry.server.failWith = undefined;
     }
