@@ -21,7 +21,7 @@ import { protobufLanguage } from '../../../enrichment/formats/protobuf.js';
 import { durationText, isoOfTimestamp, shortestFloat } from '../../../enrichment/formats/protobuf-json.js';
 import { confluentRegistry } from '../../../enrichment/formats/registries/confluent.js';
 import { glueRegistry } from '../../../enrichment/formats/registries/glue.js';
-import { registryValueFormat } from '../../../enrichment/formats/registry-format.js';
+import { registryKeyFormat, registryValueFormat } from '../../../enrichment/formats/registry-format.js';
 import { SchemaCache } from '../../../enrichment/formats/schema-cache.js';
 import type {
   FetchedSchema,
@@ -407,5 +407,33 @@ describe('API Connect events as Protobuf', () => {
     );
     expect(proto.dlq).toEqual([]);
     expect(JSON.stringify(proto.records)).toBe(JSON.stringify(json.records));
+  });
+});
+
+describe('Protobuf keys', () => {
+  it('a framed key becomes the JSON text of its message; an unframed or undecodable key stays text', async () => {
+    // Arrange
+    const KEY = 'syntax = "proto3";\npackage k;\nmessage Key { string tenant = 1; int64 id = 2; }\n';
+    const type = protoRoot(KEY).lookupType('k.Key');
+    const key = registryKeyFormat({
+      language: protobufLanguage,
+      primary: {
+        module: confluentRegistry,
+        client: { fetch: async () => ({ dataFormat: 'PROTOBUF', definition: KEY }) },
+        cache: new SchemaCache(),
+      },
+      fallback: 'dlq',
+    });
+    const framed = confluentFramed(
+      2,
+      Buffer.concat([confluentMessageIndexes([0]), encode(type, { tenant: 't', id: '42' })]),
+    );
+    const bad = confluentFramed(2, Buffer.from([0, 0x0a, 0x05, 0x41]));
+    // Act
+    await key.prepare([framed, bad]);
+    // Assert
+    expect(key.decode(framed)).toEqual({ key: '{"tenant":"t","id":"42"}', keyEncoding: 'utf8' });
+    expect(key.decode(Buffer.from('plain'))).toEqual({ key: 'plain', keyEncoding: 'utf8' });
+    expect(key.decode(bad)).toEqual({ key: bad.toString('utf8'), keyEncoding: 'utf8' });
   });
 });
