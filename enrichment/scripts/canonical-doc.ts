@@ -42,6 +42,7 @@ export function canonicalSchemaDoc(): string {
   return (
     topLevelSection() +
     fieldSections(apiRows, kindRows, aliases) +
+    decodedValuesSection() +
     limitSections(reasons) +
     migrationSection()
   );
@@ -125,7 +126,12 @@ reason \`wrong-type\` — it is never silently dropped or guessed. So does a num
 deeper than ${MAX_VALUE_DEPTH} levels (the event object is level 1) goes there as \`too-deep\`, so every
 record written is valid against the JSON Schema.
 
-### Decoded values
+`;
+}
+
+/** How values in a schema format (Avro, Protobuf, JSON Schema) map to the event the normalization reads. */
+function decodedValuesSection(): string {
+  return `### Decoded values
 
 A value in a schema format (docs/sources.md, "Value and key formats") is decoded into its JSON form
 first, and that object goes through the same normalization and rules as a JSON value. Avro (avsc):
@@ -136,6 +142,31 @@ base64 text; a \`long\` is a number when it is a safe integer, else its decimal 
 \`YYYY-MM-DD\`, \`decimal\` its decimal text (\`"-123.45"\`), \`uuid\` its text. Avro names cannot hold
 "@", so an Avro API Connect schema carries \`@timestamp\` as \`analytics_timestamp\`. An Avro event
 whose fields are those of its JSON twin, in the same order, gives exactly the same canonical record.
+
+Protobuf (protobufjs): a message becomes an object with its fields in declaration order, under the
+names the \`.proto\` file gives them (\`bytes_sent\`, not \`bytesSent\`); a field not set on the wire carries
+its default (\`0\`, \`""\`, \`false\`, the first enum value, \`[]\`, \`{}\`), a message field \`null\`; a proto3
+\`optional\` field or a \`oneof\` member not set is absent. \`int64\`, \`uint64\`, \`sint64\`, \`fixed64\` and
+\`sfixed64\` become decimal text (\`"9007199254740993"\`), the 32-bit integers numbers; a \`float\` the
+shortest decimal of its 32-bit value (\`0.1\`), \`double\` / \`float\` NaN and infinities the text \`"NaN"\`,
+\`"Infinity"\`, \`"-Infinity"\`; an enum its value name (a number unknown to the schema stays a number);
+\`bytes\` base64 text; map keys text. The well-known types as the proto3 JSON mapping writes them:
+\`Timestamp\` ISO-8601 UTC text with 3, 6 or 9 fraction digits (at least milliseconds, as Avro's and API
+Connect's date-times), \`Duration\` \`"1.500s"\`, the wrappers (\`Int64Value\` …) their plain value, \`Struct\` /
+\`Value\` / \`ListValue\` the JSON object / value / array they hold, \`FieldMask\` its paths joined by \`,\`,
+\`Empty\` \`{}\`, \`Any\` \`{"@type": "<url>", …fields}\` when the schema has that type (\`{"@type", "value"}\`
+for a well-known type; the value's base64 otherwise). As for Avro, \`@timestamp\` is \`analytics_timestamp\`
+in a Protobuf API Connect schema (devkit/apic-protobuf.ts), and an event whose fields are those of its
+JSON twin gives exactly the same canonical record.
+
+JSON Schema (Ajv): the payload is the event's UTF-8 JSON text, so the decoded value is exactly the
+JSON value the producer serialized, and its canonical record is exactly its JSON twin's; what the schema
+adds is a check before the normalization: a value the registered schema refuses (a wrong type, a missing
+required field, a value outside an \`enum\`) goes to the DLQ as \`schema-decode-error\` with the first
+failing location (\`/bytes_sent: must be integer\`) instead of becoming a record. \`format\` is not
+asserted (an annotation, as in 2019-09 and 2020-12), so a known date-time field (\`@timestamp\`) that does not parse is
+still caught by the normalization as \`wrong-type\`, as for JSON. Integers beyond 2^53 lose precision
+as in any JSON value.
 
 `;
 }
