@@ -61,7 +61,12 @@ export function recordFormatsGrants(source: Formats, context: GrantContext): Gra
   const secrets = new Set<string>();
   for (const settings of registriesOf(source)) {
     const module = moduleOf(settings);
-    for (const grant of module.grants(settings, context)) grants.set(grant.sid, grant);
+    for (const grant of module.grants(settings, context)) {
+      // Two registries granting the same statement (value and key in one registry): one statement, both resources.
+      const known = grants.get(grant.sid);
+      const resources = [...new Set([...(known?.resources ?? []), ...grant.resources])];
+      grants.set(grant.sid, { ...grant, resources });
+    }
     for (const arn of module.secrets(settings)) secrets.add(arn);
   }
   const out = [...grants.values()];

@@ -124,6 +124,10 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Registry root CA secret',
     fix: 'use the full ARN of the secret holding {"certificate": "<root CA PEM>"}',
   },
+  'value.registry.kmsKeyArn': {
+    label: 'Registry secrets KMS key',
+    fix: 'use the ARN of the customer managed key of the registry secrets (arn:aws:kms:<region>:<account>:key/<id>)',
+  },
   'value.fallback': {
     label: 'Value fallback',
     fix: 'set value.fallback to json, dlq, or a registry block of the other registry type',

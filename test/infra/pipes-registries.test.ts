@@ -16,6 +16,7 @@ const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/apic/abcd-1234';
 const BASIC = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:registry/basic-AbCdEf';
 const CA = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:registry/ca-GhIjKl';
 const URL = 'https://registry.internal.example.com:8081';
+const CMK = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SOURCE_VPC = {
   subnetIds: ['subnet-0a1b2c3d', 'subnet-0b2c3d4e5f6071829'],
   securityGroupIds: ['sg-0c3d4e5f'],
@@ -56,7 +57,7 @@ const { sources, issues } = validateSourceTexts(
       clusterArn: CLUSTER,
       auth: { type: 'iam' },
       topic: 'apic.private',
-      value: { format: 'avro', registry: confluent(REGISTRY_VPC) },
+      value: { format: 'avro', registry: { ...confluent(REGISTRY_VPC), kmsKeyArn: CMK } },
       target: { type: 'kinesis' },
     },
     {
@@ -137,7 +138,7 @@ describe('schema-registry sources in the stack', () => {
     expect(sids(statements)).not.toContain('ReadGlueSchemaVersions');
   });
 
-  it('an MSK source: the enrichment joins the subnets the registry block gives', () => {
+  it('an MSK source: the enrichment joins the subnets the registry block gives, decrypts with its key', () => {
     const { fn, statements } = enrichment('msk-private');
     expect(fn.Properties.VpcConfig).toEqual({
       SubnetIds: REGISTRY_VPC.subnetIds,
@@ -145,6 +146,14 @@ describe('schema-registry sources in the stack', () => {
     });
     expect(statements).toContainEqual(vpcStatement);
     expect(statements).toContainEqual(secretsStatement);
+    expect(statements).toContainEqual({
+      Sid: 'DecryptSchemaRegistrySecrets',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: CMK,
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+    });
+    expect(sids(enrichment('private-json').statements)).not.toContain('DecryptSchemaRegistrySecrets');
   });
 
   it("a poller source: the poller Lambda is in the source's VPC and reads the registry secrets", () => {

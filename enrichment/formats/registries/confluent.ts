@@ -12,10 +12,12 @@
 import { request } from 'node:https';
 import * as z from 'zod/mini';
 import { RetriableError } from '../../../core/errors.js';
+import type { GrantSpec } from '../../../pipes/kinds/types.js';
 import { registryVpcRules, registryVpcSetting } from '../registry-vpc.js';
 import type {
   FetchedSchema,
   Frame,
+  GrantContext,
   RegistryClient,
   RegistryDeps,
   RegistryProbe,
@@ -28,6 +30,7 @@ const HEADER_BYTES = 5;
 const FULL_SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const SECRET_MESSAGE = 'must be the full ARN of a Secrets Manager secret (…:secret:<name>-<6 characters>)';
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 /** Milliseconds one registry request may take before the batch is retried. */
 export const CONFLUENT_REQUEST_TIMEOUT_MS = 5_000;
 /** Most referenced schemas followed for one schema (a reference cycle stops here). */
@@ -51,6 +54,12 @@ export const confluentSettings = z.strictObject({
     }),
   ),
   rootCaSecret: z.optional(z.string().check(z.regex(FULL_SECRET_ARN, SECRET_MESSAGE))),
+  /** The customer managed KMS key of those secrets (not needed with aws/secretsmanager). */
+  kmsKeyArn: z.optional(
+    z
+      .string()
+      .check(z.regex(KMS_KEY_ARN, 'must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>)')),
+  ),
   /** A registry reachable only inside a VPC: the decoding Lambda joins it (registry-vpc.ts). */
   vpc: registryVpcSetting,
 });
@@ -274,6 +283,25 @@ async function confluentProbe(settings: ConfluentSettings, deps: RegistryDeps): 
   }
 }
 
+/**
+ * `kms:Decrypt` on the secrets' customer managed key, only through Secrets Manager in the secrets' Region
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html): reading a secret
+ * encrypted with such a key needs it, or every batch fails and is retried.
+ */
+function kmsGrants(settings: ConfluentSettings, context: GrantContext): GrantSpec[] {
+  const secret = settings.auth?.secret ?? settings.rootCaSecret;
+  if (settings.kmsKeyArn === undefined || secret === undefined) return [];
+  const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secret)?.[1] ?? context.region;
+  return [
+    {
+      sid: 'DecryptSchemaRegistrySecrets',
+      actions: ['kms:Decrypt'],
+      resources: [settings.kmsKeyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+    },
+  ];
+}
+
 /** A Confluent-API schema registry. */
 export const confluentRegistry: SchemaRegistryModule<'confluent', typeof confluentSettings> = {
   type: 'confluent',
@@ -281,7 +309,7 @@ export const confluentRegistry: SchemaRegistryModule<'confluent', typeof conflue
   frame: confluentFrame,
   client: confluentClient,
   probe: confluentProbe,
-  grants: () => [],
+  grants: kmsGrants,
   secrets: (settings) => [
     ...(settings.auth ? [settings.auth.secret] : []),
     ...(settings.rootCaSecret ? [settings.rootCaSecret] : []),
