@@ -6,7 +6,7 @@
  * which move less when other work shares the machine). Targets for the poller (issue 19): ≤ 400 KB and a
  * median import ≤ 130 ms on the machine the bench runs on.
  */
-import { bundleLambda, coldImports } from '../devkit/lambda-bundle.js';
+import { bundleLambda, coldImports, type LambdaBundle } from '../devkit/lambda-bundle.js';
 import type { BenchResult } from './run.js';
 
 const RUNS = 10;
@@ -72,6 +72,7 @@ export default async function lambdasBench(): Promise<BenchResult[]> {
         value: kb,
         unit: 'KB',
         ...(poller ? { target: `<= ${POLLER_BUNDLE_TARGET_KB}`, ok: kb <= POLLER_BUNDLE_TARGET_KB } : {}),
+        ...(poller ? { note: bundleParts(bundle) } : {}),
       },
       {
         name: `${lambda.name} cold import (median of ${RUNS} fresh processes)`,
@@ -84,8 +85,33 @@ export default async function lambdasBench(): Promise<BenchResult[]> {
       },
     );
   }
+  const iam = await bundleLambda('fallback-poller/handler.ts', { auth: { type: 'iam' } });
+  rows.push({
+    name: 'fallback poller bundle of an IAM source (the MSK IAM signer bundled)',
+    value: Number((iam.bytes / 1024).toFixed(1)),
+    unit: 'KB',
+  });
   rows.push(...(await formatBundleRows()));
   return rows;
+}
+
+/** What the largest parts of a bundle weigh (minified bytes in the output, from esbuild's metafile). */
+function bundleParts(bundle: LambdaBundle): string {
+  const output = bundle.metafile.outputs[Object.keys(bundle.metafile.outputs)[0] as string];
+  const kbOf = (match: (path: string) => boolean) =>
+    (
+      Object.entries(output?.inputs ?? {})
+        .filter(([path]) => match(path))
+        .reduce((sum, [, input]) => sum + input.bytesInOutput, 0) / 1024
+    ).toFixed(1);
+  const kafkajs = (path: string) => path.includes('node_modules/kafkajs/');
+  const clients = (path: string) => kafkajs(path) && /kafkajs\/src\/(producer|consumer|admin)\//.test(path);
+  return [
+    `kafkajs ${kbOf(kafkajs)} KB (its producer, consumer and admin, which the poller never uses: ${kbOf(clients)} KB)`,
+    `zod/mini ${kbOf((p) => p.includes('node_modules/zod/'))} KB`,
+    `Powertools ${kbOf((p) => p.includes('node_modules/@aws-lambda-powertools/'))} KB`,
+    `the project's code ${kbOf((p) => !p.includes('node_modules/'))} KB`,
+  ].join('; ');
 }
 
 /** Value formats whose bundle sizes are reported: the deployed bundle of a source in each (issue 13). */
