@@ -107,7 +107,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'value.format': { label: 'Value format', fix: `set value.format to ${choices(VALUE_FORMAT_NAMES)}` },
   'value.registry': {
     label: 'Value registry',
-    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>, vpc?: true | {subnetIds, securityGroupIds}}',
+    fix: `use ${SCHEMA_REGISTRIES.map((r) => r.settingsExample).join(' or ')}`,
   },
   'value.registry.type': { label: 'Registry type', fix: `set value.registry.type to ${REGISTRIES}` },
   'value.registry.registryName': {
@@ -139,7 +139,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'key.format': { label: 'Key format', fix: `set key.format to ${choices(KEY_FORMAT_NAMES)}` },
   'key.registry': {
     label: 'Key registry',
-    fix: 'use {type: glue, registryName: <name>, region?} or {type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>, vpc?: true | {subnetIds, securityGroupIds}}',
+    fix: `use ${SCHEMA_REGISTRIES.map((r) => r.settingsExample).join(' or ')}`,
   },
   target: { label: 'Target', fix: `set target.type to ${TARGETS}` },
   'target.type': { label: 'Target type', fix: `set target.type to ${TARGETS}` },

@@ -111,6 +111,8 @@ export interface SchemaRegistryModule<
   readonly type: T;
   /** The settings block (`{type, …}`), in zod/mini so the Lambda validates its environment with it. */
   readonly settings: Sch;
+  /** The settings block as a fix text shows it (`{type: glue, registryName: <name>, region?}`). */
+  readonly settingsExample: string;
   /** Reads the framing of a value. */
   frame(bytes: Buffer): Frame;
   /** A client for these settings. */

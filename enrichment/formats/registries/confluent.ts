@@ -306,6 +306,8 @@ function kmsGrants(settings: ConfluentSettings, context: GrantContext): GrantSpe
 export const confluentRegistry: SchemaRegistryModule<'confluent', typeof confluentSettings> = {
   type: 'confluent',
   settings: confluentSettings,
+  settingsExample:
+    '{type: confluent, url: https://…, auth?: {type: basic, secret: <ARN>}, rootCaSecret?: <ARN>, vpc?: true | {subnetIds, securityGroupIds}}',
   frame: confluentFrame,
   client: confluentClient,
   probe: confluentProbe,

@@ -206,6 +206,7 @@ function glueProbeFailure(name: string, err: Error): RegistryProbe {
 export const glueRegistry: SchemaRegistryModule<'glue', typeof glueSettings> = {
   type: 'glue',
   settings: glueSettings,
+  settingsExample: '{type: glue, registryName: <name>, region?}',
   frame: glueFrame,
   client: glueClient,
   grants: () => [{ sid: 'ReadGlueSchemaVersions', actions: ['glue:GetSchemaVersion'], resources: ['*'] }],
