@@ -4,6 +4,7 @@
  * normalizeApicEvent) against avsc decoding alone of the same payloads (`Type.fromBuffer`), measured in the
  * same run, interleaved, as a ratio of throughputs (target >= 0.5: decoding and normalizing costs at most
  * twice avsc's decoding alone). Median of several rounds; records/s of both are reported in the note.
+ * Also the enrichment bundle per value format (bench/format-bundles.ts; JSON-only <= 250 KB).
  */
 import avsc from 'avsc';
 import { APIC_AVRO_SCHEMA_TEXT, apicAvroBytes, glueFramed } from '../devkit/apic-avro.js';
@@ -13,6 +14,7 @@ import { glueRegistry } from '../enrichment/formats/registries/glue.js';
 import { registryValueFormat } from '../enrichment/formats/registry-format.js';
 import { SchemaCache } from '../enrichment/formats/schema-cache.js';
 import { normalizeApicEvent } from '../enrichment/normalize.js';
+import { formatBundleRows } from './format-bundles.js';
 import type { BenchResult } from './run.js';
 
 const EVENTS = 2_000;
@@ -77,5 +79,6 @@ export default async function avroBench(): Promise<BenchResult[]> {
       ok: ratio >= TARGET_RATIO,
       note: `${EVENTS} events (${Math.round(payloads.reduce((n, p) => n + p.length, 0) / EVENTS)} B Avro each), median of ${ROUNDS} interleaved rounds: avsc alone ${perSecond(median(base))}/s, decode + normalize ${perSecond(median(full))}/s (min/max ms avsc ${Math.min(...base).toFixed(1)}/${Math.max(...base).toFixed(1)}, ours ${Math.min(...full).toFixed(1)}/${Math.max(...full).toFixed(1)})`,
     },
+    ...(await formatBundleRows()),
   ];
 }

@@ -91,7 +91,6 @@ export default async function lambdasBench(): Promise<BenchResult[]> {
     value: Number((iam.bytes / 1024).toFixed(1)),
     unit: 'KB',
   });
-  rows.push(...(await formatBundleRows()));
   return rows;
 }
 
@@ -112,39 +111,4 @@ function bundleParts(bundle: LambdaBundle): string {
     `Powertools ${kbOf((p) => p.includes('node_modules/@aws-lambda-powertools/'))} KB`,
     `the project's code ${kbOf((p) => !p.includes('node_modules/'))} KB`,
   ].join('; ');
-}
-
-/** Value formats whose bundle sizes are reported: the deployed bundle of a source in each (issue 13). */
-const FORMAT_SOURCES = [
-  { format: 'json', formats: {} },
-  { format: 'avro', formats: { value: { format: 'avro', registry: { type: 'glue', registryName: 'r' } } } },
-  {
-    format: 'protobuf',
-    formats: { value: { format: 'protobuf', registry: { type: 'glue', registryName: 'r' } } },
-  },
-  {
-    format: 'json-schema',
-    formats: { value: { format: 'json-schema', registry: { type: 'glue', registryName: 'r' } } },
-  },
-] as const;
-/** The enrichment bundle of a JSON-only source stays within this (format packages are left out). */
-const ENRICHMENT_JSON_BUNDLE_TARGET_KB = 250;
-
-/** The enrichment bundle per value format (the packages of the formats a source does not use left out). */
-async function formatBundleRows(): Promise<BenchResult[]> {
-  const rows: BenchResult[] = [];
-  for (const { format, formats } of FORMAT_SOURCES) {
-    const bundle = await bundleLambda('enrichment/handler.ts', formats);
-    const kb = Number((bundle.bytes / 1024).toFixed(1));
-    const json = format === 'json';
-    rows.push({
-      name: `enrichment bundle of a ${format} source (value.format: ${format})`,
-      value: kb,
-      unit: 'KB',
-      ...(json
-        ? { target: `<= ${ENRICHMENT_JSON_BUNDLE_TARGET_KB}`, ok: kb <= ENRICHMENT_JSON_BUNDLE_TARGET_KB }
-        : {}),
-    });
-  }
-  return rows;
 }

@@ -8,6 +8,8 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { ConfigIssue } from '../../core/errors.js';
+import { FALLBACK_NAMES, SCHEMA_REGISTRIES, VALUE_FORMAT_NAMES } from '../../enrichment/formats/registry.js';
+import type { SchemaRegistryModule } from '../../enrichment/formats/schema-types.js';
 import { AUTH_TYPES, SOURCE_KIND_MODULES, SOURCE_KINDS, TARGET_TYPES } from '../../pipes/kinds/registry.js';
 import type { SourceKindModule } from '../../pipes/kinds/types.js';
 import { listSourceFiles, validateSourceTexts } from '../../pipes/load-sources.js';
@@ -33,6 +35,24 @@ function kindsWith(field: SourceKindModule['fields'][number]): string {
     .join(', ');
 }
 
+/** The value format options: `--value-format`, `--registry` and each registry module's field flags. */
+function formatOptions(cmd: Command): Command {
+  cmd
+    .option('--value-format <format>', `${VALUE_FORMAT_NAMES.join(' | ')} (default json)`)
+    .option('--registry <type>', `schema formats: ${SCHEMA_REGISTRIES.map((r) => r.type).join(' | ')}`)
+    .option(
+      '--value-fallback <fallback>',
+      `values the registry did not frame: ${FALLBACK_NAMES.join(' | ')}`,
+    );
+  for (const module of SCHEMA_REGISTRIES as readonly SchemaRegistryModule[]) {
+    for (const f of module.onboard) {
+      const kebab = f.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      cmd.option(`--${kebab} <value>`, `registry ${module.type}: ${f.prompt}`);
+    }
+  }
+  return cmd;
+}
+
 /** The help example: a non-interactive run for the first kind of the registry with its default auth. */
 const EXAMPLE = (() => {
   const kind = SOURCE_KIND_MODULES[0];
@@ -51,7 +71,7 @@ export function registerOnboard(
   action: ActionWrapper,
   stdin?: NodeJS.ReadableStream,
 ): void {
-  program
+  const cmd = program
     .command('onboard')
     .description('write a new source file (asks for what is missing; all answers also as flags)')
     .option('--name <name>', 'source name: lowercase letters, digits, dashes')
@@ -82,7 +102,8 @@ export function registerOnboard(
       '--truststore <spec>',
       'engine poller: s3:<key> | secret:<arn-or-name> | file:<path> (default rootCaSecret, else public CAs)',
     )
-    .option('--rules <file>', 'enrichment rules file')
+    .option('--rules <file>', 'enrichment rules file');
+  formatOptions(cmd)
     .option('--output <file>', 'write here instead of <sources-dir>/<name>.yaml')
     .option('--non-interactive', 'never prompt: missing answers are errors (CI)')
     .option('--dry-run', 'print the file instead of writing it')
@@ -186,7 +207,7 @@ async function collect(
   const reader = flags.nonInteractive || !input ? undefined : lineReader(input);
   for (const q of QUESTIONS) {
     if (q.applies && !q.applies(answers)) continue;
-    const v = flags[q.flag];
+    const v = (flags as Readonly<Record<string, unknown>>)[q.flag];
     if (typeof v === 'string') {
       // A choice in another letter case (`--starting-position latest`) is that choice.
       const choices = q.choices?.(answers);
@@ -194,6 +215,7 @@ async function collect(
     } else if (reader) {
       answers[q.field] = await ask(q, answers, out, reader.next);
     }
+    if (answers[q.field] !== undefined) Object.assign(answers, q.implies ?? {});
     // Non-interactive without the flag: the field stays out and the loader's default (or error) applies.
   }
   return { answers, ...(reader ? { read: reader.next } : {}), close: () => reader?.close() };

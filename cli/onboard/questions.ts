@@ -2,6 +2,14 @@
  * The questions of `onboard`, in the order they are asked, each with the source field it fills, the flag
  * that answers it, when it applies, its choices and its default (data table).
  */
+
+import {
+  FALLBACK_NAMES,
+  findSchemaLanguage,
+  SCHEMA_REGISTRIES,
+  VALUE_FORMAT_NAMES,
+} from '../../enrichment/formats/registry.js';
+import type { SchemaRegistryModule } from '../../enrichment/formats/schema-types.js';
 import {
   AUTH_BY_KIND,
   AUTH_TYPES,
@@ -38,6 +46,12 @@ export interface OnboardFlags {
   readonly engine?: string;
   readonly truststore?: string;
   readonly rules?: string;
+  /** Value format (json, or a schema format of enrichment/formats/registry.ts). */
+  readonly valueFormat?: string;
+  /** Registry type of a schema format; its fields come from the registry module (`--registry-name` …). */
+  readonly registry?: string;
+  /** What values the registry did not frame become: json or dlq. */
+  readonly valueFallback?: string;
   readonly nonInteractive?: boolean;
   /** Print the file instead of writing it. */
   readonly dryRun?: boolean;
@@ -52,7 +66,8 @@ export type Answers = Record<string, string | undefined>;
 /** One question: the source field it fills, when it applies, its default and choices. */
 export interface Question {
   readonly field: string;
-  readonly flag: keyof OnboardFlags;
+  /** The flag that answers it (a registry module's field flags are not in OnboardFlags: see formatQuestions). */
+  readonly flag: keyof OnboardFlags | string;
   /** The question, or a function of the answers so far. */
   readonly prompt: string | ((a: Answers) => string);
   readonly applies?: (a: Answers) => boolean;
@@ -60,6 +75,8 @@ export interface Question {
   readonly default?: (a: Answers) => string | undefined;
   /** Optional: an empty answer leaves the field out. */
   readonly optional?: boolean;
+  /** Fields set with it when it is answered (source-file paths). */
+  readonly implies?: Readonly<Record<string, string>>;
 }
 
 /** The secret the chosen auth type reads, if any. */
@@ -87,6 +104,7 @@ export const QUESTIONS: readonly Question[] = [
   },
   { field: 'clusterArn', flag: 'clusterArn', prompt: 'MSK cluster ARN', applies: kindUses('clusterArn') },
   { field: 'topic', flag: 'topic', prompt: 'Topic' },
+  ...formatQuestions(),
   {
     field: 'auth.type',
     flag: 'auth',
@@ -167,6 +185,59 @@ export const QUESTIONS: readonly Question[] = [
     default: () => String(DEFAULTS.batchingWindowSeconds),
   },
 ];
+
+/**
+ * The value format, then for a schema format its registry type, the registry module's own fields
+ * (SchemaRegistryModule `onboard`) and the fallback: every registry and format from their registries.
+ */
+function formatQuestions(): Question[] {
+  const schemaFormat = (a: Answers) => findSchemaLanguage(a['value.format'] ?? 'json') !== undefined;
+  const registries = SCHEMA_REGISTRIES as readonly SchemaRegistryModule[];
+  const registryFields = registries.flatMap((module) =>
+    module.onboard.map(
+      (f): Question => ({
+        field: `value.registry.${f.field}`,
+        flag: f.flag,
+        prompt: f.prompt,
+        applies: (a) => schemaFormat(a) && a['value.registry.type'] === module.type,
+        ...(f.optional ? { optional: true } : {}),
+        ...(f.implies
+          ? {
+              implies: Object.fromEntries(
+                Object.entries(f.implies).map(([k, v]) => [`value.registry.${k}`, v]),
+              ),
+            }
+          : {}),
+      }),
+    ),
+  );
+  return [
+    {
+      field: 'value.format',
+      flag: 'valueFormat',
+      prompt: 'Value format (empty: json)',
+      choices: () => VALUE_FORMAT_NAMES,
+      optional: true,
+    },
+    {
+      field: 'value.registry.type',
+      flag: 'registry',
+      prompt: 'Schema registry framing the values',
+      applies: schemaFormat,
+      choices: () => registries.map((r) => r.type),
+      default: () => registries[0]?.type,
+    },
+    ...registryFields,
+    {
+      field: 'value.fallback',
+      flag: 'valueFallback',
+      prompt: 'Values the registry did not frame (the secondary deserializer; empty: dlq)',
+      applies: schemaFormat,
+      choices: () => FALLBACK_NAMES,
+      optional: true,
+    },
+  ];
+}
 
 /** Flags only taken from the command line (no question). */
 export const FLAG_ONLY: readonly { field: string; flag: keyof OnboardFlags }[] = [

@@ -85,6 +85,19 @@ export type RegistryProbe =
       readonly fix: string;
     };
 
+/** A field of a registry block that `kafka-pipes onboard` asks for (and takes as a flag). */
+export interface RegistryOnboardField {
+  /** Path inside the registry block (`registryName`, `auth.secret`). */
+  readonly field: string;
+  /** The flag that answers it, camelCase (`registryName` is `--registry-name`). */
+  readonly flag: string;
+  readonly prompt: string;
+  /** An empty answer leaves the field out. */
+  readonly optional?: boolean;
+  /** Fields of the block set with it when it is answered (`auth.type: basic` with `auth.secret`). */
+  readonly implies?: Readonly<Record<string, string>>;
+}
+
 /** What registry clients are made with (the Lambda's defaults, or the test bed's endpoints). */
 export interface RegistryDeps {
   /** AWS SDK client settings (endpoint, credentials) for the AWS registries; default: the runtime's. */
@@ -129,4 +142,6 @@ export interface SchemaRegistryModule<
   probe(settings: S, deps: RegistryDeps): Promise<RegistryProbe>;
   /** AWS service rules. */
   readonly rules: readonly ServiceRule[];
+  /** The fields `onboard` asks for, in order (its `type` is asked first). */
+  readonly onboard: readonly RegistryOnboardField[];
 }

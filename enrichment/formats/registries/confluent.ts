@@ -311,6 +311,22 @@ export const confluentRegistry: SchemaRegistryModule<'confluent', typeof conflue
   frame: confluentFrame,
   client: confluentClient,
   probe: confluentProbe,
+  onboard: [
+    { field: 'url', flag: 'registryUrl', prompt: 'Schema registry URL (https://host[:port])' },
+    {
+      field: 'auth.secret',
+      flag: 'registrySecret',
+      prompt: 'Full ARN of the secret with the registry {username, password} (empty: no authentication)',
+      optional: true,
+      implies: { 'auth.type': 'basic' },
+    },
+    {
+      field: 'rootCaSecret',
+      flag: 'registryRootCaSecret',
+      prompt: 'Full ARN of the secret with the registry root CA {certificate} (empty: a public CA)',
+      optional: true,
+    },
+  ],
   grants: kmsGrants,
   secrets: (settings) => [
     ...(settings.auth ? [settings.auth.secret] : []),

@@ -213,6 +213,15 @@ export const glueRegistry: SchemaRegistryModule<'glue', typeof glueSettings> = {
   secrets: () => [],
   probe: glueProbe,
   rules,
+  onboard: [
+    { field: 'registryName', flag: 'registryName', prompt: 'Glue Schema Registry name' },
+    {
+      field: 'region',
+      flag: 'registryRegion',
+      prompt: 'Region of the Glue registry (empty: the stack Region)',
+      optional: true,
+    },
+  ],
 };
 
 /** Page of the Glue deserializer permissions (the grant above). */

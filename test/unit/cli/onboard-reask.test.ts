@@ -37,10 +37,26 @@ const load = (dir: string, name: string) => {
 
 describe('onboard asks again instead of ending the session', () => {
   it('asks the brokers question again after an invalid broker answer, then writes the file', async () => {
-    // Arrange: name, description, kind, brokers (bad), topic, auth, root CA, subnets, target, stream, key,
+    // Arrange: name, description, kind, brokers (bad), topic, value format, auth, root CA, subnets, target, stream, key,
     // position, batch size, window; then the brokers question again.
     const dir = sourcesDir({});
-    const answers = ['ships', '', '', 'kafka-1.corp:abc', 'ships', 'none', '', '', '', '', '', '', '', ''];
+    const answers = [
+      'ships',
+      '',
+      '',
+      'kafka-1.corp:abc',
+      'ships',
+      '',
+      'none',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ];
     // Act
     const run = await interactive(dir, [...answers, 'kafka-1.corp:9093']);
     // Assert
@@ -53,9 +69,9 @@ describe('onboard asks again instead of ending the session', () => {
   });
 
   it('kind msk: asks no brokers, root CA or VPC question, and writes a file the loader takes', async () => {
-    // Arrange: name, description, kind, cluster ARN, topic, auth, target, stream, key, position, size, window
+    // Arrange: name, description, kind, cluster ARN, topic, value format, auth, target, stream, key, position, size, window
     const dir = sourcesDir({});
-    const answers = ['boats', '', 'msk', CLUSTER, 'boats', 'iam', '', '', '', '', '', ''];
+    const answers = ['boats', '', 'msk', CLUSTER, 'boats', '', 'iam', '', '', '', '', '', ''];
     // Act
     const run = await interactive(dir, answers);
     // Assert
@@ -69,7 +85,7 @@ describe('onboard asks again instead of ending the session', () => {
   it('takes a choice in any letter case: latest, Kinesis, IAM', async () => {
     // Arrange
     const dir = sourcesDir({});
-    const answers = ['rafts', '', 'MSK', CLUSTER, 'rafts', 'IAM', 'Kinesis', '', '', 'latest', '', ''];
+    const answers = ['rafts', '', 'MSK', CLUSTER, 'rafts', '', 'IAM', 'Kinesis', '', '', 'latest', '', ''];
     // Act
     const run = await interactive(dir, answers);
     // Assert
@@ -114,9 +130,9 @@ describe('onboard asks again instead of ending the session', () => {
 });
 
 describe('onboard --engine poller asks for the poller truststore', () => {
-  // name, description, kind, brokers, topic, auth, secret, root CA, subnets, [truststore], target, stream,
+  // name, description, kind, brokers, topic, value format, auth, secret, root CA, subnets, [truststore], target, stream,
   // key, position, size, window
-  const before = ['legacy', '', '', 'b1.corp:9093', 'legacy', 'mtls', 'kafka/legacy/client', '', ''];
+  const before = ['legacy', '', '', 'b1.corp:9093', 'legacy', '', 'mtls', 'kafka/legacy/client', '', ''];
   const after = ['', '', '', '', '', ''];
 
   it.each([

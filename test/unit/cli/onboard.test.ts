@@ -138,7 +138,7 @@ describe('kafka-pipes onboard', () => {
   });
 
   it('asks for what is missing and asks again after a bad answer', async () => {
-    // Arrange: name, description, kind, brokers, topic, auth, root CA, subnets, target, stream, key,
+    // Arrange: name, description, kind, brokers, topic, value format, auth, root CA, subnets, target, stream, key,
     // position, batch size (bad), window, then the corrected batch size.
     const dir = sourcesDir({});
     const answers = [
@@ -147,6 +147,7 @@ describe('kafka-pipes onboard', () => {
       '',
       'b1:9092',
       'ships',
+      '',
       'none',
       '',
       '',
@@ -187,6 +188,7 @@ describe('kafka-pipes onboard', () => {
       'self-managed',
       'b1:9092',
       'boats',
+      '',
       'none',
       '',
       '',
