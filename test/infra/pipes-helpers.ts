@@ -1,5 +1,5 @@
 /** Shared helpers of the pipes infra tests: in-process synth and template look-ups. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -54,4 +54,15 @@ export function policyStatements(template: Template, roleLogicalId: string): unk
     (p) =>
       (p as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement,
   );
+}
+
+/** Synthesizes with the cdk-nag packs: ok, or the validation report naming the unacknowledged findings. */
+export async function nagReport(options: BuildAppOptions): Promise<{ ok: boolean; report: string }> {
+  const result = await synthEnvironment({ ...options, nag: true }).then(
+    () => ({ ok: true, message: '' }),
+    (error: Error) => ({ ok: false, message: error.message }),
+  );
+  const outdir = /found in: (.*)validation-report\.json/.exec(result.message)?.[1];
+  const report = outdir ? readFileSync(`${outdir}validation-report.json`, 'utf8') : result.message;
+  return { ok: result.ok, report };
 }

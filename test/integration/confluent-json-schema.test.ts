@@ -15,33 +15,19 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ApicEvent, createApicGenerator } from '../../devkit/apic-generator.js';
 import { APIC_JSON_SCHEMA_TEXT } from '../../devkit/apic-json-schema.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
-import { kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
-import { createEnrichmentHandler } from '../../enrichment/create-handler.js';
+import { kafkaConnections, uniqueName } from '../../devkit/testbed/kafka.js';
+import type { FormatSettings, ValueFormatName } from '../../enrichment/formats/registry.js';
 import {
-  createRecordFormats,
-  type FormatSettings,
-  type ValueFormatName,
-} from '../../enrichment/formats/registry.js';
-import {
-  buildPipeKafkaRecord,
   type CanonicalRecord,
-  DEFAULT_RULES,
   type DlqEntry,
   enrichBatch,
   serializeCanonical,
 } from '../../enrichment/index.js';
-import { createRulesLoader } from '../../enrichment/rules-loader.js';
 import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { type StandInRegistry, serveRegistry } from '../harness/confluent-registry.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
-import {
-  drainPartition,
-  kinesisData,
-  RULES,
-  realPoller,
-  SILENT,
-  setupPollerResources,
-} from './poller-fixture.js';
+import { drainPartition, kinesisData, RULES, realPoller, setupPollerResources } from './poller-fixture.js';
+import { formatHandler, pipeEventOf, produceValues, type TwinnedValue } from './registry-fixture.js';
 
 const bed = inject('testbed');
 const aws = awsClients(bed.moto.endpoint, bed.moto.region);
@@ -90,7 +76,7 @@ async function values(topic: string, events: readonly ApicEvent[]) {
     ...{ validateFormats: false, logger: false },
   });
   const plain = new JsonSerializer(client, SerdeType.VALUE, { useLatestVersion: true });
-  const out: { value: Buffer; twin?: ApicEvent }[] = [];
+  const out: TwinnedValue[] = [];
   for (const e of events.slice(0, -1)) out.push({ value: await validating.serialize(topic, e), twin: e });
   const last = events[events.length - 1] as ApicEvent;
   const { api_name: _dropped, ...missing } = last;
@@ -117,46 +103,14 @@ describe('JSON Schema values through the Confluent registry API (stand-in server
       config.topic,
       createApicGenerator({ seed: 1303, anomalyRate: 0.2 }).take(21),
     );
-    const messages = written.map((v, i) => ({
-      partition: 0,
-      key: `k-${i % 5}`,
-      value: v.value,
-      timestamp: String(1_735_689_600_000 + i),
-    }));
-    const offsets = await produceMessages(conns.plaintext, config.topic, messages);
-    const base0 = BigInt(offsets[0]?.baseOffset ?? '0');
-    const pipeEvent = (twins: boolean) =>
-      written.flatMap((w, i) =>
-        twins && !w.twin
-          ? []
-          : [
-              buildPipeKafkaRecord({
-                eventSource: config.eventSource,
-                cluster: config.cluster,
-                topic: config.topic,
-                partition: 0,
-                offset: (base0 + BigInt(i)).toString(),
-                timestamp: messages[i]?.timestamp as string,
-                key: Buffer.from(`k-${i % 5}`),
-                value: twins ? Buffer.from(JSON.stringify(w.twin)) : w.value,
-              }),
-            ],
-      );
+    const produced = await produceValues(conns.plaintext, config.topic, written);
     // Act
     const responses = await drainPartition(realPoller(config, aws), 0);
     const sent: DlqEntry[] = [];
-    const handler = createEnrichmentHandler({
-      sourceName: config.sourceName,
-      partitionKey: { type: 'record-key' },
-      formats: createRecordFormats(value, { format: 'text' }, { secretString }),
-      rules: await createRulesLoader({ bundled: DEFAULT_RULES, logger: SILENT }),
-      dlq: { send: async (entries) => void sent.push(...entries) },
-      logger: SILENT,
-      metrics: { addDimensions() {}, addMetric() {}, publishStoredMetrics() {} },
-    });
-    const piped = await handler(pipeEvent(false));
+    const handler = await formatHandler(config, value, { secretString }, sent);
+    const piped = await handler(pipeEventOf(config, produced, false));
     // Assert
-    const twins = enrichBatch(pipeEvent(true), {
+    const twins = enrichBatch(pipeEventOf(config, produced, true), {
       rules: RULES,
       sourceName: config.sourceName,
       partitionKey: { type: 'record-key' },

@@ -13,28 +13,23 @@ import { glueFramed } from '../../devkit/apic-avro.js';
 import { type ApicEvent, createApicGenerator } from '../../devkit/apic-generator.js';
 import { APIC_JSON_SCHEMA_TEXT, apicJsonBytes } from '../../devkit/apic-json-schema.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
-import { kafkaConnections, produceMessages, uniqueName } from '../../devkit/testbed/kafka.js';
-import { createEnrichmentHandler } from '../../enrichment/create-handler.js';
-import { createRecordFormats } from '../../enrichment/formats/registry.js';
+import { kafkaConnections, uniqueName } from '../../devkit/testbed/kafka.js';
 import {
-  buildPipeKafkaRecord,
   type CanonicalRecord,
-  DEFAULT_RULES,
   type DlqEntry,
   enrichBatch,
   serializeCanonical,
 } from '../../enrichment/index.js';
-import { createRulesLoader } from '../../enrichment/rules-loader.js';
 import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
+import { drainPartition, kinesisData, RULES, realPoller, setupPollerResources } from './poller-fixture.js';
 import {
-  drainPartition,
-  kinesisData,
-  RULES,
-  realPoller,
-  SILENT,
-  setupPollerResources,
-} from './poller-fixture.js';
+  formatHandler,
+  type ProducedValue,
+  pipeEventOf,
+  produceValues,
+  type TwinnedValue,
+} from './registry-fixture.js';
 
 const bed = inject('testbed');
 const aws = awsClients(bed.moto.endpoint, bed.moto.region);
@@ -62,17 +57,10 @@ async function registerSchema(): Promise<{ registryName: string; versionId: stri
   return { registryName, versionId: created.SchemaVersionId as string };
 }
 
-interface Produced {
-  readonly value: Buffer;
-  readonly offset: string;
-  readonly timestamp: string;
-  readonly twin?: ApicEvent;
-}
-
 /** Good records (zlib and not), one plain JSON record (fallback json), and two the schema refuses. */
-async function produce(topic: string, versionId: string, good: number): Promise<Produced[]> {
+async function produce(topic: string, versionId: string, good: number): Promise<ProducedValue[]> {
   const events = createApicGenerator({ seed: 1414, anomalyRate: 0.2 }).take(good + 1);
-  const values: { value: Buffer; twin?: ApicEvent }[] = events.slice(0, good).map((e, i) => ({
+  const values: TwinnedValue[] = events.slice(0, good).map((e, i) => ({
     value: glueFramed(versionId, apicJsonBytes(e), i % 2 === 0),
     twin: e,
   }));
@@ -83,34 +71,7 @@ async function produce(topic: string, versionId: string, good: number): Promise<
     { value: glueFramed(versionId, Buffer.from(JSON.stringify({ ...extra, bytes_sent: 'many' }))) },
     { value: glueFramed(versionId, Buffer.from(JSON.stringify(missing)), true) },
   );
-  const messages = values.map((v, i) => ({
-    partition: 0,
-    key: `k-${i % 5}`,
-    value: v.value,
-    timestamp: String(1_735_689_600_000 + i),
-  }));
-  const offsets = await produceMessages(conns.plaintext, topic, messages);
-  const base = BigInt(offsets[0]?.baseOffset ?? '0');
-  return values.map((v, i) => ({
-    ...v,
-    offset: (base + BigInt(i)).toString(),
-    timestamp: messages[i]?.timestamp as string,
-  }));
-}
-
-function pipeEvent(config: PollerRuntimeConfig, produced: readonly Produced[], json: boolean) {
-  return produced.map((p, i) =>
-    buildPipeKafkaRecord({
-      eventSource: config.eventSource,
-      cluster: config.cluster,
-      topic: config.topic,
-      partition: 0,
-      offset: p.offset,
-      timestamp: p.timestamp,
-      key: Buffer.from(`k-${i % 5}`),
-      value: json && p.twin ? Buffer.from(JSON.stringify(p.twin)) : p.value,
-    }),
-  );
+  return produceValues(conns.plaintext, topic, values);
 }
 
 describe('JSON Schema values in the Glue Schema Registry (moto) through both engines', () => {
@@ -140,27 +101,19 @@ describe('JSON Schema values in the Glue Schema Registry (moto) through both eng
     // Act: the poller reads the broker; the Pipe path enriches the Pipe event of the same records
     const responses = await drainPartition(realPoller(config, aws, { registryAws: aws.config }), 0);
     const sent: DlqEntry[] = [];
-    const handler = createEnrichmentHandler({
+    const handler = await formatHandler(
+      config,
+      config.value ?? { format: 'json' },
+      { aws: { ...aws.config, maxAttempts: 1 } },
+      sent,
+    );
+    const piped = await handler(pipeEventOf(config, produced, false));
+    // Assert
+    const twins = enrichBatch(pipeEventOf(config, produced, true), {
+      rules: RULES,
       sourceName: config.sourceName,
       partitionKey: { type: 'record-key' },
-      formats: createRecordFormats(
-        config.value ?? { format: 'json' },
-        { format: 'text' },
-        {
-          aws: { ...aws.config, maxAttempts: 1 },
-        },
-      ),
-      rules: await createRulesLoader({ bundled: DEFAULT_RULES, logger: SILENT }),
-      dlq: { send: async (entries) => void sent.push(...entries) },
-      logger: SILENT,
-      metrics: { addDimensions() {}, addMetric() {}, publishStoredMetrics() {} },
     });
-    const piped = await handler(pipeEvent(config, produced, false));
-    // Assert
-    const twins = enrichBatch(
-      pipeEvent(config, produced, true).filter((_r, i) => produced[i]?.twin),
-      { rules: RULES, sourceName: config.sourceName, partitionKey: { type: 'record-key' } },
-    );
     expect(twins.records).toHaveLength(61);
     const expected = twins.records.map(serializeCanonical).sort();
     expect(piped.map((r: CanonicalRecord) => serializeCanonical(r)).sort()).toEqual(expected);
