@@ -70,7 +70,7 @@ describe('pollerConfigOf', () => {
       truststore: { type: 's3', bucket: 'bucket-local', key: 'truststores/legacy-ca-bundle.pem' },
       auth: { type: 'mtls', secret: 'kafka/legacy/client-cert' },
       streamName: 'data-lake-apic-local',
-      maxRecordsPerInvocation: 1000,
+      maxRecordsPerInvocation: 20000,
       lockTtlSeconds: 120,
     });
   });

@@ -97,7 +97,7 @@ describe('FallbackPoller construct', () => {
       tls: true,
       auth: { type: 'mtls' },
       partitionKey: 'field:api.transaction_id',
-      maxRecordsPerInvocation: 1000,
+      maxRecordsPerInvocation: 20000,
     });
   });
 
