@@ -5,19 +5,27 @@
  *
  * Listener mapping (the example sources point at real clusters; locally every broker list is rewritten
  * to one of the bed's listeners by what the auth type's module says its client sends): a client
- * certificate → ssl (mTLS required) · SASL/SCRAM → saslSsl · no secret, or an auth type the Kafka client
- * cannot use (IAM is not emulated) → plaintext. The bed has no SASL/PLAIN listener.
+ * certificate → ssl (mTLS required) · SASL/SCRAM → saslSsl · SASL/OAUTHBEARER (MSK IAM) → saslIam, whose
+ * validator checks the signed token as MSK does (devkit/testbed/iam-listener.ts) · no secret, or an auth
+ * type the Kafka client cannot use → plaintext. The bed has no SASL/PLAIN listener.
  * The events keep the source's own cluster identity (configured brokers or cluster ARN), so sources that
  * share a topic name on the single local broker still get distinct eventIds, as on distinct clusters.
  */
 import type { KafkaConnection, KafkaSasl } from '../../core/kafka/client.js';
-import { authKind, clientAuthOf, sourceKind, targetKind } from '../../pipes/kinds/registry.js';
+import type { AwsCredentialsLike } from '../../core/kafka/msk-iam-token.js';
+import {
+  authKind,
+  clientAuthOf,
+  kafkaClientSettings,
+  sourceKind,
+  targetKind,
+} from '../../pipes/kinds/registry.js';
 import type { AuthKind, AuthSecret, SecretFieldReader } from '../../pipes/kinds/types.js';
 import { type SourceConfig, streamPhysicalName, streamShardsOf } from '../../pipes/source-schema.js';
 import { type LocalDeliveryStream, localDeliveryStreamOf } from './lake.js';
 
 /** A listener of the test bed. */
-export type BedListener = 'plaintext' | 'ssl' | 'saslSsl';
+export type BedListener = 'plaintext' | 'ssl' | 'saslSsl' | 'saslIam';
 
 /** Environment suffix of local resource names (streams are `<name>-<environment>` as infra names them). */
 export const LOCAL_ENVIRONMENT = 'local';
@@ -90,10 +98,17 @@ function saslMechanismOf(auth: AuthKind): KafkaSasl['mechanism'] | undefined {
   return auth.client.clientAuth(fieldNames).sasl?.mechanism;
 }
 
+/** Whether an auth type's client authenticates with SASL/OAUTHBEARER (a token, no secret: MSK IAM). */
+function usesOAuthBearer(auth: AuthKind): boolean {
+  if (!auth.client.supported || auth.secret) return false;
+  return auth.client.clientAuth(undefined, { region: 'us-east-1' }).sasl?.mechanism === 'oauthbearer';
+}
+
 /** The bed listener a source's auth type maps to. @throws Error for SASL/PLAIN (no such listener). */
 export function listenerFor(type: SourceConfig['auth']['type']): BedListener {
   const auth = authKind(type);
   if (auth.secret?.material === 'client-certificate') return 'ssl';
+  if (usesOAuthBearer(auth)) return 'saslIam';
   const mechanism = saslMechanismOf(auth);
   if (mechanism === 'plain') {
     throw new Error(`auth type ${type} (SASL/PLAIN) has no listener on the local test bed`);
@@ -239,10 +254,21 @@ export function connectionFor(
   brokers: readonly string[],
   secrets: SecretValues,
   fallbackCa: string | undefined,
+  iamCredentials?: () => Promise<AwsCredentialsLike>,
 ): KafkaConnection {
   const clientId = `local-${plan.source.name}`;
   if (plan.listener === 'plaintext') return { brokers, clientId };
   const ca = plan.rootCaSecret ? readSecret(secrets, plan.rootCaSecret).required('certificate') : fallbackCa;
+  if (plan.listener === 'saslIam') {
+    // A token signed for the cluster's Region with the bed's test identity (or the default chain).
+    const { region } = kafkaClientSettings(plan.source, false);
+    const context = {
+      ...(region ? { region } : {}),
+      ...(iamCredentials ? { credentials: iamCredentials } : {}),
+    };
+    const { sasl } = clientAuthOf(plan.source.auth.type, undefined, context);
+    return { brokers, clientId, tls: ca ? { ca } : {}, ...(sasl ? { sasl } : {}) };
+  }
   if (!plan.authSecret)
     throw new Error(`source ${plan.source.name} needs auth.secret for ${plan.source.auth.type}`);
   const { sasl, clientCertificate } = clientAuthOf(

@@ -2,13 +2,15 @@
  * The local poller engine: runs an `engine: poller` source the way AWS does — executions of the
  * poller's state machine definition (a Map over the partitions, each running its own loop of polls, from
  * the poller's own ASL builder) in aws-local-stepfunctions, with the Lambda task bound to the poller Lambda's logic
- * (createPoller, what fallback-poller/handler.ts runs) over the mTLS listener, the client certificate
- * from Secrets Manager and the long trust bundle from S3.
+ * (createPoller, what fallback-poller/handler.ts runs) over the source's bed listener: mTLS with the
+ * client certificate from Secrets Manager and the long trust bundle from S3, or SASL/IAM with tokens signed
+ * by the bed's test identity.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KafkaConnection } from '../../core/kafka/client.js';
+import type { AwsCredentialsLike } from '../../core/kafka/msk-iam-token.js';
 import { DEFAULT_RULES, DEFAULT_RULES_FILE, loadRulesFile } from '../../enrichment/index.js';
 import { createRulesLoader } from '../../enrichment/rules-loader.js';
 import { readyPollerAwsClients } from '../../fallback-poller/aws-clients.js';
@@ -46,6 +48,13 @@ export interface PollerEngineDeps {
   readonly projectRoot?: string;
   /** Pause between executions (the EventBridge schedule is 1 min; locally back to back by default). */
   readonly pauseBetweenExecutionsMs?: number;
+  /**
+   * Stands in for the public roots a source without trust material relies on (MSK): the bed's private root,
+   * staged in the bundle as the truststore file the poller reads.
+   */
+  readonly fallbackCa?: string;
+  /** Credentials signing MSK IAM tokens (the bed's test identity); default: the SDK's default chain. */
+  readonly iamCredentials?: () => Promise<AwsCredentialsLike>;
 }
 
 /** A running poller engine. */
@@ -73,7 +82,7 @@ const LOCAL_IDLE_WAIT_MS = 500;
  * the given brokers with the TLS of the bed listener, and secrets read by name (moto makes its own ARNs).
  */
 export function pollerConfigOf(
-  d: Pick<PollerEngineDeps, 'plan' | 'brokers' | 'dlqUrl' | 'truststoreBucket' | 'lockTable'>,
+  d: Pick<PollerEngineDeps, 'plan' | 'brokers' | 'dlqUrl' | 'truststoreBucket' | 'lockTable' | 'fallbackCa'>,
 ): PollerRuntimeConfig {
   const resources = {
     truststoreBucket: d.truststoreBucket,
@@ -84,8 +93,17 @@ export function pollerConfigOf(
     lockTable: d.lockTable,
   };
   const dial = { brokers: d.brokers, tls: d.plan.listener !== 'plaintext', secretId: secretNameOf };
-  return { ...pollerRuntimeConfig(d.plan.source, resources, dial), idleWaitMs: LOCAL_IDLE_WAIT_MS };
+  const config = pollerRuntimeConfig(d.plan.source, resources, dial);
+  const standIn = config.tls && config.truststore.type === 'default' && d.fallbackCa !== undefined;
+  return {
+    ...config,
+    ...(standIn ? { truststore: { type: 'file', path: PUBLIC_ROOTS_STAND_IN } } : {}),
+    idleWaitMs: LOCAL_IDLE_WAIT_MS,
+  };
 }
+
+/** Where the bundle holds the bed's root CA standing in for the public roots (a relative truststore file). */
+const PUBLIC_ROOTS_STAND_IN = 'truststore/local-public-roots-stand-in.pem';
 
 /** A directory laid out like the poller's function bundle (its bundled files), removed by `remove`. */
 export interface StagedBundle {
@@ -98,8 +116,16 @@ export interface StagedBundle {
  * root to `truststore/<file name>` (fallback-poller/runtime-config.ts bundledTruststorePath), so the
  * local poller reads the path POLLER_CONFIG names exactly as the Lambda does.
  */
-export async function stagePollerBundle(source: SourceConfig, projectRoot: string): Promise<StagedBundle> {
+export async function stagePollerBundle(
+  source: SourceConfig,
+  projectRoot: string,
+  fallbackCa?: string,
+): Promise<StagedBundle> {
   const dir = await mkdtemp(join(tmpdir(), `poller-bundle-${source.name}-`));
+  if (fallbackCa !== undefined) {
+    await mkdir(dirname(join(dir, PUBLIC_ROOTS_STAND_IN)), { recursive: true });
+    await writeFile(join(dir, PUBLIC_ROOTS_STAND_IN), fallbackCa);
+  }
   const truststore = pollerSettingsOf(source).truststore;
   if (truststore && 'file' in truststore) {
     const target = join(dir, bundledTruststorePath(truststore.file));
@@ -138,6 +164,7 @@ async function createLocalPoller(deps: PollerEngineDeps, bundleDir: string) {
     logger: deps.logger,
     baseDir: bundleDir,
     ...(deps.registryAws ? { registryAws: deps.registryAws } : {}),
+    ...(deps.iamCredentials ? { iamCredentials: deps.iamCredentials } : {}),
   });
 }
 
@@ -153,7 +180,7 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
     secondsWait: settings.secondsWait,
     lambdaName: functionArn,
   });
-  const bundle = await stagePollerBundle(source, deps.projectRoot ?? process.cwd());
+  const bundle = await stagePollerBundle(source, deps.projectRoot ?? process.cwd(), deps.fallbackCa);
   const poll = await createLocalPoller(deps, bundle.dir).catch(async (error: unknown) => {
     await bundle.remove();
     throw error;

@@ -95,6 +95,8 @@ async function startPollerSource(ctx: RunContext, p: LocalSourcePlan, engines: E
       lockTable: LOCAL_LOCK_TABLE,
       stats: engines.stats.get(name) as EngineStats,
       logger: quietLogger(),
+      ...(ctx.env.fallbackCa ? { fallbackCa: ctx.env.fallbackCa } : {}),
+      ...(ctx.env.iamCredentials ? { iamCredentials: ctx.env.iamCredentials } : {}),
     });
     engines.pollers.set(name, engine);
     ctx.cleanups.push(() => engine.stop());

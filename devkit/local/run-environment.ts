@@ -5,6 +5,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KafkaConnection } from '../../core/kafka/client.js';
+import type { AwsCredentialsLike } from '../../core/kafka/msk-iam-token.js';
 import { createPollerAwsClients } from '../../fallback-poller/aws-clients.js';
 import { loadSourceEntries } from '../../pipes/load-sources.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
@@ -45,6 +46,8 @@ export interface LocalEnvironment {
   readonly fallbackCa: string | undefined;
   /** The connection that creates topics and produces (the bed's PLAINTEXT listener, or the source's). */
   readonly adminConnection: (conn: KafkaConnection) => KafkaConnection;
+  /** Credentials signing MSK IAM tokens (the bed's test identity; undefined = the default chain). */
+  readonly iamCredentials?: () => Promise<AwsCredentialsLike>;
 }
 
 /** The plan of the selected sources of the catalogue. @throws Error naming unknown sources. */
@@ -112,7 +115,7 @@ async function testBedEnvironment(
   const bed = await startTestBed();
   cleanups.push(() => bed.stop());
   log(
-    `test bed ready in ${(bed.timings.totalMs / 1000).toFixed(1)} s: plaintext ${bed.kafka.plaintext}, ssl ${bed.kafka.ssl}, sasl_ssl ${bed.kafka.saslSsl}, moto ${bed.moto.endpoint}`,
+    `test bed ready in ${(bed.timings.totalMs / 1000).toFixed(1)} s: plaintext ${bed.kafka.plaintext}, ssl ${bed.kafka.ssl}, sasl_ssl ${bed.kafka.saslSsl}, sasl_iam ${bed.kafka.saslIam}, moto ${bed.moto.endpoint}`,
   );
   const awsConfig = {
     endpoint: bed.moto.endpoint,
@@ -132,6 +135,10 @@ async function testBedEnvironment(
     brokersFor: (p) => [bed.kafka[p.listener]],
     fallbackCa: bed.pki.rootCa,
     adminConnection: () => ({ brokers: [bed.kafka.plaintext], clientId: 'local-admin' }),
+    iamCredentials: async () => ({
+      accessKeyId: bed.iam.accessKeyId,
+      secretAccessKey: bed.iam.secretAccessKey,
+    }),
   };
 }
 
@@ -154,7 +161,10 @@ export async function connectSources(
 ): Promise<Map<string, KafkaConnection>> {
   const secrets = await readSecrets(env.aws.secretsManager, plan.secrets);
   return new Map(
-    plan.sources.map((p) => [p.source.name, connectionFor(p, env.brokersFor(p), secrets, env.fallbackCa)]),
+    plan.sources.map((p) => [
+      p.source.name,
+      connectionFor(p, env.brokersFor(p), secrets, env.fallbackCa, env.iamCredentials),
+    ]),
   );
 }
 

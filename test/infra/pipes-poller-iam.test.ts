@@ -110,3 +110,74 @@ describe('fallback poller Lambda role', () => {
     expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
   });
 });
+
+/**
+ * The poller Lambda role of msk-iam-poller (MSK, IAM, no brokers in the file): GetBootstrapBrokers on the
+ * cluster, and the kafka-cluster actions on the cluster, topic and group ARNs of the MSK IAM access control
+ * page (https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html), nothing else of Kafka.
+ */
+describe('fallback poller Lambda role of an MSK IAM source', () => {
+  const CLUSTER =
+    'arn:aws:kafka:us-east-1:123456789012:cluster/msk-iam/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901-4';
+  const IN_CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:%s/msk-iam/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901-4';
+  let statements: Record<string, unknown>[];
+  let poller: NonNullable<ReturnType<Synthesized['stack']['pollers']['get']>>;
+  beforeAll(async () => {
+    const synth = await synthEnvironment({ environment: 'dev' });
+    const found = synth.stack.pollers.get('msk-iam-poller');
+    if (!found?.function.role) throw new Error('no poller role for msk-iam-poller');
+    poller = found;
+    statements = policyStatements(synth.template, logicalId(synth.stack, found.function.role)) as Record<
+      string,
+      unknown
+    >[];
+  });
+
+  it('looks the bootstrap brokers up with kafka:GetBootstrapBrokers on the cluster only', () => {
+    // Act
+    const config = poller.runtimeConfig;
+    // Assert
+    expect([config.brokers, config.clusterArn, config.auth]).toEqual([
+      undefined,
+      CLUSTER,
+      { type: 'iam', region: 'us-east-1' },
+    ]);
+    expect(statements.find((s) => s.Sid === 'LookUpMskBrokers')).toEqual({
+      Sid: 'LookUpMskBrokers',
+      Effect: 'Allow',
+      Action: 'kafka:GetBootstrapBrokers',
+      Resource: CLUSTER,
+    });
+  });
+
+  it('has exactly the kafka-cluster actions it calls, each on its exact ARN', () => {
+    // Act
+    const kafka = statements.filter((s) =>
+      ([s.Action].flat() as string[]).some((a) => a.startsWith('kafka-cluster:')),
+    );
+    // Assert
+    expect(kafka).toEqual([
+      {
+        Sid: 'ConnectMskCluster',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+        Resource: CLUSTER,
+      },
+      {
+        Sid: 'ReadMskTopic',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        Resource: `${IN_CLUSTER.replace('%s', 'topic')}/test-topic`,
+      },
+      {
+        Sid: 'UseMskConsumerGroup',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+        Resource: `${IN_CLUSTER.replace('%s', 'group')}/kafka-pipes-msk-iam-poller`,
+      },
+    ]);
+    expect(statements.flatMap((s) => [s.Action].flat() as string[]).filter((a) => a.includes('*'))).toEqual(
+      [],
+    );
+  });
+});

@@ -7,9 +7,13 @@ describe('engine: poller sources', () => {
     synth = await synthEnvironment({ environment: 'dev' });
   });
 
-  it('builds the poller for onprem-long-chain, with its own enrichment DLQ', () => {
+  it('builds a poller for each poller source (onprem-long-chain, msk-iam-poller), with its own enrichment DLQ', () => {
     // Assert
-    expect([...synth.stack.pollers.keys()]).toEqual(['msk-apic-avro-poller', 'onprem-long-chain']);
+    expect([...synth.stack.pollers.keys()].sort()).toEqual([
+      'msk-apic-avro-poller',
+      'msk-iam-poller',
+      'onprem-long-chain',
+    ]);
     const dlq = synth.stack.pollerDlqs.get('onprem-long-chain');
     expect(dlq).toBeDefined();
     synth.template.hasResourceProperties('AWS::SQS::Queue', {
@@ -60,9 +64,10 @@ describe('engine: poller sources', () => {
   });
 
   it('keeps one Pipe per engine-pipe source and no Pipe for the poller sources', () => {
-    // seven example sources on the pipe engine (msk-apic-lake writes Firehose), two on the poller
+    // seven example sources on the pipe engine (msk-apic-lake writes Firehose), three on the poller
     synth.template.resourceCountIs('AWS::Pipes::Pipe', 7);
     expect(synth.stack.pipes.has('onprem-long-chain')).toBe(false);
     expect(synth.stack.pipes.has('msk-apic-avro-poller')).toBe(false);
+    expect(synth.stack.pipes.has('msk-iam-poller')).toBe(false);
   });
 });

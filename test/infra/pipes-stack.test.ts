@@ -37,7 +37,7 @@ const ENI_STATEMENT = {
 };
 
 describe('one Pipe per example source (dev)', () => {
-  it('synthesizes one Pipe per engine-pipe source and a fallback poller for the poller source', () => {
+  it('synthesizes one Pipe per engine-pipe source and a fallback poller per poller source', () => {
     // Assert
     dev.template.resourceCountIs('AWS::Pipes::Pipe', 7);
     dev.template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
@@ -50,7 +50,11 @@ describe('one Pipe per example source (dev)', () => {
       'onprem-confluent-apic',
       'partner-scram',
     ]);
-    expect([...dev.stack.pollers.keys()]).toEqual(['msk-apic-avro-poller', 'onprem-long-chain']);
+    expect([...dev.stack.pollers.keys()].sort()).toEqual([
+      'msk-apic-avro-poller',
+      'msk-iam-poller',
+      'onprem-long-chain',
+    ]);
     expect(dev.stack.pipes.has('onprem-long-chain')).toBe(false);
   });
 
@@ -541,12 +545,13 @@ describe('alarms and dashboard', () => {
   });
 
   it('each stream has a write-throttling alarm; one dashboard; no alarm topic in dev', () => {
-    // Assert
+    // Assert: one per stream, msk-iam-poller's data-lake-apic-iam among them
     dev.template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'WriteProvisionedThroughputExceeded' },
-      4,
+      dev.stack.streams.size,
     );
+    expect(dev.stack.streams.size).toBe(5);
     dev.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     dev.template.resourceCountIs('AWS::SNS::Topic', 0);
   });

@@ -9,7 +9,9 @@
  * Firehose, its records read back from moto's S3 objects) read the SAME
  * topic on the local broker, so they see the same records at the same partition/offset; so do the Avro
  * pair (msk-apic-avro on the Pipe, msk-apic-avro-poller on the poller), whose topic holds Glue-framed Avro
- * values (zlib and not) and plain JSON ones that the JSON fallback reads (devkit/local/registry-values.ts). Only fields that
+ * values (zlib and not) and plain JSON ones that the JSON fallback reads (devkit/local/registry-values.ts); and
+ * the IAM pair (msk-serverless-iam on the Pipe, msk-iam-poller on the poller, both on the bed's SASL_IAM
+ * listener) on test-topic. Only fields that
  * name the source or derive from its configured cluster may differ: `eventId` (hash of cluster, topic,
  * partition, offset), `source` and `kafka.cluster`; `partitionKey` is removed only for pairs whose
  * sources configure different partition keys (msk-apic-mtls/noauth). Everything else (api, attributes,
@@ -83,6 +85,7 @@ describe('npm start (local end-to-end run)', () => {
       'msk-apic-lake:pipe:firehose',
       'msk-apic-mtls:pipe:kinesis',
       'msk-apic-noauth:pipe:kinesis',
+      'msk-iam-poller:poller:kinesis',
       'msk-serverless-iam:pipe:lambda',
       'onprem-confluent-apic:pipe:kinesis',
       'onprem-long-chain:poller:kinesis',
@@ -123,6 +126,7 @@ describe('npm start (local end-to-end run)', () => {
       'msk-apic-avro-poller',
       'msk-apic-lake',
       'msk-apic-noauth',
+      'msk-iam-poller',
       'msk-serverless-iam',
       'onprem-long-chain',
       'partner-scram',
@@ -151,7 +155,12 @@ describe('npm start (local end-to-end run)', () => {
 
     // Assert: both engines wrote byte-identical canonical records for the same Kafka records (the lake
     // source's records as read back from S3)
-    expect(summary.parity).toHaveLength(5);
+    // onprem-long-chain against the four pipe sources of ExampleTopic, the Avro pair, and msk-iam-poller
+    // (SASL/IAM listener) against msk-serverless-iam, the IAM Pipe source of test-topic.
+    expect(summary.parity).toHaveLength(6);
+    expect(
+      summary.parity.filter((p) => p.pollerSource === 'msk-iam-poller').map((p) => p.pipeSource),
+    ).toEqual(['msk-serverless-iam']);
     for (const p of summary.parity) {
       expect(p.compared).toBeGreaterThan(100);
       expect({

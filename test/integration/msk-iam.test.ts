@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { CheckReport } from '../../cli/check/engine.js';
+import { NonRetriableError } from '../../core/errors.js';
 import type { KafkaConnection, KafkaSasl } from '../../core/kafka/client.js';
 import { consumeMessages } from '../../core/kafka/group-member.js';
 import { mskIamSasl } from '../../core/kafka/msk-iam-token.js';
+import type { BootstrapBrokers, BootstrapLookup } from '../../core/msk-bootstrap.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
 import { iamConnection } from '../../devkit/testbed/iam-listener.js';
 import {
@@ -24,8 +26,19 @@ import {
   uniqueName,
 } from '../../devkit/testbed/kafka.js';
 import { startTestBed, type TestBed } from '../../devkit/testbed/testbed.js';
+import { KAFKA_EVENT_SOURCE } from '../../enrichment/kafka-event.js';
+import type { PollerRuntimeConfig } from '../../fallback-poller/config.js';
 import { printBrokerLogOnFailure } from '../harness/log-on-failure.js';
 import { cli, sourcesDir } from '../unit/cli/run-cli.js';
+import {
+  digest,
+  drainPartition,
+  expectedKinesisData,
+  kinesisData,
+  produceApicEvents,
+  realPoller,
+  setupPollerResources,
+} from './poller-fixture.js';
 
 const bed = inject('testbed');
 const conns = kafkaConnections(bed);
@@ -111,7 +124,7 @@ describe('kafka-pipes check on an MSK Serverless IAM source (default credential 
   const topic = uniqueName('iam-check');
   const saved = { ...process.env };
   let dir: string;
-  const run = async (secretAccessKey: string) => {
+  const run = async (secretAccessKey: string, lookup?: BootstrapLookup) => {
     // The default chain reads the environment first (AWS SDK credential provider chain).
     process.env.AWS_ACCESS_KEY_ID = bed.iam.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = secretAccessKey;
@@ -120,17 +133,10 @@ describe('kafka-pipes check on an MSK Serverless IAM source (default credential 
     const aws = awsClients(bed.moto.endpoint, bed.moto.region);
     const lambda = new LambdaClient(aws.config);
     try {
-      const args = [
-        '--json',
-        '--sources-dir',
-        dir,
-        'check',
-        'serverless-iam',
-        '--brokers',
-        bed.kafka.saslIam,
-      ];
-      const res = await cli([...args, '--ca', join(dir, 'ca.pem'), '--timeout', '5000'], {
-        aws: { ...aws, lambda },
+      const args = ['--json', '--sources-dir', dir, 'check', 'serverless-iam'];
+      const brokers = lookup ? [] : ['--brokers', bed.kafka.saslIam];
+      const res = await cli([...args, ...brokers, '--ca', join(dir, 'ca.pem'), '--timeout', '5000'], {
+        aws: { ...aws, lambda, ...(lookup ? { mskBootstrap: lookup } : {}) },
       });
       return { code: res.code, report: res.json<CheckReport>() };
     } finally {
@@ -169,6 +175,34 @@ describe('kafka-pipes check on an MSK Serverless IAM source (default credential 
     expect(byStep.sasl?.message).toBe('authenticated with OAUTHBEARER (token signed for Region us-east-1)');
   });
 
+  it('without --brokers, dials the SASL/IAM bootstrap brokers GetBootstrapBrokers returns for clusterArn', async () => {
+    // Arrange: moto has no GetBootstrapBrokers; the lookup port answers as MSK Serverless does
+    const asked: string[] = [];
+    const lookup: BootstrapLookup = async (clusterArn) => {
+      asked.push(clusterArn);
+      return { BootstrapBrokerStringSaslIam: bed.kafka.saslIam };
+    };
+
+    // Act
+    const { code, report } = await run(bed.iam.secretAccessKey, lookup);
+
+    // Assert
+    expect(asked).toEqual([
+      `arn:aws:kafka:${bed.iam.region}:123456789012:cluster/serverless-iam/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1`,
+    ]);
+    expect(code).toBe(0);
+    expect(report.steps.map((s) => [s.step, s.target ?? null, s.status])).toEqual([
+      ['dns', bed.kafka.saslIam, 'pass'],
+      ['tcp', bed.kafka.saslIam, 'pass'],
+      ['tls', bed.kafka.saslIam, 'pass'],
+      ['sasl', null, 'pass'],
+      ['metadata', null, 'pass'],
+      ['topic', null, 'pass'],
+      ['partitions', null, 'pass'],
+      ['group', null, expect.stringMatching(/^(pass|warn)$/)],
+    ]);
+  });
+
   it('names the broker reason, the likely causes and the fix when the token is refused', async () => {
     // Act
     const { code, report } = await run('not-the-secret');
@@ -184,6 +218,77 @@ describe('kafka-pipes check on an MSK Serverless IAM source (default credential 
       /another Region .*kafka-cluster:Connect .*clock is off by more than 5 minutes/,
     );
     expect(sasl?.fix).toMatch(/aws sts get-caller-identity/);
+  });
+});
+
+describe('the poller on an MSK Serverless IAM source without brokers (GetBootstrapBrokers)', () => {
+  const aws = awsClients(bed.moto.endpoint, bed.moto.region);
+  afterAll(() => aws.destroy());
+  const arn = `arn:aws:kafka:${bed.iam.region}:123456789012:cluster/iam-poller/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1`;
+  const credentials = async () => ({
+    accessKeyId: bed.iam.accessKeyId,
+    secretAccessKey: bed.iam.secretAccessKey,
+  });
+  /** The runtime config the construct writes for such a source: a cluster ARN, no brokers, IAM for its Region. */
+  const iamConfig = async (): Promise<PollerRuntimeConfig & { streamName: string }> => {
+    const base = await setupPollerResources(
+      bed,
+      aws,
+      { kind: 'scram', truststore: 'secret' },
+      conns.plaintext,
+      2,
+    );
+    const { brokers: _none, ...rest } = base;
+    return {
+      ...rest,
+      clusterArn: arn,
+      eventSource: KAFKA_EVENT_SOURCE.msk,
+      cluster: arn,
+      auth: { type: 'iam', region: bed.iam.region },
+    };
+  };
+
+  it('dials the SASL/IAM broker string the lookup returns, signs with the credentials, delivers every record', async () => {
+    // Arrange: moto has no GetBootstrapBrokers; the lookup port answers as MSK does (one string per listener)
+    const config = await iamConfig();
+    const asked: string[] = [];
+    const bootstrapLookup = async (clusterArn: string): Promise<BootstrapBrokers> => {
+      asked.push(clusterArn);
+      return { BootstrapBrokerStringTls: bed.kafka.ssl, BootstrapBrokerStringSaslIam: bed.kafka.saslIam };
+    };
+    const produced = await produceApicEvents(conns.plaintext, config.topic, 2, 150);
+    const poll = realPoller(config, aws, { bootstrapLookup, iamCredentials: credentials });
+
+    // Act
+    const responses = (await Promise.all([0, 1].map((p) => drainPartition(poll, p)))).flat();
+
+    // Assert: every record once, as the enrichment writes it; one lookup for the container's connection
+    expect(responses.reduce((sum, r) => sum + r.counts.delivered, 0)).toBe(300);
+    expect(digest(await kinesisData(aws, config.streamName))).toEqual(
+      digest(expectedKinesisData(config, config.topic, produced)),
+    );
+    expect(asked).toEqual([arn]);
+  });
+
+  it('fails non-retriably, naming the field and the fix, on a cluster without a SASL/IAM listener', async () => {
+    // Arrange
+    const config = await iamConfig();
+    const poll = realPoller(config, aws, {
+      bootstrapLookup: async () => ({ BootstrapBrokerStringTls: bed.kafka.ssl }),
+      iamCredentials: credentials,
+    });
+
+    // Act
+    const error = await poll({ kafka_partition: 0, iteration: 1 }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(NonRetriableError);
+    expect(error?.message).toMatch(
+      /^source apic-test: brokers: Cluster arn:aws:kafka:.* has no bootstrap broker string for auth type iam .*GetBootstrapBrokers returned BootstrapBrokerStringTls\. Fix: turn on IAM role-based authentication/,
+    );
   });
 });
 

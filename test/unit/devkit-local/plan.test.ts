@@ -44,7 +44,7 @@ describe('local plan', () => {
     ['sasl-scram-512', 'saslSsl'],
     ['sasl-scram-256', 'saslSsl'],
     ['none', 'plaintext'],
-    ['iam', 'plaintext'],
+    ['iam', 'saslIam'],
   ] as const)('auth %s uses the %s listener', (auth, listener) => {
     expect(listenerFor(auth)).toBe(listener);
   });
@@ -74,7 +74,7 @@ describe('local plan', () => {
     ],
     [
       'msk-serverless-iam',
-      'plaintext',
+      'saslIam',
       'aws:kafka',
       'arn:aws:kafka:us-east-1:123456789012:cluster/uehara-msk-serverless-cluster/5f6e7d8c-1234-5678-9abc-def012345678-s1',
       'msk-serverless-iam-events-local',
@@ -86,6 +86,14 @@ describe('local plan', () => {
       'SelfManagedKafka',
       'kafka.partner.example.net:9096,kafka-b.partner.example.net:9096',
       'data-lake-apic-local',
+      null,
+    ],
+    [
+      'msk-iam-poller',
+      'saslIam',
+      'aws:kafka',
+      'arn:aws:kafka:us-east-1:123456789012:cluster/msk-iam/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901-4',
+      'data-lake-apic-iam-local',
       null,
     ],
   ])('plans %s', (name, listener, eventSource, cluster, streamName, targetDlq) => {
@@ -108,6 +116,7 @@ describe('local plan', () => {
     expect(Object.fromEntries(plan.streams)).toEqual({
       'data-lake-apic-local': 1,
       'data-lake-apic-avro-local': 1,
+      'data-lake-apic-iam-local': 1,
       'msk-apic-mtls-events-local': 2,
       'msk-serverless-iam-events-local': 1,
     });
@@ -147,6 +156,29 @@ describe('local plan', () => {
       tls: { ca: 'PUBLIC' },
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
     });
+  });
+
+  it("signs an IAM source's OAUTHBEARER token for the Region of its cluster ARN with the given credentials", async () => {
+    // Arrange
+    const iam = planSource(byName('msk-iam-poller'));
+    const credentials = async () => ({ accessKeyId: 'AKIATEST', secretAccessKey: 'secret' });
+
+    // Act
+    const conn = connectionFor(iam, ['127.0.0.1:3'], new Map(), 'PUBLIC', credentials);
+    const sasl = conn.sasl as { mechanism: string; oauthBearerProvider: () => Promise<{ value: string }> };
+    const url = new URL(Buffer.from((await sasl.oauthBearerProvider()).value, 'base64url').toString());
+
+    // Assert
+    expect([conn.brokers, conn.tls, sasl.mechanism]).toEqual([
+      ['127.0.0.1:3'],
+      { ca: 'PUBLIC' },
+      'oauthbearer',
+    ]);
+    expect(url.host).toBe('kafka.us-east-1.amazonaws.com');
+    expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(
+      /^AKIATEST\/\d{8}\/us-east-1\/kafka-cluster\/aws4_request$/,
+    );
   });
 
   it('names a secret that was not read', () => {

@@ -173,6 +173,7 @@ describe('catalogue validation', () => {
       'msk-apic-lake:msk:none:firehose:pipe',
       'msk-apic-mtls:msk:mtls:kinesis:pipe',
       'msk-apic-noauth:msk:none:kinesis:pipe',
+      'msk-iam-poller:msk:iam:kinesis:poller',
       'msk-serverless-iam:msk-serverless:iam:lambda:pipe',
       'onprem-confluent-apic:self-managed:mtls:kinesis:pipe',
       'onprem-long-chain:self-managed:mtls:kinesis:poller',
