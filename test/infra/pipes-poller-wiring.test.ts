@@ -7,7 +7,7 @@ describe('engine: poller sources', () => {
     synth = await synthEnvironment({ environment: 'dev' });
   });
 
-  it('builds a poller for each poller source (onprem-long-chain, msk-iam-poller), with its own enrichment DLQ', () => {
+  it('builds a poller for each poller source, with its own enrichment DLQ', () => {
     // Assert
     expect([...synth.stack.pollers.keys()].sort()).toEqual([
       'msk-apic-avro-poller',
@@ -20,7 +20,7 @@ describe('engine: poller sources', () => {
       KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.dataKey), 'Arn'] },
       MessageRetentionPeriod: 1_209_600,
     });
-    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
       FlexibleTimeWindow: { Mode: 'OFF' },
