@@ -98,6 +98,14 @@ function kitOf(avsc: Avsc): AvscKit {
     }
   }
   class TimestampMicros extends avsc.types.LogicalType {
+    constructor(schema: avscModule.Schema, opts?: unknown) {
+      super(schema, opts as avscModule.ForSchemaOptions);
+      // avsc builds a logical type's long as its plain long, not the registry's: the exact read (an
+      // unsafe long, beyond ±2^53 µs) swaps in the exact long the registry holds.
+      const exactLong = (opts as { registry?: { long?: unknown } } | undefined)?.registry?.long;
+      if (exactLong !== undefined)
+        (this as unknown as { _underlyingType: unknown })._underlyingType = exactLong;
+    }
     override _fromValue(v: unknown): string {
       return isoOfMicros(v as number | string);
     }

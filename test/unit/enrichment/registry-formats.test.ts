@@ -257,6 +257,36 @@ describe('Avro JSON forms', () => {
     expect(decode(small, frame(small))).toEqual({ n: -5, b: null, u: 'y' });
   });
 
+  it('a timestamp-micros beyond ±2^53 µs is read exactly, not refused', async () => {
+    const schema = {
+      dataFormat: 'AVRO',
+      definition: JSON.stringify({
+        type: 'record',
+        name: 'T',
+        fields: [{ name: 't', type: { type: 'long', logicalType: 'timestamp-micros' } }],
+      }),
+    };
+    const decode = await avroLanguage.compile(schema);
+    // An Avro long is a zigzag varint (Avro specification, "Binary Encoding").
+    const longBytes = (n: bigint): Buffer => {
+      let z = BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
+      const out: number[] = [];
+      while (z >= 0x80n) {
+        out.push(Number(z & 0x7fn) | 0x80);
+        z >>= 7n;
+      }
+      out.push(Number(z));
+      return Buffer.from(out);
+    };
+    const frame = (payload: Buffer) =>
+      ({ kind: 'framed', id: 'x', payload, messageIndexes: 'glue' }) as const;
+    for (const us of [2n ** 53n + 7n, -(2n ** 53n) - 1_000_001n, 8_000_000_000_000_000_123n]) {
+      const payload = longBytes(us);
+      expect(decode(payload, frame(payload))).toEqual({ t: isoOfMicros(us.toString()) });
+    }
+    expect(isoOfMicros((2n ** 53n + 7n).toString())).toBe('2255-06-05T23:47:34.740999Z');
+  });
+
   it('the Glue framing: version 3, 0 or 5, a UUID', () => {
     expect(glueFrame(Buffer.from('{"a":1}'))).toEqual({ kind: 'not-framed' });
     expect(glueFrame(Buffer.from([3, 0, 1, 2]))).toEqual({
