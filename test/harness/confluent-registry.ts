@@ -8,8 +8,8 @@
  * {@link serveRegistry} serves exactly what they registered over a real HTTPS server (TLS with the test
  * bed's private CA, basic auth checked), answering the read endpoints of the registry API
  * (https://docs.confluent.io/platform/current/schema-registry/develop/api.html) that the decoder calls:
- * `GET /schemas/ids/{id}` and `GET /subjects/{subject}/versions/{version}` (with the API's 401 / 404 error
- * bodies). What it does not do as a real server does: it keeps a schema in the form it was registered (a
+ * `GET /schemas/ids/{id}` and `GET /subjects/{subject}/versions/{version}`, and `GET /subjects` that `check`
+ * calls (with the API's 401 / 404 error bodies). What it does not do as a real server does: it keeps a schema in the form it was registered (a
  * real server returns Protobuf schemas as `.proto` text; the Protobuf serializer registers a base64
  * FileDescriptorProto, so tests register `.proto` text themselves to cover that form).
  *
@@ -53,6 +53,7 @@ async function answer(client: MockClient, path: string): Promise<{ status: numbe
   const byId = /^\/schemas\/ids\/(\d+)$/.exec(path);
   const byVersion = /^\/subjects\/([^/]+)\/versions\/(\d+)$/.exec(path);
   try {
+    if (path === '/subjects') return { status: 200, body: await client.getAllSubjects() };
     if (byId) {
       const info = await client.getBySubjectAndId('', Number(byId[1]));
       return { status: 200, body: info };

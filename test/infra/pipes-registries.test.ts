@@ -2,8 +2,8 @@
  * Schema-registry sources in a synthesized stack: the decoding Lambdas' grants (glue:GetSchemaVersion for
  * a Glue registry, secretsmanager:GetSecretValue on exactly the Confluent credentials and root CA
  * secrets), the VPC placement of a registry reachable only inside a VPC (the enrichment Lambda of a Pipe,
- * the poller Lambda of a poller source) with the ENI actions, and the whole stack cdk-nag and cfn-lint
- * clean.
+ * the poller Lambda of a poller source) and of an MSK poller source with `vpc`, with the ENI actions, and
+ * the whole stack cdk-nag and cfn-lint clean.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -77,6 +77,17 @@ const { sources, issues } = validateSourceTexts(
       value: { format: 'json-schema', registry: confluent(true) },
       target: { type: 'kinesis' },
     },
+    {
+      name: 'msk-poller-vpc',
+      kind: 'msk',
+      clusterArn: CLUSTER,
+      auth: { type: 'iam' },
+      vpc: SOURCE_VPC,
+      topic: 'apic.msk-poller',
+      engine: 'poller',
+      poller: {},
+      target: { type: 'kinesis' },
+    },
   ].map((s) => ({ file: `pipes/sources/${s.name}.yaml`, text: stringify(s) })),
 );
 
@@ -109,10 +120,10 @@ const secretsStatement = {
 };
 
 describe('schema-registry sources in the stack', () => {
-  it('accepts the four sources', () => {
+  it('accepts the five sources', () => {
     expect(issues).toEqual([]);
     expect([...synth.stack.pipes.keys()].sort()).toEqual(['glue-avro', 'msk-private', 'private-json']);
-    expect([...synth.stack.pollers.keys()]).toEqual(['poller-private']);
+    expect([...synth.stack.pollers.keys()].sort()).toEqual(['msk-poller-vpc', 'poller-private']);
   });
 
   it('a Glue source: glue:GetSchemaVersion, no secrets, no VPC', () => {
@@ -161,19 +172,33 @@ describe('schema-registry sources in the stack', () => {
     expect(sids(enrichment('private-json').statements)).not.toContain('DecryptSchemaRegistrySecrets');
   });
 
-  it("a poller source: the poller Lambda is in the source's VPC and reads the registry secrets", () => {
-    const poller = synth.stack.pollers.get('poller-private');
-    if (!poller) throw new Error('no poller');
+  function pollerFunction(name: string) {
+    const poller = synth.stack.pollers.get(name);
+    if (!poller) throw new Error(`no poller ${name}`);
     const fn = synth.template.toJSON().Resources[logicalId(synth.stack, poller.function)] as {
       Properties: { VpcConfig?: unknown; Role: { 'Fn::GetAtt': [string, string] } };
     };
+    return { fn, statements: policyStatements(synth.template, fn.Properties.Role['Fn::GetAtt'][0]) };
+  }
+
+  it("a poller source: the poller Lambda is in the source's VPC and reads the registry secrets", () => {
+    const { fn, statements } = pollerFunction('poller-private');
     expect(fn.Properties.VpcConfig).toEqual({
       SubnetIds: SOURCE_VPC.subnetIds,
       SecurityGroupIds: SOURCE_VPC.securityGroupIds,
     });
-    const statements = policyStatements(synth.template, fn.Properties.Role['Fn::GetAtt'][0]);
     expect(statements).toContainEqual(vpcStatement);
     expect(statements).toContainEqual(secretsStatement);
+  });
+
+  it("an MSK poller source with vpc: the poller Lambda is in the cluster's VPC with the ENI actions", () => {
+    const { fn, statements } = pollerFunction('msk-poller-vpc');
+    expect(fn.Properties.VpcConfig).toEqual({
+      SubnetIds: SOURCE_VPC.subnetIds,
+      SecurityGroupIds: SOURCE_VPC.securityGroupIds,
+    });
+    expect(statements).toContainEqual(vpcStatement);
+    expect(sids(statements)).not.toContain('ReadSchemaRegistrySecrets');
   });
 });
 

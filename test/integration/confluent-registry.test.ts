@@ -22,6 +22,7 @@ import { type ApicEvent, createApicGenerator } from '../../devkit/apic-generator
 import { APIC_PROTO_MESSAGE, APIC_PROTO_TEXT } from '../../devkit/apic-protobuf.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
 import { kafkaConnections, uniqueName } from '../../devkit/testbed/kafka.js';
+import { confluentRegistry } from '../../enrichment/formats/registries/confluent.js';
 import {
   type CanonicalRecord,
   type DlqEntry,
@@ -281,6 +282,36 @@ describe('a registry that cannot answer fails the batch (the Pipe retries it, th
       )({ kafka_partition: 0, iteration: 1 }).catch((e: unknown) => e);
       expect(polled).toBeInstanceOf(RetriableError);
       expect(await kinesisData(aws, config.streamName)).toEqual([]);
+    } finally {
+      registry.server.failWith = undefined;
+    }
+  });
+});
+
+describe('check: the registry probe (GET /subjects with the source credentials and root CA)', () => {
+  it('passes with the right login and CA; names credentials, trust and a down registry otherwise', async () => {
+    await registry.client.register('probe-subject-value', {
+      schemaType: 'AVRO',
+      schema: APIC_AVRO_SCHEMA_TEXT,
+    });
+    const probe = (make: () => ReturnType<typeof settings>) =>
+      confluentRegistry.probe(make().registry, { secretString });
+    const ok = await probe(() => settings('avro'));
+    expect(ok).toMatchObject({ ok: true });
+    expect(ok.message).toMatch(/answered 200: \d+ subject\(s\), credentials accepted/);
+    expect(await probe(() => settings('avro', registry.badLoginSecret))).toMatchObject({
+      ok: false,
+      failed: 'credentials',
+      cause: 'the registry wants credentials it did not get or refused',
+    });
+    expect(await probe(() => settings('avro', registry.loginSecret, registry.wrongCaSecret))).toMatchObject({
+      ok: false,
+      failed: 'unreachable',
+      cause: 'the registry certificate is not trusted',
+    });
+    registry.server.failWith = 503;
+    try {
+      expect(await probe(() => settings('avro'))).toMatchObject({ ok: false, failed: 'unreachable' });
     } finally {
       registry.server.failWith = undefined;
     }
