@@ -2,8 +2,8 @@
  * The `check` engine: connects to the live cluster with a plan (cli/check/plan.ts) and reports each step
  * with its time — DNS, TCP, TLS handshake, SASL, metadata, topic, partitions, consumer group and lag —
  * and, on failure, the likely cause and the fix (cli/check/diagnose.ts). Every step is bounded; later
- * Kafka steps are skipped once one fails. The schema registry step (cli/check/registry-step.ts) runs
- * whatever Kafka gave: the registry is a separate service.
+ * Kafka steps are skipped once one fails. A source that reads a schema registry then gets one registry
+ * step per registry (cli/check/registry-step.ts), whatever Kafka gave: the registry is a separate service.
  */
 import { performance } from 'node:perf_hooks';
 import { type AdminProbe, openAdminProbe } from '../../core/kafka/admin-probe.js';

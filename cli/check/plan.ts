@@ -12,7 +12,6 @@ import {
 import type { RegistryDeps } from '../../enrichment/formats/schema-types.js';
 import { authKind, clientAuthOf, kafkaClientSettings, sourceKind } from '../../pipes/kinds/registry.js';
 import type { SecretFieldReader } from '../../pipes/kinds/types.js';
-import { recordFormatsOf } from '../../pipes/record-formats.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import type { PemInput } from '../preflight/engine.js';
 import type { CliAwsClients } from '../shared/aws.js';
@@ -50,8 +49,7 @@ export interface CheckPlan {
   readonly notes: readonly string[];
   /** The source file (fixes of the registry step name it). */
   readonly file: string;
-  /** The value format and the schema registries the source reads (the `registry` step). */
-  readonly valueFormat: string;
+  /** The schema registries the source reads (one `registry` step each). */
   readonly registries: readonly SourceRegistry[];
   readonly registryDeps: RegistryDeps;
 }
@@ -97,7 +95,6 @@ export async function planCheck(ref: string, flags: CheckFlags, aws: CliAwsClien
     stepTimeoutMs,
     notes,
     file,
-    valueFormat: recordFormatsOf(source).value.format,
     registries: sourceRegistries(source),
     registryDeps: registryDepsOf(aws),
   };

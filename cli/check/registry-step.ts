@@ -2,7 +2,8 @@
  * The `registry` step of `check`: for each schema registry the source reads (value, value fallback, key),
  * its module's probe (enrichment/formats/registries/: Glue `GetRegistry`, Confluent `GET /subjects` with
  * the source's credentials) — registry reachable, credentials accepted, registry present — bounded by the
- * step timeout. Skipped, with the reason, for a source without a registry.
+ * step timeout. A source without a registry has no registry step: nothing is skipped, so a JSON source can
+ * still get "all checks passed".
  */
 import { findRegistry } from '../../enrichment/formats/registry.js';
 import type { RegistryProbe, SchemaRegistryModule } from '../../enrichment/formats/schema-types.js';
@@ -10,17 +11,8 @@ import { type StepLog, timed } from './engine.js';
 import { withTimeout } from './net-probe.js';
 import type { CheckPlan } from './plan.js';
 
-/** Runs the registry step of every registry of the plan (one skipped step when there is none). */
+/** Runs the registry step of every registry of the plan (none when the source reads no registry). */
 export async function registrySteps(plan: CheckPlan, log: StepLog): Promise<void> {
-  if (plan.registries.length === 0) {
-    log.push({
-      step: 'registry',
-      status: 'skip',
-      ms: 0,
-      message: `no schema registry (value format ${plan.valueFormat}, no registry in value or key)`,
-    });
-    return;
-  }
   for (const { field, settings } of plan.registries) {
     const module = findRegistry(settings.type) as SchemaRegistryModule;
     const what = `${settings.type} registry (${field})`;
