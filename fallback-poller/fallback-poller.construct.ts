@@ -9,11 +9,10 @@ import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
@@ -29,8 +28,8 @@ import {
 import { Construct } from 'constructs';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
 import { authKind, sourceKind, unusedClientPackages } from '../pipes/kinds/registry.js';
-import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
 import { placeInVpc } from '../pipes/lambda-vpc.construct.js';
+import { nodeLambda } from '../pipes/node-lambda.construct.js';
 import { recordFormatsGrants, registryVpcOf, unusedFormatPackages } from '../pipes/record-formats.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
@@ -214,50 +213,23 @@ export class FallbackPoller extends Construct {
   /** The poller Lambda with its log group and role, POLLER_CONFIG, the bundled truststore, the VPC. */
   private createFunction(props: FallbackPollerProps, logs: LogSettings): NodejsFunction {
     const { source } = props;
-    const projectRoot = props.projectRoot ?? process.cwd();
-    const logGroup = new LogGroup(this, 'FunctionLogs', logs);
-    const role = new Role(this, 'FunctionRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Fallback poller ${source.name} (execution role)`,
-    });
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    const fn = new NodejsFunction(this, 'Function', {
-      entry: join(projectRoot, 'fallback-poller/handler.ts'),
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: join(projectRoot, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+    const fn = nodeLambda(this, 'Function', {
+      entry: join(props.projectRoot ?? process.cwd(), 'fallback-poller/handler.ts'),
+      projectRoot: props.projectRoot ?? process.cwd(),
       memorySize: props.memorySize ?? 512,
-      timeout: Duration.seconds(pollerSettingsOf(source).timeoutSeconds),
+      timeoutSeconds: pollerSettingsOf(source).timeoutSeconds,
       description: `Kafka fallback poller for ${source.name}${props.environment ? ` (${props.environment})` : ''}`,
       environment: {
         [POLLER_CONFIG_ENV]: Stack.of(this).toJsonString(this.runtimeConfig),
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_LOG_LEVEL: powertoolsLogLevel(source.logLevel),
       },
-      tracing: Tracing.ACTIVE,
-      logGroup,
-      role,
-      bundling: {
-        ...LAMBDA_BUNDLING,
-        externalModules: [
-          ...LAMBDA_BUNDLING.externalModules,
-          ...unusedFormatPackages(source),
-          ...unusedClientPackages(source),
-        ],
-        ...truststoreBundling(pollerSettingsOf(source).truststore),
-      },
+      ...logs,
+      external: [...unusedFormatPackages(source), ...unusedClientPackages(source)],
+      bundling: truststoreBundling(pollerSettingsOf(source).truststore),
     });
     // The source's VPC (the brokers), else the VPC of a registry reachable only there.
     const vpc = source.vpc ?? registryVpcOf(source);
-    if (vpc) placeInVpc(fn, role, vpc);
+    if (vpc && fn.role) placeInVpc(fn, fn.role, vpc);
     return fn;
   }
 

@@ -13,19 +13,11 @@ import {
   Pipe,
 } from '@aws-cdk/aws-pipes-alpha';
 import { type CfnResource, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  Metric,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -35,9 +27,10 @@ import { toPolicyStatement } from './grant-statement.construct.js';
 import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js';
 import { checkServiceRules, sourceKind, targetKind } from './kinds/registry.js';
 import { buildPipeTarget, type TargetDestination } from './kinds/targets.construct.js';
-import { LAMBDA_BUNDLING } from './lambda-bundling.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
 import { placeInVpc } from './lambda-vpc.construct.js';
+import { nodeLambda } from './node-lambda.construct.js';
+import { ALARM_PERIOD_MINUTES, createSourceAlarms } from './pipe-alarms.js';
 import {
   recordFormatsEnv,
   recordFormatsGrants,
@@ -54,8 +47,6 @@ export const DLQ_RETENTION_DAYS = 14;
 /** Enrichment Lambda memory / timeout. */
 export const ENRICHMENT_MEMORY_MB = 512;
 export const ENRICHMENT_TIMEOUT_SECONDS = 60;
-/** Alarm period. */
-export const ALARM_PERIOD_MINUTES = 5;
 
 /** Where the Lambda code lives and how it is bundled. */
 export interface KafkaPipeCode {
@@ -95,18 +86,6 @@ export interface KafkaPipeProps {
   /** Removal policy of the queues and log groups. Default RETAIN. */
   readonly removalPolicy?: RemovalPolicy;
 }
-
-/** Alarm ids created per source. */
-export const SOURCE_ALARMS = [
-  'EnrichmentDlqDepth',
-  'PipeExecutionFailed',
-  'PipeExecutionThrottled',
-  'PipeExecutionTimeout',
-  'EnrichmentErrors',
-  'EnrichmentThrottles',
-] as const;
-/** Alarm ids added for lambda targets. */
-export const SINK_ALARMS = ['TargetDlqDepth', 'SinkErrors', 'SinkThrottles'] as const;
 
 const LOG_RETENTION: Readonly<Record<number, RetentionDays>> = Object.fromEntries(
   Object.values(RetentionDays)
@@ -172,7 +151,7 @@ export class KafkaPipe extends Construct {
       retention,
       dlq: (dlqId) => this.dlq(dlqId, props.dataKey, removalPolicy),
       lambda: (fnId, o) =>
-        this.lambda(fnId, { ...o, projectRoot: props.code.projectRoot, retention, removalPolicy }),
+        nodeLambda(this, fnId, { ...o, projectRoot: props.code.projectRoot, retention, removalPolicy }),
     });
     this.sinkFunction = built.sinkFunction;
     this.targetDlq = built.targetDlq;
@@ -183,7 +162,7 @@ export class KafkaPipe extends Construct {
     });
     this.pipe = this.createPipe(source, built.target);
     this.tagSource(source);
-    this.createAlarms(props.alarmTopic);
+    Object.assign(this.alarms, createSourceAlarms(this, props.alarmTopic));
   }
 
   /** The enrichment Lambda, sending to its DLQ (exact SQS and KMS actions). */
@@ -193,7 +172,7 @@ export class KafkaPipe extends Construct {
     removalPolicy: RemovalPolicy,
   ): NodejsFunction {
     const { source, environment, code, rulesAppConfig } = props;
-    const fn = this.lambda('Enrichment', {
+    const fn = nodeLambda(this, 'Enrichment', {
       entry: code.enrichmentEntry,
       projectRoot: code.projectRoot,
       memorySize: ENRICHMENT_MEMORY_MB,
@@ -280,59 +259,6 @@ export class KafkaPipe extends Construct {
     });
   }
 
-  private createAlarms(topic?: ITopic): void {
-    const period = Duration.minutes(ALARM_PERIOD_MINUTES);
-    const alarm = (id: string, metric: IMetric, description: string) => {
-      const a = new Alarm(this, `${id}Alarm`, {
-        alarmName: `${this.resourcePrefix}-${id}`,
-        alarmDescription: description,
-        metric,
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      if (topic) a.addAlarmAction(new SnsAction(topic));
-      this.alarms[id] = a;
-    };
-    const depth = (q: Queue) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period });
-    alarm(
-      'EnrichmentDlqDepth',
-      depth(this.enrichmentDlq),
-      'Records the enrichment could not normalize are waiting in its DLQ',
-    );
-    alarm(
-      'PipeExecutionFailed',
-      this.pipeMetric('ExecutionFailed'),
-      'Pipe executions failed (batch retried until records expire)',
-    );
-    alarm('PipeExecutionThrottled', this.pipeMetric('ExecutionThrottled'), 'Pipe executions were throttled');
-    alarm('PipeExecutionTimeout', this.pipeMetric('ExecutionTimeout'), 'Pipe executions timed out');
-    alarm(
-      'EnrichmentErrors',
-      this.enrichmentFunction.metricErrors({ period }),
-      'Enrichment Lambda errors (the Pipe retries the batch)',
-    );
-    alarm(
-      'EnrichmentThrottles',
-      this.enrichmentFunction.metricThrottles({ period }),
-      'Enrichment Lambda throttles',
-    );
-    if (this.sinkFunction && this.targetDlq) {
-      alarm(
-        'TargetDlqDepth',
-        depth(this.targetDlq),
-        'Batches the sink could not deliver after async retries',
-      );
-      alarm(
-        'SinkErrors',
-        this.sinkFunction.metricErrors({ period }),
-        'Sink Lambda errors (async retries follow)',
-      );
-      alarm('SinkThrottles', this.sinkFunction.metricThrottles({ period }), 'Sink Lambda throttles');
-    }
-  }
-
   private dlq(id: string, key: IKey, removalPolicy: RemovalPolicy): Queue {
     return new Queue(this, id, {
       encryption: QueueEncryption.KMS,
@@ -340,57 +266,6 @@ export class KafkaPipe extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
       removalPolicy,
-    });
-  }
-
-  private lambda(
-    id: string,
-    o: {
-      entry: string;
-      projectRoot: string;
-      memorySize: number;
-      timeoutSeconds: number;
-      description: string;
-      environment: Record<string, string>;
-      retention: RetentionDays;
-      removalPolicy: RemovalPolicy;
-      /** Packages left out of the bundle besides the AWS SDK. */
-      external?: readonly string[];
-    },
-  ): NodejsFunction {
-    const logGroup = new LogGroup(this, `${id}Logs`, {
-      retention: o.retention,
-      removalPolicy: o.removalPolicy,
-    });
-    const role = new Role(this, `${id}Role`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${o.description} (execution role)`,
-    });
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    return new NodejsFunction(this, id, {
-      entry: o.entry,
-      handler: 'handler',
-      projectRoot: o.projectRoot,
-      depsLockFilePath: `${o.projectRoot}/package-lock.json`,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: o.memorySize,
-      timeout: Duration.seconds(o.timeoutSeconds),
-      description: o.description,
-      environment: { ...o.environment, NODE_OPTIONS: '--enable-source-maps' },
-      tracing: Tracing.ACTIVE,
-      logGroup,
-      role,
-      bundling: {
-        ...LAMBDA_BUNDLING,
-        externalModules: [...LAMBDA_BUNDLING.externalModules, ...(o.external ?? [])],
-      },
     });
   }
 }
