@@ -10,7 +10,6 @@ import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -27,14 +26,22 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
-import { authKind, sourceKind, unusedClientPackages } from '../pipes/kinds/registry.js';
+import { authKind, sourceKind, targetKind, unusedClientPackages } from '../pipes/kinds/registry.js';
 import { placeInVpc } from '../pipes/lambda-vpc.construct.js';
 import { nodeLambda } from '../pipes/node-lambda.construct.js';
 import { recordFormatsGrants, registryVpcOf, unusedFormatPackages } from '../pipes/record-formats.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
-import { dataPlaneStatements, kafkaClientStatements, secretArnPattern } from './poller-iam.js';
+import {
+  dataPlaneStatements,
+  kafkaClientStatements,
+  type PollerDeliveryTarget,
+  secretArnPattern,
+} from './poller-iam.js';
+
+export { type PollerDeliveryTarget, streamDeliveryTarget } from './poller-iam.js';
+
 import { createPollerSchedule } from './poller-schedule.js';
 import { bundledTruststorePath, pollerRuntimeConfig, pollerSettingsOf } from './runtime-config.js';
 import { buildPollerDefinition } from './state-machine.js';
@@ -46,10 +53,11 @@ const FUNCTION_ARN_SUBSTITUTION = 'PollerFunctionArn';
 export interface FallbackPollerProps {
   /** The validated source (`engine: poller`, with a `poller` block, and `brokers` or an MSK `clusterArn`). */
   readonly source: SourceConfig;
-  /** Kinesis stream the canonical records go to (exactly one of this and `targetDeliveryStream`). */
-  readonly targetStream?: IStream;
-  /** Firehose stream the canonical records go to (the `firehose` target's destination). */
-  readonly targetDeliveryStream?: { readonly arn: string; readonly name: string };
+  /**
+   * Where the canonical records go: the data-lake stream or the target type's own destination (e.g. its
+   * Firehose stream). The source's target module names the POLLER_CONFIG field and the role's grants.
+   */
+  readonly target: PollerDeliveryTarget;
   /** The enrichment DLQ (poison records, `enrichment-dlq/v1`). */
   readonly enrichmentDlq: IQueue;
   /** Existing truststore bucket; absent = one is created (KMS, SSL-only, versioned, no public access). */
@@ -95,8 +103,6 @@ export function validateFallbackPollerProps(props: FallbackPollerProps): void {
     problems.push(`auth type ${auth.type} is not supported by the poller engine (${auth.client.reason})`);
   if (auth.secret && !source.auth.secret)
     problems.push(`auth.secret is required for auth type ${source.auth.type}`);
-  if ((props.targetStream === undefined) === (props.targetDeliveryStream === undefined))
-    problems.push('pass exactly one of targetStream and targetDeliveryStream');
   if (problems.length > 0) throw new Error(`Source "${source.name}": ${problems.join('; ')}`);
 }
 
@@ -134,8 +140,7 @@ export class FallbackPoller extends Construct {
     // The stream, queue, table and bucket names are tokens resolved at deploy time.
     this.runtimeConfig = pollerRuntimeConfig(source, {
       truststoreBucket: this.truststoreBucket.bucketName,
-      ...(props.targetStream ? { streamName: props.targetStream.streamName } : {}),
-      ...(props.targetDeliveryStream ? { deliveryStreamName: props.targetDeliveryStream.name } : {}),
+      [targetKind(source.target.type).pollerDelivery.configField]: props.target.name,
       dlqUrl: props.enrichmentDlq.queueUrl,
       lockTable: this.lockTable.tableName,
       ...(props.rulesAppConfig ? { rulesAppConfig: props.rulesAppConfig } : {}),

@@ -4,50 +4,45 @@
  */
 import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
-import { authKind, sourceKind } from '../pipes/kinds/registry.js';
+import { authKind, sourceKind, targetKind } from '../pipes/kinds/registry.js';
 import type { KafkaSourceSpec } from '../pipes/kinds/types.js';
 import type { SourceConfig } from '../pipes/source-schema.js';
 import type { PollerRuntimeConfig } from './config.js';
 import type { FallbackPollerProps } from './fallback-poller.construct.js';
 
+/** The destination the poller writes: its ARN, its name and the customer managed key encrypting it, if any. */
+export interface PollerDeliveryTarget {
+  readonly arn: string;
+  readonly name: string;
+  readonly keyArn?: string;
+}
+
+/** The delivery target of a Kinesis stream (the data-lake stream of the kinesis and lambda target types). */
+export function streamDeliveryTarget(stream: IStream): PollerDeliveryTarget {
+  const keyArn = stream.encryptionKey?.keyArn;
+  return { arn: stream.streamArn, name: stream.streamName, ...(keyArn ? { keyArn } : {}) };
+}
+
 /**
- * The exact actions the poller calls (core/kinesis-delivery.ts PutRecords or core/firehose-delivery.ts
- * PutRecordBatch, enrichment/sqs-dlq-sink.ts
- * SendMessageBatch, fallback-poller/create-poller.ts GetObject), each on its one resource, plus the KMS
- * actions their encryption needs: GenerateDataKey to write to an encrypted stream, GenerateDataKey and
- * Decrypt to send to an SSE-KMS queue, Decrypt to read an SSE-KMS object.
+ * The exact actions the poller calls, each on its one resource: the delivery to its target (the target
+ * module's `pollerDelivery` grants, e.g. Kinesis PutRecords or Firehose PutRecordBatch), enrichment/sqs-dlq-sink.ts
+ * SendMessageBatch, fallback-poller/create-poller.ts GetObject; plus the KMS actions their encryption needs:
+ * GenerateDataKey and Decrypt to send to an SSE-KMS queue, Decrypt to read an SSE-KMS object.
  */
 export function dataPlaneStatements(
   props: FallbackPollerProps,
   bucket: IBucket,
   truststore: PollerRuntimeConfig['truststore'],
 ): PolicyStatement[] {
-  const { targetStream: stream, targetDeliveryStream: deliveryStream, enrichmentDlq: dlq } = props;
+  const { target, enrichmentDlq: dlq } = props;
   const statements = [
-    ...(stream
-      ? [
-          new PolicyStatement({
-            sid: 'PutRecords',
-            actions: ['kinesis:PutRecords'],
-            resources: [stream.streamArn],
-          }),
-        ]
-      : []),
-    ...(deliveryStream
-      ? [
-          new PolicyStatement({
-            sid: 'PutRecordBatch',
-            actions: ['firehose:PutRecordBatch'],
-            resources: [deliveryStream.arn],
-          }),
-        ]
-      : []),
+    ...targetKind(props.source.target.type).pollerDelivery.grants(target).map(toPolicyStatement),
     new PolicyStatement({ sid: 'SendToDlq', actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }),
   ];
   const keys = [
-    { sid: 'EncryptStreamRecords', key: stream?.encryptionKey, actions: ['kms:GenerateDataKey'] },
     {
       sid: 'EncryptDlqMessages',
       key: dlq.encryptionMasterKey,

@@ -25,7 +25,11 @@ import type { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, formatIssues } from '../core/errors.js';
 import { parseRules } from '../enrichment/rules/parse.js';
-import { FallbackPoller } from '../fallback-poller/fallback-poller.construct.js';
+import {
+  FallbackPoller,
+  type PollerDeliveryTarget,
+  streamDeliveryTarget,
+} from '../fallback-poller/fallback-poller.construct.js';
 import {
   DLQ_RETENTION_DAYS,
   KafkaPipe,
@@ -175,8 +179,7 @@ export class KafkaPipesStack extends Stack {
         source.name,
         new FallbackPoller(this, `${cid}Poller`, {
           source,
-          ...(stream ? { targetStream: stream } : {}),
-          ...(destination ? { targetDeliveryStream: destination } : {}),
+          target: this.pollerTargetOf(source, stream, destination),
           enrichmentDlq: dlq,
           projectRoot,
           ...shared,
@@ -199,6 +202,19 @@ export class KafkaPipesStack extends Stack {
     rules?.grantRead(kp.enrichmentFunction);
     this.pipes.set(source.name, kp);
     return kp;
+  }
+
+  /** What a poller source writes: its target type's own destination, else the data-lake stream. */
+  private pollerTargetOf(
+    source: SourceConfig,
+    stream: Stream | undefined,
+    destination: TargetDestination | undefined,
+  ): PollerDeliveryTarget {
+    if (destination) return destination;
+    if (stream) return streamDeliveryTarget(stream);
+    throw new Error(
+      `source ${source.name}: target type ${source.target.type} has no destination the poller can write`,
+    );
   }
 
   /** The destination the source's target type owns (e.g. its Firehose stream), with the alarm topic on its alarms. */

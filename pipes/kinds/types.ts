@@ -9,6 +9,7 @@
  */
 import type { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { z } from 'zod';
+import type { DeliveryConfigField } from '../../core/delivery-registry.js';
 import type { ConfigIssue } from '../../core/errors.js';
 import type { KafkaSasl } from '../../core/kafka/client.js';
 import type { AwsCredentialsLike } from '../../core/kafka/msk-iam-token.js';
@@ -256,6 +257,14 @@ export interface TargetKind<T extends string = string, S extends z.ZodType = z.Z
    * creates the stream for the source and the poller writes it. False: the target has its own destination.
    */
   readonly usesStream: boolean;
+  /**
+   * How the poller writes this target's records: the POLLER_CONFIG field naming its destination (the
+   * delivery service of core/delivery-registry.ts that writes it) and the poller role's grants on it.
+   */
+  readonly pollerDelivery: {
+    readonly configField: DeliveryConfigField;
+    grants(destination: { readonly arn: string; readonly keyArn?: string }): GrantSpec[];
+  };
   /** The Pipe's target parameters, and the Pipe role's grants on the target resource. */
   readonly pipeTarget: {
     readonly parameters: CfnPipe.PipeTargetParametersProperty;

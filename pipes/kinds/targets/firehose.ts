@@ -245,6 +245,10 @@ export const firehoseTarget: TargetKind<'firehose', typeof firehoseTargetSchema>
   schema: firehoseTargetSchema,
   replay: { destination: 'delivery-stream', to: 'delivery-stream', sinkQueue: false },
   usesStream: false,
+  pollerDelivery: {
+    configField: 'deliveryStreamName',
+    grants: ({ arn }) => [{ sid: 'PutRecordBatch', actions: ['firehose:PutRecordBatch'], resources: [arn] }],
+  },
   pipeTarget: {
     parameters: {},
     grants: ({ arn }) => [

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { targetBatchSizeRule } from '../rule-helpers.js';
 import type { TargetKind } from '../types.js';
-import { streamFields } from './stream-fields.js';
+import { streamFields, streamPollerDelivery } from './stream-fields.js';
 
 /** Kinesis partition key path into the enrichment output (the canonical record's `partitionKey`). */
 export const KINESIS_PARTITION_KEY_PATH = '$.partitionKey';
@@ -34,6 +34,7 @@ export const kinesisTarget: TargetKind<'kinesis', typeof kinesisTargetSchema> = 
   schema: kinesisTargetSchema,
   replay: { destination: 'stream', to: 'stream', sinkQueue: false },
   usesStream: true,
+  pollerDelivery: streamPollerDelivery,
   pipeTarget: {
     parameters: { kinesisStreamParameters: { partitionKey: KINESIS_PARTITION_KEY_PATH } },
     grants: ({ arn, keyArn }) => [

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DEFAULTS, LIMITS } from '../../source-limits.js';
 import type { GrantSpec, TargetKind } from '../types.js';
-import { streamFields } from './stream-fields.js';
+import { streamFields, streamPollerDelivery } from './stream-fields.js';
 
 /** The `target` block of a Lambda (FIRE_AND_FORGET sink) target. */
 export const lambdaTargetSchema = z.strictObject({
@@ -43,6 +43,7 @@ export const lambdaTarget: TargetKind<'lambda', typeof lambdaTargetSchema> = {
   schema: lambdaTargetSchema,
   replay: { destination: 'stream', to: 'function', sinkQueue: true },
   usesStream: true,
+  pollerDelivery: streamPollerDelivery,
   pipeTarget: {
     parameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
     grants: ({ arn }) => [{ sid: 'InvokeSink', actions: ['lambda:InvokeFunction'], resources: [arn] }],

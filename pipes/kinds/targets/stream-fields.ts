@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULTS, LIMITS } from '../../source-limits.js';
+import type { TargetKind } from '../types.js';
 
 const PARTITION_KEY_PATTERN = /^(record-key|topic-partition|field:[A-Za-z0-9_.[\]-]+)$/;
 
@@ -29,4 +30,18 @@ export const streamFields = {
     .max(LIMITS.SHARDS_MAX)
     .optional()
     .meta({ description: 'Provisioned shard count. Absent = on-demand.' }),
+};
+
+/**
+ * How the poller writes the data-lake stream (core/kinesis-delivery.ts PutRecords): `kinesis:PutRecords` on
+ * the stream, and `kms:GenerateDataKey` on its key when it has a customer managed one.
+ */
+export const streamPollerDelivery: TargetKind['pollerDelivery'] = {
+  configField: 'streamName',
+  grants: ({ arn, keyArn }) => [
+    { sid: 'PutRecords', actions: ['kinesis:PutRecords'], resources: [arn] },
+    ...(keyArn
+      ? [{ sid: 'EncryptStreamRecords', actions: ['kms:GenerateDataKey'], resources: [keyArn] }]
+      : []),
+  ],
 };

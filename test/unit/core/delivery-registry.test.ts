@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DELIVERY_SERVICES, deliveryOf } from '../../../core/delivery-registry.js';
 import { PUT_RECORD_BATCH_LIMITS } from '../../../core/firehose-delivery.js';
 import { PUT_RECORDS_LIMITS } from '../../../core/kinesis-delivery.js';
+import { TARGET_TYPES, targetKind } from '../../../pipes/kinds/registry.js';
 
 /** Lazy clients counting how often each is made; the clients answer every call with one success per record. */
 function countingClients() {
@@ -66,5 +67,35 @@ describe('deliveryOf', () => {
     const fields = DELIVERY_SERVICES.map((s) => s.configField).join(', ');
     expect(() => deliveryOf({})).toThrow(`set exactly one of ${fields} (received 0)`);
     expect(() => deliveryOf({ streamName: 's', deliveryStreamName: 'd' })).toThrow('(received 2)');
+  });
+});
+
+describe('target modules and the delivery services', () => {
+  it('each target type names the POLLER_CONFIG field of a delivery service and grants exactly its call', () => {
+    const fields = DELIVERY_SERVICES.map((s) => s.configField);
+    const actionOf = { streamName: 'kinesis:PutRecords', deliveryStreamName: 'firehose:PutRecordBatch' };
+    for (const type of TARGET_TYPES) {
+      const { configField, grants } = targetKind(type).pollerDelivery;
+      expect(fields).toContain(configField);
+      const [first] = grants({ arn: 'arn:aws:service:us-east-1:123456789012:thing/x' });
+      expect(first).toEqual({
+        sid: expect.any(String),
+        actions: [actionOf[configField]],
+        resources: ['arn:aws:service:us-east-1:123456789012:thing/x'],
+      });
+    }
+  });
+
+  it('grants kms:GenerateDataKey on the stream key only to the Kinesis delivery', () => {
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/k';
+    const arn = 'arn:aws:kinesis:us-east-1:123456789012:stream/s';
+    expect(targetKind('kinesis').pollerDelivery.grants({ arn, keyArn })).toContainEqual({
+      sid: 'EncryptStreamRecords',
+      actions: ['kms:GenerateDataKey'],
+      resources: [keyArn],
+    });
+    expect(JSON.stringify(targetKind('firehose').pollerDelivery.grants({ arn, keyArn }))).not.toContain(
+      'kms:',
+    );
   });
 });

@@ -10,7 +10,7 @@ import { planSource } from '../../../devkit/local/plan.js';
 import { pollerConfigOf, stagePollerBundle } from '../../../devkit/local/poller-engine.js';
 import { POLLER_CONFIG_ENV, pollerRuntimeSchema, readPollerEnv } from '../../../fallback-poller/config.js';
 import { awsMaterialPorts, type PollerClients } from '../../../fallback-poller/create-poller.js';
-import { FallbackPoller } from '../../../fallback-poller/fallback-poller.construct.js';
+import { FallbackPoller, streamDeliveryTarget } from '../../../fallback-poller/fallback-poller.construct.js';
 import { loadSources } from '../../../pipes/load-sources.js';
 import type { SourceConfig } from '../../../pipes/source-schema.js';
 
@@ -35,7 +35,7 @@ async function deployedPoller(source: SourceConfig) {
   const stack = new Stack(app, 'PollerBundleTest', { env: { account: '123456789012', region: 'us-east-1' } });
   new FallbackPoller(stack, 'Poller', {
     source,
-    targetStream: new Stream(stack, 'Stream'),
+    target: streamDeliveryTarget(new Stream(stack, 'Stream')),
     enrichmentDlq: new Queue(stack, 'Dlq'),
     projectRoot: process.cwd(),
   });

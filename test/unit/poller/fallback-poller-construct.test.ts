@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readPollerEnv } from '../../../fallback-poller/config.js';
 import {
   FallbackPoller,
+  streamDeliveryTarget,
   validateFallbackPollerProps,
 } from '../../../fallback-poller/fallback-poller.construct.js';
 import { parseSourceFile } from '../../../pipes/load-sources.js';
@@ -25,7 +26,7 @@ function synth(src: SourceConfig = source) {
   const alarmTopic = new Topic(stack, 'Alarms');
   const poller = new FallbackPoller(stack, 'Poller', {
     source: src,
-    targetStream: stream,
+    target: streamDeliveryTarget(stream),
     enrichmentDlq: dlq,
     alarmTopic,
     environment: 'test',
@@ -266,7 +267,7 @@ describe('FallbackPoller construct', () => {
     expect(() =>
       validateFallbackPollerProps({
         source: src as SourceConfig,
-        targetStream: new Stream(stack, 'S'),
+        target: streamDeliveryTarget(new Stream(stack, 'S')),
         enrichmentDlq: new Queue(stack, 'Q'),
       }),
     ).toThrow(message);
