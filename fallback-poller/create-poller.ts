@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { deliveryOf, type LazyDeliveryClients } from '../core/delivery-registry.js';
-import { describeTopicPartitions } from '../core/kafka/admin-probe.js';
+import { describeTopicPartitions } from '../core/kafka/group-lag.js';
 import type { AwsCredentialsLike } from '../core/kafka/msk-iam-token.js';
 import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { once } from '../core/lazy.js';

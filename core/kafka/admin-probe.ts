@@ -1,15 +1,14 @@
 /**
  * Describing a cluster without reading records: the bounded admin probe of `kafka-pipes check` (cli/check.ts),
  * which returns plain values and leaves the errors to classifyKafkaError (failures.ts) so the check can say
- * which step failed and why; the lag of a group (`check`, the local run and the tests); and the partition
- * list of the poller's `describe` mode. Never creates topics (listTopics before any topic metadata request)
- * and never joins the source's consumer group.
+ * which step failed and why. Never creates topics (listTopics before any topic metadata request) and never
+ * joins the source's consumer group. A group's lag comes from group-lag.ts, which the poller uses too.
  */
-import { RetriableError } from '../errors.js';
 import { createKafka, type KafkaConnection } from './client.js';
-import { READER_RETRIES } from './failures.js';
-import { disconnectQuietly, type InternalCluster, internalCluster } from './internals.js';
-import { readCommittedOffsets, readWatermarks } from './offsets.js';
+import { fetchGroupLag, type PartitionLag } from './group-lag.js';
+import { disconnectQuietly } from './internals.js';
+
+export type { PartitionLag };
 
 /** A broker as the cluster advertises it. */
 export interface ProbeBroker {
@@ -33,18 +32,6 @@ export interface ProbeGroup {
   readonly state: string;
   readonly members: number;
   readonly protocol: string;
-}
-
-/** Committed offset, log-end offset and lag per partition of a group (what `kafka-consumer-groups --describe` shows). */
-export interface PartitionLag {
-  readonly partition: number;
-  /** Committed offset or null when the group never committed for the partition. */
-  readonly committed: string | null;
-  /** First offset still in the log (low watermark). */
-  readonly logStart: string;
-  readonly logEnd: string;
-  /** logEnd - committed (logEnd - low when nothing committed). */
-  readonly lag: string;
 }
 
 /** An open admin connection for the check command. */
@@ -108,47 +95,4 @@ export async function openAdminProbe(conn: KafkaConnection): Promise<AdminProbe>
     groupLag: (groupId, topic) => fetchGroupLag(conn, groupId, topic),
     close: () => disconnectQuietly(admin),
   };
-}
-
-/** Runs `work` on a connected kafkajs Cluster of `conn` (reader retries unless `conn.retries` says otherwise). */
-async function withCluster<T>(
-  conn: KafkaConnection,
-  work: (cluster: InternalCluster) => Promise<T>,
-): Promise<T> {
-  const cluster = internalCluster(createKafka({ ...conn, retries: conn.retries ?? READER_RETRIES }));
-  try {
-    await cluster.connect();
-    return await work(cluster);
-  } finally {
-    await disconnectQuietly(cluster);
-  }
-}
-
-/** Reads the committed offsets and lag of a group for a topic without joining it. */
-export function fetchGroupLag(
-  conn: KafkaConnection,
-  groupId: string,
-  topic: string,
-): Promise<PartitionLag[]> {
-  return withCluster(conn, async (cluster) => {
-    const watermarks = await readWatermarks(cluster, topic);
-    const partitions = watermarks.map((w) => w.partition);
-    const committedBy = await readCommittedOffsets(cluster, groupId, topic, partitions);
-    return watermarks.map(({ partition, low, high }) => {
-      const committed = committedBy.get(partition) ?? null;
-      const lag = high - (committed !== null ? BigInt(committed) : low);
-      return { partition, committed, logStart: low.toString(), logEnd: high.toString(), lag: lag.toString() };
-    });
-  });
-}
-
-/** Lists the partition ids of a topic (used by the poller's `describe` mode for `partitions: auto`). */
-export async function describeTopicPartitions(conn: KafkaConnection, topic: string): Promise<number[]> {
-  try {
-    return await withCluster(conn, async (cluster) =>
-      (await readWatermarks(cluster, topic)).map((w) => w.partition),
-    );
-  } catch (error) {
-    throw new RetriableError(`could not describe topic ${topic}`, { cause: error });
-  }
 }

@@ -2,17 +2,17 @@
  * What a kafkajs failure means, told by the error classes kafkajs exports (kafkajs 2.2.4 src/errors.js), and
  * the adapter's one retry policy (exponential backoff, 100 ms doubling up to 2 s).
  */
-import kafkajs from 'kafkajs';
+import errors from 'kafkajs/src/errors.js';
 
-// kafkajs spreads its error classes into module.exports, which Node's ESM loader cannot see as named
-// exports: read them from the default (CommonJS) export.
+// The error classes come from kafkajs' errors file, which its main file re-exports (the same classes), so
+// loading them does not load kafkajs' client. A CommonJS file: read them from its default export.
 const {
   KafkaJSConnectionError,
   KafkaJSProtocolError,
   KafkaJSRequestTimeoutError,
   KafkaJSSASLAuthenticationError,
   KafkaJSTimeout,
-} = kafkajs;
+} = errors;
 
 /** What kind of failure a kafkajs error is. */
 export type KafkaFailureKind = 'sasl' | 'connection' | 'timeout' | 'protocol' | 'other';

@@ -10,11 +10,12 @@
  * https://datatracker.ietf.org/doc/html/rfc7628#section-3.2.2
  * https://kafka.apache.org/documentation/#security_sasl_oauthbearer
  */
-import kafkajs, { type AuthenticationProviderArgs, type Mechanism } from 'kafkajs';
+import type { AuthenticationProviderArgs, Mechanism } from 'kafkajs';
+import errors from 'kafkajs/src/errors.js';
 import type { KafkaSaslOAuthBearer } from './client.js';
 
-/** kafkajs' SASL error (on its CommonJS default export, see core/kafka/failures.ts); its typings omit the arguments. */
-const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (
+/** kafkajs' SASL error (from its errors file, see core/kafka/failures.ts); its typings omit the arguments. */
+const SaslError = errors.KafkaJSSASLAuthenticationError as unknown as new (
   message: string,
   options?: { cause?: unknown },
 ) => Error;

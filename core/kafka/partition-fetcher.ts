@@ -9,10 +9,9 @@
  * ridden out with a metadata refresh and backoff, up to READER_FETCH_FAILURES_MAX head failures in a row.
  */
 import { NonRetriableError } from '../errors.js';
-import type { Kafka } from './client.js';
 import { backoffMs, isOffsetOutOfRange, sleep } from './failures.js';
 import { FetchPlan, type FetchPlanStats, type PlannedFetch } from './fetch-plan.js';
-import { connectToTopic, disconnectQuietly, type InternalCluster, internalCluster } from './internals.js';
+import { connectToTopic, disconnectQuietly, type InternalCluster } from './internals.js';
 import { type FetchedRecords, fetchFromLeader } from './leader-fetch.js';
 import { readPartitionWatermarks } from './offsets.js';
 import { type PartitionRecord, partitionRecordBytes } from './records.js';
@@ -57,7 +56,8 @@ export class PartitionFetcher {
   readonly #laneConnecting = new Map<number, Promise<InternalCluster>>();
 
   constructor(
-    private readonly kafka: Kafka,
+    /** Builds an unconnected cluster for a read-ahead lane's own connection. */
+    private readonly newCluster: () => InternalCluster,
     private readonly head: InternalCluster,
     private readonly settings: FetcherSettings,
     start: bigint,
@@ -239,7 +239,7 @@ export class PartitionFetcher {
     if (lane === 0) return Promise.resolve(this.head);
     let connecting = this.#laneConnecting.get(lane);
     if (!connecting) {
-      const c = internalCluster(this.kafka);
+      const c = this.newCluster();
       this.#laneClusters.set(lane, c);
       connecting = connectToTopic(c, this.settings.topic).then(async () => {
         if (!this.#closed) return c;

@@ -17,9 +17,10 @@
  *      another partition's poller is committing at the same time).
  */
 import { NonRetriableError, RetriableError } from '../errors.js';
-import { createKafka, type KafkaConnection } from './client.js';
+import { createCluster } from './cluster.js';
+import type { KafkaConnection } from './config.js';
 import { protocolErrorType, READER_RETRIES } from './failures.js';
-import { disconnectQuietly, type InternalCluster, internalCluster } from './internals.js';
+import { disconnectQuietly, type InternalCluster } from './internals.js';
 import { MemberlessCommitter, readCommittedOffsets, readPartitionWatermarks } from './offsets.js';
 import { type FetcherSettings, PartitionFetcher, type ReaderStats } from './partition-fetcher.js';
 import type { PartitionRecord, StartingPosition } from './records.js';
@@ -118,8 +119,8 @@ export async function openPartitionSession(
   conn: KafkaConnection,
   opts: OpenPartitionOptions,
 ): Promise<PartitionSession> {
-  const kafka = createKafka({ ...conn, retries: conn.retries ?? READER_RETRIES });
-  const head = internalCluster(kafka);
+  const readerConn = { ...conn, retries: conn.retries ?? READER_RETRIES };
+  const head = createCluster(readerConn);
   let offsets: StartOffsets;
   try {
     offsets = await readStartOffsets(head, opts);
@@ -127,7 +128,13 @@ export async function openPartitionSession(
     await disconnectQuietly(head);
     throw error;
   }
-  const fetcher = new PartitionFetcher(kafka, head, fetcherSettings(opts), offsets.start, offsets.high);
+  const fetcher = new PartitionFetcher(
+    () => createCluster(readerConn),
+    head,
+    fetcherSettings(opts),
+    offsets.start,
+    offsets.high,
+  );
   return sessionOf(opts, offsets, fetcher, new MemberlessCommitter(head, opts.groupId));
 }
 

@@ -6,9 +6,10 @@
  * lowest offset still missing, so offsets close together cost one request.
  */
 import { NonRetriableError, RetriableError } from '../errors.js';
-import { createKafka, type KafkaConnection } from './client.js';
+import { createCluster } from './cluster.js';
+import type { KafkaConnection } from './config.js';
 import { backoffMs, isOffsetOutOfRange, isRetriable, READER_RETRIES, sleep } from './failures.js';
-import { connectToTopic, disconnectQuietly, type InternalCluster, internalCluster } from './internals.js';
+import { connectToTopic, disconnectQuietly, type InternalCluster } from './internals.js';
 import { type FetchedRecords, fetchFromLeader } from './leader-fetch.js';
 import { readPartitionWatermarks } from './offsets.js';
 import type { PartitionRecord } from './records.js';
@@ -63,9 +64,7 @@ export async function readRecordsAt(
   const timeoutMs = opts.timeoutMs ?? RECORDS_AT_TIMEOUT_MS;
   // No request may outlive the bound of the call.
   const requestTimeoutMs = Math.min(conn.requestTimeoutMs ?? 15_000, timeoutMs);
-  const cluster = internalCluster(
-    createKafka({ ...conn, requestTimeoutMs, retries: conn.retries ?? READER_RETRIES }),
-  );
+  const cluster = createCluster({ ...conn, requestTimeoutMs, retries: conn.retries ?? READER_RETRIES });
   const reader = new OffsetReader(cluster, topic, partition, wanted, opts.maxBytesPerFetch);
   try {
     return await withDeadline(

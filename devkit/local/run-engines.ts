@@ -3,7 +3,7 @@
  * the poller's state machine), the consumer-group lag watch, the producer with its progress table, the
  * wait until everything is drained, and the orderly stop.
  */
-import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import { openProducer } from '../testbed/kafka.js';
 import type { AsyncInvoker } from './async-invoke.js';

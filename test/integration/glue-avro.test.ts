@@ -17,7 +17,7 @@ import {
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RetriableError } from '../../core/errors.js';
-import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import {
   APIC_AVRO_SCHEMA,
   APIC_AVRO_SCHEMA_TEXT,

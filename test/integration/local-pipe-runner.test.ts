@@ -5,7 +5,7 @@
  * before the target succeeds.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import { ensureQueue } from '../../devkit/local/aws-resources.js';
 import { emptyStats, startPipeRunner } from '../../devkit/local/pipe-runner.js';
 import { planSource } from '../../devkit/local/plan.js';

@@ -6,7 +6,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runPreflight } from '../../cli/preflight/engine.js';
-import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
 import { kafkaConnections } from '../../devkit/testbed/kafka.js';
 import { POLL_STATUS } from '../../fallback-poller/constants.js';

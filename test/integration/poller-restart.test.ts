@@ -3,7 +3,7 @@
  * every record still reaches Kinesis; duplicates (redelivered, uncommitted records) are counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import { type AwsClients, awsClients } from '../../devkit/testbed/aws.js';
 import { kafkaConnections } from '../../devkit/testbed/kafka.js';
 import { startTestBed, type TestBed } from '../../devkit/testbed/testbed.js';

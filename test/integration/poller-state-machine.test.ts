@@ -4,7 +4,7 @@
  * env validated at import, SDK clients pointed at moto through AWS_ENDPOINT_URL) and the real broker.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fetchGroupLag } from '../../core/kafka/admin-probe.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
 import { kafkaConnections } from '../../devkit/testbed/kafka.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from '../../fallback-poller/config.js';

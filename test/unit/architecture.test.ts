@@ -91,7 +91,7 @@ describe('architecture', () => {
       .filter(([file]) => !file.startsWith(KAFKA_ADAPTER_DIR))
       .flatMap(([file, sf]) =>
         importsOf(sf)
-          .filter((r) => r.specifier === 'kafkajs' && !r.typeOnly)
+          .filter((r) => (r.specifier === 'kafkajs' || r.specifier.startsWith('kafkajs/')) && !r.typeOnly)
           .map(() => file),
       );
     expect(offenders).toEqual([]);
