@@ -94,6 +94,23 @@ export default async function lambdasBench(): Promise<BenchResult[]> {
   return rows;
 }
 
+/**
+ * The Kafka requests the poller's reader sends through kafkajs' Cluster and Broker (kafkajs 2.2.4
+ * src/protocol/requests/<name>/): connect (ApiVersions, SASL), metadata, the watermarks, the group's
+ * coordinator and offsets, and the fetches. kafkajs' broker loads the codecs of every other request too.
+ */
+const POLLER_KAFKA_REQUESTS = new Set([
+  'apiVersions',
+  'saslHandshake',
+  'saslAuthenticate',
+  'metadata',
+  'listOffsets',
+  'findCoordinator',
+  'offsetFetch',
+  'offsetCommit',
+  'fetch',
+]);
+
 /** What the largest parts of a bundle weigh (minified bytes in the output, from esbuild's metafile). */
 function bundleParts(bundle: LambdaBundle): string {
   const output = bundle.metafile.outputs[Object.keys(bundle.metafile.outputs)[0] as string];
@@ -104,9 +121,15 @@ function bundleParts(bundle: LambdaBundle): string {
         .reduce((sum, [, input]) => sum + input.bytesInOutput, 0) / 1024
     ).toFixed(1);
   const kafkajs = (path: string) => path.includes('node_modules/kafkajs/');
-  const clients = (path: string) => kafkajs(path) && /kafkajs\/src\/(producer|consumer|admin)\//.test(path);
+  const clients = (path: string) =>
+    kafkajs(path) && /kafkajs\/(index\.js|src\/index\.js|src\/(producer|consumer|admin)\/)/.test(path);
+  const requests = (path: string) => kafkajs(path) && path.includes('/src/protocol/requests/');
+  const unsent = (path: string) => {
+    const api = /\/src\/protocol\/requests\/([^/]+)\//.exec(path)?.[1];
+    return requests(path) && api !== undefined && !POLLER_KAFKA_REQUESTS.has(api);
+  };
   return [
-    `kafkajs ${kbOf(kafkajs)} KB (its producer, consumer and admin, which the poller never uses: ${kbOf(clients)} KB)`,
+    `kafkajs ${kbOf(kafkajs)} KB (its client class, producer, consumer and admin: ${kbOf(clients)} KB; request codecs ${kbOf(requests)} KB, of which for requests the poller never sends: ${kbOf(unsent)} KB)`,
     `zod/mini ${kbOf((p) => p.includes('node_modules/zod/'))} KB`,
     `Powertools ${kbOf((p) => p.includes('node_modules/@aws-lambda-powertools/'))} KB`,
     `the project's code ${kbOf((p) => !p.includes('node_modules/'))} KB`,
