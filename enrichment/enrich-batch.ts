@@ -94,7 +94,7 @@ export function eventIdOf(
 
 type Failed = { ok: false; dropped: false; reason: string };
 type Processed =
-  | { ok: true; record: CanonicalRecord; bytes: number; text: string }
+  | { ok: true; record: CanonicalRecord; bytes: number; keyBytes: number; text: string }
   | { ok: false; dropped: true }
   | Failed;
 
@@ -182,14 +182,15 @@ function canonicalRecordOf(
 function serialized(record: CanonicalRecord, limit: number): Processed {
   const text = serializeCanonical(record);
   const textBytes = Buffer.byteLength(text);
-  const size = textBytes + Buffer.byteLength(record.partitionKey);
+  const keyBytes = Buffer.byteLength(record.partitionKey);
+  const size = textBytes + keyBytes;
   if (size > limit) {
     const what = limit === KINESIS_RECORD_LIMIT_BYTES ? 'Kinesis record' : 'target record';
     return failed(
       `${DLQ_REASON.oversizeRecord}: the canonical record and partition key take ${size} bytes, more than the ${limit}-byte ${what} limit`,
     );
   }
-  return { ok: true, record, bytes: textBytes, text };
+  return { ok: true, record, bytes: textBytes, keyBytes, text };
 }
 
 // Defensive wrappers: the record path is written not to throw; a bug must not stall the partition either.

@@ -22,7 +22,8 @@ class CachedFunctions extends PowertoolsFunctions {
   }
 }
 
-const functions = new CachedFunctions();
+/** The search options, made once: every search passes the same functions. */
+const options = { customFunctions: new CachedFunctions() };
 
 /**
  * Evaluates a JMESPath expression (Powertools JMESPath; parsed expressions are cached by the library).
@@ -31,7 +32,7 @@ const functions = new CachedFunctions();
  * @example jmespathSearch("api.status.code >= `500`", record) // → true | false | null
  */
 export function jmespathSearch(expression: string, data: unknown): unknown {
-  return search(expression, data as JSONObject, { customFunctions: functions });
+  return search(expression, data as JSONObject, options);
 }
 
 /**

@@ -23,10 +23,10 @@ export interface BudgetContext {
   readonly target?: TargetLimits;
 }
 
-/** A record about to be output: its serialized size and its partition key. */
+/** A record about to be output: the UTF-8 sizes of its serialized text and of its partition key. */
 export interface BudgetItem {
   readonly bytes: number;
-  readonly record: { readonly partitionKey: string };
+  readonly keyBytes: number;
 }
 
 /**
@@ -50,7 +50,7 @@ export class OutputBudget {
   refusal(result: BudgetItem): string | undefined {
     const target = this.ctx.target;
     const size = result.bytes + (this.count > 0 ? 1 : 0);
-    const request = result.bytes + Buffer.byteLength(result.record.partitionKey);
+    const request = result.bytes + result.keyBytes;
     if (target !== undefined && this.count >= target.maxRecords) {
       return `${DLQ_REASON.batchOutputLimit}: the batch output already holds ${this.count} records, the most the target takes in one invocation (${target.maxRecords}); the Pipe would not invoke the target with more. Lower the source batchSize`;
     }
@@ -68,7 +68,7 @@ export class OutputBudget {
     const size = result.bytes + (this.count > 0 ? 1 : 0);
     this.used += size;
     this.count++;
-    this.requestUsed += result.bytes + Buffer.byteLength(result.record.partitionKey);
+    this.requestUsed += result.bytes + result.keyBytes;
     return size;
   }
 }
