@@ -55,10 +55,13 @@ function decodeLines(text: string): DecodedValue | null {
 export const jsonFormat: ValueFormat = {
   name: 'json',
   decode(bytes: Buffer): DecodedValue {
-    if (!isUtf8(bytes))
-      return { ok: false, reason: `${DLQ_REASON.invalidUtf8}: the value is not valid UTF-8` };
     const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
     const text = bom ? bytes.toString('utf8', 3) : bytes.toString('utf8');
+    // The decoder turns every invalid sequence into U+FFFD, so bytes whose text has none are valid
+    // UTF-8 and only a text with one needs the exact check (which then also catches a U+FFFD written as
+    // valid UTF-8). Searching a Latin-1 text for U+FFFD returns at once.
+    if (text.includes('\uFFFD') && !isUtf8(bytes))
+      return { ok: false, reason: `${DLQ_REASON.invalidUtf8}: the value is not valid UTF-8` };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
