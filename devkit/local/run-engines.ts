@@ -3,8 +3,9 @@
  * the poller's state machine), the consumer-group lag watch, the producer with its progress table, the
  * wait until everything is drained, and the orderly stop.
  */
-import { fetchGroupLag } from '../../core/kafka/group-lag.js';
+
 import type { KafkaConnection } from '../../core/kafka/client.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import { openProducer } from '../testbed/kafka.js';
 import type { AsyncInvoker } from './async-invoke.js';
 import { LOCAL_LOCK_TABLE, readSecrets } from './aws-resources.js';

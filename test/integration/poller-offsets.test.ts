@@ -9,8 +9,8 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { offsetsOutsideLog } from '../../cli/check/kafka-steps.js';
-import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import { createKafka } from '../../core/kafka/client.js';
+import { fetchGroupLag } from '../../core/kafka/group-lag.js';
 import { disconnectQuietly, internalCluster } from '../../core/kafka/internals.js';
 import { MemberlessCommitter } from '../../core/kafka/offsets.js';
 import { awsClients } from '../../devkit/testbed/aws.js';
