@@ -184,6 +184,10 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Buffering interval',
     fix: 'set target.bufferingIntervalSeconds from 0 to 900',
   },
+  'target.format': {
+    label: 'Object format',
+    fix: 'set target.format to json or parquet (with deliveryStreamArn: json, or remove it)',
+  },
   'target.bufferingSizeMiB': { label: 'Buffering size', fix: 'set target.bufferingSizeMiB from 1 to 128' },
   engine: { label: 'Engine', fix: 'set engine to pipe or poller' },
   poller: { label: 'Poller', fix: 'see docs/sources.md for the poller fields' },

@@ -49,6 +49,11 @@ export interface LocalDeliveryStream {
   readonly listPrefix: string;
   readonly bufferingIntervalSeconds: number;
   readonly bufferingSizeMiB: number;
+  /**
+   * The target's object format. The local stream is created with the JSON settings whatever it says:
+   * moto's Firehose does not convert records (docs/local-run.md), so `parquet` objects stay JSON here.
+   */
+  readonly format?: FirehoseTargetConfig['format'];
 }
 
 /** The Firehose stream of a source whose target has its own destination (not the Kinesis data lake). */
@@ -63,6 +68,7 @@ export function localDeliveryStreamOf(source: SourceConfig, environment: string)
     listPrefix: listPrefixOf(prefix),
     bufferingIntervalSeconds: target.bufferingIntervalSeconds,
     bufferingSizeMiB: target.bufferingSizeMiB,
+    format: target.format,
   };
 }
 

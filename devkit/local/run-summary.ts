@@ -66,6 +66,9 @@ function lakeSummary(p: LocalSourcePlan, lakes: ReadonlyMap<string, LakeContents
     gzipObjects: lake.gzipObjects,
     newlineDelimitedObjects: lake.newlineDelimitedObjects,
     unparsed: lake.unparsed,
+    ...(p.deliveryStream?.format && p.deliveryStream.format !== 'json'
+      ? { notConverted: p.deliveryStream.format }
+      : {}),
   };
 }
 

@@ -54,6 +54,8 @@ export interface SourceSummary extends SourceReconciliation {
     readonly newlineDelimitedObjects: number;
     /** Documents that were no canonical record plus stray characters between documents (0 expected). */
     readonly unparsed: number;
+    /** The target's format when it is not JSON (`parquet`): moto's Firehose wrote JSON, it converts nothing. */
+    readonly notConverted?: string;
   };
 }
 

@@ -33,7 +33,7 @@ export function formatSummary(s: LocalRunSummary): string[] {
     );
     if (x.lake)
       lines.push(
-        `    S3: ${x.lake.objects} objects, ${x.lake.bytes} bytes; ${x.lake.gzipObjects} GZIP, ${x.lake.newlineDelimitedObjects} newline-delimited, ${x.lake.unparsed} unparsed${x.lake.objects > 0 && x.lake.gzipObjects === 0 ? " (moto's Firehose stores each PutRecordBatch uncompressed, without the processor's newlines: docs/local-run.md)" : ''}`,
+        `    S3: ${x.lake.objects} objects, ${x.lake.bytes} bytes; ${x.lake.gzipObjects} GZIP, ${x.lake.newlineDelimitedObjects} newline-delimited, ${x.lake.unparsed} unparsed${x.lake.objects > 0 && x.lake.gzipObjects === 0 ? " (moto's Firehose stores each PutRecordBatch uncompressed, without the processor's newlines: docs/local-run.md)" : ''}${x.lake.notConverted ? `; format ${x.lake.notConverted} NOT converted locally (moto's Firehose ignores DataFormatConversionConfiguration): these objects are JSON` : ''}`,
       );
     if (x.missing > 0) lines.push(`    missing sample: ${x.missingSample.join(', ')}`);
   }

@@ -1,6 +1,6 @@
 /**
  * The CDK side of the `firehose` target: the Firehose stream (DirectPut, SSE with the stack key) writing
- * GZIP newline-delimited JSON to S3 under the source/date prefix, its bucket (KMS with the stack key,
+ * GZIP newline-delimited JSON (or Parquet, `firehose-parquet.construct.ts`) to S3 under the source/date prefix, its bucket (KMS with the stack key,
  * SSL-only, private, versioned, server access logs to a log bucket) or an existing bucket, its role and
  * log group; or an existing stream by ARN. Alarms follow the Firehose best practices page
  * (https://docs.aws.amazon.com/firehose/latest/dev/firehose-cloudwatch-metrics-best-practices.html).
@@ -30,7 +30,9 @@ import {
   type FirehoseTargetConfig,
   firehosePrefixes,
   firehoseTarget,
+  glueTableNamesOf,
 } from './firehose.js';
+import { createParquetConversion } from './firehose-parquet.construct.js';
 
 /** Seconds added to the buffering interval before data freshness alarms. */
 export const FRESHNESS_MARGIN_SECONDS = 300;
@@ -156,6 +158,15 @@ export class FirehoseDestination extends Construct implements TargetDestination 
     });
     const dynamic = target.partitioning === 'event-date';
     const { prefix, errorOutputPrefix } = firehosePrefixes(props.source.name, target);
+    const parquet =
+      target.format === 'parquet'
+        ? createParquetConversion(this, {
+            names: glueTableNamesOf(props.source.name, props.environment),
+            bucket,
+            prefix,
+            role,
+          })
+        : undefined;
     const stream = new CfnDeliveryStream(this, 'Stream', {
       deliveryStreamName: this.name,
       deliveryStreamType: 'DirectPut',
@@ -169,14 +180,16 @@ export class FirehoseDestination extends Construct implements TargetDestination 
           intervalInSeconds: target.bufferingIntervalSeconds,
           sizeInMBs: target.bufferingSizeMiB,
         },
-        compressionFormat: 'GZIP',
+        // With record format conversion S3 compression is off: Parquet compresses its own pages (Snappy).
+        compressionFormat: parquet ? 'UNCOMPRESSED' : 'GZIP',
         encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: dataKey.keyArn } },
         cloudWatchLoggingOptions: {
           enabled: true,
           logGroupName: logGroup.logGroupName,
           logStreamName: logStream.logStreamName,
         },
-        processingConfiguration: { enabled: true, processors: processorsOf(dynamic) },
+        ...processingOf(dynamic, !parquet),
+        ...(parquet ? { dataFormatConversionConfiguration: parquet.configuration } : {}),
         ...(dynamic
           ? {
               dynamicPartitioningConfiguration: {
@@ -188,6 +201,7 @@ export class FirehoseDestination extends Construct implements TargetDestination 
       },
     });
     stream.node.addDependency(role);
+    if (parquet) stream.node.addDependency(parquet.table);
     return stream;
   }
 
@@ -226,6 +240,16 @@ export class FirehoseDestination extends Construct implements TargetDestination 
       ComparisonOperator.GREATER_THAN_THRESHOLD,
       `The oldest record in Firehose stream ${this.name} waits longer than its buffering interval plus ${FRESHNESS_MARGIN_SECONDS} s`,
     );
+    // Records Firehose cannot convert go to the error prefix (format-conversion-failed) and are counted in
+    // FailedConversion.Records (https://docs.aws.amazon.com/firehose/latest/dev/monitoring-with-cloudwatch-metrics.html).
+    if (props.target.format === 'parquet' && !props.target.deliveryStreamArn)
+      alarm(
+        'FirehoseFailedConversion',
+        this.metric('FailedConversion.Records', 'Sum'),
+        0,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+        `Firehose stream ${this.name} could not convert records to Parquet (they are under its error prefix, format-conversion-failed)`,
+      );
   }
 }
 
@@ -237,20 +261,29 @@ function bucketObjectsFinding(bucket: IBucket): string {
   return `${bucket.bucketArn}/*`;
 }
 
-/** Newline after each record, and with dynamic partitioning the `dt` key from the record's Kafka timestamp. */
-function processorsOf(dynamic: boolean): CfnDeliveryStream.ProcessorProperty[] {
-  const delimiter = { type: 'AppendDelimiterToRecord' };
-  if (!dynamic) return [delimiter];
-  return [
-    {
-      type: 'MetadataExtraction',
-      parameters: [
-        { parameterName: 'MetadataExtractionQuery', parameterValue: EVENT_DATE_QUERY },
-        { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
-      ],
-    },
-    delimiter,
+/**
+ * The processors: with dynamic partitioning the `dt` key from the record's Kafka timestamp; for JSON
+ * objects a newline after each record (a Parquet object has no record delimiter, so not with conversion).
+ */
+function processingOf(
+  dynamic: boolean,
+  newlines: boolean,
+): Pick<CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty, 'processingConfiguration'> {
+  const processors: CfnDeliveryStream.ProcessorProperty[] = [
+    ...(dynamic
+      ? [
+          {
+            type: 'MetadataExtraction',
+            parameters: [
+              { parameterName: 'MetadataExtractionQuery', parameterValue: EVENT_DATE_QUERY },
+              { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
+            ],
+          },
+        ]
+      : []),
+    ...(newlines ? [{ type: 'AppendDelimiterToRecord' }] : []),
   ];
+  return processors.length > 0 ? { processingConfiguration: { enabled: true, processors } } : {};
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Target type `firehose`: the Pipe (or the poller) puts each canonical record into an Amazon Data Firehose
  * stream that writes it to S3 as newline-delimited JSON (the `AppendDelimiterToRecord` processor), GZIP
- * compressed, under a prefix partitioned by source and date. The stream is named by `deliveryStreamArn`,
- * or the stack creates it with its bucket (`firehose.construct.ts`).
+ * compressed, under a prefix partitioned by source and date; or, with `format: parquet`, converts the
+ * records to Parquet through a Glue table whose columns come from the canonical JSON Schema
+ * (`glue-columns.ts`, `firehose-parquet.construct.ts`). The stream is named by `deliveryStreamArn`, or the
+ * stack creates it with its bucket (`firehose.construct.ts`).
  */
 import { z } from 'zod';
 import {
@@ -35,6 +37,20 @@ export const FIREHOSE_PARTITIONINGS = ['arrival-date', 'event-date'] as const;
 export const EVENT_DATE_QUERY = '{dt: ((.kafka.timestamp // "unknown") | .[0:10])}';
 /** The keys {@link EVENT_DATE_QUERY} defines. */
 const EVENT_DATE_KEYS = ['dt'];
+
+/**
+ * What the objects hold: newline-delimited JSON (GZIP), or Parquet (Snappy) converted by Firehose from
+ * each JSON record (record format conversion).
+ */
+export const FIREHOSE_FORMATS = ['json', 'parquet'] as const;
+
+/**
+ * The smallest buffering size Firehose takes with record format conversion, as the CDK Firehose module
+ * documents it (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_kinesisfirehose-readme.html).
+ */
+export const CONVERSION_MIN_BUFFERING_MIB = 64;
+const CONVERSION_BUFFERING_DOC =
+  'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_kinesisfirehose-readme.html';
 
 const ARN_PATTERN = /^arn:aws[a-z-]*:firehose:[a-z0-9-]+:\d{12}:deliverystream\/[a-zA-Z0-9_.-]{1,64}$/;
 const BUCKET_ARN_PATTERN = /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -77,6 +93,10 @@ export const firehoseTargetSchema = z
       .max(900)
       .default(300)
       .meta({ description: 'Buffering interval (0-900 s).' }),
+    format: z.enum(FIREHOSE_FORMATS).default('json').meta({
+      description:
+        'Object format: json (GZIP newline-delimited JSON) or parquet (converted through a Glue table).',
+    }),
     bufferingSizeMiB: z
       .number()
       .int()
@@ -87,6 +107,14 @@ export const firehoseTargetSchema = z
   })
   .superRefine((target, ctx) => {
     if (!target.deliveryStreamArn) return;
+    if (target.format === 'parquet')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['format'],
+        input: target.format,
+        message:
+          'parquet only applies to a stream the stack creates (target.deliveryStreamArn names an existing one, whose format is its own)',
+      });
     for (const field of STACK_STREAM_FIELDS) {
       if (target[field] !== undefined)
         ctx.addIssue({
@@ -132,6 +160,18 @@ export function firehosePrefixes(
       target.errorOutputPrefix ??
       `errors/source=${sourceName}/!{firehose:error-output-type}/dt=!{timestamp:yyyy'-'MM'-'dd}/`,
   };
+}
+
+/**
+ * The Glue database and table of a source's Parquet conversion: `<source>_<environment>` (lower case,
+ * other characters than letters, digits and `_` as `_`) and `canonical_records`.
+ */
+export function glueTableNamesOf(
+  sourceName: string,
+  environment: string,
+): { readonly database: string; readonly table: string } {
+  const database = `${sourceName}_${environment}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return { database: database.slice(0, 255), table: 'canonical_records' };
 }
 
 /** The `!{namespace:value}` expressions of a prefix. */
@@ -219,6 +259,22 @@ const rules: readonly ServiceRule[] = [
     check: (source, context) => {
       const target = firehoseOf(source.target);
       return target && !target.deliveryStreamArn ? prefixIssues({ name: source.name, target }, context) : [];
+    },
+  },
+  {
+    id: 'firehose-parquet-buffering-size',
+    doc: CONVERSION_BUFFERING_DOC,
+    check: (source, context) => {
+      const target = firehoseOf(source.target);
+      if (target?.format !== 'parquet' || target.bufferingSizeMiB >= CONVERSION_MIN_BUFFERING_MIB) return [];
+      return [
+        ruleIssue(
+          context,
+          'target.bufferingSizeMiB',
+          `Buffering size ${target.bufferingSizeMiB} MiB is below ${CONVERSION_MIN_BUFFERING_MIB} MiB, the least Firehose takes with record format conversion (format: parquet)`,
+          `set target.bufferingSizeMiB to ${CONVERSION_MIN_BUFFERING_MIB}-128, or format: json`,
+        ),
+      ];
     },
   },
   {

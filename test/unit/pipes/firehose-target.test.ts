@@ -9,6 +9,7 @@ import {
   FIREHOSE_RECORD_MAX_BYTES,
   FIREHOSE_REQUEST_MAX_BYTES,
   firehosePrefixes,
+  glueTableNamesOf,
 } from '../../../pipes/kinds/targets/firehose.js';
 import { validateSourceTexts } from '../../../pipes/load-sources.js';
 
@@ -158,6 +159,34 @@ const cases: Case[] = [
       ),
     ],
   },
+  { title: 'parquet with the default buffering', source: source({ format: 'parquet' }), issues: [] },
+  {
+    title: 'firehose-parquet-buffering-size: 63 MiB',
+    source: source({ format: 'parquet', bufferingSizeMiB: 63 }),
+    issues: [
+      issue(
+        'target.bufferingSizeMiB',
+        'Buffering size 63 MiB is below 64 MiB, the least Firehose takes with record format conversion (format: parquet)',
+        'set target.bufferingSizeMiB to 64-128, or format: json',
+      ),
+    ],
+  },
+  {
+    title: 'firehose-parquet-buffering-size: 1 MiB without conversion',
+    source: source({ bufferingSizeMiB: 1 }),
+    issues: [],
+  },
+  {
+    title: 'parquet on an existing stream',
+    source: source({ deliveryStreamArn: ARN, format: 'parquet' }),
+    issues: [
+      issue(
+        'target.format',
+        'Object format: parquet only applies to a stream the stack creates (target.deliveryStreamArn names an existing one, whose format is its own), received "parquet"',
+        'set target.format to json or parquet (with deliveryStreamArn: json, or remove it)',
+      ),
+    ],
+  },
   {
     title: 'existing stream: prefix rules do not apply',
     source: source({ deliveryStreamArn: ARN }),
@@ -217,5 +246,12 @@ describe('firehose target', () => {
       'source=lake/dt=!{partitionKeyFromQuery:dt}/',
     );
     expect(firehosePrefixes('lake', { partitioning: 'event-date', prefix: 'p/' }).prefix).toBe('p/');
+  });
+
+  it('names the Glue database of the Parquet conversion after the source and environment', () => {
+    expect(glueTableNamesOf('msk-apic-lake', 'dev')).toEqual({
+      database: 'msk_apic_lake_dev',
+      table: 'canonical_records',
+    });
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * The Glue table columns of a JSON Schema, for Firehose record format conversion (the `parquet` format of
+ * the Firehose target): Firehose reads each JSON record with the OpenX JSON SerDe through the table's
+ * columns and writes Parquet
+ * (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html). The columns are made
+ * from the canonical record's JSON Schema (enrichment/canonical.schema.json), never written by hand, so a
+ * field added to the canonical record becomes a column.
+ *
+ * Types (Hive DDL, https://docs.aws.amazon.com/athena/latest/ug/data-types.html): string → `string`,
+ * integer → `bigint`, number → `double`, boolean → `boolean`, an object with properties → `struct<…>`,
+ * an object of free keys → `map<string,…>`, an array → `array<…>`. `null` alternatives are dropped (every
+ * Hive column is nullable); a value of several types (e.g. string or number, or any JSON) becomes `string`,
+ * the one type each of them can be read into. Names are lower case: the
+ * SerDe matches JSON keys case-insensitively by default
+ * (https://docs.aws.amazon.com/firehose/latest/APIReference/API_OpenXJsonSerDe.html).
+ */
+
+/** A JSON Schema node (the subset the canonical schema uses). */
+export interface JsonSchemaNode {
+  readonly type?: string | readonly string[];
+  readonly properties?: Readonly<Record<string, JsonSchemaNode>>;
+  readonly additionalProperties?: JsonSchemaNode | boolean;
+  readonly items?: JsonSchemaNode;
+  readonly anyOf?: readonly JsonSchemaNode[];
+  readonly oneOf?: readonly JsonSchemaNode[];
+  readonly $ref?: string;
+  readonly $defs?: Readonly<Record<string, JsonSchemaNode>>;
+}
+
+/** One Glue column. */
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+const SCALARS: Readonly<Record<string, string>> = {
+  string: 'string',
+  integer: 'bigint',
+  number: 'double',
+  boolean: 'boolean',
+};
+
+/** The type used for values of several types or of any JSON type. */
+const TEXT = 'string';
+
+/** The columns of an object schema: one per property, in schema order. */
+export function glueColumnsOf(schema: JsonSchemaNode): GlueColumn[] {
+  const defs = schema.$defs ?? {};
+  return Object.entries(schema.properties ?? {}).map(([name, node]) => ({
+    name: name.toLowerCase(),
+    type: hiveTypeOf(node, defs, new Set()),
+  }));
+}
+
+/** The Hive type of one schema node (`seen`: the `$ref`s being expanded, to stop on recursive ones). */
+export function hiveTypeOf(
+  node: JsonSchemaNode,
+  defs: Readonly<Record<string, JsonSchemaNode>>,
+  seen: ReadonlySet<string> = new Set(),
+): string {
+  if (node.$ref) {
+    if (seen.has(node.$ref)) return TEXT;
+    const target = defs[node.$ref.replace(/^#\/\$defs\//, '')];
+    return target ? hiveTypeOf(target, defs, new Set([...seen, node.$ref])) : TEXT;
+  }
+  const alternatives = alternativesOf(node);
+  if (alternatives.length !== 1) {
+    const types = new Set(alternatives.map((a) => hiveTypeOf(a, defs, seen)));
+    return types.size === 1 ? ([...types][0] as string) : TEXT;
+  }
+  const [only] = alternatives as [JsonSchemaNode];
+  const type = only.type as string | undefined;
+  if (type && SCALARS[type]) return SCALARS[type];
+  if (type === 'array') return `array<${only.items ? hiveTypeOf(only.items, defs, seen) : TEXT}>`;
+  if (type === 'object') return objectTypeOf(only, defs, seen);
+  return TEXT;
+}
+
+/** A struct of the properties, else a map of the free keys' values. */
+function objectTypeOf(
+  node: JsonSchemaNode,
+  defs: Readonly<Record<string, JsonSchemaNode>>,
+  seen: ReadonlySet<string>,
+): string {
+  const properties = Object.entries(node.properties ?? {});
+  if (properties.length > 0) {
+    const fields = properties.map(
+      ([name, child]) => `${name.toLowerCase()}:${hiveTypeOf(child, defs, seen)}`,
+    );
+    return `struct<${fields.join(',')}>`;
+  }
+  const values = node.additionalProperties;
+  const valueType = typeof values === 'object' ? hiveTypeOf(values, defs, seen) : TEXT;
+  return `map<string,${valueType}>`;
+}
+
+/**
+ * The non-null alternatives of a node: its `anyOf` / `oneOf` members, or one node per member of a `type`
+ * list; a node without either is its own only alternative.
+ */
+function alternativesOf(node: JsonSchemaNode): JsonSchemaNode[] {
+  const union = node.anyOf ?? node.oneOf;
+  if (union) return union.filter((member) => member.type !== 'null');
+  if (Array.isArray(node.type)) {
+    return node.type.filter((t) => t !== 'null').map((t) => ({ ...node, type: t }));
+  }
+  return node.type === 'null' ? [] : [node];
+}
