@@ -1,6 +1,6 @@
 /**
  * One chunk of a partition poll (fallback-poller/poll-partition.ts): enrich it, send its poison records
- * to the DLQ, deliver its canonical records to Kinesis, commit what Kinesis acknowledged.
+ * to the DLQ while its canonical records are delivered to Kinesis, commit what Kinesis acknowledged.
  */
 
 import type { ReaderStats } from '../core/kafka/partition-session.js';
@@ -93,8 +93,9 @@ export function stop(progress: PollProgress, reason: StopReason, detail?: string
 }
 
 /**
- * One chunk: enrich, poison records to the DLQ, canonical records to the target (Kinesis or Firehose),
- * commit what was acknowledged. Returns false when the poll must stop (something in the chunk failed).
+ * One chunk: enrich, poison records to the DLQ while the canonical records go to the target (Kinesis or
+ * Firehose), commit what was acknowledged once both answered. Returns false when the poll must stop
+ * (something in the chunk failed).
  */
 export async function pollChunk(
   job: PartitionJob,
@@ -105,32 +106,37 @@ export async function pollChunk(
   progress.counts.read += records.length;
   const outcome = await processChunk(records, job.settings, job.ports.sink.limits?.maxRecordBytes);
   progress.counts.dropped += outcome.dropped;
-  if (!(await sendPoisonRecords(job, outcome.dlq, records.length, progress))) return false;
-  const acknowledged = await deliverChunk(job, records, outcome, progress);
+  const [dlqFailure, delivered] = await Promise.all([
+    sendPoisonRecords(job, outcome.dlq),
+    deliverChunk(job, records, outcome, progress),
+  ]);
+  if (dlqFailure !== null) {
+    // The poison records are not safe: nothing of the chunk is committed, all of it is read again.
+    stop(progress, STOP_REASON.dlqFailed, dlqFailure);
+    progress.counts.failed += records.length;
+    return false;
+  }
+  progress.counts.dlq += outcome.dlq.length;
+  const acknowledged = chunkFailure(progress, records, delivered);
   if (!(await commitAcknowledged(job, session, acknowledged, progress))) return false;
   return acknowledged.length === records.length;
 }
 
-/** 1. Poison records to the DLQ first: they count as processed only once the DLQ has them. */
-async function sendPoisonRecords(
-  job: PartitionJob,
-  dlq: readonly unknown[],
-  chunkSize: number,
-  progress: PollProgress,
-): Promise<boolean> {
-  if (dlq.length === 0) return true;
+/**
+ * 1. Poison records to the DLQ, at the same time as the delivery: they count as processed only once the
+ * DLQ has them (no commit before). Returns null when sent, else what failed.
+ */
+async function sendPoisonRecords(job: PartitionJob, dlq: readonly unknown[]): Promise<string | null> {
+  if (dlq.length === 0) return null;
   try {
     await withinDeadline(
       job.ports.dlq.send(dlq),
       job.ports.remainingTimeMs() - FINISH_RESERVE_MS,
       'DLQ send',
     );
-    progress.counts.dlq += dlq.length;
-    return true;
+    return null;
   } catch (error) {
-    stop(progress, STOP_REASON.dlqFailed, (error as Error).message);
-    progress.counts.failed += chunkSize;
-    return false;
+    return (error as Error).message;
   }
 }
 
@@ -150,6 +156,12 @@ async function withinDeadline<T>(work: Promise<T>, ms: number, what: string): Pr
   }
 }
 
+/** What the delivery of a chunk achieved: the records before the first unacknowledged one, and why. */
+interface ChunkDelivery {
+  readonly acknowledged: PartitionRecord[];
+  readonly failure: string | null;
+}
+
 /**
  * 2. Canonical records to Kinesis with per-entry retries. Returns the records before the first one
  * with an unacknowledged entry (all of them when every entry was acknowledged).
@@ -159,7 +171,7 @@ async function deliverChunk(
   records: PartitionRecord[],
   outcome: ChunkOutcome,
   progress: PollProgress,
-): Promise<PartitionRecord[]> {
+): Promise<ChunkDelivery> {
   const delivery = await deliverEntries(outcome.entries, job.ports.sink, {
     maxAttempts: job.settings.kinesisMaxAttempts ?? KINESIS_MAX_ATTEMPTS,
     backoff: job.settings.backoff,
@@ -173,13 +185,21 @@ async function deliverChunk(
     const o = BigInt(outcome.offsets[i] as string);
     return min === null || o < min ? o : min;
   }, null);
-  if (firstFailed === null) return records;
-  const acknowledged = records.filter((r) => BigInt(r.offset) < firstFailed);
-  stop(
-    progress,
-    STOP_REASON.kinesisFailed,
-    `${delivery.failed.length} entries still failing after retries: ${delivery.lastError ?? 'unknown'}`,
-  );
+  if (firstFailed === null) return { acknowledged: records, failure: null };
+  return {
+    acknowledged: records.filter((r) => BigInt(r.offset) < firstFailed),
+    failure: `${delivery.failed.length} entries still failing after retries: ${delivery.lastError ?? 'unknown'}`,
+  };
+}
+
+/** Records a delivery failure (stop reason, failed count); returns the records that may be committed. */
+function chunkFailure(
+  progress: PollProgress,
+  records: PartitionRecord[],
+  { acknowledged, failure }: ChunkDelivery,
+): PartitionRecord[] {
+  if (failure === null) return acknowledged;
+  stop(progress, STOP_REASON.kinesisFailed, failure);
   progress.counts.failed += records.length - acknowledged.length;
   return acknowledged;
 }

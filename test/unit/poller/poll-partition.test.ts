@@ -110,6 +110,62 @@ describe('pollPartition', () => {
     expect(state.committed).toBe('7');
   });
 
+  it('sends the poison records to the DLQ while PutRecords runs, and commits only once both answered', async () => {
+    // Arrange: the DLQ answers only after PutRecords has started (sent one after the other, the poll would hang).
+    const { reader, state } = fakeLog([...events(3), 'not json', ...events(2)]);
+    const events_: string[] = [];
+    let putStarted!: () => void;
+    const putStart = new Promise<void>((resolve) => (putStarted = resolve));
+    const { ports } = fakePorts(reader, {
+      dlq: {
+        async send() {
+          events_.push('dlq sent');
+          await putStart;
+          events_.push('dlq answered');
+        },
+      },
+      sink: {
+        async putRecords(entries) {
+          events_.push('put sent');
+          putStarted();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          events_.push(`put answered (commits so far: ${state.commits.length})`);
+          return entries.map(() => ({}));
+        },
+      },
+    });
+    state.committed = '0';
+
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+
+    // Assert
+    expect(res.counts).toEqual({ read: 6, delivered: 5, dlq: 1, dropped: 0, committed: 6, failed: 0 });
+    expect(events_).toEqual(['dlq sent', 'put sent', 'dlq answered', 'put answered (commits so far: 0)']);
+    expect(state.commits).toEqual(['6']);
+  });
+
+  it('a DLQ failure while PutRecords succeeds commits nothing of the chunk (its records are read again)', async () => {
+    const { reader, state } = fakeLog([...events(3), 'not json']);
+    state.committed = '0';
+    const { ports, delivered } = fakePorts(reader, {
+      dlq: {
+        async send() {
+          throw new Error('SQS unavailable');
+        },
+      },
+    });
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    expect(res).toMatchObject({
+      ...POLL_STATUS.completelyFailed,
+      stopReason: 'dlq-failed',
+      detail: 'SQS unavailable',
+      counts: { read: 4, delivered: 3, dlq: 0, committed: 0, failed: 4 },
+    });
+    expect(delivered).toHaveLength(3);
+    expect(state.commits).toEqual([]);
+  });
+
   it('a chunk enriched in slices gives exactly what one enrichBatch over the chunk gives', async () => {
     // Arrange: 260 records in one chunk (more than one enrichment slice), poison ones spread across.
     const values = events(260).map((v, i) => (i % 37 === 5 ? 'not json' : i % 53 === 7 ? null : v));
