@@ -3,7 +3,6 @@ import { isAbsolute, join } from 'node:path';
 import { deliveryOf, type LazyDeliveryClients } from '../core/delivery-registry.js';
 import { describeTopicPartitions } from '../core/kafka/group-lag.js';
 import type { AwsCredentialsLike } from '../core/kafka/msk-iam-token.js';
-import { openPartitionSession } from '../core/kafka/partition-session.js';
 import { once } from '../core/lazy.js';
 import { awsBootstrapLookup, type BootstrapLookup } from '../core/msk-bootstrap.js';
 import { createRecordFormats } from '../enrichment/formats/registry.js';
@@ -16,6 +15,7 @@ import { type ConnectionSpec, createConnectionCache, type MaterialPorts } from '
 import { createDynamoLock } from './lock.js';
 import { type PollInput, type PollResponse, type PollSettings, pollPartition } from './poll-partition.js';
 import type { DlqPort, LockPort, LoggerPort, PollPorts, ReaderPort, SinkPort } from './ports.js';
+import { createWarmReader } from './warm-reader.js';
 
 /** AWS clients the poller uses, each made on first use (fallback-poller/aws-clients.ts). */
 export type PollerClients = LazyPollerAwsClients;
@@ -82,8 +82,9 @@ export function connectionSpecOf(config: PollerRuntimeConfig): ConnectionSpec {
 }
 
 /**
- * Wires the real adapters (kafkajs partition reader, DynamoDB lock, Kinesis, SQS DLQ, S3/Secrets
- * Manager material with a warm-container cache) around {@link pollPartition}. Returns the function the
+ * Wires the real adapters (kafkajs partition reader on connections kept across polls, DynamoDB lock,
+ * Kinesis, SQS DLQ, S3/Secrets Manager material with a warm-container cache) around
+ * {@link pollPartition}. Returns the function the
  * Lambda handler calls with the event and the remaining time.
  */
 export function createPoller(options: CreatePollerOptions) {
@@ -96,10 +97,10 @@ export function createPoller(options: CreatePollerOptions) {
     ...(options.iamCredentials ? { iamCredentials: options.iamCredentials } : {}),
   };
   const spec = connectionSpecOf(config);
+  // Kafka connections stay open across the polls of a warm container (fallback-poller/warm-reader.ts).
+  const warm = createWarmReader(cache, spec, material);
   const baseReader: ReaderPort = {
-    async open(request) {
-      return openPartitionSession(await cache.get(spec, material), request);
-    },
+    open: (request) => warm.open(request),
     async describe(topic) {
       return describeTopicPartitions(await cache.get(spec, material), topic);
     },
@@ -114,7 +115,7 @@ export function createPoller(options: CreatePollerOptions) {
     secretString: material.getSecretString,
   });
 
-  return async (input: PollInput, remainingTimeMs: () => number): Promise<PollResponse> => {
+  const poll = async (input: PollInput, remainingTimeMs: () => number): Promise<PollResponse> => {
     const settings: PollSettings = {
       sourceName: config.sourceName,
       topic: config.topic,
@@ -143,6 +144,12 @@ export function createPoller(options: CreatePollerOptions) {
     };
     return pollPartition(input, settings, ports);
   };
+  return Object.assign(poll, {
+    /** The kept Kafka connections' pool (null before the first poll). */
+    connections: () => warm.pool(),
+    /** Disconnects the kept Kafka connections. */
+    close: () => warm.close(),
+  });
 }
 
 /**

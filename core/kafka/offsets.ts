@@ -65,18 +65,51 @@ export function readCommittedOffsets(
   groupId: string,
   topic: string,
   partitions: readonly number[],
+  coordinators?: GroupCoordinator,
 ): Promise<Map<number, string>> {
+  const coordinatorOf = coordinators ?? new GroupCoordinator(cluster, groupId);
   return withRetries(async () => {
-    const coordinator = await cluster.findGroupCoordinator({ groupId });
-    const { responses } = await coordinator.offsetFetch({
-      groupId,
-      topics: [{ topic, partitions: partitions.map((partition) => ({ partition })) }],
-    });
+    const coordinator = await coordinatorOf.find();
+    let responses: Awaited<ReturnType<InternalBroker['offsetFetch']>>['responses'];
+    try {
+      ({ responses } = await coordinator.offsetFetch({
+        groupId,
+        topics: [{ topic, partitions: partitions.map((partition) => ({ partition })) }],
+      }));
+    } catch (error) {
+      coordinatorOf.forget();
+      throw error;
+    }
     const committed = new Map<number, string>();
     for (const p of responses[0]?.partitions ?? [])
       if (p.offset !== '-1') committed.set(p.partition, p.offset);
     return committed;
   });
+}
+
+/**
+ * The coordinator of a group, looked up once (FindCoordinator) and reused until a request to it fails
+ * (coordinator moved, broker restarted). With `kept`, the lookup outlives this object: a later session on
+ * the same kept connections (warm-clusters.ts) reuses it.
+ */
+export class GroupCoordinator {
+  constructor(
+    private readonly cluster: InternalCluster,
+    private readonly groupId: string,
+    private readonly kept: Map<string, InternalBroker> = new Map(),
+  ) {}
+
+  async find(): Promise<InternalBroker> {
+    const known = this.kept.get(this.groupId);
+    if (known) return known;
+    const found = await this.cluster.findGroupCoordinator({ groupId: this.groupId });
+    this.kept.set(this.groupId, found);
+    return found;
+  }
+
+  forget(): void {
+    this.kept.delete(this.groupId);
+  }
 }
 
 /**
@@ -86,27 +119,26 @@ export function readCommittedOffsets(
  * a failure forgets it, so the next attempt looks it up again (coordinator moved, broker restarted).
  */
 export class MemberlessCommitter {
-  #coordinator: InternalBroker | null = null;
-
   constructor(
     private readonly cluster: InternalCluster,
     private readonly groupId: string,
+    private readonly coordinator: GroupCoordinator = new GroupCoordinator(cluster, groupId),
   ) {}
 
   /** Commits `offset` (the next offset to read) of `topic`/`partition`, retrying retriable failures. */
   commit(topic: string, partition: number, offset: string): Promise<void> {
     return withRetries(async () => {
       await this.cluster.connect();
-      this.#coordinator ??= await this.cluster.findGroupCoordinator({ groupId: this.groupId });
+      const coordinator = await this.coordinator.find();
       try {
-        await this.#coordinator.offsetCommit({
+        await coordinator.offsetCommit({
           groupId: this.groupId,
           groupGenerationId: -1,
           memberId: '',
           topics: [{ topic, partitions: [{ partition, offset }] }],
         });
       } catch (error) {
-        this.#coordinator = null;
+        this.coordinator.forget();
         throw error;
       }
     });

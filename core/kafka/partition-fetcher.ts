@@ -47,13 +47,20 @@ export class PartitionFetcher {
   #bufferedBytes = 0;
   #peakBufferedBytes = 0;
   #crash: Error | null = null;
+  /** A fetch failed (or the reader crashed): the connections are not given back for reuse. */
+  #faulted = false;
   #closed = false;
   #loops: Promise<void>[] | null = null;
   #wakeReader: (() => void) | null = null;
   readonly #fetcherWaits = new Set<() => void>();
-  /** Connections of the read-ahead lanes (lane 0 uses the head connection), opened on first use. */
-  readonly #laneClusters = new Map<number, InternalCluster>();
+  /**
+   * Connections of the read-ahead lanes (lane 0 uses the head connection), opened on first use; with kept
+   * connections (warm-clusters.ts), the lease's map: lanes connected by an earlier session are used as they are.
+   */
+  readonly #laneClusters: Map<number, InternalCluster>;
   readonly #laneConnecting = new Map<number, Promise<InternalCluster>>();
+  /** Whether the connections outlive the fetcher (given back by the caller) instead of closing with it. */
+  readonly #keep: boolean;
 
   constructor(
     /** Builds an unconnected cluster for a read-ahead lane's own connection. */
@@ -62,10 +69,15 @@ export class PartitionFetcher {
     private readonly settings: FetcherSettings,
     start: bigint,
     highWatermark: bigint,
+    keptLanes?: Map<number, InternalCluster>,
   ) {
     this.#plan = new FetchPlan<PartitionRecord>(start, { lanes: settings.lanes });
     this.#latestHigh = highWatermark;
     this.#readableEnd = highWatermark;
+    this.#keep = keptLanes !== undefined;
+    this.#laneClusters = keptLanes ?? new Map();
+    for (const [lane, cluster] of this.#laneClusters)
+      this.#laneConnecting.set(lane, Promise.resolve(cluster));
   }
 
   get started(): boolean {
@@ -76,6 +88,10 @@ export class PartitionFetcher {
   }
   get crash(): Error | null {
     return this.#crash;
+  }
+  /** True once a fetch failed or the reader crashed. */
+  get faulted(): boolean {
+    return this.#faulted || this.#crash !== null;
   }
   get buffered(): number {
     return this.#buffer.length;
@@ -102,6 +118,11 @@ export class PartitionFetcher {
   /** Starts the fetch loops (once). */
   start(): void {
     this.#loops ??= Array.from({ length: this.settings.lanes }, (_, lane) => this.#laneLoop(lane));
+  }
+
+  /** Marks the connections unfit for reuse (a request on them failed outside the fetch loops). */
+  taint(): void {
+    this.#faulted = true;
   }
 
   /** Records the reader as failed (the next poll reports it). */
@@ -132,12 +153,24 @@ export class PartitionFetcher {
   /** Stops the loops and disconnects every lane; safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (this.#keep) throw new NonRetriableError('a fetcher on kept connections is stopped with stop()');
     this.#closed = true;
     this.#signalFetchers();
     this.#signalReader();
     // Disconnect first: it ends an in-flight long-poll fetch (up to fetchMaxWaitMs) instead of waiting for it.
     await Promise.all([this.head, ...this.#laneClusters.values()].map(disconnectQuietly));
     await Promise.all((this.#loops ?? []).map((l) => l.catch(() => undefined)));
+  }
+
+  /**
+   * Stops the loops without disconnecting (kept connections); resolves once the last fetch in flight
+   * returned (at most the fetch's max wait), with whether the connections are fit for reuse.
+   */
+  stop(): Promise<boolean> {
+    this.#closed = true;
+    this.#signalFetchers();
+    this.#signalReader();
+    return Promise.all((this.#loops ?? []).map((l) => l.catch(() => undefined))).then(() => !this.faulted);
   }
 
   async #laneLoop(lane: number): Promise<void> {
@@ -153,6 +186,7 @@ export class PartitionFetcher {
       try {
         fetched = await fetchFromLeader(await this.#laneCluster(lane), this.#leaderFetch(fetch));
       } catch (error) {
+        this.#faulted = true;
         this.#plan.failed(lane);
         this.#signalFetchers();
         if (this.#closed) return;
@@ -249,7 +283,7 @@ export class PartitionFetcher {
       });
       connecting.catch(() => {
         this.#laneConnecting.delete(lane);
-        this.#laneClusters.delete(lane);
+        if (this.#laneClusters.get(lane) === c) this.#laneClusters.delete(lane);
         void disconnectQuietly(c);
       });
       this.#laneConnecting.set(lane, connecting);

@@ -20,8 +20,12 @@ import { NonRetriableError, RetriableError } from '../errors.js';
 import { createCluster } from './cluster.js';
 import type { KafkaConnection } from './config.js';
 import { protocolErrorType, READER_RETRIES } from './failures.js';
-import { disconnectQuietly, type InternalCluster } from './internals.js';
-import { MemberlessCommitter, readCommittedOffsets, readPartitionWatermarks } from './offsets.js';
+import {
+  GroupCoordinator,
+  MemberlessCommitter,
+  readCommittedOffsets,
+  readPartitionWatermarks,
+} from './offsets.js';
 import { type FetcherSettings, PartitionFetcher, type ReaderStats } from './partition-fetcher.js';
 import type { PartitionRecord, StartingPosition } from './records.js';
 import {
@@ -30,6 +34,7 @@ import {
   type OffsetResetPolicy,
   type StartDecision,
 } from './start-offset.js';
+import { type ClusterLease, disconnectLease, type WarmClusters } from './warm-clusters.js';
 
 export type { ReaderStats } from './partition-fetcher.js';
 
@@ -113,29 +118,88 @@ interface StartOffsets {
 
 /**
  * Opens a read of exactly one partition from the group's committed offset without joining the group
- * (see the file comment). The caller owns the session and must `close()` it.
+ * (see the file comment) on connections of its own, closed with the session. The caller owns the session
+ * and must `close()` it.
  */
 export async function openPartitionSession(
   conn: KafkaConnection,
   opts: OpenPartitionOptions,
 ): Promise<PartitionSession> {
   const readerConn = { ...conn, retries: conn.retries ?? READER_RETRIES };
-  const head = createCluster(readerConn);
+  const lease = {
+    newCluster: () => createCluster(readerConn),
+    head: createCluster(readerConn),
+    lanes: new Map(),
+    coordinators: new Map(),
+    reused: false,
+  };
+  return openOnLease(lease, opts, null);
+}
+
+/**
+ * {@link openPartitionSession} on kept connections (warm-clusters.ts): borrows a lease, gives it back when
+ * the session closes. When kept connections fail before anything was read (the broker or a middlebox
+ * dropped them while unused), every kept lease is let go and the session opens once more on new ones.
+ */
+export async function openWarmPartitionSession(
+  pool: WarmClusters,
+  opts: OpenPartitionOptions,
+): Promise<PartitionSession> {
+  const lease = await pool.acquire();
+  try {
+    return await openOnLease(lease, opts, pool);
+  } catch (error) {
+    if (!lease.reused || error instanceof NonRetriableError) throw error;
+    await pool.dropKept();
+    return openOnLease(await pool.acquire(), opts, pool);
+  }
+}
+
+/** Reads where to start on the lease's head connection and starts the session's fetcher on its connections. */
+async function openOnLease(
+  lease: ClusterLease,
+  opts: OpenPartitionOptions,
+  pool: WarmClusters | null,
+): Promise<PartitionSession> {
+  const coordinator = new GroupCoordinator(lease.head, opts.groupId, lease.coordinators);
   let offsets: StartOffsets;
   try {
-    offsets = await readStartOffsets(head, opts);
+    offsets = await readStartOffsets(lease.head, coordinator, opts);
   } catch (error) {
-    await disconnectQuietly(head);
+    if (pool) pool.release(lease, false);
+    else await disconnectLease(lease);
     throw error;
   }
+  const kept = pool ? lease.lanes : undefined;
+  const settings = fetcherSettings(opts);
   const fetcher = new PartitionFetcher(
-    () => createCluster(readerConn),
-    head,
-    fetcherSettings(opts),
+    lease.newCluster,
+    lease.head,
+    settings,
     offsets.start,
     offsets.high,
+    kept,
   );
-  return sessionOf(opts, offsets, fetcher, new MemberlessCommitter(head, opts.groupId));
+  const committer = new MemberlessCommitter(lease.head, opts.groupId, coordinator);
+  const session = sessionOf(opts, offsets, fetcher, committer);
+  if (!pool) return session;
+  let closed = false;
+  return {
+    ...session,
+    async commit(nextOffset) {
+      try {
+        await session.commit(nextOffset);
+      } catch (error) {
+        fetcher.taint();
+        throw error;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      pool.release(lease, fetcher.stop());
+    },
+  };
 }
 
 function fetcherSettings(opts: OpenPartitionOptions): FetcherSettings {
@@ -151,7 +215,11 @@ function fetcherSettings(opts: OpenPartitionOptions): FetcherSettings {
 }
 
 /** Connects `cluster` and reads the group's committed offset and the watermarks; decides the start. */
-async function readStartOffsets(cluster: InternalCluster, opts: OpenPartitionOptions): Promise<StartOffsets> {
+async function readStartOffsets(
+  cluster: ClusterLease['head'],
+  coordinator: GroupCoordinator,
+  opts: OpenPartitionOptions,
+): Promise<StartOffsets> {
   const { topic, partition, groupId } = opts;
   try {
     await cluster.connect();
@@ -161,7 +229,7 @@ async function readStartOffsets(cluster: InternalCluster, opts: OpenPartitionOpt
   try {
     const [watermarks, committedBy] = await Promise.all([
       readPartitionWatermarks(cluster, topic, partition),
-      readCommittedOffsets(cluster, groupId, topic, [partition]),
+      readCommittedOffsets(cluster, groupId, topic, [partition], coordinator),
     ]);
     const { low, high } = watermarks;
     const committed = committedBy.get(partition) ?? null;

@@ -239,6 +239,7 @@ export async function startPollerEngine(deps: PollerEngineDeps): Promise<PollerE
       stopping.abort();
       await loop;
       await Promise.allSettled([...inFlight]);
+      await poll.close();
       await bundle.remove();
     },
   };

@@ -246,7 +246,9 @@ export function realPoller(
     ...extra,
     wrapSink: (sink) => (wrap ? wrap(serializedSink(sink)) : serializedSink(sink)),
   });
-  return (input: PollInput, remainingMs = 60_000): Promise<PollResponse> => poll(input, () => remainingMs);
+  const run = (input: PollInput, remainingMs = 60_000): Promise<PollResponse> =>
+    poll(input, () => remainingMs);
+  return Object.assign(run, { connections: poll.connections, close: poll.close });
 }
 
 /** Polls one partition until it answers 204 (caught up); returns every response. */
