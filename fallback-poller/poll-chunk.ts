@@ -94,7 +94,7 @@ export function stop(progress: PollProgress, reason: StopReason, detail?: string
 
 /**
  * One chunk: enrich, poison records to the DLQ while the canonical records go to the target (Kinesis or
- * Firehose), commit what was acknowledged once both answered. Returns false when the poll must stop
+ * Firehose) and the lock is renewed, commit what was acknowledged once all three answered. Returns false when the poll must stop
  * (something in the chunk failed).
  */
 export async function pollChunk(
@@ -106,9 +106,11 @@ export async function pollChunk(
   progress.counts.read += records.length;
   const outcome = await processChunk(records, job.settings, job.ports.sink.limits?.maxRecordBytes);
   progress.counts.dropped += outcome.dropped;
+  const renewal = startRenewal(job);
   const [dlqFailure, delivered] = await Promise.all([
     sendPoisonRecords(job, outcome.dlq),
     deliverChunk(job, records, outcome, progress),
+    renewal.result,
   ]);
   if (dlqFailure !== null) {
     // The poison records are not safe: nothing of the chunk is committed, all of it is read again.
@@ -118,7 +120,7 @@ export async function pollChunk(
   }
   progress.counts.dlq += outcome.dlq.length;
   const acknowledged = chunkFailure(progress, records, delivered);
-  if (!(await commitAcknowledged(job, session, acknowledged, progress))) return false;
+  if (!(await commitAcknowledged(job, session, acknowledged, progress, renewal))) return false;
   return acknowledged.length === records.length;
 }
 
@@ -204,6 +206,28 @@ function chunkFailure(
   return acknowledged;
 }
 
+/** A lock renewal sent at `at` (by the ports' clock): true renewed, false lost, an Error when the table failed. */
+interface Renewal {
+  readonly at: number;
+  readonly result: Promise<boolean | Error>;
+}
+
+/** Renews the lock now (it runs while the chunk is delivered); never rejects. */
+function startRenewal(job: PartitionJob): Renewal {
+  const at = job.ports.clock.nowMs();
+  const result = job.ports.lock.renew({ ...job.lock, nowMs: at }).catch((error: unknown) => error as Error);
+  return { at, result };
+}
+
+/**
+ * The renewal a commit relies on: the one sent with the chunk while it is younger than half the lock's
+ * lifetime (the lock is ours for at least as long again), else a new one sent now.
+ */
+function renewalForCommit(job: PartitionJob, renewal: Renewal): Promise<boolean | Error> {
+  const age = job.ports.clock.nowMs() - renewal.at;
+  return age <= (job.lock.ttlSeconds * 1000) / 2 ? renewal.result : startRenewal(job).result;
+}
+
 /**
  * 3. Commit up to (not including) the first record with an unacknowledged entry, after a conditional
  * lock renewal: a reader that lost its lock never commits. Returns false when it could not commit.
@@ -213,19 +237,14 @@ async function commitAcknowledged(
   session: PartitionSession,
   acknowledged: PartitionRecord[],
   progress: PollProgress,
+  renewal: Renewal,
 ): Promise<boolean> {
   const last = acknowledged.at(-1);
   if (!last) return true;
-  let renewed: boolean;
-  try {
-    renewed = await job.ports.lock.renew({ ...job.lock, nowMs: job.ports.clock.nowMs() });
-  } catch (error) {
+  const renewed = await renewalForCommit(job, renewal);
+  if (renewed instanceof Error) {
     // The lock table failed: ownership is unproven, so nothing is committed; the records are read again.
-    stop(
-      progress,
-      STOP_REASON.lockRenewFailed,
-      `lock renew before commit failed: ${(error as Error).message}`,
-    );
+    stop(progress, STOP_REASON.lockRenewFailed, `lock renew before commit failed: ${renewed.message}`);
     progress.counts.failed += acknowledged.length;
     return false;
   }

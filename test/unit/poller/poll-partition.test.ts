@@ -387,6 +387,53 @@ describe('pollPartition', () => {
     expect(lock.table.get('apic_0')?.owner).toBe('thief');
   });
 
+  it('renews the lock while PutRecords runs, and commits only once both answered', async () => {
+    const { reader, state } = fakeLog(events(10));
+    state.committed = '0';
+    const order: string[] = [];
+    let putStarted!: () => void;
+    const putStart = new Promise<void>((resolve) => (putStarted = resolve));
+    const { ports, lock } = fakePorts(reader, {
+      sink: {
+        async putRecords(entries) {
+          order.push('put sent');
+          putStarted();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          order.push(`put answered (commits: ${state.commits.length})`);
+          return entries.map(() => ({}));
+        },
+      },
+    });
+    const original = lock.renew.bind(lock);
+    lock.renew = async (r) => {
+      order.push('renew sent');
+      await putStart;
+      return original(r);
+    };
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    expect(res.counts).toMatchObject({ read: 10, delivered: 10, committed: 10 });
+    expect(order).toEqual(['renew sent', 'put sent', 'put answered (commits: 0)']);
+    expect(state.commits).toEqual(['10']);
+  });
+
+  it('renews again before the commit when the delivery outlasted half the lock lifetime (taken over meanwhile: no commit)', async () => {
+    const { reader, state } = fakeLog(events(10));
+    state.committed = '0';
+    const { ports, lock, advance } = fakePorts(reader, {
+      sink: {
+        async putRecords(entries) {
+          // A slow delivery: 40 s of a 60 s lock pass, and another reader takes the lock over.
+          advance(40_000);
+          lock.table.set('apic_0', { owner: 'thief', expiresAt: Number.MAX_SAFE_INTEGER });
+          return entries.map(() => ({}));
+        },
+      },
+    });
+    const res = await pollPartition({ kafka_partition: 0 }, { ...settings, lockTtlSeconds: 60 }, ports);
+    expect(res).toMatchObject({ statusCode: 503, stopReason: 'lock-lost' });
+    expect(state.commits).toEqual([]);
+  });
+
   it('LATEST: the first poll commits the log end, so records produced after it are read by the next poll', async () => {
     // Arrange: 30 records exist before the first poll; 20 more arrive after it.
     const { reader, state, log } = fakeLog(events(50));
