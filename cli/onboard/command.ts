@@ -97,6 +97,10 @@ export function registerOnboard(
     .option('--partition-key <spec>', 'record-key | topic-partition | field:<path>')
     .option('--shards <n>', 'provisioned shards (default on-demand)')
     .option('--retry-attempts <n>', 'FIRE_AND_FORGET (sink function) target: async retries 0-2')
+    .option(
+      '--object-format <format>',
+      'Firehose target: json | parquet (converted through a generated Glue table)',
+    )
     .option('--engine <engine>', 'pipe | poller (preflight --write decides it for you)')
     .option(
       '--truststore <spec>',

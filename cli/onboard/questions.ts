@@ -43,6 +43,8 @@ export interface OnboardFlags {
   readonly partitionKey?: string;
   readonly shards?: string;
   readonly retryAttempts?: string;
+  /** Firehose target: json or parquet (`target.format`). */
+  readonly objectFormat?: string;
   readonly engine?: string;
   readonly truststore?: string;
   readonly rules?: string;
@@ -244,6 +246,7 @@ export const FLAG_ONLY: readonly { field: string; flag: keyof OnboardFlags }[] =
   { field: 'consumerGroupId', flag: 'consumerGroupId' },
   { field: 'target.shards', flag: 'shards' },
   { field: 'target.retryAttempts', flag: 'retryAttempts' },
+  { field: 'target.format', flag: 'objectFormat' },
   { field: 'engine', flag: 'engine' },
   { field: 'rules', flag: 'rules' },
 ];

@@ -45,12 +45,12 @@ const EVENT_DATE_KEYS = ['dt'];
 export const FIREHOSE_FORMATS = ['json', 'parquet'] as const;
 
 /**
- * The smallest buffering size Firehose takes with record format conversion, as the CDK Firehose module
- * documents it (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_kinesisfirehose-readme.html).
+ * The smallest buffering size Firehose takes with record format conversion or dynamic partitioning, as the
+ * CDK Firehose module documents it (its README, and `bufferingSize` of its S3 destination props).
  */
 export const CONVERSION_MIN_BUFFERING_MIB = 64;
-const CONVERSION_BUFFERING_DOC =
-  'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_kinesisfirehose-readme.html';
+const MIN_BUFFERING_DOC =
+  'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_kinesisfirehose.CommonDestinationS3Props.html';
 
 const ARN_PATTERN = /^arn:aws[a-z-]*:firehose:[a-z0-9-]+:\d{12}:deliverystream\/[a-zA-Z0-9_.-]{1,64}$/;
 const BUCKET_ARN_PATTERN = /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -247,6 +247,35 @@ function prefixIssues(source: { name: string; target: FirehoseTargetConfig }, co
   return issues;
 }
 
+/**
+ * A rule: a stack-created stream with a feature that needs {@link CONVERSION_MIN_BUFFERING_MIB} of buffering
+ * (record format conversion, dynamic partitioning) has at least that buffering size.
+ */
+function bufferingSizeRule(
+  id: string,
+  uses: (target: FirehoseTargetConfig) => boolean,
+  feature: string,
+  instead: string,
+): ServiceRule {
+  return {
+    id,
+    doc: MIN_BUFFERING_DOC,
+    check: (source, context) => {
+      const target = firehoseOf(source.target);
+      if (!target || target.deliveryStreamArn || !uses(target)) return [];
+      if (target.bufferingSizeMiB >= CONVERSION_MIN_BUFFERING_MIB) return [];
+      return [
+        ruleIssue(
+          context,
+          'target.bufferingSizeMiB',
+          `Buffering size ${target.bufferingSizeMiB} MiB is below ${CONVERSION_MIN_BUFFERING_MIB} MiB, the least Firehose takes with ${feature}`,
+          `set target.bufferingSizeMiB to ${CONVERSION_MIN_BUFFERING_MIB}-128, or ${instead}`,
+        ),
+      ];
+    },
+  };
+}
+
 /** The Firehose target of a source, when it has one. */
 const firehoseOf = (target: { readonly type: string }): FirehoseTargetConfig | undefined =>
   target.type === firehoseTarget.type ? (target as FirehoseTargetConfig) : undefined;
@@ -261,22 +290,18 @@ const rules: readonly ServiceRule[] = [
       return target && !target.deliveryStreamArn ? prefixIssues({ name: source.name, target }, context) : [];
     },
   },
-  {
-    id: 'firehose-parquet-buffering-size',
-    doc: CONVERSION_BUFFERING_DOC,
-    check: (source, context) => {
-      const target = firehoseOf(source.target);
-      if (target?.format !== 'parquet' || target.bufferingSizeMiB >= CONVERSION_MIN_BUFFERING_MIB) return [];
-      return [
-        ruleIssue(
-          context,
-          'target.bufferingSizeMiB',
-          `Buffering size ${target.bufferingSizeMiB} MiB is below ${CONVERSION_MIN_BUFFERING_MIB} MiB, the least Firehose takes with record format conversion (format: parquet)`,
-          `set target.bufferingSizeMiB to ${CONVERSION_MIN_BUFFERING_MIB}-128, or format: json`,
-        ),
-      ];
-    },
-  },
+  bufferingSizeRule(
+    'firehose-parquet-buffering-size',
+    (target) => target.format === 'parquet',
+    'record format conversion (format: parquet)',
+    'format: json',
+  ),
+  bufferingSizeRule(
+    'firehose-dynamic-partitioning-buffering-size',
+    (target) => target.partitioning === 'event-date',
+    'dynamic partitioning (partitioning: event-date)',
+    'partitioning: arrival-date',
+  ),
   {
     id: 'firehose-dynamic-partitioning-buffering',
     doc: BUFFERING_DOC,

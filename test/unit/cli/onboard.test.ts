@@ -93,6 +93,16 @@ describe('kafka-pipes onboard', () => {
       { target: { type: 'kinesis', partitionKey: 'value.id' } },
     ],
     [
+      'an object format on a Kinesis target',
+      ['--object-format', 'parquet'],
+      { target: { type: 'kinesis', format: 'parquet' } },
+    ],
+    [
+      'an unknown object format',
+      ['--target', 'firehose', '--object-format', 'orc'],
+      { target: { type: 'firehose', format: 'orc' } },
+    ],
+    [
       'mtls on MSK Serverless',
       ['--kind', 'msk-serverless', '--cluster-arn', 'arn:aws:kafka:us-east-1:123456789012:cluster/c/abc-1'],
       {
@@ -114,6 +124,23 @@ describe('kafka-pipes onboard', () => {
     expect(run.code).toBe(2);
     expect(run.json<{ issues: ConfigIssue[] }>().issues).toEqual(expected);
     expect(existsSync(join(dir, `${name}.yaml`))).toBe(false);
+  });
+
+  it('writes a Firehose target converting to Parquet with --object-format parquet', async () => {
+    const dir = sourcesDir({});
+    const { aws } = fakeSecretsAws();
+    const run = await cli(
+      ['--sources-dir', dir, 'onboard', ...BASE, '--target', 'firehose', '--object-format', 'parquet'],
+      { aws },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const file = join(dir, 'orders.yaml');
+    expect(parseSourceFile(readFileSync(file, 'utf8'), file).target).toMatchObject({
+      type: 'firehose',
+      format: 'parquet',
+      bufferingSizeMiB: 64,
+    });
   });
 
   it('refuses to overwrite an existing file', async () => {

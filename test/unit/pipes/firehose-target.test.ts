@@ -177,6 +177,17 @@ const cases: Case[] = [
     issues: [],
   },
   {
+    title: 'firehose-dynamic-partitioning-buffering-size: 32 MiB with event-date',
+    source: source({ partitioning: 'event-date', bufferingSizeMiB: 32 }),
+    issues: [
+      issue(
+        'target.bufferingSizeMiB',
+        'Buffering size 32 MiB is below 64 MiB, the least Firehose takes with dynamic partitioning (partitioning: event-date)',
+        'set target.bufferingSizeMiB to 64-128, or partitioning: arrival-date',
+      ),
+    ],
+  },
+  {
     title: 'parquet on an existing stream',
     source: source({ deliveryStreamArn: ARN, format: 'parquet' }),
     issues: [
