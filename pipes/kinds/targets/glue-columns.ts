@@ -43,13 +43,38 @@ const SCALARS: Readonly<Record<string, string>> = {
 /** The type used for values of several types or of any JSON type. */
 const TEXT = 'string';
 
-/** The columns of an object schema: one per property, in schema order. */
+/**
+ * The columns of an object schema: one per property, in schema order.
+ * @throws Error for a property name Hive cannot take (see {@link hiveNamesOf}).
+ */
 export function glueColumnsOf(schema: JsonSchemaNode): GlueColumn[] {
   const defs = schema.$defs ?? {};
-  return Object.entries(schema.properties ?? {}).map(([name, node]) => ({
-    name: name.toLowerCase(),
+  const entries = Object.entries(schema.properties ?? {});
+  const names = hiveNamesOf(entries.map(([name]) => name));
+  return entries.map(([, node], i) => ({
+    name: names[i] as string,
     type: hiveTypeOf(node, defs, new Set()),
   }));
+}
+
+/**
+ * The lower-case Hive names of properties.
+ * @throws Error naming a property with other characters than letters, digits and `_` (a struct type
+ * cannot spell it), or two properties that differ only in letter case (the SerDe could not tell them apart).
+ */
+function hiveNamesOf(properties: readonly string[]): string[] {
+  const names = properties.map((p) => p.toLowerCase());
+  properties.forEach((property, i) => {
+    if (!/^[a-z0-9_]+$/.test(names[i] as string))
+      throw new Error(
+        `canonical field "${property}" cannot be a Glue column (letters, digits and _ only): rename it in enrichment/canonical-schema.ts`,
+      );
+    if (names.indexOf(names[i] as string) !== i)
+      throw new Error(
+        `canonical fields "${properties[names.indexOf(names[i] as string)]}" and "${property}" are one Glue column in lower case: rename one in enrichment/canonical-schema.ts`,
+      );
+  });
+  return names;
 }
 
 /** The Hive type of one schema node (`seen`: the `$ref`s being expanded, to stop on recursive ones). */
@@ -84,9 +109,8 @@ function objectTypeOf(
 ): string {
   const properties = Object.entries(node.properties ?? {});
   if (properties.length > 0) {
-    const fields = properties.map(
-      ([name, child]) => `${name.toLowerCase()}:${hiveTypeOf(child, defs, seen)}`,
-    );
+    const names = hiveNamesOf(properties.map(([name]) => name));
+    const fields = properties.map(([, child], i) => `${names[i]}:${hiveTypeOf(child, defs, seen)}`);
     return `struct<${fields.join(',')}>`;
   }
   const values = node.additionalProperties;

@@ -40,6 +40,21 @@ describe('glueColumnsOf', () => {
     expect(glueColumnsOf(canonical).find((c) => c.name === 'ingestedat')).toBeUndefined();
   });
 
+  it('refuses a field name a Glue column cannot take, and two names equal in lower case', () => {
+    expect(() => glueColumnsOf({ properties: { '@timestamp': { type: 'string' } } })).toThrow(
+      'canonical field "@timestamp" cannot be a Glue column (letters, digits and _ only): rename it in enrichment/canonical-schema.ts',
+    );
+    expect(() =>
+      glueColumnsOf({
+        properties: {
+          kafka: { type: 'object', properties: { eventId: { type: 'string' }, eventid: { type: 'string' } } },
+        },
+      }),
+    ).toThrow(
+      'canonical fields "eventId" and "eventid" are one Glue column in lower case: rename one in enrichment/canonical-schema.ts',
+    );
+  });
+
   it('types the Kafka coordinates, tags, rule output and route', () => {
     const type = (name: string) => glueColumnsOf(canonical).find((c) => c.name === name)?.type;
     expect(type('kafka')).toBe(
