@@ -9,11 +9,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { unsentRequestCodecs } from '../core/kafka/request-codecs.js';
 import { unusedClientPackages } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
 import { unusedFormatPackages } from '../pipes/record-formats.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Externals of one handler beyond the source's unused packages, as its construct sets them. */
+const HANDLER_EXTERNALS: Readonly<Record<string, () => string[]>> = {
+  // fallback-poller/fallback-poller.construct.ts: the codecs of Kafka requests the poller never sends.
+  'fallback-poller/handler.ts': unsentRequestCodecs,
+};
 
 /** A bundled handler. */
 export interface LambdaBundle {
@@ -51,7 +58,7 @@ export async function bundleLambda(
     minify: LAMBDA_BUNDLING.minify,
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     // As the constructs bundle a source's Lambdas: the packages of formats it does not use are left out.
-    external: [...LAMBDA_BUNDLING.externalModules, ...unused],
+    external: [...LAMBDA_BUNDLING.externalModules, ...unused, ...(HANDLER_EXTERNALS[entry]?.() ?? [])],
     banner: { js: LAMBDA_BUNDLING.banner },
     outfile,
     metafile: true,

@@ -25,6 +25,7 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { unsentRequestCodecs } from '../core/kafka/request-codecs.js';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
 import { authKind, sourceKind, targetKind, unusedClientPackages } from '../pipes/kinds/registry.js';
 import { placeInVpc } from '../pipes/lambda-vpc.construct.js';
@@ -229,7 +230,7 @@ export class FallbackPoller extends Construct {
         POWERTOOLS_LOG_LEVEL: powertoolsLogLevel(source.logLevel),
       },
       ...logs,
-      external: [...unusedFormatPackages(source), ...unusedClientPackages(source)],
+      external: [...unusedFormatPackages(source), ...unusedClientPackages(source), ...unsentRequestCodecs()],
       bundling: truststoreBundling(pollerSettingsOf(source).truststore),
     });
     // The source's VPC (the brokers), else the VPC of a registry reachable only there.

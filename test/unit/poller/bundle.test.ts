@@ -6,6 +6,7 @@
  * Sizes and import times are measured by `npm run bench -- lambdas`, not here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { POLLER_KAFKA_REQUESTS } from '../../../core/kafka/request-codecs.js';
 import {
   bundledPackageFiles,
   bundleLambda,
@@ -38,6 +39,13 @@ describe('fallback poller bundle', () => {
     expect(kafkajs).toContain('src/broker/index.js');
     expect(kafkajs.filter((f) => f === 'index.js' || f === 'src/index.js')).toEqual([]);
     expect(kafkajs.filter((f) => /^src\/(producer|consumer|admin)\//.test(f))).toEqual([]);
+  });
+
+  it('bundles the codecs of the Kafka requests it sends only (core/kafka/request-codecs.ts)', () => {
+    const versions = bundledPackageFiles(bundle, 'kafkajs')
+      .map((f) => /^src\/protocol\/requests\/(\w+)\/v\d+\//.exec(f)?.[1])
+      .filter((r): r is string => r !== undefined);
+    expect([...new Set(versions)].sort()).toEqual([...POLLER_KAFKA_REQUESTS].sort());
   });
 
   it('loads every AWS SDK package on first use (dynamic import), none at import', () => {
