@@ -164,7 +164,35 @@ export function avroTypeOf(avsc: Avsc, schema: FetchedSchema, exact = false): Av
   // 'auto': a union avsc can tell apart by value is read unwrapped (the plain value); others are wrapped.
   const options = { wrapUnions: 'auto', logicalTypes, registry } as unknown as avscModule.ForSchemaOptions;
   for (const ref of schema.references ?? []) avsc.Type.forSchema(JSON.parse(ref.definition), options);
-  return avsc.Type.forSchema(JSON.parse(schema.definition), options);
+  const type = avsc.Type.forSchema(JSON.parse(schema.definition), options);
+  hideRecordMethods(type, new Set());
+  return type;
+}
+
+/**
+ * avsc decodes a record into an instance of a class per record type whose prototype methods (`clone`,
+ * `toBuffer`, …) are enumerable, so `for…in` over a decoded record (normalize.ts walks the event's keys
+ * that way) would list them and take V8's slow enumeration path. They are made non-enumerable once per
+ * type; the methods still work, and a record's own keys are unchanged.
+ */
+function hideRecordMethods(type: AvroType, seen: Set<AvroType>): void {
+  if (seen.has(type)) return;
+  seen.add(type);
+  const t = type as unknown as {
+    recordConstructor?: { prototype: object };
+    fields?: { type: AvroType }[];
+    itemsType?: AvroType;
+    valuesType?: AvroType;
+    types?: AvroType[];
+  };
+  const proto = t.recordConstructor?.prototype;
+  if (proto) {
+    for (const key of Object.keys(proto)) Object.defineProperty(proto, key, { enumerable: false });
+  }
+  const inner = [...(t.fields ?? []).map((f) => f.type), ...(t.types ?? [])];
+  if (t.itemsType) inner.push(t.itemsType);
+  if (t.valuesType) inner.push(t.valuesType);
+  for (const child of inner) hideRecordMethods(child, seen);
 }
 
 type Branches = { readonly type: AvroType; readonly convert: Convert | null }[];

@@ -257,6 +257,43 @@ describe('Avro JSON forms', () => {
     expect(decode(small, frame(small))).toEqual({ n: -5, b: null, u: 'y' });
   });
 
+  it('a decoded record lists only its fields to for…in, nested records and union branches too', async () => {
+    const schema = {
+      dataFormat: 'AVRO',
+      definition: JSON.stringify({
+        type: 'record',
+        name: 'Outer',
+        fields: [
+          { name: 'a', type: 'int' },
+          { name: 'inner', type: { type: 'record', name: 'Inner', fields: [{ name: 'x', type: 'string' }] } },
+          { name: 'list', type: { type: 'array', items: 'Inner' } },
+          {
+            name: 'opt',
+            type: ['null', { type: 'record', name: 'Opt', fields: [{ name: 'y', type: 'int' }] }],
+          },
+        ],
+      }),
+    };
+    const type = avroTypeOf(avsc, schema);
+    const value = { a: 1, inner: { x: 'i' }, list: [{ x: 'l' }], opt: { y: 2 } };
+    const decoded = (await avroLanguage.compile(schema))(type.toBuffer(value), {
+      kind: 'framed',
+      id: 'x',
+      payload: type.toBuffer(value),
+      messageIndexes: 'glue',
+    }) as Record<string, Record<string, unknown> & { [k: number]: Record<string, unknown> }>;
+    const forIn = (o: object) => {
+      const keys: string[] = [];
+      for (const k in o) keys.push(k);
+      return keys;
+    };
+    expect(forIn(decoded)).toEqual(['a', 'inner', 'list', 'opt']);
+    expect(forIn(decoded.inner as object)).toEqual(['x']);
+    expect(forIn((decoded.list as unknown as object[])[0] as object)).toEqual(['x']);
+    expect(forIn(decoded.opt as object)).toEqual(['y']);
+    expect(typeof (decoded.inner as unknown as { toBuffer: unknown }).toBuffer).toBe('function');
+  });
+
   it('a timestamp-micros beyond ±2^53 µs is read exactly, not refused', async () => {
     const schema = {
       dataFormat: 'AVRO',
