@@ -17,9 +17,8 @@
  *      another partition's poller is committing at the same time).
  */
 import { NonRetriableError, RetriableError } from '../errors.js';
-import { createCluster } from './cluster.js';
 import type { KafkaConnection } from './config.js';
-import { protocolErrorType, READER_RETRIES } from './failures.js';
+import { protocolErrorType } from './failures.js';
 import {
   GroupCoordinator,
   MemberlessCommitter,
@@ -34,7 +33,7 @@ import {
   type OffsetResetPolicy,
   type StartDecision,
 } from './start-offset.js';
-import { type ClusterLease, disconnectLease, type WarmClusters } from './warm-clusters.js';
+import { type ClusterLease, disconnectLease, newLease, type WarmClusters } from './warm-clusters.js';
 
 export type { ReaderStats } from './partition-fetcher.js';
 
@@ -125,15 +124,7 @@ export async function openPartitionSession(
   conn: KafkaConnection,
   opts: OpenPartitionOptions,
 ): Promise<PartitionSession> {
-  const readerConn = { ...conn, retries: conn.retries ?? READER_RETRIES };
-  const lease = {
-    newCluster: () => createCluster(readerConn),
-    head: createCluster(readerConn),
-    lanes: new Map(),
-    coordinators: new Map(),
-    reused: false,
-  };
-  return openOnLease(lease, opts, null);
+  return openOnLease(newLease(conn), opts, null);
 }
 
 /**

@@ -119,15 +119,7 @@ export function createWarmClusters(
         if (back) return back;
       }
       counts.created++;
-      const readerConn = { ...connection, retries: connection.retries ?? READER_RETRIES };
-      const newCluster = () => createCluster(readerConn);
-      return {
-        newCluster,
-        head: newCluster(),
-        lanes: new Map(),
-        coordinators: new Map(),
-        reused: false,
-      };
+      return newLease(connection);
     },
     release(lease, healthy) {
       const back = Promise.resolve(healthy).then(
@@ -149,6 +141,13 @@ export function createWarmClusters(
     },
     stats: () => ({ ...counts }),
   };
+}
+
+/** A lease of new, unconnected connections (the reader's retries unless the connection sets its own). */
+export function newLease(connection: KafkaConnection): ClusterLease {
+  const readerConn = { ...connection, retries: connection.retries ?? READER_RETRIES };
+  const newCluster = () => createCluster(readerConn);
+  return { newCluster, head: newCluster(), lanes: new Map(), coordinators: new Map(), reused: false };
 }
 
 /** Disconnects a lease's head and lanes (errors ignored: the connections may already be gone). */
