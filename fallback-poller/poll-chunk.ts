@@ -165,7 +165,7 @@ interface ChunkDelivery {
 }
 
 /**
- * 2. Canonical records to Kinesis with per-entry retries. Returns the records before the first one
+ * 2. Canonical records to the target (Kinesis or Firehose) with per-entry retries. Returns the records before the first one
  * with an unacknowledged entry (all of them when every entry was acknowledged).
  */
 async function deliverChunk(
