@@ -2,7 +2,9 @@
  * The `firehose` target with `format: parquet` in a synthesized stack: the Glue database and table whose
  * columns come from the canonical JSON Schema, the stream's record format conversion (OpenX JSON SerDe in,
  * Parquet out, the Glue table as schema) without S3 compression or the newline processor, the stream
- * role's exact Glue reads; cdk-nag and cfn-lint clean.
+ * role's exact Glue reads; the table's partition keys and Athena partition projection matching the
+ * stream's prefix (default, event-date, and a custom prefix on an existing bucket); cdk-nag and cfn-lint
+ * clean.
  */
 import type { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { stringify } from 'yaml';
 import { canonicalJsonSchema } from '../../enrichment/canonical-schema.js';
 import { EVENT_DATE_QUERY } from '../../pipes/kinds/targets/firehose.js';
 import { glueColumnsOf, type JsonSchemaNode } from '../../pipes/kinds/targets/glue-columns.js';
+import { PROJECTION_START } from '../../pipes/kinds/targets/lake-partitions.js';
 import { validateSourceTexts } from '../../pipes/load-sources.js';
 import {
   logicalId,
@@ -44,6 +47,20 @@ const { sources, issues } = validateSourceTexts([
     }),
   },
   {
+    file: 'pipes/sources/lake-parquet-custom.yaml',
+    text: stringify({
+      ...base,
+      name: 'lake-parquet-custom',
+      topic: 'lake.d',
+      target: {
+        type: 'firehose',
+        format: 'parquet',
+        bucketArn: 'arn:aws:s3:::existing-lake',
+        prefix: 'lake/v1/hour=!{timestamp:yyyy/MM/dd/HH}/part-',
+      },
+    }),
+  },
+  {
     file: 'pipes/sources/lake-json.yaml',
     text: stringify({ ...base, name: 'lake-json', topic: 'lake.c', target: { type: 'firehose' } }),
   },
@@ -60,16 +77,24 @@ const streamNamed = (name: string) =>
     ([, r]) => (r as Resource).Properties.DeliveryStreamName === name,
   ) as [string, Resource] | undefined;
 const tables = () => Object.values(synth.template.findResources('AWS::Glue::Table')) as Resource[];
+const tableOf = (database: string) => tables().find((t) => t.Properties.DatabaseName === database);
+/** The text of an S3 URL after its bucket: a literal, or the last part of an Fn::Join on the bucket's Ref. */
+function templateTail(url: unknown): string {
+  if (typeof url === 'string') return url.replace(/^s3:\/\/[^/]+\//, '');
+  const parts = (url as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  return (parts.at(-1) as string).replace(/^\//, '');
+}
 
 describe('firehose target with format: parquet', () => {
   it('accepts the sources and creates one Glue database and table per Parquet stream only', () => {
     expect(issues).toEqual([]);
     const databases = Object.values(synth.template.findResources('AWS::Glue::Database')) as Resource[];
     expect(databases.map((d) => (d.Properties.DatabaseInput as { Name: string }).Name).sort()).toEqual([
+      'lake_parquet_custom_dev',
       'lake_parquet_dev',
       'lake_parquet_events_dev',
     ]);
-    expect(tables()).toHaveLength(2);
+    expect(tables()).toHaveLength(3);
   });
 
   it('makes the table columns from the canonical JSON Schema, stored as Parquet under the source prefix', () => {
@@ -84,7 +109,6 @@ describe('firehose target with format: parquet', () => {
       TableInput: {
         Name: 'canonical_records',
         TableType: 'EXTERNAL_TABLE',
-        Parameters: { classification: 'parquet' },
         StorageDescriptor: {
           Columns: columns,
           InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -102,6 +126,80 @@ describe('firehose target with format: parquet', () => {
           },
         },
       },
+    });
+  });
+
+  it('declares dt as the partition key, projected by Athena as a date over the stream prefix', () => {
+    const table = tableOf('lake_parquet_dev');
+    const bucket = { Ref: expect.stringMatching(/^LakeParquetDestinationBucket/) };
+    const input = table?.Properties.TableInput as Record<string, unknown>;
+    expect(input.PartitionKeys).toEqual([
+      {
+        Name: 'dt',
+        Type: 'string',
+        Comment: "Partition folder dt=!{timestamp:yyyy'-'MM'-'dd} of the Firehose prefix (date yyyy-MM-dd)",
+      },
+    ]);
+    expect(input.Parameters).toEqual({
+      classification: 'parquet',
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': `${PROJECTION_START.year}-01-01,NOW`,
+      'projection.dt.interval': '1',
+      'projection.dt.interval.unit': 'DAYS',
+      'storage.location.template': {
+        'Fn::Join': ['', ['s3://', bucket, `/source=lake-parquet/dt=\${dt}/`]],
+      },
+    });
+  });
+
+  it(`has a location template that is the stream prefix with \${partition} for each partition expression`, () => {
+    for (const [database, stream] of [
+      ['lake_parquet_dev', 'lake-parquet-lake-dev'],
+      ['lake_parquet_events_dev', 'lake-parquet-events-lake-dev'],
+      ['lake_parquet_custom_dev', 'lake-parquet-custom-lake-dev'],
+    ] as const) {
+      const input = tableOf(database)?.Properties.TableInput as {
+        PartitionKeys: { Name: string; Comment: string }[];
+        Parameters: Record<string, unknown>;
+      };
+      const template = templateTail(input.Parameters['storage.location.template']);
+      const [, resource] = streamNamed(stream) ?? [];
+      expect(resource, stream).toBeDefined();
+      const config = (resource as Resource).Properties.ExtendedS3DestinationConfiguration as {
+        Prefix: string;
+      };
+      const prefix = config.Prefix;
+      // Each partition's comment names its folder in the prefix: name=<expression>.
+      const folders = Object.fromEntries(
+        input.PartitionKeys.map((k) => [k.Name, /folder \S+?=(\S+) of/.exec(k.Comment)?.[1]]),
+      );
+      const back = template.replace(/\$\{(\w+)\}/g, (_, name: string) => folders[name] as string);
+      expect(back, database).toBe(prefix.slice(0, prefix.lastIndexOf('/') + 1));
+      expect(Object.keys(folders).every((name) => template.includes(`\${${name}}`))).toBe(true);
+    }
+  });
+
+  it('projects the event-date key and a custom prefix on an existing bucket', () => {
+    const events = tableOf('lake_parquet_events_dev')?.Properties.TableInput as Record<string, unknown>;
+    expect(events.Parameters).toMatchObject({
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': '2020-01-01,NOW+1DAYS',
+    });
+    const custom = tableOf('lake_parquet_custom_dev')?.Properties.TableInput as Record<string, unknown>;
+    expect(custom).toMatchObject({
+      PartitionKeys: [{ Name: 'hour', Type: 'string' }],
+      Parameters: {
+        'projection.enabled': 'true',
+        'projection.hour.type': 'date',
+        'projection.hour.format': 'yyyy/MM/dd/HH',
+        'projection.hour.range': '2020/01/01/00,NOW',
+        'projection.hour.interval': '1',
+        'projection.hour.interval.unit': 'HOURS',
+        'storage.location.template': `s3://existing-lake/lake/v1/hour=\${hour}/`,
+      },
+      StorageDescriptor: { Location: 's3://existing-lake/lake/v1/' },
     });
   });
 
@@ -198,6 +296,7 @@ describe('parquet alarms', () => {
     const alarms = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
     const failed = alarms.filter((a) => a.Properties.MetricName === 'FailedConversion.Records');
     expect(failed.map((a) => a.Properties.AlarmName).sort()).toEqual([
+      'lake-parquet-custom-dev-FirehoseFailedConversion',
       'lake-parquet-dev-FirehoseFailedConversion',
       'lake-parquet-events-dev-FirehoseFailedConversion',
     ]);

@@ -5,6 +5,9 @@
  * compression. The stack creates the Glue database and the table, whose columns are generated from the
  * canonical record's JSON Schema (`glue-columns.ts`), and grants the stream role exactly the Glue reads
  * conversion makes (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-glue).
+ * Conversion reads the table's columns (the storage descriptor); its partition keys and Athena partition
+ * projection parameters come from the stream's prefix (`lake-partitions.ts`): the partition values are
+ * the object folders, never fields of the records.
  */
 import { Stack } from 'aws-cdk-lib';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
@@ -12,8 +15,8 @@ import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { canonicalJsonSchema } from '../../../enrichment/canonical-schema.js';
-import { glueColumnsOf, type JsonSchemaNode } from './glue-columns.js';
+import { canonicalGlueColumns } from './glue-columns.js';
+import type { LakeTableLayout } from './lake-partitions.js';
 
 /** Parquet input/output formats and SerDe of the Glue table (Hive's Parquet classes). */
 const PARQUET_STORAGE = {
@@ -27,8 +30,8 @@ export interface ParquetConversionProps {
   /** The Glue database and table names (firehose.ts `glueTableNamesOf`). */
   readonly names: { readonly database: string; readonly table: string };
   readonly bucket: IBucket;
-  /** The object prefix; the table's location is its folder before the first `!{…}` expression. */
-  readonly prefix: string;
+  /** The table's location, partition columns and projection, read from the stream's prefix (firehose.ts `lakeTableLayout`). */
+  readonly layout: LakeTableLayout;
   /** The stream's role: it gets the Glue reads. */
   readonly role: Role;
 }
@@ -43,6 +46,10 @@ export interface ParquetConversion {
 export function createParquetConversion(scope: Construct, props: ParquetConversionProps): ParquetConversion {
   const stack = Stack.of(scope);
   const { database: databaseName, table: tableName } = props.names;
+  const { layout } = props;
+  if (layout.problems.length > 0)
+    throw new Error(`Parquet table ${databaseName}.${tableName}: ${layout.problems.join('; ')}`);
+  const bucketUrl = `s3://${props.bucket.bucketName}/`;
   const database = new CfnDatabase(scope, 'GlueDatabase', {
     catalogId: stack.account,
     databaseInput: { name: databaseName, description: 'Canonical records converted to Parquet by Firehose' },
@@ -54,11 +61,22 @@ export function createParquetConversion(scope: Construct, props: ParquetConversi
       name: tableName,
       description: 'Columns generated from enrichment/canonical.schema.json',
       tableType: 'EXTERNAL_TABLE',
-      parameters: { classification: 'parquet' },
+      // Partition projection: Athena computes the partitions from these parameters, so no crawler or
+      // ALTER TABLE ADD PARTITION is needed (lake-partitions.ts). Glue asks Athena tables without
+      // partitions for an empty PartitionKeys list
+      // (https://docs.aws.amazon.com/glue/latest/webapi/API_TableInput.html).
+      partitionKeys: layout.partitionKeys.map(({ name, type, comment }) => ({ name, type, comment })),
+      parameters: {
+        classification: 'parquet',
+        ...layout.projection,
+        ...(layout.partitionKeys.length > 0
+          ? { 'storage.location.template': `${bucketUrl}${layout.locationTemplate}` }
+          : {}),
+      },
       storageDescriptor: {
         ...PARQUET_STORAGE,
-        columns: glueColumnsOf(canonicalJsonSchema() as JsonSchemaNode),
-        location: `s3://${props.bucket.bucketName}/${staticPartOf(props.prefix)}`,
+        columns: [...canonicalGlueColumns()],
+        location: `${bucketUrl}${layout.location}`,
       },
     },
   });
@@ -96,10 +114,4 @@ export function glueArnsOf(stack: Stack, database: string, table: string): strin
   const arn = (resource: string) =>
     `arn:${stack.partition}:glue:${stack.region}:${stack.account}:${resource}`;
   return [arn('catalog'), arn(`database/${database}`), arn(`table/${database}/${table}`)];
-}
-
-/** The folder of the prefix before its first `!{…}` expression (every object of the stream is under it). */
-export function staticPartOf(prefix: string): string {
-  const at = prefix.indexOf('!{');
-  return at < 0 ? prefix : prefix.slice(0, prefix.lastIndexOf('/', at) + 1);
 }

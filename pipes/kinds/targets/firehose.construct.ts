@@ -31,6 +31,7 @@ import {
   firehosePrefixes,
   firehoseTarget,
   glueTableNamesOf,
+  lakeTableLayout,
 } from './firehose.js';
 import { createParquetConversion } from './firehose-parquet.construct.js';
 
@@ -163,7 +164,7 @@ export class FirehoseDestination extends Construct implements TargetDestination 
         ? createParquetConversion(this, {
             names: glueTableNamesOf(props.source.name, props.environment),
             bucket,
-            prefix,
+            layout: lakeTableLayout(props.source.name, target),
             role,
           })
         : undefined;

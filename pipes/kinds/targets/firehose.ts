@@ -14,10 +14,14 @@ import {
 } from '../../../core/firehose-delivery.js';
 import { ruleIssue, targetBatchSizeRule } from '../rule-helpers.js';
 import type { RuleContext, ServiceRule, TargetKind } from '../types.js';
+import { canonicalGlueColumns } from './glue-columns.js';
+import { type LakeTableLayout, lakeTableLayoutOf } from './lake-partitions.js';
 import { streamFields } from './stream-fields.js';
 
 /** The Firehose developer guide's page on custom S3 prefixes. */
 const PREFIX_DOC = 'https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html';
+/** Athena's page on partition projection table properties. */
+const PROJECTION_DOC = 'https://docs.aws.amazon.com/athena/latest/ug/partition-projection-setting-up.html';
 /** The Firehose page on buffering with dynamic partitioning. */
 const BUFFERING_DOC = 'https://docs.aws.amazon.com/firehose/latest/dev/buffering.html';
 
@@ -35,8 +39,9 @@ export const FIREHOSE_PARTITIONINGS = ['arrival-date', 'event-date'] as const;
  * (a JQ query of the `MetadataExtraction` processor); a record without a timestamp gets `dt=unknown`.
  */
 export const EVENT_DATE_QUERY = '{dt: ((.kafka.timestamp // "unknown") | .[0:10])}';
-/** The keys {@link EVENT_DATE_QUERY} defines. */
-const EVENT_DATE_KEYS = ['dt'];
+/** The keys {@link EVENT_DATE_QUERY} defines, with the Java date format of their values (`unknown` aside). */
+export const EVENT_DATE_FORMATS: Readonly<Record<string, string>> = { dt: 'yyyy-MM-dd' };
+const EVENT_DATE_KEYS = Object.keys(EVENT_DATE_FORMATS);
 
 /**
  * What the objects hold: newline-delimited JSON (GZIP), or Parquet (Snappy) converted by Firehose from
@@ -174,6 +179,22 @@ export function glueTableNamesOf(
   return { database: database.slice(0, 255), table: 'canonical_records' };
 }
 
+/**
+ * How the Parquet table of a stack-created stream finds its objects: partition columns, Athena partition
+ * projection and location template read from the stream's own prefix ({@link firehosePrefixes}), checked
+ * against the table's data columns (`lake-partitions.ts`).
+ */
+export function lakeTableLayout(
+  sourceName: string,
+  target: Pick<FirehoseTargetConfig, 'partitioning' | 'prefix'>,
+): LakeTableLayout {
+  const { prefix } = firehosePrefixes(sourceName, target);
+  return lakeTableLayoutOf(prefix, {
+    dataColumns: canonicalGlueColumns().map((c) => c.name),
+    queryKeyFormats: target.partitioning === 'event-date' ? EVENT_DATE_FORMATS : {},
+  });
+}
+
 /** The `!{namespace:value}` expressions of a prefix. */
 function expressionsOf(prefix: string): { namespace: string; value: string }[] {
   return [...prefix.matchAll(/!\{([^:}]*):?([^}]*)\}/g)].map((m) => ({
@@ -288,6 +309,22 @@ const rules: readonly ServiceRule[] = [
     check: (source, context) => {
       const target = firehoseOf(source.target);
       return target && !target.deliveryStreamArn ? prefixIssues({ name: source.name, target }, context) : [];
+    },
+  },
+  {
+    id: 'firehose-parquet-partition-projection',
+    doc: PROJECTION_DOC,
+    check: (source, context) => {
+      const target = firehoseOf(source.target);
+      if (!target || target.deliveryStreamArn || target.format !== 'parquet') return [];
+      return lakeTableLayout(source.name, target).problems.map((problem) =>
+        ruleIssue(
+          context,
+          'target.prefix',
+          `The Parquet table cannot project this prefix's partitions: ${problem}`,
+          'write target.prefix as folders <name>=!{timestamp:…}/ (e.g. lake/dt=!{timestamp:yyyy-MM-dd}/), or remove target.prefix',
+        ),
+      );
     },
   },
   bufferingSizeRule(

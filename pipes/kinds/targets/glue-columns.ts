@@ -15,6 +15,8 @@
  * (https://docs.aws.amazon.com/firehose/latest/APIReference/API_OpenXJsonSerDe.html).
  */
 
+import { canonicalJsonSchema } from '../../../enrichment/canonical-schema.js';
+
 /** A JSON Schema node (the subset the canonical schema uses). */
 export interface JsonSchemaNode {
   readonly type?: string | readonly string[];
@@ -55,6 +57,14 @@ export function glueColumnsOf(schema: JsonSchemaNode): GlueColumn[] {
     name: names[i] as string,
     type: hiveTypeOf(node, defs, new Set()),
   }));
+}
+
+let canonicalColumns: readonly GlueColumn[] | undefined;
+
+/** The columns of the canonical record (enrichment/canonical-schema.ts), made once. */
+export function canonicalGlueColumns(): readonly GlueColumn[] {
+  canonicalColumns ??= glueColumnsOf(canonicalJsonSchema() as JsonSchemaNode);
+  return canonicalColumns;
 }
 
 /**

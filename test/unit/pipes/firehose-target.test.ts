@@ -32,6 +32,8 @@ const issue = (field: string, message: string, fix: string): ConfigIssue => ({
 });
 const PREFIX_FIX = (field: string) =>
   `write ${field} with the expressions on https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html`;
+const PROJECTION_FIX =
+  'write target.prefix as folders <name>=!{timestamp:…}/ (e.g. lake/dt=!{timestamp:yyyy-MM-dd}/), or remove target.prefix';
 
 interface Case {
   readonly title: string;
@@ -170,6 +172,38 @@ const cases: Case[] = [
         'set target.bufferingSizeMiB to 64-128, or format: json',
       ),
     ],
+  },
+  {
+    title: 'firehose-parquet-partition-projection: a custom prefix with a dated folder',
+    source: source({ format: 'parquet', prefix: 'lake/day=!{timestamp:yyyy/MM/dd}/' }),
+    issues: [],
+  },
+  {
+    title: 'firehose-parquet-partition-projection: a partition named after a data column',
+    source: source({ format: 'parquet', prefix: 'lake/route=!{timestamp:yyyy-MM-dd}/' }),
+    issues: [
+      issue(
+        'target.prefix',
+        'The Parquet table cannot project this prefix\'s partitions: partition "route" has the name of a data column of the table (Athena refuses a partition column that repeats a column); rename the folder',
+        PROJECTION_FIX,
+      ),
+    ],
+  },
+  {
+    title: 'firehose-parquet-partition-projection: a dated folder without a name',
+    source: source({ format: 'parquet', prefix: 'lake/!{timestamp:yyyy/MM/dd}/' }),
+    issues: [
+      issue(
+        'target.prefix',
+        'The Parquet table cannot project this prefix\'s partitions: folder "!{timestamp:yyyy/MM/dd}" has no partition name: write it as <name>=<expression> (e.g. dt=!{timestamp:yyyy-MM-dd})',
+        PROJECTION_FIX,
+      ),
+    ],
+  },
+  {
+    title: 'firehose-parquet-partition-projection: JSON objects are not checked',
+    source: source({ prefix: 'lake/!{timestamp:yyyy/MM/dd}/' }),
+    issues: [],
   },
   {
     title: 'firehose-parquet-buffering-size: 1 MiB without conversion',
