@@ -56,7 +56,7 @@ const { sources, issues } = validateSourceTexts([
         type: 'firehose',
         format: 'parquet',
         bucketArn: 'arn:aws:s3:::existing-lake',
-        prefix: 'lake/v1/hour=!{timestamp:yyyy/MM/dd/HH}/part-',
+        prefix: 'lake/v1/day=!{timestamp:yyyy/MM/dd}/hour=!{timestamp:HH}/part-',
       },
     }),
   },
@@ -188,16 +188,24 @@ describe('firehose target with format: parquet', () => {
       'projection.dt.range': '2020-01-01,NOW+1DAYS',
     });
     const custom = tableOf('lake_parquet_custom_dev')?.Properties.TableInput as Record<string, unknown>;
+    expect(Object.keys(custom.Parameters as object)).toHaveLength(11);
     expect(custom).toMatchObject({
-      PartitionKeys: [{ Name: 'hour', Type: 'string' }],
+      PartitionKeys: [
+        { Name: 'day', Type: 'string' },
+        { Name: 'hour', Type: 'string' },
+      ],
       Parameters: {
+        classification: 'parquet',
         'projection.enabled': 'true',
-        'projection.hour.type': 'date',
-        'projection.hour.format': 'yyyy/MM/dd/HH',
-        'projection.hour.range': '2020/01/01/00,NOW',
-        'projection.hour.interval': '1',
-        'projection.hour.interval.unit': 'HOURS',
-        'storage.location.template': `s3://existing-lake/lake/v1/hour=\${hour}/`,
+        'projection.day.type': 'date',
+        'projection.day.format': 'yyyy/MM/dd',
+        'projection.day.range': '2020/01/01,NOW',
+        'projection.day.interval': '1',
+        'projection.day.interval.unit': 'DAYS',
+        'projection.hour.type': 'integer',
+        'projection.hour.range': '0,23',
+        'projection.hour.digits': '2',
+        'storage.location.template': `s3://existing-lake/lake/v1/day=\${day}/hour=\${hour}/`,
       },
       StorageDescriptor: { Location: 's3://existing-lake/lake/v1/' },
     });

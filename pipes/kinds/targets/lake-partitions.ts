@@ -16,7 +16,9 @@
  *   `!{partitionKeyFromQuery:<key>}` value in the format the key's query writes. The range starts at
  *   {@link PROJECTION_START} (Athena projects no partition before it) and ends at `NOW` (`NOW+1DAYS` for a
  *   record's own timestamp, which a producer's clock may set a little ahead), as Athena's Firehose example
- *   does (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-kinesis-firehose-example-using-the-date-type.html).
+ *   does (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-kinesis-firehose-example-using-the-date-type.html);
+ *   a folder holding one number field of the arrival time alone (`hour=!{timestamp:HH}` after a day folder,
+ *   as in Athena's day-and-hour example) is an `integer` over that field's values, two digits for `HH`.
  *
  * A partition column may not have the name of a data column: partition columns are not in the data, and
  * Athena refuses a table whose partition column repeats a column name
@@ -158,28 +160,34 @@ function partitionOf(
   const [, name, value] = m as unknown as [string, string, string];
   if (!/^[a-z_][a-z0-9_]*$/.test(name))
     return `partition "${name}": a Glue partition name is lower-case letters, digits and _`;
-  const date = dateOf(piecesOf(value), options.queryKeyFormats);
-  if (typeof date === 'string') return `folder "${folder}": ${date}`;
+  const projected = projectionOf(piecesOf(value), options.queryKeyFormats);
+  if (typeof projected === 'string') return `folder "${folder}": ${projected}`;
   const partition: LakePartitionKey = {
     name,
     type: 'string',
-    comment: `Partition folder ${name}=${value} of the Firehose prefix (date ${date.format})`,
+    comment: `Partition folder ${name}=${value} of the Firehose prefix (${projected.what})`,
     expression: value,
   };
-  return { partition, projection: dateProjectionOf(date.format, date.end) };
+  return { partition, projection: projected.projection };
 }
 
-/** The date format of a folder value and the end of its range, or why it is not a projectable date. */
-function dateOf(
+/**
+ * The projection of a folder value and what it holds, or why Athena cannot project it: a date, or one
+ * number field of the arrival time alone (e.g. `hour=!{timestamp:HH}` after a `dt=` folder, as in Athena's
+ * day-and-hour example) as an `integer`.
+ */
+function projectionOf(
   pieces: readonly Piece[],
   queryKeyFormats: Readonly<Record<string, string>>,
-): { format: string; end: string } | string {
+): { projection: Record<string, string>; what: string } | string {
   const [only] = pieces;
   if (pieces.length === 1 && only && 'namespace' in only && only.namespace === 'partitionKeyFromQuery') {
     const format = queryKeyFormats[only.value];
-    return format
-      ? { format, end: 'NOW+1DAYS' }
-      : `partition key ${only.value} is not a date the stream's query writes (${Object.keys(queryKeyFormats).join(', ')})`;
+    const known = Object.keys(queryKeyFormats);
+    if (format) return { projection: dateProjectionOf(format, 'NOW+1DAYS'), what: `date ${format}` };
+    return known.length > 0
+      ? `partition key ${only.value} is not a date the stream's query writes (${known.join(', ')})`
+      : `partition key ${only.value} needs the stream's dynamic partitioning query, and it has none`;
   }
   let format = '';
   for (const piece of pieces) {
@@ -188,8 +196,38 @@ function dateOf(
     else
       return `${piece.text} cannot be projected: a partition is !{timestamp:…} or !{partitionKeyFromQuery:…} alone`;
   }
+  const number = numberProjectionOf(format);
+  if (number) return number;
   const problem = datePatternProblem(format);
-  return problem ?? { format: plainPattern(format), end: 'NOW' };
+  if (problem) return problem;
+  const plain = plainPattern(format);
+  return { projection: dateProjectionOf(plain, 'NOW'), what: `date ${plain}` };
+}
+
+/** The values of each number field alone in a folder (month, day, hour, minute, second). */
+const NUMBER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  M: [1, 12],
+  d: [1, 31],
+  H: [0, 23],
+  m: [0, 59],
+  s: [0, 59],
+};
+
+/** The integer projection of a pattern that is one number field (`HH`, `MM`…) and nothing else. */
+function numberProjectionOf(
+  format: string,
+): { projection: Record<string, string>; what: string } | undefined {
+  const [run, ...rest] = patternRuns(format);
+  const range = run ? NUMBER_RANGES[run[0] as string] : undefined;
+  if (!run || !range || rest.length > 0 || run.length > 2) return undefined;
+  return {
+    projection: {
+      type: 'integer',
+      range: `${range[0]},${range[1]}`,
+      ...(run.length === 2 ? { digits: '2' } : {}),
+    },
+    what: `number ${run}, ${range[0]}-${range[1]}`,
+  };
 }
 
 /** Java date-time pattern letters Athena's date projection and {@link formatStart} both read. */
@@ -209,8 +247,9 @@ function datePatternProblem(pattern: string): string | undefined {
   const wide = letters.find((r) => r[0] !== 'y' && r.length > 2);
   if (wide) return `${wide} (numbers of one or two digits only, e.g. MM)`;
   const present = DATE_FIELDS.filter((f) => letters.some((r) => r[0] === f));
-  if (present.length === 0 || present.some((f, i) => f !== DATE_FIELDS[i]))
-    return 'a date needs the year and every larger field of its smallest one, in one folder (e.g. dt=!{timestamp:yyyy-MM-dd-HH})';
+  // Athena's date examples go down to the month at the coarsest (`yyyyMM`), so a date has a year and a month.
+  if (present.length < 2 || present.some((f, i) => f !== DATE_FIELDS[i]))
+    return 'a date needs the year, the month and every larger field of its smallest one, in one folder (e.g. dt=!{timestamp:yyyy-MM-dd-HH})';
   return undefined;
 }
 

@@ -132,6 +132,43 @@ describe('lakeTableLayoutOf (custom prefixes)', () => {
     });
   });
 
+  it('projects one number field alone in a folder as an integer (a day folder, then an hour folder)', () => {
+    const layout = lakeTableLayoutOf('x/day=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/', options);
+    expect(layout.problems).toEqual([]);
+    expect(layout.locationTemplate).toBe(`x/day=\${day}/hour=\${hour}/`);
+    expect(layout.partitionKeys.map((k) => [k.name, k.type, k.comment])).toEqual([
+      [
+        'day',
+        'string',
+        'Partition folder day=!{timestamp:yyyy-MM-dd} of the Firehose prefix (date yyyy-MM-dd)',
+      ],
+      ['hour', 'string', 'Partition folder hour=!{timestamp:HH} of the Firehose prefix (number HH, 0-23)'],
+    ]);
+    expect(layout.projection).toEqual({
+      'projection.enabled': 'true',
+      'projection.day.type': 'date',
+      'projection.day.format': 'yyyy-MM-dd',
+      'projection.day.range': '2020-01-01,NOW',
+      'projection.day.interval': '1',
+      'projection.day.interval.unit': 'DAYS',
+      'projection.hour.type': 'integer',
+      'projection.hour.range': '0,23',
+      'projection.hour.digits': '2',
+    });
+    const month = lakeTableLayoutOf('x/ym=!{timestamp:yyyyMM}/d=!{timestamp:dd}/h=!{timestamp:H}/', options);
+    expect(month.projection).toMatchObject({
+      'projection.ym.type': 'date',
+      'projection.ym.format': 'yyyyMM',
+      'projection.ym.range': '202001,NOW',
+      'projection.ym.interval.unit': 'MONTHS',
+      'projection.d.type': 'integer',
+      'projection.d.range': '1,31',
+      'projection.d.digits': '2',
+      'projection.h.range': '0,23',
+    });
+    expect(month.projection['projection.h.digits']).toBeUndefined();
+  });
+
   it('leaves a prefix without expressions unpartitioned, located at its folder', () => {
     expect(lakeTableLayoutOf('lake/part-', options)).toMatchObject({
       location: 'lake/',
@@ -153,7 +190,7 @@ describe('lakeTableLayoutOf (custom prefixes)', () => {
       'x/route=!{timestamp:yyyy-MM-dd}/',
       'partition "route" has the name of a data column of the table (Athena refuses a partition column that repeats a column); rename the folder',
     ],
-    ['x/dt=!{timestamp:yyyy}/dt=!{timestamp:yyyy-MM}/', 'partition "dt" stands in two folders'],
+    ['x/dt=!{timestamp:yyyy-MM}/dt=!{timestamp:yyyy-MM-dd}/', 'partition "dt" stands in two folders'],
     [
       'x/!{timestamp:yyyy-MM-dd}/',
       'folder "!{timestamp:yyyy-MM-dd}" has no partition name: write it as <name>=<expression> (e.g. dt=!{timestamp:yyyy-MM-dd})',
@@ -163,8 +200,16 @@ describe('lakeTableLayoutOf (custom prefixes)', () => {
       'partition "Day": a Glue partition name is lower-case letters, digits and _',
     ],
     [
-      'x/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/',
-      'folder "hour=!{timestamp:HH}": a date needs the year and every larger field of its smallest one, in one folder (e.g. dt=!{timestamp:yyyy-MM-dd-HH})',
+      'x/y=!{timestamp:yyyy}/',
+      'folder "y=!{timestamp:yyyy}": a date needs the year, the month and every larger field of its smallest one, in one folder (e.g. dt=!{timestamp:yyyy-MM-dd-HH})',
+    ],
+    [
+      'x/dt=!{timestamp:MM-dd}/',
+      'folder "dt=!{timestamp:MM-dd}": a date needs the year, the month and every larger field of its smallest one, in one folder (e.g. dt=!{timestamp:yyyy-MM-dd-HH})',
+    ],
+    [
+      'x/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}h/',
+      'folder "hour=!{timestamp:HH}h": a date needs the year, the month and every larger field of its smallest one, in one folder (e.g. dt=!{timestamp:yyyy-MM-dd-HH})',
     ],
     [
       'x/dt=!{timestamp:yyyy-MMM-dd}/',
@@ -188,5 +233,15 @@ describe('lakeTableLayoutOf (custom prefixes)', () => {
     ],
   ])('refuses %s', (prefix, problem) => {
     expect(lakeTableLayoutOf(prefix, options).problems).toEqual([problem]);
+  });
+
+  it('refuses a dynamic partition key when the stream has no query (arrival-date)', () => {
+    const layout = lakeTableLayoutOf('x/dt=!{partitionKeyFromQuery:dt}/', {
+      ...options,
+      queryKeyFormats: {},
+    });
+    expect(layout.problems).toEqual([
+      `folder "dt=!{partitionKeyFromQuery:dt}": partition key dt needs the stream's dynamic partitioning query, and it has none`,
+    ]);
   });
 });
