@@ -1,7 +1,7 @@
 /**
  * The partition reader's background fetches (partition-session.ts hands their records out).
  *
- * One fetch loop per lane, each lane on its own connection: lane 0 starts at the head; the others read
+ * One fetch loop per lane, each lane on its own connection (fetch-lanes.ts): lane 0 starts at the head; the others read
  * ahead once a size-limited fetch gave the plan (fetch-plan.ts) an estimate, up to `prefetchRecords` records
  * or `prefetchBytes` bytes ahead of the caller, so network, broker and processing overlap. Records reach the
  * buffer strictly in offset order, each once. Only failures of head fetches count toward giving up: a failed
@@ -10,8 +10,9 @@
  */
 import { NonRetriableError } from '../errors.js';
 import { backoffMs, isOffsetOutOfRange, sleep } from './failures.js';
+import type { FetchLanes } from './fetch-lanes.js';
 import { FetchPlan, type FetchPlanStats, type PlannedFetch } from './fetch-plan.js';
-import { connectToTopic, disconnectQuietly, type InternalCluster } from './internals.js';
+import { disconnectQuietly, type InternalCluster } from './internals.js';
 import { type FetchedRecords, fetchFromLeader } from './leader-fetch.js';
 import { readPartitionWatermarks } from './offsets.js';
 import { type PartitionRecord, partitionRecordBytes } from './records.js';
@@ -53,31 +54,18 @@ export class PartitionFetcher {
   #loops: Promise<void>[] | null = null;
   #wakeReader: (() => void) | null = null;
   readonly #fetcherWaits = new Set<() => void>();
-  /**
-   * Connections of the read-ahead lanes (lane 0 uses the head connection), opened on first use; with kept
-   * connections (warm-clusters.ts), the lease's map: lanes connected by an earlier session are used as they are.
-   */
-  readonly #laneClusters: Map<number, InternalCluster>;
-  readonly #laneConnecting = new Map<number, Promise<InternalCluster>>();
-  /** Whether the connections outlive the fetcher (given back by the caller) instead of closing with it. */
-  readonly #keep: boolean;
 
   constructor(
-    /** Builds an unconnected cluster for a read-ahead lane's own connection. */
-    private readonly newCluster: () => InternalCluster,
+    /** The fetch lanes' connections (fetch-lanes.ts); the head connection only reads watermarks here. */
+    private readonly lanes: FetchLanes,
     private readonly head: InternalCluster,
     private readonly settings: FetcherSettings,
     start: bigint,
     highWatermark: bigint,
-    keptLanes?: Map<number, InternalCluster>,
   ) {
     this.#plan = new FetchPlan<PartitionRecord>(start, { lanes: settings.lanes });
     this.#latestHigh = highWatermark;
     this.#readableEnd = highWatermark;
-    this.#keep = keptLanes !== undefined;
-    this.#laneClusters = keptLanes ?? new Map();
-    for (const [lane, cluster] of this.#laneClusters)
-      this.#laneConnecting.set(lane, Promise.resolve(cluster));
   }
 
   get started(): boolean {
@@ -153,12 +141,12 @@ export class PartitionFetcher {
   /** Stops the loops and disconnects every lane; safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#keep) throw new NonRetriableError('a fetcher on kept connections is stopped with stop()');
+    if (this.lanes.keep) throw new NonRetriableError('a fetcher on kept connections is stopped with stop()');
     this.#closed = true;
     this.#signalFetchers();
     this.#signalReader();
     // Disconnect first: it ends an in-flight long-poll fetch (up to fetchMaxWaitMs) instead of waiting for it.
-    await Promise.all([this.head, ...this.#laneClusters.values()].map(disconnectQuietly));
+    await Promise.all([disconnectQuietly(this.head), this.lanes.close()]);
     await Promise.all((this.#loops ?? []).map((l) => l.catch(() => undefined)));
   }
 
@@ -168,6 +156,7 @@ export class PartitionFetcher {
    */
   stop(): Promise<boolean> {
     this.#closed = true;
+    this.lanes.stop();
     this.#signalFetchers();
     this.#signalReader();
     return Promise.all((this.#loops ?? []).map((l) => l.catch(() => undefined))).then(() => !this.faulted);
@@ -184,7 +173,7 @@ export class PartitionFetcher {
       this.#plan.issued(lane, fetch);
       let fetched: FetchedRecords | null;
       try {
-        fetched = await fetchFromLeader(await this.#laneCluster(lane), this.#leaderFetch(fetch));
+        fetched = await fetchFromLeader(await this.lanes.cluster(lane), this.#leaderFetch(fetch));
       } catch (error) {
         this.#faulted = true;
         this.#plan.failed(lane);
@@ -200,9 +189,7 @@ export class PartitionFetcher {
         }
         // Broker restart, leader move, connection reset: refresh metadata and retry with backoff.
         await sleep(backoffMs(failures));
-        await (lane === 0 ? this.head : this.#laneClusters.get(lane))
-          ?.refreshMetadata()
-          .catch(() => undefined);
+        await this.lanes.refresh(lane);
         continue;
       }
       failures = 0;
@@ -266,29 +253,6 @@ export class PartitionFetcher {
     if (held > this.#peakBufferedBytes) this.#peakBufferedBytes = held;
     if (ready.length > 0) this.#signalReader();
     this.#signalFetchers();
-  }
-
-  /** The connection of `lane`; a failed connect is retried with a fresh cluster on the lane's next fetch. */
-  #laneCluster(lane: number): Promise<InternalCluster> {
-    if (lane === 0) return Promise.resolve(this.head);
-    let connecting = this.#laneConnecting.get(lane);
-    if (!connecting) {
-      const c = this.newCluster();
-      this.#laneClusters.set(lane, c);
-      connecting = connectToTopic(c, this.settings.topic).then(async () => {
-        if (!this.#closed) return c;
-        // close() ran while this connection opened: do not leave it behind.
-        await disconnectQuietly(c);
-        throw new NonRetriableError('partition session is closed');
-      });
-      connecting.catch(() => {
-        this.#laneConnecting.delete(lane);
-        if (this.#laneClusters.get(lane) === c) this.#laneClusters.delete(lane);
-        void disconnectQuietly(c);
-      });
-      this.#laneConnecting.set(lane, connecting);
-    }
-    return connecting;
   }
 
   #signalReader(): void {

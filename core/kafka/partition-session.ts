@@ -8,7 +8,8 @@
  *      watermark per the starting position; outside the log, the offset reset policy. Any start other than
  *      the committed offset is reported (`start.reset`) for the caller to commit, log and count.
  *   2. Records are read with Fetch requests sent straight to the partition leader through kafkajs' own
- *      Cluster/Broker objects (internals.ts, leader-fetch.ts). No group is joined: no rebalance, no
+ *      Cluster/Broker objects (internals.ts, leader-fetch.ts), on connections of their own (fetch-lanes.ts:
+ *      a commit never waits behind a fetch). No group is joined: no rebalance, no
  *      group.initial.rebalance.delay.ms wait, no other reader disturbed. While behind, a second connection
  *      reads ahead (partition-fetcher.ts, fetch-plan.ts).
  *   3. Offsets are committed with the memberless OffsetCommit (offsets.ts): the group stays Empty, so
@@ -19,6 +20,7 @@
 import { NonRetriableError, RetriableError } from '../errors.js';
 import type { KafkaConnection } from './config.js';
 import { protocolErrorType } from './failures.js';
+import { FetchLanes } from './fetch-lanes.js';
 import {
   GroupCoordinator,
   MemberlessCommitter,
@@ -146,31 +148,29 @@ export async function openWarmPartitionSession(
   }
 }
 
-/** Reads where to start on the lease's head connection and starts the session's fetcher on its connections. */
+/**
+ * Reads where to start on the lease's head connection while the first fetch lane dials its own, and starts
+ * the session's fetcher on the lanes.
+ */
 async function openOnLease(
   lease: ClusterLease,
   opts: OpenPartitionOptions,
   pool: WarmClusters | null,
 ): Promise<PartitionSession> {
   const coordinator = new GroupCoordinator(lease.head, opts.groupId, lease.coordinators);
+  const lanes = new FetchLanes(lease.newCluster, opts.topic, pool ? lease.lanes : undefined);
+  // A failed dial is retried by the lane's first fetch.
+  lanes.cluster(0).catch(() => undefined);
   let offsets: StartOffsets;
   try {
     offsets = await readStartOffsets(lease.head, coordinator, opts);
   } catch (error) {
+    await lanes.close();
     if (pool) pool.release(lease, false);
     else await disconnectLease(lease);
     throw error;
   }
-  const kept = pool ? lease.lanes : undefined;
-  const settings = fetcherSettings(opts);
-  const fetcher = new PartitionFetcher(
-    lease.newCluster,
-    lease.head,
-    settings,
-    offsets.start,
-    offsets.high,
-    kept,
-  );
+  const fetcher = new PartitionFetcher(lanes, lease.head, fetcherSettings(opts), offsets.start, offsets.high);
   const committer = new MemberlessCommitter(lease.head, opts.groupId, coordinator);
   const session = sessionOf(opts, offsets, fetcher, committer);
   if (!pool) return session;
