@@ -1,7 +1,15 @@
 /**
- * The alarms of one Pipe source: its enrichment DLQ depth, the Pipe's failed, throttled and timed-out
- * executions, the enrichment's errors and throttles, and for a lambda target the sink's DLQ depth, errors
- * and throttles. Each fires on any value above 0 in a 5-minute period and notifies the alarm topic if any.
+ * The alarms of one Pipe source: its enrichment DLQ depth, the Pipe's failed, partially failed, throttled
+ * and timed-out executions (metrics of
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-monitoring.html), the enrichment's
+ * errors and throttles, and for a lambda target the sink's DLQ depth, errors and throttles. Each fires on
+ * any value above 0 in a 5-minute period and notifies the alarm topic if any.
+ *
+ * For Kafka sources the Pipes error-handling page
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html) says
+ * target errors are retried like internal errors, until the record expires in the source; a Kafka source
+ * has no pipe DLQ. Whether a target's partial failure (e.g. Firehose `FailedPutCount` > 0) counts as a
+ * failed or a partially failed execution is not documented, so both are alarmed.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -39,7 +47,12 @@ export function createSourceAlarms(pipe: KafkaPipe, topic?: ITopic): Record<stri
   alarm(
     'PipeExecutionFailed',
     pipe.pipeMetric('ExecutionFailed'),
-    'Pipe executions failed (batch retried until records expire)',
+    'Pipe executions failed (a Kafka source retries the batch until its records expire in the topic)',
+  );
+  alarm(
+    'PipeExecutionPartiallyFailed',
+    pipe.pipeMetric('ExecutionPartiallyFailed'),
+    'Pipe executions partially failed (e.g. the target rejected some records of the batch)',
   );
   alarm('PipeExecutionThrottled', pipe.pipeMetric('ExecutionThrottled'), 'Pipe executions were throttled');
   alarm('PipeExecutionTimeout', pipe.pipeMetric('ExecutionTimeout'), 'Pipe executions timed out');

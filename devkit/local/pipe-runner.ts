@@ -6,8 +6,17 @@
  *  - filters on value (JSON) / key (devkit/local/filter-pattern.ts): filtered records are committed, not delivered;
  *  - the Pipe's flat-array Kafka event, built with buildPipeKafkaRecord;
  *  - the enrichment (the same function the enrichment Lambda handler calls, with a real SQS DLQ sink);
- *  - the target; any enrichment or target error retries the WHOLE batch (no DLQ for Kafka sources),
+ *  - the target; any enrichment or target error retries the WHOLE batch, with backoff and without limit,
  *    and offsets are committed only after the target succeeded.
+ * What AWS documents for Kafka sources
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html): target
+ * errors are retried like internal errors, i.e. indefinitely until the record expires in the source, and a
+ * failing target makes the Pipe back off; the Kafka source parameters have no DeadLetterConfig
+ * (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceSelfManagedKafkaParameters.html).
+ * Retrying only the failed part of a batch is documented for SQS, Kinesis and DynamoDB sources only
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html), so the
+ * whole-batch retry here, enrichment included, is an assumption (docs/local-run.md). Record expiry is not
+ * modelled: a batch is retried until it succeeds or the runner stops.
  */
 import type { KafkaConnection } from '../../core/kafka/client.js';
 import type { GroupMember } from '../../core/kafka/group-member.js';
@@ -59,7 +68,7 @@ export function emptyStats(): EngineStats {
 /** The enrichment as the runner calls it: event in, canonical records out, DLQ entries counted. */
 export type EnrichFn = (event: unknown) => Promise<{ records: CanonicalRecord[]; dlqCount: number }>;
 
-/** A Pipe target: throws when the batch was not accepted (the Pipe then retries the batch). */
+/** A Pipe target: throws when the batch was not accepted, in whole or in part (the runner then retries the batch). */
 export interface PipeTarget {
   deliver(records: readonly CanonicalRecord[]): Promise<void>;
 }

@@ -115,7 +115,12 @@ export function kinesisTarget(kinesis: KinesisClient, streamName: string): PipeT
   };
 }
 
-/** The Pipe's Firehose target: PutRecordBatch, one record per canonical record; any failed record fails the batch. */
+/**
+ * The Pipe's Firehose target: one PutRecordBatch call (the enrichment keeps a batch within its limits), one
+ * record per canonical record. A failed call and a response with `FailedPutCount` > 0 both fail the batch,
+ * which the runner retries whole: AWS does not document what a Pipe with a Kafka source does with a
+ * partially failed PutRecordBatch (docs/sources.md, "When the Firehose target fails").
+ */
 export function firehoseTarget(firehose: FirehoseClient, deliveryStreamName: string): PipeTarget {
   const port = createFirehoseSink(firehose, deliveryStreamName);
   return {

@@ -500,6 +500,7 @@ describe('alarms and dashboard', () => {
       [
         'EnrichmentDlqDepth',
         'PipeExecutionFailed',
+        'PipeExecutionPartiallyFailed',
         'PipeExecutionThrottled',
         'PipeExecutionTimeout',
         'EnrichmentErrors',
@@ -514,6 +515,7 @@ describe('alarms and dashboard', () => {
       [
         'EnrichmentDlqDepth',
         'PipeExecutionFailed',
+        'PipeExecutionPartiallyFailed',
         'PipeExecutionThrottled',
         'PipeExecutionTimeout',
         'EnrichmentErrors',
@@ -539,6 +541,13 @@ describe('alarms and dashboard', () => {
       AlarmName: 'partner-scram-dev-PipeExecutionFailed',
       Namespace: 'AWS/EventBridge/Pipes',
       MetricName: 'ExecutionFailed',
+      Dimensions: [{ Name: 'PipeName', Value: 'partner-scram-dev-a5e12a02' }],
+      Statistic: 'Sum',
+    });
+    dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'partner-scram-dev-PipeExecutionPartiallyFailed',
+      Namespace: 'AWS/EventBridge/Pipes',
+      MetricName: 'ExecutionPartiallyFailed',
       Dimensions: [{ Name: 'PipeName', Value: 'partner-scram-dev-a5e12a02' }],
       Statistic: 'Sum',
     });

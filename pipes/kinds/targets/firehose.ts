@@ -377,6 +377,11 @@ export const firehoseTarget: TargetKind<'firehose', typeof firehoseTargetSchema>
       },
     ],
   },
+  /**
+   * The enrichment keeps each batch within one PutRecordBatch call. What a Pipe with a Kafka source does
+   * when that call reports `FailedPutCount` > 0 is not documented (AWS documents partial-batch retries for
+   * SQS, Kinesis and DynamoDB sources only); docs/sources.md, Firehose target, says what is and the alarms.
+   */
   limits: {
     maxRecords: FIREHOSE_BATCH_MAX_RECORDS,
     maxRecordBytes: FIREHOSE_RECORD_MAX_BYTES,
