@@ -1,6 +1,7 @@
 /**
  * Bundles a Lambda handler the way the CDK app deploys it (NodejsFunction with pipes/lambda-bundling.ts:
- * esbuild, ESM, node22, minified, `@aws-sdk/*` left to the runtime), with esbuild's metafile, and measures
+ * esbuild, ESM, node22, minified, `@aws-sdk/*` left to the runtime, and the handler's externals for the
+ * source from pipes/lambda-externals.ts, the list its construct uses), with esbuild's metafile, and measures
  * how long a fresh Node process takes to import the bundle. The bench (bench/lambdas.bench.ts) and the
  * bundle-content test (test/unit/poller/bundle.test.ts) use it.
  */
@@ -9,18 +10,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { unsentRequestCodecs } from '../core/kafka/request-codecs.js';
-import { unusedClientPackages } from '../pipes/kinds/registry.js';
 import { LAMBDA_BUNDLING } from '../pipes/lambda-bundling.js';
-import { unusedFormatPackages } from '../pipes/record-formats.js';
+import { type BundledSource, LAMBDA_EXTERNALS } from '../pipes/lambda-externals.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Externals of one handler beyond the source's unused packages, as its construct sets them. */
-const HANDLER_EXTERNALS: Readonly<Record<string, () => string[]>> = {
-  // fallback-poller/fallback-poller.construct.ts: the codecs of Kafka requests the poller never sends.
-  'fallback-poller/handler.ts': unsentRequestCodecs,
-};
 
 /** A bundled handler. */
 export interface LambdaBundle {
@@ -39,13 +32,16 @@ export interface LambdaBundle {
  */
 export async function bundleLambda(
   entry: string,
-  source: Parameters<typeof unusedFormatPackages>[0] & { readonly auth?: { readonly type: string } } = {},
+  source: Omit<BundledSource, 'auth'> & { readonly auth?: BundledSource['auth'] } = {},
 ): Promise<LambdaBundle> {
-  const unused = [
-    ...unusedFormatPackages(source),
-    ...unusedClientPackages({ auth: source.auth ?? { type: 'mtls' } }),
-  ];
-  const name = [entry, ...unused].join('-').replace(/[^\w]+/g, '-');
+  const externals = LAMBDA_EXTERNALS[entry];
+  if (!externals)
+    throw new Error(
+      `${entry} is not a deployed handler: pipes/lambda-externals.ts lists ${Object.keys(LAMBDA_EXTERNALS).join(', ')}`,
+    );
+  const external = externals({ ...source, auth: source.auth ?? { type: 'mtls' } });
+  // The cache folder is named by the packages left out (absolute paths, the same for every source, aside).
+  const name = [entry, ...external.filter((p) => !p.startsWith('/'))].join('-').replace(/[^\w]+/g, '-');
   const outdir = join(root, 'node_modules', '.cache', 'kafka-pipes-lambdas', name);
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'index.mjs');
@@ -57,8 +53,8 @@ export async function bundleLambda(
     target: LAMBDA_BUNDLING.target,
     minify: LAMBDA_BUNDLING.minify,
     mainFields: [...LAMBDA_BUNDLING.mainFields],
-    // As the constructs bundle a source's Lambdas: the packages of formats it does not use are left out.
-    external: [...LAMBDA_BUNDLING.externalModules, ...unused, ...(HANDLER_EXTERNALS[entry]?.() ?? [])],
+    // As the constructs bundle a source's Lambdas (pipes/lambda-externals.ts).
+    external: [...LAMBDA_BUNDLING.externalModules, ...external],
     banner: { js: LAMBDA_BUNDLING.banner },
     outfile,
     metafile: true,

@@ -25,12 +25,12 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { unsentRequestCodecs } from '../core/kafka/request-codecs.js';
 import { toPolicyStatement } from '../pipes/grant-statement.construct.js';
-import { authKind, sourceKind, targetKind, unusedClientPackages } from '../pipes/kinds/registry.js';
+import { authKind, sourceKind, targetKind } from '../pipes/kinds/registry.js';
+import { pollerExternals } from '../pipes/lambda-externals.js';
 import { placeInVpc } from '../pipes/lambda-vpc.construct.js';
 import { nodeLambda } from '../pipes/node-lambda.construct.js';
-import { recordFormatsGrants, registryVpcOf, unusedFormatPackages } from '../pipes/record-formats.js';
+import { recordFormatsGrants, registryVpcOf } from '../pipes/record-formats.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
@@ -230,7 +230,7 @@ export class FallbackPoller extends Construct {
         POWERTOOLS_LOG_LEVEL: powertoolsLogLevel(source.logLevel),
       },
       ...logs,
-      external: [...unusedFormatPackages(source), ...unusedClientPackages(source), ...unsentRequestCodecs()],
+      external: pollerExternals(source),
       bundling: truststoreBundling(pollerSettingsOf(source).truststore),
     });
     // The source's VPC (the brokers), else the VPC of a registry reachable only there.

@@ -28,15 +28,11 @@ import { KafkaSource, type KafkaSourceProps } from './kafka-source.construct.js'
 import { checkServiceRules, sourceKind, targetKind } from './kinds/registry.js';
 import { buildPipeTarget, type TargetDestination } from './kinds/targets.construct.js';
 import { LambdaEnrichment } from './lambda-enrichment.construct.js';
+import { enrichmentExternals } from './lambda-externals.js';
 import { placeInVpc } from './lambda-vpc.construct.js';
 import { nodeLambda } from './node-lambda.construct.js';
 import { ALARM_PERIOD_MINUTES, createSourceAlarms } from './pipe-alarms.js';
-import {
-  recordFormatsEnv,
-  recordFormatsGrants,
-  registryVpcOf,
-  unusedFormatPackages,
-} from './record-formats.js';
+import { recordFormatsEnv, recordFormatsGrants, registryVpcOf } from './record-formats.js';
 import { pipeNameOf, replacementSnapshot } from './replacement-fields.js';
 import { SOURCE_TAG_KEY, type SourceConfig } from './source-schema.js';
 
@@ -195,7 +191,7 @@ export class KafkaPipe extends Construct {
       },
       retention,
       removalPolicy,
-      external: unusedFormatPackages(source),
+      external: enrichmentExternals(source),
     });
     fn.addToRolePolicy(
       new PolicyStatement({

@@ -25,6 +25,8 @@ export interface TargetLambdaOptions {
   readonly timeoutSeconds: number;
   readonly description: string;
   readonly environment: Record<string, string>;
+  /** esbuild externals beyond `@aws-sdk/*` (pipes/lambda-externals.ts). */
+  readonly external?: readonly string[];
 }
 
 /** What a target type's construct code gets from the Pipe construct. */

@@ -7,6 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { toPolicyStatement } from '../../grant-statement.construct.js';
+import { sinkExternals } from '../../lambda-externals.js';
 import { KindPipeTarget } from '../../pipe-targets.construct.js';
 import type { TargetConstruct } from '../targets.construct.js';
 import { lambdaTarget, sinkDlqGrants, sinkGrants } from './lambda.js';
@@ -41,6 +42,7 @@ export const lambdaTargetConstruct: TargetConstruct = {
       timeoutSeconds: SINK_TIMEOUT_SECONDS,
       description: `Writes ${source.name} (${environment}) records to the data-lake stream`,
       environment: { STREAM_NAME: stream.streamName, POWERTOOLS_SERVICE_NAME: 'kafka-pipes-sink' },
+      external: sinkExternals(source),
     });
     const streamRef = {
       arn: stream.streamArn,
