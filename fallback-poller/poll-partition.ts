@@ -273,6 +273,7 @@ async function readPartition(job: PartitionJob, progress: PollProgress): Promise
     groupId: job.settings.groupId,
     startingPosition: job.settings.startingPosition,
     offsetReset: job.settings.offsetReset ?? defaultOffsetReset(job.settings.startingPosition),
+    readLimit: job.maxRecords,
   });
   try {
     await commitStart(job, session, progress);

@@ -17,6 +17,8 @@ export interface ReaderPort {
     groupId: string;
     startingPosition: StartingPosition;
     offsetReset: OffsetResetPolicy;
+    /** The most records the poll takes (its record cap): the reader reads ahead no further. */
+    readLimit?: number;
   }): Promise<PartitionSession>;
   describe(topic: string): Promise<number[]>;
 }

@@ -29,11 +29,17 @@ export interface FetcherSettings {
   readonly prefetchRecords: number;
   readonly prefetchBytes: number;
   readonly lanes: number;
+  /** The most records the caller will take: no fetch starts for records beyond them (while any are buffered). */
+  readonly readLimit: number;
 }
 
-/** Counters of a partition session: the fetch plan's, plus the most bytes it buffered ahead of the caller. */
+/**
+ * Counters of a partition session: the fetch plan's, the most bytes it buffered ahead of the caller, and
+ * the records fetches brought (those never handed out were read ahead in vain).
+ */
 export interface ReaderStats extends FetchPlanStats {
   readonly peakBufferedBytes: number;
+  readonly receivedRecords: number;
 }
 
 export class PartitionFetcher {
@@ -47,6 +53,10 @@ export class PartitionFetcher {
   readonly #buffer: PartitionRecord[] = [];
   #bufferedBytes = 0;
   #peakBufferedBytes = 0;
+  /** Records handed to the caller so far. */
+  #taken = 0;
+  /** Records fetches brought (overlaps included). */
+  #received = 0;
   #crash: Error | null = null;
   /** A fetch failed (or the reader crashed): the connections are not given back for reuse. */
   #faulted = false;
@@ -100,7 +110,11 @@ export class PartitionFetcher {
     return this.#buffer[0] ? this.#buffer[0].offset : this.#plan.next.toString();
   }
   stats(): ReaderStats {
-    return { ...this.#plan.stats, peakBufferedBytes: this.#peakBufferedBytes };
+    return {
+      ...this.#plan.stats,
+      peakBufferedBytes: this.#peakBufferedBytes,
+      receivedRecords: this.#received,
+    };
   }
 
   /** Starts the fetch loops (once). */
@@ -121,6 +135,7 @@ export class PartitionFetcher {
   /** Takes up to `max` records from the buffer, in offset order. */
   take(max: number): PartitionRecord[] {
     const out = this.#buffer.splice(0, max);
+    this.#taken += out.length;
     for (const r of out) this.#bufferedBytes -= partitionRecordBytes(r);
     if (out.length > 0) this.#signalFetchers();
     return out;
@@ -202,17 +217,22 @@ export class PartitionFetcher {
   /**
    * What `lane` should fetch now, or null. The head (what the caller needs next) waits only for the caller
    * to drain the buffer; a read-ahead also counts the pieces held back behind a gap, which only the head
-   * can release, so they never block it.
+   * can release, so they never block it. Neither fetches records beyond the caller's read limit while some
+   * are buffered (a caller that polls past its limit still gets records, without read-ahead).
    */
   #nextFetch(lane: number): PlannedFetch | null {
     const planned = this.#plan.plan(lane, this.#readableEnd);
     if (planned === null) return null;
-    const { prefetchRecords, prefetchBytes } = this.settings;
+    const { prefetchRecords, prefetchBytes, readLimit } = this.settings;
+    const buffered = this.#buffer.length;
     const mayFetch =
       planned.start <= this.#plan.next
-        ? this.#buffer.length < prefetchRecords && this.#bufferedBytes < prefetchBytes
-        : this.#buffer.length + this.#plan.held < prefetchRecords &&
-          this.#bufferedBytes + this.#plan.heldBytes < prefetchBytes;
+        ? buffered < prefetchRecords &&
+          this.#bufferedBytes < prefetchBytes &&
+          (buffered === 0 || this.#taken + buffered < readLimit)
+        : buffered + this.#plan.held < prefetchRecords &&
+          this.#bufferedBytes + this.#plan.heldBytes < prefetchBytes &&
+          this.#taken + buffered + this.#plan.held < readLimit;
     return mayFetch ? planned : null;
   }
 
@@ -242,6 +262,7 @@ export class PartitionFetcher {
 
   /** Hands a fetched piece to the plan and buffers the records that are now in order. */
   #accept(lane: number, fetch: PlannedFetch, fetched: FetchedRecords): void {
+    this.#received += fetched.records.length;
     if (fetched.highWatermark > this.#latestHigh) this.#latestHigh = fetched.highWatermark;
     this.#readableEnd = fetched.readableEnd;
     const ready = this.#plan.completed(lane, { ...fetched, start: fetch.start }, fetched.readableEnd);

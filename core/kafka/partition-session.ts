@@ -53,7 +53,10 @@ export interface OpenPartitionOptions {
   readonly fetchMaxWaitMs?: number;
   /** Bytes per fetch for the partition (default 4 MiB). */
   readonly maxBytesPerFetch?: number;
-  /** Records buffered ahead of the caller before the reader stops fetching (default 2000). */
+  /**
+   * Records buffered ahead of the caller before the reader stops fetching (default 10,000; for records
+   * over ≈ 2.5 KB the byte bound below is reached first).
+   */
   readonly prefetchRecords?: number;
   /**
    * Bytes (keys, values, headers) buffered ahead of the caller before the reader stops fetching (default
@@ -65,6 +68,11 @@ export interface OpenPartitionOptions {
    * no read-ahead). At the end of the log only one long-polling fetch runs.
    */
   readonly fetchLanes?: number;
+  /**
+   * The most records the caller will take from this session (e.g. the poll's record cap): the reader reads
+   * ahead no further, so a capped poll does not fetch records it would drop (default: no limit).
+   */
+  readonly readLimit?: number;
 }
 
 /** An open single-partition read, see {@link openPartitionSession}. */
@@ -98,7 +106,7 @@ export interface PartitionSession {
 export const READER_DEFAULTS = {
   fetchMaxWaitMs: 500,
   maxBytesPerFetch: 4 * 1024 * 1024,
-  prefetchRecords: 2_000,
+  prefetchRecords: 10_000,
   prefetchBytes: 24 * 1024 * 1024,
   fetchLanes: 2,
 } as const;
@@ -202,6 +210,7 @@ function fetcherSettings(opts: OpenPartitionOptions): FetcherSettings {
     prefetchRecords: opts.prefetchRecords ?? READER_DEFAULTS.prefetchRecords,
     prefetchBytes: opts.prefetchBytes ?? READER_DEFAULTS.prefetchBytes,
     lanes: opts.fetchLanes ?? READER_DEFAULTS.fetchLanes,
+    readLimit: opts.readLimit ?? Number.POSITIVE_INFINITY,
   };
 }
 

@@ -143,6 +143,50 @@ describe('partition reader against the broker', () => {
     },
   );
 
+  it('reads ahead no further than its read limit; a poll past the limit still gets records', async () => {
+    // Arrange
+    const topic = uniqueName('reader-limit');
+    await createTopic(conns.plaintext, topic, 1);
+    const { sent } = await produceVaried(conns.plaintext, topic, 3_000);
+    const open = (readLimit?: number) =>
+      openPartitionSession(conns.mtls, {
+        topic,
+        partition: 0,
+        groupId: `reader-${randomUUID()}`,
+        startingPosition: 'TRIM_HORIZON',
+        maxBytesPerFetch: 16 * 1024,
+        ...(readLimit ? { readLimit } : {}),
+      });
+    /** Takes `count` records, lets the fetches in flight land, and returns what the fetches brought. */
+    const readAndSettle = async (session: PartitionSession, count: number) => {
+      const got = await readAll(session, count);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return { got, received: session.stats().receivedRecords };
+    };
+    // Act
+    const limited = await open(200);
+    const unlimited = await open();
+    let withLimit: Awaited<ReturnType<typeof readAndSettle>>;
+    let withoutLimit: Awaited<ReturnType<typeof readAndSettle>>;
+    let pastLimit: PartitionRecord[];
+    try {
+      [withLimit, withoutLimit] = await Promise.all([
+        readAndSettle(limited, 200),
+        readAndSettle(unlimited, 200),
+      ]);
+      pastLimit = await limited.poll(50, 5_000);
+    } finally {
+      await Promise.all([limited.close(), unlimited.close()]);
+    }
+    // Assert: at most what the fetches in flight at the limit carried (16 KiB fetches, 2 lanes)
+    expect(withLimit.got.length).toBeGreaterThanOrEqual(200);
+    console.info(`read limit 200: ${withLimit.received} received; no limit: ${withoutLimit.received}`);
+    expect(withLimit.received).toBeLessThan(1_000);
+    expect(withoutLimit.received).toBeGreaterThanOrEqual(sent.length);
+    expect(pastLimit.length).toBeGreaterThan(0);
+    expect(pastLimit[0]?.offset).toBe(String(withLimit.got.length));
+  });
+
   it.each<{ type: 'CreateTime' | 'LogAppendTime'; expected: PartitionRecord['timestampType'] }>([
     { type: 'CreateTime', expected: 'CREATE_TIME' },
     { type: 'LogAppendTime', expected: 'LOG_APPEND_TIME' },

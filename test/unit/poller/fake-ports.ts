@@ -40,7 +40,14 @@ export function fakeLog(values: (string | null)[], topic = 'apic', partition = 0
         lowWatermark: String(state.low),
         highWatermark: () => String(log.length),
         nextOffset: () => String(next),
-        stats: () => ({ fetches: 0, readAheads: 0, overlapRecords: 0, gaps: 0, peakBufferedBytes: 0 }),
+        stats: () => ({
+          fetches: 0,
+          readAheads: 0,
+          overlapRecords: 0,
+          gaps: 0,
+          peakBufferedBytes: 0,
+          receivedRecords: 0,
+        }),
         async poll(max) {
           const out = log.slice(next, next + max);
           next += out.length;
