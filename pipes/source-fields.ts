@@ -12,23 +12,74 @@ const choices = (names: readonly string[]): string =>
 const TARGETS = choices(TARGET_TYPES);
 const REGISTRIES = choices(SCHEMA_REGISTRIES.map((r) => r.type));
 
-/** The `vpc` setting of each registry block (enrichment/formats/registry-vpc.ts). */
-const REGISTRY_VPC_DOCS: Record<string, FieldDoc> = Object.fromEntries(
-  ['value.registry', 'value.fallback', 'key.registry'].flatMap((block) => [
-    [
-      `${block}.vpc`,
-      {
-        label: 'Registry VPC',
-        fix: 'set vpc: true (the source vpc) or vpc: {subnetIds: [1-16 subnet ids], securityGroupIds: [1-5 security group ids]}',
-      },
-    ],
-    [`${block}.vpc.subnetIds[]`, { label: 'Subnet id', fix: 'use a subnet id like subnet-0abc1234' }],
-    [
-      `${block}.vpc.securityGroupIds[]`,
-      { label: 'Security group id', fix: 'use a security group id like sg-0abc1234' },
-    ],
-  ]),
+/** The fields of a registry block (`value.registry`, a registry `value.fallback`, `key.registry`). */
+const registryBlockDocs = (block: string): [string, FieldDoc][] => [
+  [`${block}.type`, { label: 'Registry type', fix: `set ${block}.type to ${REGISTRIES}` }],
+  [
+    `${block}.registryName`,
+    {
+      label: 'Glue registry name',
+      fix: 'use the Glue Schema Registry name: letters, digits, "-", "_", "$", "#", "." (1-255)',
+    },
+  ],
+  [`${block}.region`, { label: 'Registry Region', fix: 'use an AWS Region such as eu-west-1' }],
+  [`${block}.url`, { label: 'Registry URL', fix: 'use the https:// URL of the registry' }],
+  [
+    `${block}.auth.secret`,
+    {
+      label: 'Registry credentials secret',
+      fix: 'use the full ARN of the secret holding {"username","password"} (…:secret:<name>-<6 characters>)',
+    },
+  ],
+  [
+    `${block}.rootCaSecret`,
+    {
+      label: 'Registry root CA secret',
+      fix: 'use the full ARN of the secret holding {"certificate": "<root CA PEM>"}',
+    },
+  ],
+  [
+    `${block}.kmsKeyArn`,
+    {
+      label: 'Registry secrets KMS key',
+      fix: 'use the ARN of the customer managed key of the registry secrets (arn:aws:kms:<region>:<account>:key/<id>)',
+    },
+  ],
+  // Its `vpc` setting (enrichment/formats/registry-vpc.ts).
+  [
+    `${block}.vpc`,
+    {
+      label: 'Registry VPC',
+      fix: 'set vpc: true (the source vpc) or vpc: {subnetIds: [1-16 subnet ids], securityGroupIds: [1-5 security group ids]}',
+    },
+  ],
+  [`${block}.vpc.subnetIds[]`, { label: 'Subnet id', fix: 'use a subnet id like subnet-0abc1234' }],
+  [
+    `${block}.vpc.securityGroupIds[]`,
+    { label: 'Security group id', fix: 'use a security group id like sg-0abc1234' },
+  ],
+];
+
+/** The field docs of every registry block. */
+const REGISTRY_BLOCK_DOCS: Record<string, FieldDoc> = Object.fromEntries(
+  ['value.registry', 'value.fallback', 'key.registry'].flatMap(registryBlockDocs),
 );
+
+/** The docs of a format block (`value`, `key`): the block, its format and its registry. */
+function formatBlockDocs(block: 'value' | 'key', formats: readonly string[]): Record<string, FieldDoc> {
+  const label = block === 'value' ? 'Value' : 'Key';
+  return {
+    [block]: {
+      label: `${label} format`,
+      fix: `set ${block}.format (${formats.join(', ')}) and, for a schema format, ${block}.registry`,
+    },
+    [`${block}.format`]: { label: `${label} format`, fix: `set ${block}.format to ${choices(formats)}` },
+    [`${block}.registry`]: {
+      label: `${label} registry`,
+      fix: `use ${SCHEMA_REGISTRIES.map((r) => r.settingsExample).join(' or ')}`,
+    },
+  };
+}
 
 /** How a field is described in validation messages. */
 export interface FieldDoc {
@@ -100,47 +151,12 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     label: 'Filter value pattern',
     fix: 'write an object pattern, e.g. {status_code: ["500"]}',
   },
-  value: {
-    label: 'Value format',
-    fix: `set value.format (${VALUE_FORMAT_NAMES.join(', ')}) and, for a schema format, value.registry`,
-  },
-  'value.format': { label: 'Value format', fix: `set value.format to ${choices(VALUE_FORMAT_NAMES)}` },
-  'value.registry': {
-    label: 'Value registry',
-    fix: `use ${SCHEMA_REGISTRIES.map((r) => r.settingsExample).join(' or ')}`,
-  },
-  'value.registry.type': { label: 'Registry type', fix: `set value.registry.type to ${REGISTRIES}` },
-  'value.registry.registryName': {
-    label: 'Glue registry name',
-    fix: 'use the Glue Schema Registry name: letters, digits, "-", "_", "$", "#", "." (1-255)',
-  },
-  'value.registry.region': { label: 'Registry Region', fix: 'use an AWS Region such as eu-west-1' },
-  'value.registry.url': { label: 'Registry URL', fix: 'use the https:// URL of the registry' },
-  'value.registry.auth.secret': {
-    label: 'Registry credentials secret',
-    fix: 'use the full ARN of the secret holding {"username","password"} (…:secret:<name>-<6 characters>)',
-  },
-  'value.registry.rootCaSecret': {
-    label: 'Registry root CA secret',
-    fix: 'use the full ARN of the secret holding {"certificate": "<root CA PEM>"}',
-  },
-  'value.registry.kmsKeyArn': {
-    label: 'Registry secrets KMS key',
-    fix: 'use the ARN of the customer managed key of the registry secrets (arn:aws:kms:<region>:<account>:key/<id>)',
-  },
+  ...formatBlockDocs('value', VALUE_FORMAT_NAMES),
   'value.fallback': {
     label: 'Value fallback',
     fix: 'set value.fallback to json, dlq, or a registry block of the other registry type',
   },
-  key: {
-    label: 'Key format',
-    fix: `set key.format (${KEY_FORMAT_NAMES.join(', ')}) and, for a schema format, key.registry`,
-  },
-  'key.format': { label: 'Key format', fix: `set key.format to ${choices(KEY_FORMAT_NAMES)}` },
-  'key.registry': {
-    label: 'Key registry',
-    fix: `use ${SCHEMA_REGISTRIES.map((r) => r.settingsExample).join(' or ')}`,
-  },
+  ...formatBlockDocs('key', KEY_FORMAT_NAMES),
   target: { label: 'Target', fix: `set target.type to ${TARGETS}` },
   'target.type': { label: 'Target type', fix: `set target.type to ${TARGETS}` },
   'target.streamName': { label: 'Stream name', fix: 'use 1-128 letters, digits, "_", "." or "-"' },
@@ -209,7 +225,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   logRetentionDays: { label: 'Log retention', fix: 'set logRetentionDays from 1 to 3653' },
   tags: { label: 'Tags', fix: 'use string keys (1-128 chars) and string values (max 256 chars)' },
   desiredState: { label: 'Desired state', fix: 'set desiredState to RUNNING or STOPPED' },
-  ...REGISTRY_VPC_DOCS,
+  ...REGISTRY_BLOCK_DOCS,
 };
 
 /** Normalizes a path (`['vpc','subnetIds',0]`) to a table key (`vpc.subnetIds[]`). */
