@@ -132,11 +132,18 @@ async function selfSignedCa(dir: string, keyName: string, cn: string, out: strin
   ]);
 }
 
-/** CSR for the key file `keyName`, then a certificate issued by `caCert`/`caKey` with the given extensions. */
-async function issue(
-  dir: string,
-  opts: { keyName: string; cn: string; caCert: string; caKey: string; ext: readonly string[]; out: string },
-): Promise<void> {
+/** What a certificate is issued for: the key file, the subject CN, the issuing CA and the extensions. */
+interface IssueOptions {
+  readonly keyName: string;
+  readonly cn: string;
+  readonly caCert: string;
+  readonly caKey: string;
+  readonly ext: readonly string[];
+  readonly out: string;
+}
+
+/** The CSR for the key file `keyName` (subject CN `cn`) and the extensions file of the certificate `out`. */
+async function requestFor(dir: string, opts: IssueOptions): Promise<{ csr: string; ext: string }> {
   const csr = `${opts.out}.csr`;
   await openssl(dir, [
     'req',
@@ -148,7 +155,12 @@ async function issue(
     '-out',
     csr,
   ]);
-  const ext = await extFile(dir, opts.out, opts.ext);
+  return { csr, ext: await extFile(dir, opts.out, opts.ext) };
+}
+
+/** CSR for the key file `keyName`, then a certificate issued by `caCert`/`caKey` with the given extensions. */
+async function issue(dir: string, opts: IssueOptions): Promise<void> {
+  const { csr, ext } = await requestFor(dir, opts);
   await openssl(dir, [
     'x509',
     '-req',
@@ -171,10 +183,7 @@ async function issue(
 }
 
 /** Issues an already-expired certificate (validity Jan–Feb 2020) with `openssl ca`, which can backdate. */
-async function issueExpired(
-  dir: string,
-  opts: { keyName: string; cn: string; caCert: string; caKey: string; ext: readonly string[]; out: string },
-): Promise<void> {
+async function issueExpired(dir: string, opts: IssueOptions): Promise<void> {
   const caDir = join(dir, 'expired-ca');
   await mkdir(join(caDir, 'certs'), { recursive: true });
   await writeFile(join(caDir, 'index.txt'), '');
@@ -197,18 +206,7 @@ async function issueExpired(
       '',
     ].join('\n'),
   );
-  const csr = `${opts.out}.csr`;
-  await openssl(dir, [
-    'req',
-    '-new',
-    '-key',
-    opts.keyName,
-    '-subj',
-    `/O=kafka-pipes-template test/CN=${opts.cn}`,
-    '-out',
-    csr,
-  ]);
-  const ext = await extFile(dir, opts.out, opts.ext);
+  const { csr, ext } = await requestFor(dir, opts);
   await openssl(dir, [
     'ca',
     '-batch',

@@ -9,7 +9,7 @@ import { KAFKA_EVENT_SOURCE } from '../../../enrichment/kafka-event.js';
 import { formatValue } from '../../format-value.js';
 import { arnLocation, ruleIssue } from '../rule-helpers.js';
 import type { GrantSpec, KafkaSourceSpec, ServiceRule, SourceKindModule } from '../types.js';
-import { consumerGroupIdRule, topicNameRule } from './pipes-kafka-parameters.js';
+import { pipeParameterRules } from './pipes-kafka-parameters.js';
 
 /** Splits an MSK cluster ARN `arn:<p>:kafka:<r>:<a>:cluster/<name>/<uuid>` into its parts. */
 export function parseClusterArn(arn: string): { prefix: string; clusterName: string; clusterUuid: string } {
@@ -48,19 +48,12 @@ const MSK_PARAMETERS_PAGE =
   'https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceManagedStreamingKafkaParameters.html';
 
 /** The Pipes TopicName / ConsumerGroupID patterns, for the sources a Pipe reads (not the poller's). */
-const parameterRules: ServiceRule[] = [
-  topicNameRule({
-    id: 'msk-topic-name',
-    doc: MSK_PARAMETERS_PAGE,
-    applies: (source) => source.engine === 'pipe',
-    fix: 'use a topic the Pipes TopicName pattern takes (2-249 characters, letters, digits, ".", "_", "-", not starting with ".")',
-  }),
-  consumerGroupIdRule({
-    id: 'msk-consumer-group-id',
-    doc: MSK_PARAMETERS_PAGE,
-    applies: (source) => source.engine === 'pipe',
-  }),
-];
+const parameterRules: ServiceRule[] = pipeParameterRules({
+  idPrefix: 'msk',
+  doc: MSK_PARAMETERS_PAGE,
+  topicFix:
+    'use a topic the Pipes TopicName pattern takes (2-249 characters, letters, digits, ".", "_", "-", not starting with ".")',
+});
 
 /** Builds an MSK source kind accepting `authTypes`, with the MSK service rules and `rules` of its own. */
 export function managedKafkaKind<K extends string>(

@@ -4,7 +4,7 @@
  * `[a-zA-Z0-9-\/*:_+=.@-]*`), the same in PipeSourceSelfManagedKafkaParameters and
  * PipeSourceManagedStreamingKafkaParameters. The source-file schema is stricter for both; these rules also
  * cover props that did not come through it (the `KafkaPipe` construct). Each kind module makes its own
- * rules with its id and page.
+ * rules with its ids and page ({@link pipeParameterRules}).
  */
 import type { SourceConfig } from '../../source-schema.js';
 import { ruleIssue } from '../rule-helpers.js';
@@ -34,9 +34,21 @@ function topicNameProblem(topic: string): string | undefined {
 }
 
 /**
+ * The TopicName and ConsumerGroupID rules of a kind (`<idPrefix>-topic-name`, `<idPrefix>-consumer-group-id`),
+ * for the sources a Pipe reads (`engine: pipe`; the poller is a Kafka client of its own), citing `doc`.
+ */
+export function pipeParameterRules(o: { idPrefix: string; doc: string; topicFix: string }): ServiceRule[] {
+  const applies = (source: SourceConfig) => source.engine === 'pipe';
+  return [
+    topicNameRule({ id: `${o.idPrefix}-topic-name`, doc: o.doc, applies, fix: o.topicFix }),
+    consumerGroupIdRule({ id: `${o.idPrefix}-consumer-group-id`, doc: o.doc, applies }),
+  ];
+}
+
+/**
  * The TopicName rule of a kind: applies to the sources `applies` selects (those a Pipe reads), fix `fix`.
  */
-export function topicNameRule(o: {
+function topicNameRule(o: {
   id: string;
   doc: string;
   applies: (source: SourceConfig) => boolean;
@@ -53,7 +65,7 @@ export function topicNameRule(o: {
 }
 
 /** The ConsumerGroupID rule of a kind (the id the Pipe uses: `consumerGroupId`, or its default). */
-export function consumerGroupIdRule(o: {
+function consumerGroupIdRule(o: {
   id: string;
   doc: string;
   applies: (source: SourceConfig) => boolean;

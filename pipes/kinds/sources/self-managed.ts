@@ -11,25 +11,17 @@ import { noneAuth } from '../auth/none.js';
 import { scramSha256Auth } from '../auth/sasl-scram-256.js';
 import { scramSha512Auth } from '../auth/sasl-scram-512.js';
 import type { ServiceRule, SourceKindModule } from '../types.js';
-import { consumerGroupIdRule, topicNameRule } from './pipes-kafka-parameters.js';
+import { pipeParameterRules } from './pipes-kafka-parameters.js';
 
 const SELF_MANAGED_PARAMETERS_PAGE =
   'https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceSelfManagedKafkaParameters.html';
 
 /** The Pipes TopicName / ConsumerGroupID patterns, for the sources a Pipe reads (Kafka itself takes more). */
-const parameterRules: ServiceRule[] = [
-  topicNameRule({
-    id: 'self-managed-topic-name',
-    doc: SELF_MANAGED_PARAMETERS_PAGE,
-    applies: (source) => source.engine === 'pipe',
-    fix: 'read the topic with engine: poller, or use a topic the Pipes TopicName pattern takes',
-  }),
-  consumerGroupIdRule({
-    id: 'self-managed-consumer-group-id',
-    doc: SELF_MANAGED_PARAMETERS_PAGE,
-    applies: (source) => source.engine === 'pipe',
-  }),
-];
+const parameterRules: ServiceRule[] = pipeParameterRules({
+  idPrefix: 'self-managed',
+  doc: SELF_MANAGED_PARAMETERS_PAGE,
+  topicFix: 'read the topic with engine: poller, or use a topic the Pipes TopicName pattern takes',
+});
 
 /** Self-managed (on-premises or any non-MSK) Kafka. */
 export const selfManagedKind: SourceKindModule<'self-managed'> = {
