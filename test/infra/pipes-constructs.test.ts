@@ -252,8 +252,8 @@ describe('prod stack', () => {
     const pollerAlarms = [...prod.stack.pollers.values()].flatMap(
       (p) => (p as unknown as { alarms: unknown[] }).alarms,
     );
-    // 53: the 52 stack alarms besides the pollers', and the throttling alarm of msk-iam-poller's stream.
-    expect(alarms.length).toBe(53 + pollerAlarms.length);
+    // 60: the 59 stack alarms besides the pollers', and the throttling alarm of msk-iam-poller's stream.
+    expect(alarms.length).toBe(60 + pollerAlarms.length);
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 
