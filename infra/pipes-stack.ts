@@ -331,7 +331,11 @@ export class KafkaPipesStack extends Stack {
     const row: IWidget[] = [
       new GraphWidget({
         title: `${name}: Pipe`,
-        left: [kp.pipeMetric('Invocations'), kp.pipeMetric('ExecutionFailed')],
+        left: [
+          kp.pipeMetric('Invocations'),
+          kp.pipeMetric('ExecutionFailed'),
+          kp.pipeMetric('ExecutionPartiallyFailed'),
+        ],
         right: [kp.pipeMetric('ExecutionThrottled'), kp.pipeMetric('ExecutionTimeout')],
         width: 8,
       }),

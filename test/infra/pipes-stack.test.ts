@@ -563,5 +563,8 @@ describe('alarms and dashboard', () => {
     expect(dev.stack.streams.size).toBe(5);
     dev.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     dev.template.resourceCountIs('AWS::SNS::Topic', 0);
+    // Each Pipe's row graphs its partially failed executions next to the failed ones.
+    const body = JSON.stringify(dev.template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(body.match(/ExecutionPartiallyFailed/g)?.length).toBe(dev.stack.pipes.size);
   });
 });
