@@ -31,15 +31,11 @@ import { pollerExternals } from '../pipes/lambda-externals.js';
 import { placeInVpc } from '../pipes/lambda-vpc.construct.js';
 import { nodeLambda } from '../pipes/node-lambda.construct.js';
 import { recordFormatsGrants, registryVpcOf } from '../pipes/record-formats.js';
+import { secretArnRule } from '../pipes/secret-refs.js';
 import { type PollerConfig, SOURCE_TAG_KEY, type SourceConfig } from '../pipes/source-schema.js';
 import { POLLER_CONFIG_ENV, type PollerRuntimeConfig } from './config.js';
 import { createPollerAlarms } from './poller-alarms.js';
-import {
-  dataPlaneStatements,
-  kafkaClientStatements,
-  type PollerDeliveryTarget,
-  secretArnPattern,
-} from './poller-iam.js';
+import { dataPlaneStatements, kafkaClientStatements, type PollerDeliveryTarget } from './poller-iam.js';
 
 export { type PollerDeliveryTarget, streamDeliveryTarget } from './poller-iam.js';
 
@@ -104,6 +100,9 @@ export function validateFallbackPollerProps(props: FallbackPollerProps): void {
     problems.push(`auth type ${auth.type} is not supported by the poller engine (${auth.client.reason})`);
   if (auth.secret && !source.auth.secret)
     problems.push(`auth.secret is required for auth type ${source.auth.type}`);
+  for (const issue of secretArnRule.check(source, { file: '<props>' })) {
+    problems.push(`${issue.field}: ${issue.message}. Fix: ${issue.fix}`);
+  }
   if (problems.length > 0) throw new Error(`Source "${source.name}": ${problems.join('; ')}`);
 }
 
@@ -264,7 +263,7 @@ export class FallbackPoller extends Construct {
         new PolicyStatement({
           sid: 'ReadKafkaSecrets',
           actions: ['secretsmanager:GetSecretValue'],
-          resources: secrets.map((s) => secretArnPattern(stack, s)),
+          resources: secrets,
         }),
       );
     }

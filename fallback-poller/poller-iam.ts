@@ -2,7 +2,6 @@
  * The IAM statements of the poller Lambda role: exact data-plane actions on their one resource each, and
  * what its Kafka client needs on the cluster (its VPC placement is pipes/lambda-vpc.construct.ts).
  */
-import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -87,15 +86,4 @@ export function kafkaClientStatements(source: SourceConfig): PolicyStatement[] {
     ...(authKind(source.auth.type).clientGrants?.(spec) ?? []),
   ];
   return grants.map(toPolicyStatement);
-}
-
-/** The ARN (pattern) of a secret given by ARN or by name (a name matches any 6-character suffix). */
-export function secretArnPattern(stack: Stack, secret: string): string {
-  if (secret.startsWith('arn:')) return secret;
-  return stack.formatArn({
-    service: 'secretsmanager',
-    resource: 'secret',
-    resourceName: `${secret}-??????`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
 }

@@ -38,6 +38,7 @@ export {
   DEFAULT_SOURCES_DIR,
   didYouMean,
   type LoadedSource,
+  type LoadOptions,
   listSourceFiles,
   loadSourceEntries,
   loadSources,
@@ -53,6 +54,7 @@ export {
   type ReplacementSnapshot,
   replacementSnapshot,
 } from './replacement-fields.js';
+export { isFullSecretArn, type SecretRef, secretArnRule, secretRefsOf } from './secret-refs.js';
 export { checkCatalogueRules, checkSourceRules, formatValue } from './source-rules.js';
 export {
   AUTH_TYPES,

@@ -3,12 +3,13 @@
  * Serverless. The alpha module has no Kafka source (aws-cdk #29380, #29381), so this implements `ISource`.
  */
 import type { IPipe, ISource, SourceConfig as PipeSourceConfig } from '@aws-cdk/aws-pipes-alpha';
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { toPolicyStatement } from './grant-statement.construct.js';
 import { authKind, sourceKind } from './kinds/registry.js';
 import type { GrantSpec, KafkaSourceSpec } from './kinds/types.js';
+import { isFullSecretArn } from './secret-refs.js';
 import { type AuthType, LIMITS, type SourceKind } from './source-schema.js';
 
 export { parseClusterArn } from './kinds/sources/managed.js';
@@ -30,8 +31,6 @@ export interface KafkaSourceProps extends KafkaSourceSpec {
   /** VPC placement (self-managed only). */
   readonly vpc?: KafkaSourceVpc;
 }
-
-const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:/;
 
 /** ENI management for sources the Pipe reaches through a VPC (EC2 does not scope Describe* to resources). */
 const PIPE_ENI_GRANT: GrantSpec = {
@@ -74,6 +73,16 @@ export function validateKafkaSourceProps(props: KafkaSourceProps): string[] {
   if (authKind(props.authType).secret && !props.authSecret) {
     errors.push(`Auth type ${props.authType} needs authSecret`);
   }
+  for (const [prop, ref] of [
+    ['authSecret', props.authSecret],
+    ['rootCaSecret', props.rootCaSecret],
+  ] as const) {
+    if (ref !== undefined && !isFullSecretArn(ref)) {
+      errors.push(
+        `${prop} must be the full secret ARN (…:secret:<name>-<6 characters>, from aws secretsmanager describe-secret --query ARN), received ${ref}`,
+      );
+    }
+  }
   return errors;
 }
 
@@ -88,8 +97,8 @@ export class KafkaSource implements ISource {
   private readonly scope: IConstruct;
 
   /**
-   * @param scope any construct in the stack (used to format secret ARNs from names).
-   * @param props source settings.
+   * @param scope any construct in the stack (its Region scopes the KMS grant).
+   * @param props source settings; secrets by their full ARN.
    */
   constructor(
     scope: IConstruct,
@@ -101,27 +110,11 @@ export class KafkaSource implements ISource {
     this.sourceArn = sourceKind(props.kind).sourceArn(props);
   }
 
-  /** Resolves a secret reference (ARN or name) to the ARN given to the Pipe. */
-  secretArn(ref: string): string {
-    if (SECRET_ARN_PATTERN.test(ref)) return ref;
-    return Stack.of(this.scope).formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: ref,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-  }
-
-  /** IAM resource for a secret: the exact ARN, or `<name>-??????` for a name (Secrets Manager suffix). */
-  private secretPolicyResource(ref: string): string {
-    return SECRET_ARN_PATTERN.test(ref) ? ref : `${this.secretArn(ref)}-??????`;
-  }
-
   /** Credentials union for the Pipe (exactly one member, or none for auth types without a secret). */
   private credentials(): Record<string, string> | undefined {
     const { authType, authSecret } = this.props;
     const member = authKind(authType).pipeCredential;
-    return member && authSecret ? { [member]: this.secretArn(authSecret) } : undefined;
+    return member && authSecret ? { [member]: authSecret } : undefined;
   }
 
   /** Source parameters for the Pipe: the shared ones, completed by the kind module. */
@@ -136,11 +129,11 @@ export class KafkaSource implements ISource {
       consumerGroupId: p.consumerGroupId,
       ...(credentials ? { credentials } : {}),
     };
-    const params = sourceKind(p.kind).pipeParameters(p, shared, (ref) => this.secretArn(ref));
+    const params = sourceKind(p.kind).pipeParameters(p, shared);
     return { sourceParameters: params };
   }
 
-  /** The secret references this source reads. */
+  /** The full ARNs of the secrets this source reads. */
   get secretRefs(): string[] {
     return [this.props.authSecret, this.props.rootCaSecret].filter((s): s is string => s !== undefined);
   }
@@ -172,7 +165,7 @@ export class KafkaSource implements ISource {
       grants.push({
         sid: 'ReadKafkaSecrets',
         actions: ['secretsmanager:GetSecretValue'],
-        resources: secrets.map((s) => this.secretPolicyResource(s)),
+        resources: secrets,
       });
       if (p.secretsKmsKeyArn) {
         const region = Stack.of(this.scope).region;

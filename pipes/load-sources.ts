@@ -29,6 +29,16 @@ export interface LoadedSource {
   readonly source: SourceConfig;
 }
 
+/**
+ * How a caller uses the sources. `readOnly`: it only reads them (`check`, `dlq replay`, `preflight`, the
+ * local run), so the service rules that concern only what is deployed are skipped (a secret given by name
+ * is read with GetSecretValue, which takes one). Default: the sources are deployed (`cdk synth`, what
+ * `onboard` and the CLI write), and every rule runs.
+ */
+export interface LoadOptions {
+  readonly readOnly?: boolean;
+}
+
 /** Result of validating texts without throwing. */
 export interface ValidationResult {
   readonly sources: readonly LoadedSource[];
@@ -299,7 +309,11 @@ function parseYaml(text: string, file: string): { raw?: unknown; issues: ConfigI
  * Validates one file's parsed content without cross-file rules: the schema and the cross-field rules
  * (every problem at once), then, on a valid source, the AWS service rules of its kinds.
  */
-function validateOne(raw: unknown, file: string): { source?: SourceConfig; issues: ConfigIssue[] } {
+function validateOne(
+  raw: unknown,
+  file: string,
+  options: LoadOptions,
+): { source?: SourceConfig; issues: ConfigIssue[] } {
   const result = sourceFileSchema.safeParse(raw, { reportInput: true });
   const issues: ConfigIssue[] = result.success
     ? []
@@ -308,7 +322,7 @@ function validateOne(raw: unknown, file: string): { source?: SourceConfig; issue
   if (!result.success || issues.length > 0) return { issues };
   const data = result.data;
   const source = { ...data, consumerGroupId: data.consumerGroupId ?? defaultConsumerGroupId(data.name) };
-  const ruleIssues = checkServiceRules(source, { file });
+  const ruleIssues = checkServiceRules(source, { file, ...(options.readOnly ? { readOnly: true } : {}) });
   return ruleIssues.length > 0 ? { issues: ruleIssues } : { source, issues };
 }
 
@@ -316,7 +330,10 @@ function validateOne(raw: unknown, file: string): { source?: SourceConfig; issue
  * Validates several source texts together (per-file rules + cross-file rules) and returns every issue,
  * never throwing. Used by {@link loadSources} and by the CLI (`onboard`, `check`).
  */
-export function validateSourceTexts(texts: readonly SourceText[]): ValidationResult {
+export function validateSourceTexts(
+  texts: readonly SourceText[],
+  options: LoadOptions = {},
+): ValidationResult {
   const issues: ConfigIssue[] = [];
   const sources: LoadedSource[] = [];
   const entries: { file: string; raw: unknown }[] = [];
@@ -325,7 +342,7 @@ export function validateSourceTexts(texts: readonly SourceText[]): ValidationRes
     issues.push(...parsed.issues);
     if (parsed.raw === undefined) continue;
     entries.push({ file, raw: parsed.raw });
-    const one = validateOne(parsed.raw, file);
+    const one = validateOne(parsed.raw, file, options);
     issues.push(...one.issues);
     if (one.source) sources.push({ file, source: one.source });
   }
@@ -346,8 +363,8 @@ function fail(issues: readonly ConfigIssue[]): never {
  * @throws ConfigError listing all issues of the file.
  * @example parseSourceFile(readFileSync(f, 'utf8'), f)
  */
-export function parseSourceFile(text: string, file: string): SourceConfig {
-  const { sources, issues } = validateSourceTexts([{ file, text }]);
+export function parseSourceFile(text: string, file: string, options: LoadOptions = {}): SourceConfig {
+  const { sources, issues } = validateSourceTexts([{ file, text }], options);
   if (issues.length > 0) fail(issues);
   return (sources[0] as LoadedSource).source;
 }
@@ -364,12 +381,15 @@ export function listSourceFiles(dir: string = DEFAULT_SOURCES_DIR): string[] {
  * Loads every source file of a directory, with the file each came from.
  * @throws ConfigError listing all issues of all files.
  */
-export function loadSourceEntries(dir: string = DEFAULT_SOURCES_DIR): LoadedSource[] {
+export function loadSourceEntries(
+  dir: string = DEFAULT_SOURCES_DIR,
+  options: LoadOptions = {},
+): LoadedSource[] {
   const texts = listSourceFiles(dir).map((path) => ({
     file: relative(process.cwd(), path) || path,
     text: readFileSync(path, 'utf8'),
   }));
-  const { sources, issues } = validateSourceTexts(texts);
+  const { sources, issues } = validateSourceTexts(texts, options);
   if (issues.length > 0) fail(issues);
   return [...sources];
 }

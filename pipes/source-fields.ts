@@ -127,7 +127,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   },
   'auth.secret': {
     label: 'Auth secret',
-    fix: 'reference the secret by ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>) or by name',
+    fix: 'reference the secret by its full ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
   },
   'auth.kmsKeyArn': {
     label: 'Secrets KMS key',
@@ -135,7 +135,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   },
   rootCaSecret: {
     label: 'Root CA secret',
-    fix: 'reference the secret holding {"certificate": "<PEM>"} by ARN or name',
+    fix: 'reference the secret holding {"certificate": "<PEM>"} by its full ARN (…:secret:<name>-<6 characters>)',
   },
   vpc: { label: 'VPC', fix: 'set vpc.subnetIds and vpc.securityGroupIds' },
   'vpc.subnetIds': { label: 'Subnets', fix: 'list 1-16 subnet ids' },

@@ -84,11 +84,15 @@ const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0
 
 const int = () => z.number().int();
 
-/** A secret reference: a Secrets Manager ARN (preferred) or a secret name. Never the secret itself. */
-export const secretRefSchema = z
-  .string()
-  .regex(SECRET_REF_PATTERN)
-  .meta({ description: 'Secrets Manager secret ARN (preferred) or name. Never the secret value.' });
+/**
+ * A secret reference: a Secrets Manager ARN or a secret name, never the secret itself. What is deployed
+ * takes only the full ARN (the `secret-full-arn` rule, pipes/secret-refs.ts); the commands that only read
+ * the secret also take a name.
+ */
+export const secretRefSchema = z.string().regex(SECRET_REF_PATTERN).meta({
+  description:
+    'Full Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>); cdk synth refuses a name or a partial ARN (kafka-pipes preflight <source> --write writes the full ARN). Never the secret value.',
+});
 
 /** `auth` block. */
 export const authSchema = z
@@ -96,7 +100,7 @@ export const authSchema = z
     type: z.enum(AUTH_TYPES).meta({ description: 'Authentication mechanism.' }),
     secret: secretRefSchema.optional().meta({
       description:
-        'Secret with the credentials: {username,password} for SASL/basic, {certificate,privateKey,privateKeyPassword?} for mtls.',
+        'Full ARN of the secret with the credentials: {username,password} for SASL/basic, {certificate,privateKey,privateKeyPassword?} for mtls.',
     }),
     kmsKeyArn: z.string().regex(KMS_KEY_ARN_PATTERN).optional().meta({
       description:
@@ -229,9 +233,9 @@ export const sourceFileSchema = z
       .max(LIMITS.BATCHING_WINDOW_SECONDS_MAX)
       .default(DEFAULTS.batchingWindowSeconds),
     auth: authSchema.default({ type: DEFAULT_AUTH_TYPE }),
-    rootCaSecret: secretRefSchema
-      .optional()
-      .meta({ description: 'Secret {certificate} with the private root CA (self-managed only).' }),
+    rootCaSecret: secretRefSchema.optional().meta({
+      description: 'Full ARN of the secret {certificate} with the private root CA (self-managed only).',
+    }),
     vpc: vpcSchema.optional(),
     filters: z.array(filterSchema).max(LIMITS.FILTERS_MAX).optional(),
     value: valueSchema.optional(),

@@ -12,11 +12,12 @@ import { FALLBACK_NAMES, SCHEMA_REGISTRIES, VALUE_FORMAT_NAMES } from '../../enr
 import type { SchemaRegistryModule } from '../../enrichment/formats/schema-types.js';
 import { AUTH_TYPES, SOURCE_KIND_MODULES, SOURCE_KINDS, TARGET_TYPES } from '../../pipes/kinds/registry.js';
 import type { SourceKindModule } from '../../pipes/kinds/types.js';
-import { listSourceFiles, validateSourceTexts } from '../../pipes/load-sources.js';
+import { type LoadOptions, listSourceFiles, validateSourceTexts } from '../../pipes/load-sources.js';
+import { isFullSecretArn } from '../../pipes/secret-refs.js';
 import type { CliAwsClients } from '../shared/aws.js';
 import type { ActionWrapper } from '../shared/commander.js';
 import { EXIT_CODES, type ExitCode, type Output, UsageError, usageError } from '../shared/output.js';
-import { isFullSecretArn, resolveSecretArns } from '../shared/secret-arns.js';
+import { resolveSecretArns } from '../shared/secret-arns.js';
 import {
   type Answers,
   FLAG_ONLY,
@@ -130,15 +131,21 @@ export function registerOnboard(
 
 /**
  * Validates the new file's text with the synth's loader, together with the catalogue (duplicate names,
- * shared consumer groups). Returns the issues that concern the new file.
+ * shared consumer groups). Returns the issues that concern the new file. `readOnly` while the answers may
+ * still hold secret names (resolved to full ARNs before the file is written, then validated in full).
  */
-export function validateNewSource(text: string, file: string, sourcesDir: string): ConfigIssue[] {
+export function validateNewSource(
+  text: string,
+  file: string,
+  sourcesDir: string,
+  options: LoadOptions = {},
+): ConfigIssue[] {
   const others = existsSync(sourcesDir)
     ? listSourceFiles(sourcesDir)
         .filter((f) => f !== file)
         .map((f) => ({ file: f, text: readFileSync(f, 'utf8') }))
     : [];
-  const { issues } = validateSourceTexts([...others, { file, text }]);
+  const { issues } = validateSourceTexts([...others, { file, text }], options);
   return issues.filter((i) => i.file === file || i.message.includes(file));
 }
 
@@ -242,7 +249,7 @@ export async function onboardCommand(
       const file = targetFile(flags, answers, sourcesDir);
       const obj = buildSourceObject(answers);
       const text = renderSourceYaml(obj);
-      const issues = validateNewSource(text, file, sourcesDir);
+      const issues = validateNewSource(text, file, sourcesDir, { readOnly: true });
       if (issues.length === 0) {
         const resolved = await withSecretArns(answers, aws, file, sourcesDir);
         return writeSource(flags, out, file, resolved.obj, resolved.text);

@@ -12,7 +12,14 @@ import { EXIT_CODES, type ExitCode, marker, type Output } from '../shared/output
 import { resolveSecretArns, secretFieldsOf } from '../shared/secret-arns.js';
 import { resolveSource } from '../shared/sources.js';
 import { type Engine, type PreflightReport, runPreflight } from './engine.js';
-import { applySourceEdits, planWrite, secretArnEdits, type WritePlan, withSecretArns } from './write-plan.js';
+import {
+  applySourceEdits,
+  planWrite,
+  secretArnChecks,
+  secretArnEdits,
+  type WritePlan,
+  withSecretArns,
+} from './write-plan.js';
 
 /** Flags of `preflight`. */
 export interface PreflightFlags extends MaterialFlags {
@@ -68,7 +75,7 @@ export async function preflightCommand(
   const { file, text, source } = resolveSource(ref, flags.sourcesDir);
   // SASL credentials play no part in the certificate preflight: not read.
   const material = await loadMaterial(source, file, flags, aws, { sasl: false });
-  const report = runPreflight({
+  const materialReport = runPreflight({
     sourceName: source.name,
     kind: source.kind,
     brokers: source.brokers ?? [],
@@ -76,6 +83,11 @@ export async function preflightCommand(
     material,
     now: now(),
   });
+  // Secret names and partial ARNs are warnings (`--write` writes the full ARNs), so the decision stands.
+  const report = {
+    ...materialReport,
+    checks: [...materialReport.checks, ...secretArnChecks(file, source)],
+  };
   const plan = flags.write ? await writePlan({ file, source, report, flags }, aws) : undefined;
   const written = plan?.kind === 'write' && plan.edits.length > 0;
   if (plan?.kind === 'write' && written) writeFileSync(file, applySourceEdits(text, file, plan.edits));

@@ -8,8 +8,15 @@
 import { parseDocument } from 'yaml';
 import type { ConfigIssue } from '../../core/errors.js';
 import { parseSourceFile } from '../../pipes/load-sources.js';
+import { secretArnRule } from '../../pipes/secret-refs.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
-import { type Engine, oversizeTrustFix, type PreflightReport } from './engine.js';
+import {
+  CHECK_STATUS,
+  type Engine,
+  oversizeTrustFix,
+  type PreflightCheck,
+  type PreflightReport,
+} from './engine.js';
 
 /** One change of the source file: set `path` to `value`, or delete it when `value` is undefined. */
 export interface SourceEdit {
@@ -154,6 +161,19 @@ export function flowPadding(text: string): boolean {
     }
   }
   return padded > tight;
+}
+
+/**
+ * A warning per secret the file names by a name or a partial ARN: `cdk synth` refuses them (the
+ * `secret-full-arn` rule, pipes/secret-refs.ts), and `--write` replaces them with the full ARNs.
+ */
+export function secretArnChecks(file: string, source: SourceConfig): PreflightCheck[] {
+  return secretArnRule.check(source, { file }).map((issue) => ({
+    id: 'secret-full-arn',
+    status: CHECK_STATUS.warn,
+    message: `${issue.field}: ${issue.message}; cdk synth refuses it`,
+    fix: issue.fix,
+  }));
 }
 
 /** The edits that write resolved secret ARNs (field → ARN) over the names in the file. */

@@ -12,6 +12,7 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { type Command, Option } from 'commander';
+import { secretArnRule } from '../../pipes/secret-refs.js';
 import { SOURCE_TAG_KEY } from '../../pipes/source-schema.js';
 import type { PemInput } from '../preflight/engine.js';
 import { applySourceEdits } from '../preflight/write-plan.js';
@@ -100,6 +101,10 @@ export async function secretBuild(
     printBuilt(out, file, plan.secrets);
     return EXIT_CODES.ok;
   }
+  // The file written after the put must synth: any other secret it names by name is refused first.
+  const putFields = new Set<string>(plan.secrets.map((s) => s.field));
+  const names = secretArnRule.check(source, { file }).filter((i) => !putFields.has(i.field));
+  if (names.length > 0) throw new UsageError(names);
   const stored: StoredSecret[] = [];
   for (const s of plan.secrets) stored.push(await putSecret(sm, s, source.name, source.auth.kmsKeyArn));
   const arns = Object.fromEntries(stored.map((s) => [s.field, s.arn])) as Partial<

@@ -5,6 +5,7 @@
  * a full ARN.
  */
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isFullSecretArn, secretRefsOf } from '../../pipes/secret-refs.js';
 import type { SourceConfig } from '../../pipes/source-schema.js';
 import { UsageError } from './output.js';
 
@@ -15,24 +16,9 @@ export interface SecretField {
   readonly setBy: string;
 }
 
-const FULL_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
-
-/** Whether a reference is a complete secret ARN (with the 6-character suffix Secrets Manager appends). */
-export function isFullSecretArn(ref: string): boolean {
-  return FULL_SECRET_ARN.test(ref);
-}
-
 /** The secret references of a validated source: auth.secret, rootCaSecret, poller.truststore.secret. */
 export function secretFieldsOf(source: SourceConfig, file: string): SecretField[] {
-  const truststore = source.poller?.truststore;
-  const refs: [string, string | undefined][] = [
-    ['auth.secret', source.auth.secret],
-    ['rootCaSecret', source.rootCaSecret],
-    ['poller.truststore.secret', truststore && 'secret' in truststore ? truststore.secret : undefined],
-  ];
-  return refs.flatMap(([field, ref]) =>
-    ref === undefined ? [] : [{ field, ref, setBy: `${field} in ${file}` }],
-  );
+  return secretRefsOf(source).map(({ field, ref }) => ({ field, ref, setBy: `${field} in ${file}` }));
 }
 
 /**

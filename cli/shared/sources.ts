@@ -1,6 +1,8 @@
 /**
  * Resolves the `<source>` argument of a command: a source name (looked up in the catalogue directory) or a
- * path to a source file. Validates with the same loader as the synth (parseSourceFile).
+ * path to a source file. Validates with the same loader as the synth (parseSourceFile), read-only: the
+ * commands read the source's secrets themselves (GetSecretValue takes a name), and those that write the
+ * file validate what they write as the synth does (cli/preflight/write-plan.ts applySourceEdits).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +41,7 @@ export function resolveSource(ref: string, sourcesDir: string = DEFAULT_SOURCES_
     );
   }
   const text = readFileSync(file, 'utf8');
-  return { file, text, source: parseSourceFile(text, file) };
+  return { file, text, source: parseSourceFile(text, file, { readOnly: true }) };
 }
 
 /**

@@ -78,6 +78,8 @@ export async function truststoreUpload(
   const { file, text, source } = resolveSource(ref, flags.sourcesDir);
   const precheck = planUpload({ file, source, bucket: flags.bucket ?? '', ...keyOf(flags) });
   if ('issue' in precheck) throw new UsageError([precheck.issue]);
+  // The file written after the upload must synth (e.g. no secret given by name): checked before uploading.
+  if (precheck.edits.length > 0) applySourceEdits(text, file, precheck.edits);
   const bucket = flags.bucket ?? (await findTruststoreBucket(s3, source.name, flags.env));
   const kmsKeyId = await bucketKmsKey(s3, bucket);
   const plan = planUpload({ file, source, bucket, kmsKeyId, ...keyOf(flags) }) as UploadPlan;

@@ -52,7 +52,8 @@ export interface LocalEnvironment {
 
 /** The plan of the selected sources of the catalogue. @throws Error naming unknown sources. */
 export function planSelectedSources(options: LocalRunOptions): LocalRunPlan {
-  const all = loadSourceEntries(options.sourcesDir).map((e) => e.source);
+  // The local run reads each secret by name from the bed (GetSecretValue takes one): read-only load.
+  const all = loadSourceEntries(options.sourcesDir, { readOnly: true }).map((e) => e.source);
   const names = options.sources;
   const unknown = (names ?? []).filter((n) => !all.some((s) => s.name === n));
   if (unknown.length > 0) {

@@ -19,6 +19,7 @@ import type { ConfigIssue } from '../../core/errors.js';
 import type { KafkaEventSource } from '../../enrichment/kafka-event.js';
 import { POLLER_RULES } from '../../fallback-poller/poller-limits.js';
 import { recordFormatsRules } from '../record-formats.js';
+import { secretArnRule } from '../secret-refs.js';
 import type { SourceConfig } from '../source-schema.js';
 import { AUTH_KINDS, authKind, findAuthKind } from './auth-registry.js';
 import { arnLocation } from './rule-helpers.js';
@@ -183,7 +184,8 @@ export function clientAuthOf(
 
 /**
  * The AWS service rules that apply to a source: its kind's, its auth type's, its target type's, those of
- * the schema formats and registries it decodes records with, and the poller engine's (Step Functions).
+ * the schema formats and registries it decodes records with, the poller engine's (Step Functions), and the
+ * full ARN of every secret it names (pipes/secret-refs.ts).
  */
 export function serviceRulesOf(
   source: Pick<SourceConfig, 'kind' | 'auth' | 'target'> & Partial<Pick<SourceConfig, 'value' | 'key'>>,
@@ -194,10 +196,16 @@ export function serviceRulesOf(
     ...(findTargetKind(source.target.type)?.rules ?? []),
     ...recordFormatsRules(source),
     ...POLLER_RULES,
+    secretArnRule,
   ];
 }
 
-/** Runs every applicable service rule on a validated source. */
+/**
+ * Runs every applicable service rule on a validated source; for a caller that only reads the source
+ * (`context.readOnly`), those that concern only what is deployed are left out.
+ */
 export function checkServiceRules(source: SourceConfig, context: RuleContext): ConfigIssue[] {
-  return serviceRulesOf(source).flatMap((rule) => rule.check(source, context));
+  return serviceRulesOf(source)
+    .filter((rule) => !(context.readOnly && rule.deployOnly))
+    .flatMap((rule) => rule.check(source, context));
 }

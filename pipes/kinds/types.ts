@@ -30,6 +30,11 @@ export interface RuleContext {
   readonly file: string;
   readonly account?: string;
   readonly region?: string;
+  /**
+   * The caller only reads the source (`check`, `dlq replay`, `preflight`, the local run): the rules marked
+   * `deployOnly` are skipped.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -41,6 +46,11 @@ export interface ServiceRule {
   readonly id: string;
   /** The AWS documentation page the rule comes from. */
   readonly doc: string;
+  /**
+   * The rule concerns only what the stack deploys (e.g. the secret ARNs of the Pipe and the IAM grants):
+   * commands that only read the source skip it (`RuleContext.readOnly`).
+   */
+  readonly deployOnly?: true;
   check(source: SourceConfig, context: RuleContext): ConfigIssue[];
 }
 
@@ -73,11 +83,11 @@ export interface KafkaSourceSpec {
   readonly batchingWindowSeconds: number;
   /** Authentication type. */
   readonly authType: string;
-  /** Credentials secret: ARN or name (required by the auth types that read a secret). */
+  /** Credentials secret: its full ARN (required by the auth types that read a secret). */
   readonly authSecret?: string;
   /** Customer managed KMS key ARN encrypting the secrets (adds kms:Decrypt via Secrets Manager). */
   readonly secretsKmsKeyArn?: string;
-  /** Secret with the server root CA (self-managed only): ARN or name. */
+  /** Secret with the server root CA (self-managed only): its full ARN. */
   readonly rootCaSecret?: string;
   /** VPC placement (self-managed only). */
   readonly vpc?: {
@@ -214,7 +224,6 @@ export interface SourceKindModule<K extends string = string> {
   pipeParameters(
     spec: KafkaSourceSpec,
     shared: CfnPipe.PipeSourceManagedStreamingKafkaParametersProperty,
-    secretArn: (ref: string) => string,
   ): PipeKafkaSourceParameters;
   /**
    * Where the project's Kafka clients (poller, `check`, `dlq replay --from-kafka`) find the brokers:

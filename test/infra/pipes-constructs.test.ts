@@ -18,6 +18,7 @@ const base: KafkaSourceProps = {
   authType: 'none',
 };
 const CLUSTER = 'arn:aws:kafka:us-east-1:123456789012:cluster/c1/abcd-1234';
+const SECRET_PREFIX = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:';
 
 describe('KafkaSource props validation', () => {
   it.each([
@@ -48,8 +49,18 @@ describe('KafkaSource props validation', () => {
     ],
     [
       'msk with root CA and brokers',
-      { kind: 'msk' as const, clusterArn: CLUSTER, rootCaSecret: 'ca' },
+      { kind: 'msk' as const, clusterArn: CLUSTER, rootCaSecret: `${SECRET_PREFIX}ca-AbCdEf` },
       'Invalid KafkaSource: rootCaSecret is not supported for kind msk; brokers are not supported for kind msk',
+    ],
+    [
+      'a secret given by name',
+      { authType: 'mtls' as const, authSecret: 'kafka/orders/client' },
+      'Invalid KafkaSource: authSecret must be the full secret ARN (…:secret:<name>-<6 characters>, from aws secretsmanager describe-secret --query ARN), received kafka/orders/client',
+    ],
+    [
+      'a root CA secret given by partial ARN',
+      { rootCaSecret: `${SECRET_PREFIX}kafka/orders/root` },
+      `Invalid KafkaSource: rootCaSecret must be the full secret ARN (…:secret:<name>-<6 characters>, from aws secretsmanager describe-secret --query ARN), received ${SECRET_PREFIX}kafka/orders/root`,
     ],
   ])('rejects %s', (_title, patch, message) => {
     // Arrange
@@ -127,45 +138,36 @@ describe('KafkaSource props validation', () => {
     },
   );
 
-  it('a secret given by name (construct props): the partial ARN for the Pipe, <name>-?????? in the policy', () => {
+  it('a secret given by its full ARN: that ARN for the Pipe and exactly it in the policy', () => {
     // Arrange
     const stack = new Stack(new App(), 'S');
     const role = new Role(stack, 'R', { assumedBy: new ServicePrincipal('pipes.amazonaws.com') });
+    const secret = `${SECRET_PREFIX}kafka/partner/scram-AbCdEf`;
+    const rootCa = `${SECRET_PREFIX}kafka/partner/root-GhIjKl`;
     const source = new KafkaSource(stack, {
       ...base,
       authType: 'sasl-scram-512',
-      authSecret: 'kafka/partner/scram',
-    });
-    const partialArn = (name: string) => ({
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':secretsmanager:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          `:secret:${name}`,
-        ],
-      ],
+      authSecret: secret,
+      rootCaSecret: rootCa,
     });
     // Act
     const params = source.bind(undefined as never).sourceParameters
       ?.selfManagedKafkaParameters as unknown as {
       credentials: Record<string, string>;
+      serverRootCaCertificate: string;
     };
     source.grantRead(role);
     const policy = stack.resolve(
       (role.node.findChild('DefaultPolicy') as unknown as { document: unknown }).document,
     ) as { Statement: { Action: unknown; Resource: unknown }[] };
     // Assert
-    expect(stack.resolve(params.credentials)).toEqual({
-      saslScram512Auth: partialArn('kafka/partner/scram'),
-    });
-    expect(policy.Statement[0]).toMatchObject({
+    expect(params.credentials).toEqual({ saslScram512Auth: secret });
+    expect(params.serverRootCaCertificate).toBe(rootCa);
+    expect(policy.Statement[0]).toEqual({
+      Sid: 'ReadKafkaSecrets',
+      Effect: 'Allow',
       Action: 'secretsmanager:GetSecretValue',
-      Resource: partialArn('kafka/partner/scram-??????'),
+      Resource: [secret, rootCa],
     });
   });
 

@@ -1,9 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../core/errors.js';
+import { buildApp } from '../../infra/build-app.js';
 import { KafkaPipesStack } from '../../infra/pipes-stack.js';
 import { KafkaPipe } from '../../pipes/kafka-pipe.construct.js';
 import { loadSourceEntries, validateSourceTexts } from '../../pipes/load-sources.js';
@@ -108,6 +112,56 @@ describe('service rules on construct props', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(
       'Invalid KafkaPipe for source orders:\n<props>: batchSize: Batch size 1000 is above 500, the most a Pipe delivers to a Kinesis stream target in one batch; EventBridge Pipes refuses the pipe. Fix: set batchSize to 500 or less',
+    );
+  });
+});
+
+describe('secrets only by their full ARN (secret-full-arn)', () => {
+  const mtls = (secret: string) => ({
+    name: 'orders',
+    kind: 'self-managed',
+    brokers: ['kafka-1.example.com:9094'],
+    topic: 'orders',
+    auth: { type: 'mtls', secret },
+    target: { type: 'kinesis' },
+  });
+
+  it('cdk synth refuses a secret given by name, naming the file, the field and the fix', async () => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-pipes-secret-name-'));
+    const file = join(dir, 'orders.yaml');
+    writeFileSync(file, stringify(mtls('kafka/orders/client')));
+    // Act
+    const act = buildApp({ sourcesDir: dir, bundle: false, outdir: join(dir, 'out') });
+    // Assert
+    await expect(act).rejects.toThrow(ConfigError);
+    await expect(act).rejects.toThrow(
+      `1 problem in 1 source file:\n${relative(process.cwd(), file)}: auth.secret: Secret "kafka/orders/client" is a name, not a Secrets Manager ARN; the Pipe and the IAM grants the stack deploys name the secret by its full ARN (…:secret:<name>-<6 characters>). Fix: run \`kafka-pipes preflight orders --write\` (writes the full ARN), or set auth.secret to the ARN from \`aws secretsmanager describe-secret --secret-id kafka/orders/client --query ARN\``,
+    );
+  });
+
+  it('KafkaPipe refuses a partial ARN in props that did not come through the loader', () => {
+    // Arrange
+    const full = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/orders/client-AbCdEf';
+    const partial = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/orders/client';
+    const [loaded] = validateSourceTexts([{ file: FILE, text: stringify(mtls(full)) }]).sources;
+    const base = (loaded as NonNullable<typeof loaded>).source;
+    const source = { ...base, auth: { ...base.auth, secret: partial } };
+    const stack = new Stack(new App(), 'Props');
+    const props = {
+      source,
+      environment: 'dev',
+      stream: new Stream(stack, 'S'),
+      dataKey: new Key(stack, 'K'),
+      code: {
+        enrichmentEntry: 'enrichment/handler.ts',
+        sinkEntry: 'targets/sink-handler.ts',
+        projectRoot: '.',
+      },
+    };
+    // Act / Assert
+    expect(() => new KafkaPipe(stack, 'Orders', props)).toThrow(
+      `Invalid KafkaPipe for source orders:\n<props>: auth.secret: Secret ARN "${partial}" is a partial ARN: its name does not end in the "-" and 6 characters Secrets Manager appends;`,
     );
   });
 });

@@ -34,11 +34,11 @@ export const selfManagedKind: SourceKindModule<'self-managed'> = {
   defaultAuth: mtlsAuth.type,
   clusterIdentity: (source) => (source.brokers ?? []).join(','),
   sourceArn: (spec) => `smk://${spec.brokers?.[0]}`,
-  pipeParameters: (spec, shared, secretArn) => ({
+  pipeParameters: (spec, shared) => ({
     selfManagedKafkaParameters: {
       ...shared,
       ...((spec.brokers?.length ?? 0) > 1 ? { additionalBootstrapServers: spec.brokers?.slice(1) } : {}),
-      ...(spec.rootCaSecret ? { serverRootCaCertificate: secretArn(spec.rootCaSecret) } : {}),
+      ...(spec.rootCaSecret ? { serverRootCaCertificate: spec.rootCaSecret } : {}),
       ...(spec.vpc
         ? { vpc: { subnets: [...spec.vpc.subnetIds], securityGroup: [...spec.vpc.securityGroupIds] } }
         : {}),

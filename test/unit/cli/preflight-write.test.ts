@@ -9,14 +9,20 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PreflightCheck, type PreflightReport, runPreflight } from '../../../cli/preflight/engine.js';
-import { applySourceEdits, planWrite, type WritePlan } from '../../../cli/preflight/write-plan.js';
+import {
+  applySourceEdits,
+  planWrite,
+  secretArnChecks,
+  secretArnEdits,
+  type WritePlan,
+} from '../../../cli/preflight/write-plan.js';
 import { parseSourceFile, validateSourceTexts } from '../../../pipes/load-sources.js';
 import { PBES1_COMMAND } from '../../../pipes/source-rules.js';
 import { makeUnitPki, type UnitPki } from './pki-fixture.js';
 
 const FILE = 'pipes/sources/orders.yaml';
-const BASE =
-  '# orders source\nname: orders # the name\nkind: self-managed\nbrokers: [b1:9093]\ntopic: orders\nauth:\n  type: mtls\n  secret: kafka/orders/client\ntarget:\n  type: kinesis\n';
+const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
+const BASE = `# orders source\nname: orders # the name\nkind: self-managed\nbrokers: [b1:9093]\ntopic: orders\nauth:\n  type: mtls\n  secret: ${arn('kafka/orders/client')}\ntarget:\n  type: kinesis\n`;
 const OVERSIZE: PreflightCheck = {
   id: 'trust-secret-size',
   status: 'warn',
@@ -46,17 +52,17 @@ describe('planWrite: what --write writes for each decision', () => {
     },
     {
       title: 'poller with a small root CA secret: the truststore is that secret',
-      text: `${BASE}rootCaSecret: kafka/orders/root\n`,
+      text: `${BASE}rootCaSecret: ${arn('kafka/orders/root')}\n`,
       r: report('poller'),
-      written: `${BASE}rootCaSecret: kafka/orders/root\nengine: poller\npoller:\n  truststore: {secret: kafka/orders/root}\n`,
+      written: `${BASE}rootCaSecret: ${arn('kafka/orders/root')}\nengine: poller\npoller:\n  truststore: {secret: ${arn('kafka/orders/root')}}\n`,
       next: [],
     },
     {
       title: 'poller for a trust bundle over 65,536 bytes: the truststore bucket and the upload command',
-      text: `${BASE}rootCaSecret: kafka/orders/root\n`,
+      text: `${BASE}rootCaSecret: ${arn('kafka/orders/root')}\n`,
       r: report('poller', [OVERSIZE]),
       ca: 'certs/bundle.pem',
-      written: `${BASE}rootCaSecret: kafka/orders/root\nengine: poller\npoller:\n  truststore: {s3Key: truststores/orders.pem}\n`,
+      written: `${BASE}rootCaSecret: ${arn('kafka/orders/root')}\nengine: poller\npoller:\n  truststore: {s3Key: truststores/orders.pem}\n`,
       next: [
         'npx cdk deploy   # creates the poller and its truststore bucket',
         'kafka-pipes truststore upload orders certs/bundle.pem   # puts the bundle at truststores/orders.pem; the poller reads it from its next run',
@@ -71,9 +77,9 @@ describe('planWrite: what --write writes for each decision', () => {
     },
     {
       title: 'pipe for a poller source with a root CA secret: engine pipe, poller section removed',
-      text: `${BASE}rootCaSecret: kafka/orders/root\nengine: poller # was PBES2\npoller:\n  iterations: 2\n`,
+      text: `${BASE}rootCaSecret: ${arn('kafka/orders/root')}\nengine: poller # was PBES2\npoller:\n  iterations: 2\n`,
       r: report('pipe'),
-      written: `${BASE}rootCaSecret: kafka/orders/root\nengine: pipe # was PBES2\n`,
+      written: `${BASE}rootCaSecret: ${arn('kafka/orders/root')}\nengine: pipe # was PBES2\n`,
       next: ['the poller section was removed: a Pipe does not use it'],
     },
   ])('$title', ({ text, r, ca, written, next }) => {
@@ -96,7 +102,7 @@ describe('planWrite: what --write writes for each decision', () => {
     },
     {
       title: 'a trust bundle over 65,536 bytes in poller.truststore.secret (item 10)',
-      text: `${BASE}engine: poller\npoller:\n  truststore:\n    secret: kafka/orders/trust\n`,
+      text: `${BASE}engine: poller\npoller:\n  truststore:\n    secret: ${arn('kafka/orders/trust')}\n`,
       r: report('poller', [OVERSIZE]),
       issue: {
         field: 'poller.truststore.secret',
@@ -131,6 +137,41 @@ describe('planWrite: what --write writes for each decision', () => {
     expect(() => applySourceEdits(text, FILE, [{ path: ['poller', 'iterations'], value: 99 }])).toThrow(
       /poller\.iterations/,
     );
+  });
+});
+
+describe('secret names in the file: a preflight finding that --write fixes', () => {
+  const named = BASE.replace(arn('kafka/orders/client'), 'kafka/orders/client');
+
+  it("warns for each secret given by name or partial ARN, with the synth rule's fix", () => {
+    const text = `${named}rootCaSecret: arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/orders/root\n`;
+    const source = parseSourceFile(text, FILE, { readOnly: true });
+    const checks = secretArnChecks(FILE, source);
+    expect(checks.map((c) => [c.id, c.status, c.message.split(';')[0]])).toEqual([
+      [
+        'secret-full-arn',
+        'warn',
+        'auth.secret: Secret "kafka/orders/client" is a name, not a Secrets Manager ARN',
+      ],
+      [
+        'secret-full-arn',
+        'warn',
+        'rootCaSecret: Secret ARN "arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/orders/root" is a partial ARN: its name does not end in the "-" and 6 characters Secrets Manager appends',
+      ],
+    ]);
+    expect(checks[0]?.message).toMatch(/; cdk synth refuses it$/);
+    expect(checks[0]?.fix).toBe(
+      'run `kafka-pipes preflight orders --write` (writes the full ARN), or set auth.secret to the ARN from `aws secretsmanager describe-secret --secret-id kafka/orders/client --query ARN`',
+    );
+    expect(secretArnChecks(FILE, parseSourceFile(BASE, FILE))).toEqual([]);
+  });
+
+  it('the file with the resolved ARNs written over the names loads as the synth loads it', () => {
+    expect(() => parseSourceFile(named, FILE)).toThrow(
+      /auth\.secret: Secret "kafka\/orders\/client" is a name/,
+    );
+    const edits = secretArnEdits({ 'auth.secret': arn('kafka/orders/client') });
+    expect(applySourceEdits(named, FILE, edits)).toBe(BASE);
   });
 });
 
@@ -213,14 +254,14 @@ describe('nothing --write writes fails at synth (property)', () => {
         undefined,
         '{}',
         '\n  iterations: 2',
-        '\n  truststore:\n    secret: kafka/t',
+        `\n  truststore:\n    secret: ${arn('kafka/t')}`,
         '\n  truststore:\n    s3Key: k.pem',
         '\n  truststore:\n    file: c.pem',
       ),
     })
     .map(({ rootCa, engine, poller }) => {
       let text = BASE;
-      if (rootCa) text += 'rootCaSecret: kafka/orders/root\n';
+      if (rootCa) text += `rootCaSecret: ${arn('kafka/orders/root')}\n`;
       if (engine) text += `engine: ${engine}\n`;
       if (poller) text += `poller: ${poller}\n`;
       return text;

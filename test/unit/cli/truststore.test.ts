@@ -135,7 +135,8 @@ describe('planUpload', () => {
     },
     {
       title: '--key over a secret truststore: recorded',
-      extra: 'engine: poller\npoller:\n  truststore:\n    secret: kafka/ca\n',
+      extra:
+        'engine: poller\npoller:\n  truststore:\n    secret: arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka/ca-AbCdEf\n',
       key: 'x.pem',
       result: {
         bucket: 'b',

@@ -4,12 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { POLLER_RULES } from '../../../fallback-poller/poller-limits.js';
 import { AUTH_KINDS, SOURCE_KIND_MODULES, TARGET_KINDS } from '../../../pipes/kinds/registry.js';
 import { RECORD_FORMAT_RULES } from '../../../pipes/record-formats.js';
+import { secretArnRule } from '../../../pipes/secret-refs.js';
 
 const doc = readFileSync('docs/sources.md', 'utf8');
 const rules = [
   ...[...SOURCE_KIND_MODULES, ...AUTH_KINDS, ...TARGET_KINDS].flatMap((k) => k.rules),
   ...RECORD_FORMAT_RULES,
   ...POLLER_RULES,
+  secretArnRule,
 ];
 /** The "AWS service rules" section, up to the next heading. */
 const section = doc.slice(

@@ -157,8 +157,21 @@ const cases: RuleCase[] = [
   { rule: 'msk-scram-secret-*', source: mskScram, issues: [] },
   {
     rule: 'msk-scram-secret-* (self-managed SCRAM is not MSK)',
-    source: { ...selfManaged, auth: { type: 'sasl-scram-512', secret: 'kafka/orders/scram' } },
+    source: { ...selfManaged, auth: { type: 'sasl-scram-512', secret: secretArn('kafka/orders/scram') } },
     issues: [],
+  },
+  {
+    rule: 'secret-full-arn',
+    source: { ...selfManaged, auth: { type: 'sasl-scram-512', secret: 'kafka/orders/scram' } },
+    issues: [
+      {
+        file: FILE,
+        field: 'auth.secret',
+        message:
+          'Secret "kafka/orders/scram" is a name, not a Secrets Manager ARN; the Pipe and the IAM grants the stack deploys name the secret by its full ARN (…:secret:<name>-<6 characters>)',
+        fix: 'run `kafka-pipes preflight src-a --write` (writes the full ARN), or set auth.secret to the ARN from `aws secretsmanager describe-secret --secret-id kafka/orders/scram --query ARN`',
+      },
+    ],
   },
   {
     rule: 'poller-partitions-per-execution',
@@ -313,10 +326,12 @@ describe('AWS service rules of the kind modules', () => {
       'msk-scram-secret-location',
       'kinesis-target-batch-size',
       'poller-partitions-per-execution',
+      'secret-full-arn',
       'msk-cluster-account-region',
       'msk-topic-name',
       'msk-consumer-group-id',
       'poller-partitions-per-execution',
+      'secret-full-arn',
     ]);
     for (const rule of rules) expect(rule.doc).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
   });

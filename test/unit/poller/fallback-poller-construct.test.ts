@@ -74,6 +74,22 @@ describe('FallbackPoller construct', () => {
     });
   });
 
+  it('grants GetSecretValue on exactly the source secret ARN', () => {
+    built.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'ReadKafkaSecrets',
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: source.auth.secret,
+          },
+        ]),
+      },
+    });
+    expect(source.auth.secret).toMatch(/:secret:kafka\/legacy\/client-cert-[A-Za-z0-9]{6}$/);
+  });
+
   it('deploys the Lambda on nodejs22.x ARM64 in the source VPC with the source timeout', () => {
     built.template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -261,6 +277,10 @@ describe('FallbackPoller construct', () => {
     [
       { ...source, auth: { type: 'iam' as const } },
       'Source "onprem-long-chain": auth type iam is not accepted by kind self-managed: use sasl-scram-512, sasl-scram-256, basic or mtls with a secret, or none',
+    ],
+    [
+      { ...source, auth: { type: 'mtls' as const, secret: 'kafka/legacy/client-cert' } },
+      'Source "onprem-long-chain": auth.secret: Secret "kafka/legacy/client-cert" is a name, not a Secrets Manager ARN; the Pipe and the IAM grants the stack deploys name the secret by its full ARN (…:secret:<name>-<6 characters>). Fix: run `kafka-pipes preflight onprem-long-chain --write`',
     ],
   ])('rejects invalid props (%#)', (src, message) => {
     const stack = new Stack();
