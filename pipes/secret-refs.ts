@@ -58,7 +58,7 @@ function problemOf(ref: string): string {
 }
 
 /** The issue of one secret reference that is not a full ARN, naming both ways to write it. */
-export function secretArnIssue(file: string, sourceName: string, { field, ref }: SecretRef): ConfigIssue {
+function secretArnIssue(file: string, sourceName: string, { field, ref }: SecretRef): ConfigIssue {
   return ruleIssue(
     { file },
     field,

@@ -2,8 +2,12 @@
  * The `secret-full-arn` rule (pipes/secret-refs.ts): what is deployed names every secret by its full ARN;
  * the loader refuses a name or a partial ARN unless the caller only reads the source.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { resolveSource } from '../../../cli/shared/sources.js';
 import { validateSourceTexts } from '../../../pipes/load-sources.js';
 import { isFullSecretArn, secretArnRule } from '../../../pipes/secret-refs.js';
 import type { SourceConfig } from '../../../pipes/source-schema.js';
@@ -105,5 +109,11 @@ describe('the loader and secret names', () => {
     const { sources, issues } = validateSourceTexts([{ file: FILE, text }], { readOnly: true });
     expect(issues).toEqual([]);
     expect(sources.map((s) => s.source.auth.secret)).toEqual(['kafka/orders/client']);
+  });
+
+  it('the CLI resolves <source> read-only: check, dlq replay and preflight read the secret by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secret-name-'));
+    writeFileSync(join(dir, 'orders.yaml'), text);
+    expect(resolveSource('orders', dir).source.auth.secret).toBe('kafka/orders/client');
   });
 });
