@@ -158,6 +158,15 @@ describe('kafka-pipes preflight (harness PKI, secrets and truststore in moto)', 
     // The poller section with the truststore the poller reads (issue 12 item 8), and the synth's loader takes it.
     expect(text).toContain(`poller:\n  truststore: {secret: ${rootArn}}\n`);
     expect(validateSourceTexts([{ file: 'pbes2.yaml', text }]).issues).toEqual([]);
+    // The names were a warning (cdk synth refuses them) whose fix is --write; the written file has none.
+    expect(
+      report.checks.filter((c) => c.id === 'secret-full-arn').map((c) => [c.status, c.message.split(':')[0]]),
+    ).toEqual([
+      ['warn', 'auth.secret'],
+      ['warn', 'rootCaSecret'],
+    ]);
+    const again = await preflight(['pbes2']);
+    expect(again.report.checks.filter((c) => c.id === 'secret-full-arn')).toEqual([]);
   });
 
   it('names the field and the fix when a secret does not exist', async () => {
