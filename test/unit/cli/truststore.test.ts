@@ -1,11 +1,15 @@
 /**
  * The plan of `kafka-pipes truststore upload` (issue 12 item 10): the bundle check, the bucket choice and
- * the key / source-file edit, each with its exact message.
+ * the key / source-file edit, each with its exact message; and neither upload nor `secret build --put`
+ * stores anything for a file the synth would refuse (a secret given by name).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBundle, pickBucket, planUpload } from '../../../cli/truststore/plan.js';
 import { parseSourceFile } from '../../../pipes/load-sources.js';
 import { makeUnitPki, type UnitPki } from './pki-fixture.js';
+import { cli, fakeSecretsAws, sourcesDir } from './run-cli.js';
 
 let pki: UnitPki;
 beforeAll(() => {
@@ -161,5 +165,45 @@ describe('planUpload', () => {
         fix: 'run kafka-pipes preflight orders --write (it sets engine: poller with poller.truststore.s3Key when the bundle is over 65,536 bytes), then upload again',
       },
     });
+  });
+});
+
+describe('truststore upload on a file the synth would refuse', () => {
+  it('uploads nothing when the file names a secret by name, and says how to write its ARN', async () => {
+    // Arrange: no AWS client is given, so any call to S3 would fail the run differently
+    const text =
+      'name: orders\nkind: self-managed\nbrokers: [b1:9093]\ntopic: orders\nauth: {type: mtls, secret: kafka/orders/client}\ntarget: {type: kinesis}\nengine: poller\npoller: {}\n';
+    const dir = sourcesDir({ 'orders.yaml': text });
+    const bundle = join(dir, 'ca.pem');
+    writeFileSync(bundle, pki.rootCa);
+    // Act
+    const run = await cli(['--sources-dir', dir, 'truststore', 'upload', 'orders', bundle, '--bucket', 'b']);
+    // Assert
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${join(dir, 'orders.yaml')}: auth.secret: Secret "kafka/orders/client" is a name, not a Secrets Manager ARN; the Pipe and the IAM grants the stack deploys name the secret by its full ARN (…:secret:<name>-<6 characters>). Fix: run \`kafka-pipes preflight orders --write\` (writes the full ARN)`,
+    );
+    expect(readFileSync(join(dir, 'orders.yaml'), 'utf8')).toBe(text);
+  });
+});
+
+describe('secret build --put on a file the synth would refuse', () => {
+  it('stores nothing when another secret of the file is given by name', async () => {
+    // Arrange: --ca builds only the root CA secret; auth.secret stays a name it does not store
+    const text =
+      'name: orders\nkind: self-managed\nbrokers: [b1:9093]\ntopic: orders\nauth: {type: mtls, secret: kafka/orders/client}\ntarget: {type: kinesis}\n';
+    const dir = sourcesDir({ 'orders.yaml': text });
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, pki.rootCa);
+    const { aws, asked } = fakeSecretsAws();
+    // Act
+    const run = await cli(['--sources-dir', dir, 'secret', 'build', 'orders', '--ca', ca, '--put'], { aws });
+    // Assert
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${join(dir, 'orders.yaml')}: auth.secret: Secret "kafka/orders/client" is a name, not a Secrets Manager ARN;`,
+    );
+    expect(asked).toEqual([]);
+    expect(readFileSync(join(dir, 'orders.yaml'), 'utf8')).toBe(text);
   });
 });
