@@ -1,8 +1,8 @@
 /**
  * The partition reader's background fetches (partition-session.ts hands their records out).
  *
- * One fetch loop per lane, each lane on its own connection (fetch-lanes.ts): lane 0 starts at the head; the others read
- * ahead once a size-limited fetch gave the plan (fetch-plan.ts) an estimate, up to `prefetchRecords` records
+ * One fetch loop per lane, each lane on its own connection (fetch-lanes.ts; lane 0 on the session's head
+ * connection): lane 0 starts at the head; the others read ahead once a size-limited fetch gave the plan (fetch-plan.ts) an estimate, up to `prefetchRecords` records
  * or `prefetchBytes` bytes ahead of the caller, so network, broker and processing overlap. Records reach the
  * buffer strictly in offset order, each once. Only failures of head fetches count toward giving up: a failed
  * read-ahead is planned again (or its range fetched from the head). A broker restart or leader move is
@@ -66,7 +66,7 @@ export class PartitionFetcher {
   readonly #fetcherWaits = new Set<() => void>();
 
   constructor(
-    /** The fetch lanes' connections (fetch-lanes.ts); the head connection only reads watermarks here. */
+    /** The fetch lanes' connections (fetch-lanes.ts). */
     private readonly lanes: FetchLanes,
     private readonly head: InternalCluster,
     private readonly settings: FetcherSettings,

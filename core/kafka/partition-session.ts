@@ -8,8 +8,7 @@
  *      watermark per the starting position; outside the log, the offset reset policy. Any start other than
  *      the committed offset is reported (`start.reset`) for the caller to commit, log and count.
  *   2. Records are read with Fetch requests sent straight to the partition leader through kafkajs' own
- *      Cluster/Broker objects (internals.ts, leader-fetch.ts), on connections of their own (fetch-lanes.ts:
- *      a commit never waits behind a fetch). No group is joined: no rebalance, no
+ *      Cluster/Broker objects (internals.ts, leader-fetch.ts, fetch-lanes.ts). No group is joined: no rebalance, no
  *      group.initial.rebalance.delay.ms wait, no other reader disturbed. While behind, a second connection
  *      reads ahead (partition-fetcher.ts, fetch-plan.ts).
  *   3. Offsets are committed with the memberless OffsetCommit (offsets.ts): the group stays Empty, so
@@ -156,19 +155,14 @@ export async function openWarmPartitionSession(
   }
 }
 
-/**
- * Reads where to start on the lease's head connection while the first fetch lane dials its own, and starts
- * the session's fetcher on the lanes.
- */
+/** Reads where to start on the lease's head connection and starts the session's fetcher on the lanes. */
 async function openOnLease(
   lease: ClusterLease,
   opts: OpenPartitionOptions,
   pool: WarmClusters | null,
 ): Promise<PartitionSession> {
   const coordinator = new GroupCoordinator(lease.head, opts.groupId, lease.coordinators);
-  const lanes = new FetchLanes(lease.newCluster, opts.topic, pool ? lease.lanes : undefined);
-  // A failed dial is retried by the lane's first fetch.
-  lanes.cluster(0).catch(() => undefined);
+  const lanes = new FetchLanes(lease.newCluster, lease.head, opts.topic, pool ? lease.lanes : undefined);
   let offsets: StartOffsets;
   try {
     offsets = await readStartOffsets(lease.head, coordinator, opts);

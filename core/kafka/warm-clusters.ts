@@ -3,7 +3,7 @@
  * TCP/TLS handshake, SASL authentication, ApiVersions and metadata of a session's connections are paid
  * once, and later sessions of the same KafkaConnection borrow them (partition-session.ts).
  *
- * A session borrows a whole lease (the head connection, its fetch lanes and the group coordinator it
+ * A session borrows a whole lease (the head connection, its read-ahead lanes and the group coordinator it
  * looked up) for itself: the broker answers one request per connection at a time, so two sessions on one
  * connection would wait on each other's long-polling fetches. A closed session gives its lease back once
  * its last fetch has returned (at most the fetch's max wait), healthy or not: a lease whose session saw a
@@ -22,11 +22,11 @@ import { disconnectQuietly, type InternalBroker, type InternalCluster } from './
 
 /** The connections one session borrows. */
 export interface ClusterLease {
-  /** Builds an unconnected cluster of the connection (a fetch lane's own connection). */
+  /** Builds an unconnected cluster of the connection (a read-ahead lane's own connection). */
   readonly newCluster: () => InternalCluster;
-  /** Metadata, offsets and commits; never a fetch (fetch-lanes.ts). */
+  /** Metadata, offsets, commits and the first fetch lane (fetch-lanes.ts). */
   readonly head: InternalCluster;
-  /** Connected fetch lanes (lane number → cluster), kept for the next session. */
+  /** Connected read-ahead lanes (lane number → cluster), kept for the next session. */
   readonly lanes: Map<number, InternalCluster>;
   /** Group coordinators found on `head` (group id → broker), kept while the lease is healthy. */
   readonly coordinators: Map<string, InternalBroker>;

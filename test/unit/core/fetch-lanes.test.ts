@@ -1,7 +1,7 @@
 /**
- * The partition reader's fetch connections (core/kafka/fetch-lanes.ts): every lane dials a connection of its
- * own (the session's head connection, which commits, is never one of them), kept lanes are used as they are,
- * a failed dial is retried with a fresh connection, and closing also disconnects a lane still dialing.
+ * The partition reader's fetch connections (core/kafka/fetch-lanes.ts): lane 0 is the session's head
+ * connection, every read-ahead lane dials one of its own, kept lanes are used as they are, a failed dial is
+ * retried with a fresh connection, and closing also disconnects a lane still dialing (never the head).
  */
 import { describe, expect, it } from 'vitest';
 import { FetchLanes } from '../../../core/kafka/fetch-lanes.js';
@@ -40,30 +40,37 @@ function fakeClusters(dial: (c: FakeCluster) => Promise<void> = async () => unde
 const fakeOf = (cluster: InternalCluster) => (cluster as unknown as { fake: FakeCluster }).fake;
 
 describe('fetch lanes', () => {
-  it('gives each lane a connection of its own, dialed once', async () => {
+  it('fetches lane 0 on the head connection and gives each read-ahead lane its own, dialed once', async () => {
     const { made, newCluster } = fakeClusters();
-    const lanes = new FetchLanes(newCluster, 't');
-    const [a, b, again] = await Promise.all([lanes.cluster(0), lanes.cluster(1), lanes.cluster(0)]);
-    expect(fakeOf(a).id).toBe(0);
-    expect(fakeOf(b).id).toBe(1);
+    const head = newCluster();
+    const lanes = new FetchLanes(newCluster, head, 't');
+    const [zero, a, b, again] = await Promise.all([
+      lanes.cluster(0),
+      lanes.cluster(1),
+      lanes.cluster(2),
+      lanes.cluster(1),
+    ]);
+    expect(zero).toBe(head);
+    expect([fakeOf(a).id, fakeOf(b).id]).toEqual([1, 2]);
     expect(again).toBe(a);
-    expect(made.map((c) => c.connected)).toEqual([true, true]);
+    expect(made.map((c) => c.connected)).toEqual([false, true, true]);
     await lanes.close();
-    expect(made.map((c) => c.disconnects)).toEqual([1, 1]);
+    expect(made.map((c) => c.disconnects)).toEqual([0, 1, 1]);
   });
 
   it('uses kept lanes as they are and leaves them connected when stopped', async () => {
     const { made, newCluster } = fakeClusters();
-    const first = new FetchLanes(newCluster, 't', new Map());
-    const kept = new Map([[0, await first.cluster(0)]]);
-    const second = new FetchLanes(newCluster, 't', kept);
+    const head = newCluster();
+    const first = new FetchLanes(newCluster, head, 't', new Map());
+    const kept = new Map([[1, await first.cluster(1)]]);
+    const second = new FetchLanes(newCluster, head, 't', kept);
     expect(second.keep).toBe(true);
-    expect(await second.cluster(0)).toBe(kept.get(0));
-    await second.cluster(1);
+    expect(await second.cluster(1)).toBe(kept.get(1));
+    await second.cluster(2);
     second.stop();
-    expect(made).toHaveLength(2);
-    expect([...kept.keys()]).toEqual([0, 1]);
-    expect(made.every((c) => c.connected)).toBe(true);
+    expect(made).toHaveLength(3);
+    expect([...kept.keys()]).toEqual([1, 2]);
+    expect(made.slice(1).every((c) => c.connected)).toBe(true);
   });
 
   it('retries a failed dial with a fresh connection', async () => {
@@ -74,9 +81,9 @@ describe('fetch lanes', () => {
         throw new Error('connection refused');
       }
     });
-    const lanes = new FetchLanes(newCluster, 't');
-    await expect(lanes.cluster(0)).rejects.toThrow('connection refused');
-    const retried = await lanes.cluster(0);
+    const lanes = new FetchLanes(newCluster, {} as InternalCluster, 't');
+    await expect(lanes.cluster(1)).rejects.toThrow('connection refused');
+    const retried = await lanes.cluster(1);
     expect(fakeOf(retried).id).toBe(1);
     expect(made[0]?.disconnects).toBe(1);
     await lanes.close();
@@ -85,8 +92,8 @@ describe('fetch lanes', () => {
   it('disconnects a lane that finishes dialing after the lanes were closed', async () => {
     let finishDial!: () => void;
     const { made, newCluster } = fakeClusters(() => new Promise<void>((resolve) => (finishDial = resolve)));
-    const lanes = new FetchLanes(newCluster, 't');
-    const dialing = lanes.cluster(0);
+    const lanes = new FetchLanes(newCluster, {} as InternalCluster, 't');
+    const dialing = lanes.cluster(1);
     await lanes.close();
     finishDial();
     await expect(dialing).rejects.toThrow('partition session is closed');
