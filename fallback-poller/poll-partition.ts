@@ -286,8 +286,11 @@ async function readPartition(job: PartitionJob, progress: PollProgress): Promise
       if (!(await pollChunk(job, session, records, progress))) break;
       records = await nextChunk(job, session, progress);
     }
+    await progress.committing;
     progress.lag = lagAfter(session, progress.committedOffset);
   } finally {
+    // The last chunk's commit ends before the session (and then the lock) does; it never rejects.
+    await progress.committing;
     progress.readerStats = session.stats();
     await session.close();
   }

@@ -371,6 +371,83 @@ describe('pollPartition', () => {
     });
   });
 
+  it('enriches and delivers the next chunk while the previous commit is in flight; commits stay in order', async () => {
+    // Arrange: 120 records in chunks of 50; each commit answers only after the next chunk was delivered
+    const { reader, state } = fakeLog(events(120));
+    state.committed = '0';
+    const order: string[] = [];
+    const slowCommits: ReaderPort = {
+      ...reader,
+      async open(request) {
+        const session = await reader.open(request);
+        return {
+          ...session,
+          async commit(offset) {
+            order.push(`commit ${offset} sent`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            await session.commit(offset);
+            order.push(`commit ${offset} done`);
+          },
+        };
+      },
+    };
+    const { ports } = fakePorts(slowCommits, {
+      sink: {
+        async putRecords(entries) {
+          order.push(`put ${entries.length}`);
+          return entries.map(() => ({}));
+        },
+      },
+    });
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    // Assert
+    expect(order).toEqual([
+      'put 50',
+      'commit 50 sent',
+      'put 50',
+      'commit 50 done',
+      'commit 100 sent',
+      'put 20',
+      'commit 100 done',
+      'commit 120 sent',
+      'commit 120 done',
+    ]);
+    expect(state.commits).toEqual(['50', '100', '120']);
+    expect(res).toMatchObject({ statusCode: 200, committedOffset: '120', lag: '0', stopReason: 'caught-up' });
+  });
+
+  it('a commit that fails while the next chunk is delivered stops the poll: that chunk is counted failed, not committed', async () => {
+    // Arrange: the first commit fails; the second chunk is already on its way
+    const { reader, state } = fakeLog(events(120));
+    state.committed = '0';
+    const failFirst: ReaderPort = {
+      ...reader,
+      async open(request) {
+        const session = await reader.open(request);
+        return {
+          ...session,
+          async commit() {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            throw new Error('coordinator moved');
+          },
+        };
+      },
+    };
+    const { ports, delivered } = fakePorts(failFirst);
+    // Act
+    const res = await pollPartition({ kafka_partition: 0 }, settings, ports);
+    // Assert: two chunks read and delivered, none committed, the commit failure is the stop reason
+    expect(delivered).toHaveLength(100);
+    expect(state.commits).toEqual([]);
+    expect(res).toMatchObject({
+      ...POLL_STATUS.completelyFailed,
+      stopReason: 'commit-failed',
+      counts: { read: 100, delivered: 100, committed: 0, failed: 100 },
+      committedOffset: '0',
+    });
+  });
+
   it('does not commit once the lock was taken over', async () => {
     const { reader, state } = fakeLog(events(10));
     state.committed = '0';
