@@ -15,7 +15,7 @@ import {
 import { ruleIssue, targetBatchSizeRule } from '../rule-helpers.js';
 import type { RuleContext, ServiceRule, TargetKind } from '../types.js';
 import { canonicalGlueColumns } from './glue-columns.js';
-import { type LakeTableLayout, lakeTableLayoutOf } from './lake-partitions.js';
+import { type LakeTableLayout, lakeTableLayoutOf, piecesOf } from './lake-partitions.js';
 import { streamFields } from './stream-fields.js';
 
 /** The Firehose developer guide's page on custom S3 prefixes. */
@@ -197,10 +197,7 @@ export function lakeTableLayout(
 
 /** The `!{namespace:value}` expressions of a prefix. */
 function expressionsOf(prefix: string): { namespace: string; value: string }[] {
-  return [...prefix.matchAll(/!\{([^:}]*):?([^}]*)\}/g)].map((m) => ({
-    namespace: m[1] as string,
-    value: m[2] as string,
-  }));
+  return piecesOf(prefix).flatMap((p) => ('namespace' in p ? [p] : []));
 }
 
 /** Why one expression is not allowed where it stands, or undefined. */

@@ -62,11 +62,12 @@ export interface LakeLayoutOptions {
   readonly queryKeyFormats: Readonly<Record<string, string>>;
 }
 
-type Piece = { literal: string } | { namespace: string; value: string; text: string };
+/** A piece of a Firehose prefix: literal text, or one `!{namespace:value}` expression. */
+export type PrefixPiece = { literal: string } | { namespace: string; value: string; text: string };
 
 /** A prefix cut into literal text and `!{namespace:value}` expressions. */
-function piecesOf(text: string): Piece[] {
-  const pieces: Piece[] = [];
+export function piecesOf(text: string): PrefixPiece[] {
+  const pieces: PrefixPiece[] = [];
   let at = 0;
   for (const m of text.matchAll(/!\{([^:}]*):?([^}]*)\}/g)) {
     if (m.index > at) pieces.push({ literal: text.slice(at, m.index) });
@@ -177,7 +178,7 @@ function partitionOf(
  * day-and-hour example) as an `integer`.
  */
 function projectionOf(
-  pieces: readonly Piece[],
+  pieces: readonly PrefixPiece[],
   queryKeyFormats: Readonly<Record<string, string>>,
 ): { projection: Record<string, string>; what: string } | string {
   const [only] = pieces;
